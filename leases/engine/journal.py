@@ -1,0 +1,93 @@
+"""Monthly journal lines by GL role, built from the posted (rounded) schedule."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from .dates import months_between
+from .schedule import Schedule
+from .types import ZERO, AccountRole, JournalLine
+
+
+def _line(role: AccountRole, amount: Decimal, memo: str) -> JournalLine | None:
+    """A debit for a positive amount, a credit for a negative one, nothing for zero."""
+    if amount > 0:
+        return JournalLine(role, amount, ZERO, memo)
+    if amount < 0:
+        return JournalLine(role, ZERO, -amount, memo)
+    return None
+
+
+def _lines(*entries: tuple[AccountRole, Decimal, str]) -> list[JournalLine]:
+    """Non-zero lines from (role, signed amount: + debit / - credit, memo) triples."""
+    return [line for role, amount, memo in entries if (line := _line(role, amount, memo))]
+
+
+def commencement_lines(schedule: Schedule) -> list[JournalLine]:
+    """Initial recognition: Dr ROU; Cr liability, cash paid, prepaid reclass, provision."""
+    p = schedule.posted()
+    c = p.components
+    return _lines(
+        (AccountRole.ROU_ASSET, p.rou, "Commencement: right-of-use asset"),
+        (AccountRole.LEASE_LIABILITY, -p.liability, "Commencement: lease liability"),
+        (
+            AccountRole.CASH_CLEARING,
+            -c["payments_at_commencement"],
+            "Commencement: payment at commencement",
+        ),
+        (AccountRole.PREPAID_RENT, -c["prepaid_rent"], "Commencement: prepaid rent into ROU"),
+        (
+            AccountRole.CASH_CLEARING,
+            -c["initial_direct_costs"],
+            "Commencement: initial direct costs",
+        ),
+        (AccountRole.CASH_CLEARING, c["incentives_received"], "Commencement: incentives received"),
+        (AccountRole.PROVISION, -c["restoration_cost"], "Commencement: restoration provision"),
+    )
+
+
+def periodic_lines(schedule: Schedule, index: int) -> list[JournalLine]:
+    """The month's entry: payment, accretion and ROU amortization (or the operating plug)."""
+    p = schedule.posted()
+    payment = schedule.payments[index]
+    interest = p.interest[index]
+    rou_open = p.rou if index == 0 else p.rou_closing[index - 1]
+    amortization = rou_open - p.rou_closing[index]
+    if p.straight_line_cost is not None:
+        cost = p.straight_line_cost[index]
+        # ASC 842 operating: one straight-line cost; the ROU credit is the plug (cost - accretion).
+        return _lines(
+            (AccountRole.LEASE_EXPENSE, cost, "Straight-line lease cost"),
+            (
+                AccountRole.LEASE_LIABILITY,
+                payment - interest,
+                "Lease liability: payment less accretion",
+            ),
+            (AccountRole.CASH_CLEARING, -payment, "Lease payment"),
+            (AccountRole.ROU_ASSET, -amortization, "ROU asset: straight-line cost less accretion"),
+        )
+    return _lines(
+        (AccountRole.INTEREST_EXPENSE, interest, "Interest on lease liability"),
+        (AccountRole.LEASE_LIABILITY, payment - interest, "Lease liability: payment less interest"),
+        (AccountRole.CASH_CLEARING, -payment, "Lease payment"),
+        (AccountRole.ROU_AMORTIZATION, amortization, "ROU asset amortization"),
+        (AccountRole.ROU_ASSET, -amortization, "ROU asset amortization"),
+    )
+
+
+def journal_lines_for_month(schedule: Schedule, period: date) -> list[JournalLine]:
+    """Lines for the month containing `period`; the commencement entry joins the first month."""
+    index = months_between(schedule.start, period)
+    if not 0 <= index < len(schedule):
+        return []
+    lines = commencement_lines(schedule) if index == 0 else []
+    return lines + periodic_lines(schedule, index)
+
+
+def journal_lines(schedule: Schedule) -> dict[date, list[JournalLine]]:
+    """Every month's lines keyed by period (first day of the month), in order."""
+    out = {schedule.start: commencement_lines(schedule) + periodic_lines(schedule, 0)}
+    for index in range(1, len(schedule)):
+        out[schedule.period(index)] = periodic_lines(schedule, index)
+    return out
