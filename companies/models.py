@@ -1,0 +1,110 @@
+"""Tenants, people and what each person may do in each company."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    """A person who signs in; what they may do lives on their memberships."""
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class AccountingStandard(models.TextChoices):
+    ASC_842 = "asc842", "ASC 842"
+    IFRS_16 = "ifrs16", "IFRS 16"
+
+
+class JournalGranularity(models.TextChoices):
+    DETAIL = "detail", "Detail (one entry per lease)"
+    SUMMARY = "summary", "Summary (one entry per subsidiary and currency)"
+
+
+class Company(models.Model):
+    """A tenant: owns leases, periods and the NetSuite connection."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        default=1, help_text="Month (1–12) in which the company's fiscal year starts."
+    )
+    default_standard = models.CharField(
+        max_length=10, choices=AccountingStandard.choices, default=AccountingStandard.ASC_842
+    )
+    journal_granularity = models.CharField(
+        max_length=10, choices=JournalGranularity.choices, default=JournalGranularity.DETAIL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "companies"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(fiscal_year_start_month__gte=1, fiscal_year_start_month__lte=12),
+                name="company_fiscal_month_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Permission(models.TextChoices):
+    """The membership flags, named as the product shows them."""
+
+    COMPANY_ADMIN = "is_company_admin", "Company admin"
+    LEASE_ACCOUNTING = "can_access_lease_accounting", "Allow access to lease accounting"
+    INTEGRATIONS = (
+        "can_access_integrations",
+        "Allow access to lease accounting integrations",
+    )
+    INTEGRATION_SETTINGS = (
+        "can_manage_integration_settings",
+        "Allow managing integration settings",
+    )
+
+
+class Membership(models.Model):
+    """A user's place in a company, with the permission flags that apply there."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
+    is_company_admin = models.BooleanField(default=False)
+    can_access_lease_accounting = models.BooleanField(
+        "allow access to lease accounting",
+        default=False,
+        help_text="May view leases and schedules, edit leases and close periods.",
+    )
+    can_access_integrations = models.BooleanField(
+        "allow access to lease accounting integrations",
+        default=False,
+        help_text="May press Sync and Retry to send closed periods to NetSuite.",
+    )
+    can_manage_integration_settings = models.BooleanField(
+        "allow managing integration settings",
+        default=False,
+        help_text="May see and change the NetSuite connection and its credentials.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["company", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "company"], name="membership_unique_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.company}"
+
+    def has(self, permission: Permission | str) -> bool:
+        """Whether this membership holds the flag."""
+        return bool(getattr(self, str(permission)))
+
+    def flags(self) -> dict[str, bool]:
+        """All flags by field name, for audit rows and forms."""
+        return {p.value: self.has(p) for p in Permission}

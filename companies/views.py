@@ -1,0 +1,86 @@
+"""Home, company switching, teams and the audit log."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from audit.selectors import audit_events_for_company
+from companies.forms import MembershipFlagsForm
+from companies.middleware import SESSION_KEY
+from companies.models import Membership, Permission
+from companies.permissions import admin_required, member_required
+from companies.selectors import company_members, memberships_for_user
+from companies.services import membership_update_flags
+from companies.sod import conflict_sentence, conflicts_for
+
+
+def _get_membership_for_admin(request, pk: int) -> Membership:
+    """A membership of the admin's current company; another company's is a 404."""
+    return get_object_or_404(
+        Membership.objects.select_related("user"), pk=pk, company=request.company
+    )
+
+
+@member_required()
+def home(request):
+    permission_list = [(p.label, request.membership.has(p)) for p in Permission]
+    return render(request, "companies/home.html", {"permission_list": permission_list})
+
+
+@login_required
+@require_POST
+def switch_company(request):
+    company_id = request.POST.get("company_id", "")
+    chosen = memberships_for_user(request.user).filter(company_id=company_id).first()
+    if chosen is None:
+        messages.error(request, "You are not a member of that company.")
+    else:
+        request.session[SESSION_KEY] = chosen.company_id
+        messages.success(request, f"You are now working in {chosen.company.name}.")
+    return redirect("home")
+
+
+@admin_required
+def team_list(request):
+    members = [
+        (m, [conflict_sentence(c) for c in conflicts_for(m.flags())])
+        for m in company_members(request.company)
+    ]
+    return render(request, "companies/team_list.html", {"members": members})
+
+
+@admin_required
+def membership_edit(request, pk: int):
+    membership = _get_membership_for_admin(request, pk)
+    form = MembershipFlagsForm(request.POST or None, instance=Membership.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership_update_flags(
+                membership=membership, actor=request.user, flags=form.cleaned_data
+            )
+        except ValidationError as error:
+            for field, field_errors in error.message_dict.items():
+                for message in field_errors:
+                    form.add_error(field, message)
+        else:
+            messages.success(request, f"Saved the permissions of {membership.user}.")
+            for conflict in conflicts_for(form.cleaned_data):
+                messages.warning(request, conflict_sentence(conflict))
+            return redirect("team_list")
+    current_flags = form.cleaned_data if form.is_bound and form.is_valid() else membership.flags()
+    warnings = [conflict_sentence(c) for c in conflicts_for(current_flags)]
+    return render(
+        request,
+        "companies/membership_edit.html",
+        {"form": form, "member": membership, "warnings": warnings},
+    )
+
+
+@admin_required
+def audit_log(request):
+    events = audit_events_for_company(request.company, action_prefix=request.GET.get("action", ""))
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "companies/audit_log.html", {"page": page})

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from occupier.health import health
+
+urlpatterns = [
+    path("", include("companies.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("health/", health, name="health"),
+    path("admin/", admin.site.urls),
+]
