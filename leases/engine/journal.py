@@ -51,11 +51,10 @@ def periodic_lines(schedule: Schedule, index: int) -> list[JournalLine]:
     """The month's entry: payment, accretion and ROU amortization (or the operating plug)."""
     p = schedule.posted()
     payment = schedule.payments[index]
-    interest = p.interest[index]
-    rou_open = p.rou if index == 0 else p.rou_closing[index - 1]
-    amortization = rou_open - p.rou_closing[index]
-    if p.straight_line_cost is not None:
-        cost = p.straight_line_cost[index]
+    interest = p.interest_at(index, payment)
+    amortization = p.rou_opening(index) - p.rou_closing[index]
+    cost = p.straight_line_at(index)
+    if cost is not None:
         # ASC 842 operating: one straight-line cost; the ROU credit is the plug (cost - accretion).
         return _lines(
             (AccountRole.LEASE_EXPENSE, cost, "Straight-line lease cost"),

@@ -82,40 +82,26 @@ def measure(terms: LeaseTerms) -> InitialMeasurement:
 class Schedule:
     """A monthly schedule from one measurement, stored column-wise at full precision.
 
-    A later remeasurement is a new `Schedule` starting at its own period with its own opening
-    balances; history before it is never rewritten.
+    Only payments and closing liabilities are stored; interest and ROU columns are derived on
+    demand, which keeps 10,000 leases x 120 months well inside a gigabyte. A later remeasurement
+    is a new `Schedule` starting at its own period with its own opening balances; history before
+    it is never rewritten.
     """
 
-    __slots__ = (
-        "terms",
-        "measurement",
-        "start",
-        "payments",
-        "interest",
-        "closing_liability",
-        "rou_closing",
-        "straight_line_cost",
-        "_posted",
-    )
+    __slots__ = ("terms", "measurement", "start", "payments", "closing_liability", "_posted")
 
     def __init__(
         self,
         terms: LeaseTerms,
         measurement: InitialMeasurement,
         payments: list[Decimal],
-        interest: list[Decimal],
         closing_liability: list[Decimal],
-        rou_closing: list[Decimal],
-        straight_line_cost: Decimal | None,
     ) -> None:
         self.terms = terms
         self.measurement = measurement
         self.start = month_start(measurement.commencement)
-        self.payments = payments
-        self.interest = interest
+        self.payments = payments  # settled against the liability, in whole currency units
         self.closing_liability = closing_liability
-        self.rou_closing = rou_closing
-        self.straight_line_cost = straight_line_cost
         self._posted: PostedSchedule | None = None
 
     def __len__(self) -> int:
@@ -126,8 +112,46 @@ class Schedule:
         return add_months(self.start, index)
 
     @property
+    def straight_line_cost(self) -> Decimal | None:
+        """Monthly single lease cost of an ASC 842 operating lease (full precision), else None."""
+        if not self.terms.is_operating:
+            return None
+        with localcontext(ENGINE_CONTEXT):
+            return self.total_lease_cost / self.terms.term_months
+
+    @property
+    def total_lease_cost(self) -> Decimal:
+        """Total payments (incl. at/before commencement) + IDC - incentives received."""
+        m = self.measurement
+        with localcontext(ENGINE_CONTEXT):
+            return sum(self.payments, ZERO) + m.rou - m.liability - m.restoration_cost
+
+    @property
+    def interest(self) -> list[Decimal]:
+        """Full-precision accretion per month: the balancing figure between balances."""
+        return _interest(self.measurement.liability, self.closing_liability, self.payments)
+
+    @property
+    def rou_closing(self) -> list[Decimal]:
+        """Full-precision ROU balance at each month end; the last one is exactly zero."""
+        rou0 = self.measurement.rou
+        with localcontext(ENGINE_CONTEXT):
+            if self.terms.is_operating:
+                cost = self.straight_line_cost
+                out = []
+                rou = rou0
+                for interest in self.interest[:-1]:
+                    rou = rou - (cost - interest)
+                    out.append(rou)
+                out.append(ZERO)  # exact true-up of the last month's full-precision residue
+                return out
+            months = self.measurement.amortization_months
+            return [rou0 * max(months - k - 1, 0) / months for k in range(len(self))]
+
+    @property
     def months(self) -> list[ScheduleMonth]:
         """Full-precision months (not rounded; for review and tests)."""
+        cost = self.straight_line_cost
         return _rows(
             self,
             opening_liability=self.measurement.liability,
@@ -136,9 +160,7 @@ class Schedule:
             interest=self.interest,
             closing=self.closing_liability,
             rou_closing=self.rou_closing,
-            straight_line=None
-            if self.straight_line_cost is None
-            else [self.straight_line_cost] * len(self),
+            straight_line=None if cost is None else [cost] * len(self),
         )
 
     def posted(self) -> PostedSchedule:
@@ -150,62 +172,69 @@ class Schedule:
     def posted_months(self) -> list[ScheduleMonth]:
         """Rounded months: every column ties to its total and balances end at exactly zero."""
         p = self.posted()
+        unit = cents(self.terms.currency_decimals)
         return _rows(
             self,
             opening_liability=p.liability,
             rou_opening=p.rou,
-            payments=p.payments,
-            interest=p.interest,
+            payments=[pay.quantize(unit) for pay in self.payments],
+            interest=_interest(p.liability, p.closing_liability, self.payments),
             closing=p.closing_liability,
             rou_closing=p.rou_closing,
             straight_line=p.straight_line_cost,
         )
 
 
+def _interest(opening: Decimal, closing: list[Decimal], payments: list[Decimal]) -> list[Decimal]:
+    """Interest as closing - opening + payment, month by month (telescopes to the exact total)."""
+    out = []
+    with localcontext(ENGINE_CONTEXT):
+        for close, pay in zip(closing, payments, strict=True):
+            out.append(close - opening + pay)
+            opening = close
+    return out
+
+
 class PostedSchedule:
-    """Rounded posting columns derived from rounded balances, so totals tie exactly."""
+    """Rounded posting balances; monthly flows are differences of rounded balances, so they tie."""
 
-    __slots__ = (
-        "liability",
-        "rou",
-        "interest",
-        "closing_liability",
-        "rou_closing",
-        "straight_line_cost",
-        "components",
-        "payments",
-    )
+    __slots__ = ("liability", "rou", "components", "closing_liability", "rou_closing", "_sl")
 
-    def __init__(self) -> None:
-        self.liability = ZERO
-        self.rou = ZERO
-        self.interest: list[Decimal] = []
-        self.closing_liability: list[Decimal] = []
-        self.rou_closing: list[Decimal] = []
-        self.straight_line_cost: list[Decimal] | None = None
-        self.components: dict[str, Decimal] = {}
-        self.payments: list[Decimal] = []
+    def __init__(
+        self,
+        liability: Decimal,
+        rou: Decimal,
+        components: dict[str, Decimal],
+        closing_liability: list[Decimal],
+        rou_closing: list[Decimal],
+        straight_line_cumulative: list[Decimal] | None,
+    ) -> None:
+        self.liability = liability
+        self.components = components
+        self.rou = rou
+        self.closing_liability = closing_liability
+        self.rou_closing = rou_closing
+        self._sl = straight_line_cumulative
 
     @classmethod
     def from_schedule(cls, s: Schedule) -> PostedSchedule:
-        """Round balances (half up) and derive each month's flows from the rounded balances."""
-        p = cls()
+        """Round balances half up; the final balances are exactly zero."""
         m = s.measurement
         unit = cents(s.terms.currency_decimals)
-        q = unit.__class__.quantize
+        q = Decimal.quantize
         with localcontext(ENGINE_CONTEXT):
-            p.liability = q(m.liability, unit, ROUND_HALF_UP)
-            # Components are whole currency units already (validated), the liability is rounded.
-            p.components = {
-                "liability": p.liability,
+            liability = q(m.liability, unit, ROUND_HALF_UP)
+            # Components other than the liability are whole currency units already (validated).
+            components = {
+                "liability": liability,
                 "payments_at_commencement": m.payments_at_commencement,
                 "prepaid_rent": m.prepaid_rent,
                 "initial_direct_costs": m.initial_direct_costs,
                 "incentives_received": m.incentives_received,
                 "restoration_cost": m.restoration_cost,
             }
-            p.rou = (
-                p.liability
+            rou0 = (
+                liability
                 + m.payments_at_commencement
                 + m.prepaid_rent
                 + m.initial_direct_costs
@@ -213,39 +242,52 @@ class PostedSchedule:
                 + m.restoration_cost
             )
             closing = [q(c, unit, ROUND_HALF_UP) for c in s.closing_liability]
-            # Payments are whole currency units already; quantize only to show the exponent.
-            p.payments = [q(pay, unit) for pay in s.payments]
-            interest = []
-            opening = p.liability
-            for close, pay in zip(closing, s.payments, strict=True):
-                interest.append(close - opening + pay)
-                opening = close
-            p.closing_liability = closing
-            p.interest = interest
             n = len(s)
             rou_closing = []
-            if s.straight_line_cost is not None:
-                # Operating: cumulative straight-line cost rounded, ROU is the plug against it.
-                total = sum(s.payments, ZERO) + p.rou - p.liability
+            cumulative_sl = None
+            if s.terms.is_operating:
+                # Operating: cumulative straight-line cost rounded; the ROU is the plug against it,
+                # so each month's entry balances and the ROU ends at zero with the liability.
+                total = sum(s.payments, ZERO) + rou0 - liability
                 term = s.terms.term_months
-                sl = []
-                previous = ZERO
-                rou = p.rou
+                cumulative_sl = [q(total * (k + 1) / term, unit, ROUND_HALF_UP) for k in range(n)]
+                paid = ZERO
                 for k in range(n):
-                    cumulative = q(total * (k + 1) / term, unit, ROUND_HALF_UP)
-                    cost = cumulative - previous
-                    previous = cumulative
-                    sl.append(cost)
-                    rou = rou - (cost - interest[k])
-                    rou_closing.append(rou)
-                p.straight_line_cost = sl
+                    paid += s.payments[k]
+                    # ROU = opening ROU - (cumulative cost - cumulative accretion)
+                    accreted = closing[k] - liability + paid
+                    rou_closing.append(rou0 - cumulative_sl[k] + accreted)
             else:
                 months = m.amortization_months
                 for k in range(n):
-                    amortized = q(p.rou * min(k + 1, months) / months, unit, ROUND_HALF_UP)
-                    rou_closing.append(p.rou - amortized)
-            p.rou_closing = rou_closing
-        return p
+                    amortized = q(rou0 * min(k + 1, months) / months, unit, ROUND_HALF_UP)
+                    rou_closing.append(rou0 - amortized)
+        return cls(liability, rou0, components, closing, rou_closing, cumulative_sl)
+
+    def opening_liability(self, index: int) -> Decimal:
+        """Rounded liability at the start of month `index`."""
+        return self.liability if index == 0 else self.closing_liability[index - 1]
+
+    def rou_opening(self, index: int) -> Decimal:
+        """Rounded ROU asset at the start of month `index`."""
+        return self.rou if index == 0 else self.rou_closing[index - 1]
+
+    def interest_at(self, index: int, payment: Decimal) -> Decimal:
+        """Posted accretion of month `index` (difference of rounded balances)."""
+        return self.closing_liability[index] - self.opening_liability(index) + payment
+
+    def straight_line_at(self, index: int) -> Decimal | None:
+        """Posted straight-line cost of month `index` (operating leases), else None."""
+        if self._sl is None:
+            return None
+        return self._sl[index] - (self._sl[index - 1] if index else ZERO)
+
+    @property
+    def straight_line_cost(self) -> list[Decimal] | None:
+        """Posted straight-line cost per month (operating leases), else None."""
+        if self._sl is None:
+            return None
+        return [self.straight_line_at(k) for k in range(len(self._sl))]
 
 
 def _rows(
@@ -293,36 +335,14 @@ def build_schedule(terms: LeaseTerms) -> Schedule:
     check_terms(terms)
     flows = expand_flows(terms)
     measurement, closing = _measure(terms, flows)
-    rou0 = measurement.rou
-    check_rou(rou0)
+    check_rou(measurement.rou)
     term = terms.term_months
-    length = max(term, measurement.amortization_months)
     adv, arr = flows.advance, flows.arrears
-    with localcontext(ENGINE_CONTEXT):
-        # The payment at commencement sits in the ROU asset, never in the liability schedule.
-        payments = [arr[0]] + [adv[k] + arr[k] for k in range(1, term)]
-        interest = []
-        opening = measurement.liability
-        for close, pay in zip(closing, payments, strict=False):
-            interest.append(close - opening + pay)
-            opening = close
-        if length > term:
-            # ROU amortized over a useful life beyond the term: the liability is already settled.
-            extra = length - term
-            payments += [ZERO] * extra
-            interest += [ZERO] * extra
-            closing += [ZERO] * extra
-        rou_closing = []
-        straight_line = None
-        if terms.is_operating:
-            total = sum(payments, ZERO) + rou0 - measurement.liability
-            straight_line = total / term
-            rou = rou0
-            for k in range(term - 1):
-                rou = rou - (straight_line - interest[k])
-                rou_closing.append(rou)
-            rou_closing.append(ZERO)  # exact true-up of the last month's full-precision residue
-        else:
-            months = measurement.amortization_months
-            rou_closing = [rou0 * max(months - k - 1, 0) / months for k in range(length)]
-    return Schedule(terms, measurement, payments, interest, closing, rou_closing, straight_line)
+    # The payment at commencement sits in the ROU asset, never in the liability schedule.
+    payments = [arr[0]] + [adv[k] + arr[k] for k in range(1, term)]
+    extra = measurement.amortization_months - term
+    if extra > 0:
+        # ROU amortized over a useful life beyond the term: the liability is already settled.
+        payments += [ZERO] * extra
+        closing += [ZERO] * extra
+    return Schedule(terms, measurement, payments, closing)
