@@ -9,10 +9,10 @@ MONEY_DECIMAL_PLACES = 2
 CENT = Decimal("0.01")
 
 
-def MoneyField(**kwargs) -> models.DecimalField:  # noqa: N802 - reads like a field class
-    """A DecimalField with the project's money precision."""
+def MoneyField(verbose_name: str | None = None, **kwargs) -> models.DecimalField:  # noqa: N802
+    """A DecimalField with the project's money precision (named like the field class it is)."""
     return models.DecimalField(
-        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs
+        verbose_name, max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs
     )
 
 

@@ -1,0 +1,327 @@
+"""Leases, their payment streams, and the chart of accounts and segments they post to."""
+
+from django.conf import settings
+from django.db import models
+
+from leases.engine import AccountRole
+from occupier.money import MoneyField
+
+
+class Subsidiary(models.Model):
+    """A legal entity of the company; its name is the one finance users know in NetSuite."""
+
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, related_name="subsidiaries"
+    )
+    name = models.CharField(
+        max_length=200, help_text="Exactly as the subsidiary is named in NetSuite."
+    )
+    currency = models.CharField(max_length=3, default="USD", help_text="ISO code, e.g. USD.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "subsidiaries"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "name"], name="subsidiary_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GLAccount(models.Model):
+    """One entry of the company's chart of accounts; the number must match NetSuite's."""
+
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, related_name="gl_accounts"
+    )
+    number = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    account_type = models.CharField(max_length=60, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "number"], name="glaccount_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+class SegmentKind(models.TextChoices):
+    DEPARTMENT = "department", "Department"
+    CLASS = "class", "Class"
+    LOCATION = "location", "Location"
+
+
+class Segment(models.Model):
+    """A department, class or location, named as in NetSuite."""
+
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, related_name="segments"
+    )
+    kind = models.CharField(max_length=12, choices=SegmentKind.choices)
+    name = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "kind", "name"], name="segment_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# The GL mapping fields, one per engine role, shared by company defaults and lease overrides.
+ACCOUNT_FIELDS: dict[AccountRole, str] = {
+    AccountRole.ROU_ASSET: "rou_asset_account",
+    AccountRole.LEASE_LIABILITY: "lease_liability_account",
+    AccountRole.LEASE_EXPENSE: "lease_expense_account",
+    AccountRole.INTEREST_EXPENSE: "interest_expense_account",
+    AccountRole.ROU_AMORTIZATION: "rou_amortization_account",
+    AccountRole.CASH_CLEARING: "cash_clearing_account",
+    AccountRole.PREPAID_RENT: "prepaid_rent_account",
+    AccountRole.PROVISION: "provision_account",
+}
+SEGMENT_FIELDS: dict[SegmentKind, str] = {
+    SegmentKind.DEPARTMENT: "department",
+    SegmentKind.CLASS: "lease_class",
+    SegmentKind.LOCATION: "location",
+}
+ACCOUNT_LABELS: dict[str, str] = {
+    "rou_asset_account": "Right-of-use asset",
+    "lease_liability_account": "Lease liability",
+    "lease_expense_account": "Lease expense (operating)",
+    "interest_expense_account": "Interest expense (finance, IFRS 16)",
+    "rou_amortization_account": "ROU amortization (finance, IFRS 16)",
+    "cash_clearing_account": "Cash / AP clearing",
+    "prepaid_rent_account": "Prepaid rent",
+    "provision_account": "Restoration provision (IFRS 16)",
+}
+
+
+class GLMappingFields(models.Model):
+    """Accounts and segments a lease posts to; blank means 'use the company default'."""
+
+    rou_asset_account = models.ForeignKey(
+        GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lease_liability_account = models.ForeignKey(
+        GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lease_expense_account = models.ForeignKey(
+        GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    interest_expense_account = models.ForeignKey(
+        GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    rou_amortization_account = models.ForeignKey(
+        GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cash_clearing_account = models.ForeignKey(
+        GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    prepaid_rent_account = models.ForeignKey(
+        GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    provision_account = models.ForeignKey(
+        GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    department = models.ForeignKey(
+        Segment,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": "department"},
+    )
+    lease_class = models.ForeignKey(
+        Segment,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": "class"},
+        verbose_name="class",
+    )
+    location = models.ForeignKey(
+        Segment,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": "location"},
+    )
+
+    class Meta:
+        abstract = True
+
+
+class AccountingDefaults(GLMappingFields):
+    """The company's default GL mapping, used wherever a lease leaves a field blank."""
+
+    company = models.OneToOneField(
+        "companies.Company", on_delete=models.CASCADE, related_name="accounting_defaults"
+    )
+
+    def __str__(self) -> str:
+        return f"GL defaults of {self.company}"
+
+
+class AssetType(models.TextChoices):
+    REAL_ESTATE = "real_estate", "Real estate"
+    EQUIPMENT = "equipment", "Equipment"
+    VEHICLE = "vehicle", "Vehicle"
+    OTHER = "other", "Other"
+
+
+class LeaseStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+
+
+class Lease(GLMappingFields):
+    """A lease as the finance team keeps it; only Active leases feed journal entries."""
+
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, related_name="leases"
+    )
+    code = models.CharField(max_length=40, help_text="Your reference, unique in the company.")
+    name = models.CharField(max_length=200)
+    asset_type = models.CharField(
+        max_length=20, choices=AssetType.choices, default=AssetType.REAL_ESTATE
+    )
+    description = models.TextField("property / asset description", blank=True)
+    landlord = models.CharField("landlord (vendor)", max_length=200, blank=True)
+    subsidiary = models.ForeignKey(Subsidiary, on_delete=models.PROTECT, related_name="leases")
+    currency = models.CharField(max_length=3, default="USD")
+    commencement_date = models.DateField()
+    term_months = models.PositiveIntegerField("term (months)")
+    standard = models.CharField(
+        max_length=10, choices=[("asc842", "ASC 842"), ("ifrs16", "IFRS 16")]
+    )
+    classification = models.CharField(
+        "classification (ASC 842)",
+        max_length=10,
+        blank=True,
+        choices=[("operating", "Operating"), ("finance", "Finance")],
+    )
+    # Percent, e.g. 9.040880 for 9.04088 %; six places hold every published rate we have seen.
+    discount_rate = models.DecimalField("discount rate (% a year)", max_digits=10, decimal_places=6)
+    rate_convention = models.CharField(
+        max_length=10,
+        default="nominal",
+        choices=[("nominal", "Nominal (annual ÷ 12)"), ("effective", "Effective annual")],
+    )
+    useful_life_months = models.PositiveIntegerField(null=True, blank=True)
+    ownership_transfers = models.BooleanField(default=False)
+    purchase_option_reasonably_certain = models.BooleanField(default=False)
+    initial_direct_costs = MoneyField(default=0)
+    prepaid_rent = MoneyField("prepaid rent / payments before commencement", default=0)
+    restoration_cost = MoneyField("restoration cost (IFRS 16)", default=0)
+    status = models.CharField(max_length=10, choices=LeaseStatus.choices, default=LeaseStatus.DRAFT)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "code"], name="lease_unique_code"),
+            models.CheckConstraint(
+                condition=models.Q(term_months__gte=1), name="lease_term_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(discount_rate__gte=0), name="lease_rate_not_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["company", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class PaymentFrequency(models.IntegerChoices):
+    MONTHLY = 1, "Monthly"
+    QUARTERLY = 3, "Quarterly"
+    SEMI_ANNUAL = 6, "Semi-annual"
+    ANNUAL = 12, "Annual"
+
+
+class LeasePayment(models.Model):
+    """A recurring payment stream of a lease, with its escalation."""
+
+    lease = models.ForeignKey(Lease, on_delete=models.CASCADE, related_name="payments")
+    amount = MoneyField(help_text="Base amount of each payment.")
+    frequency = models.PositiveSmallIntegerField(
+        choices=PaymentFrequency.choices, default=PaymentFrequency.MONTHLY
+    )
+    timing = models.CharField(
+        max_length=10,
+        default="advance",
+        choices=[("advance", "In advance"), ("arrears", "In arrears")],
+    )
+    rent_free_months = models.PositiveIntegerField(default=0)
+    escalation_kind = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=[("", "None"), ("percent", "Fixed percentage"), ("amount", "Fixed amount")],
+    )
+    # Percent (3 = 3 %) for a percentage escalation, a currency amount otherwise.
+    escalation_value = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    escalation_every_months = models.PositiveIntegerField(default=12)
+    index_factor = models.DecimalField(
+        max_digits=12,
+        decimal_places=8,
+        null=True,
+        blank=True,
+        help_text="Index at commencement ÷ base index, for index-linked payments; "
+        "not re-indexed until a remeasurement.",
+    )
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.get_frequency_display()}"
+
+
+class RentStep(models.Model):
+    """An explicit dated payment amount: from `effective` on, each payment is `amount`."""
+
+    payment = models.ForeignKey(LeasePayment, on_delete=models.CASCADE, related_name="steps")
+    effective = models.DateField()
+    amount = MoneyField()
+
+    class Meta:
+        ordering = ["effective"]
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "effective"], name="rentstep_unique_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} from {self.effective}"
+
+
+class LeaseIncentive(models.Model):
+    """A lease incentive: received at commencement, or receivable later on a date."""
+
+    lease = models.ForeignKey(Lease, on_delete=models.CASCADE, related_name="incentives")
+    amount = MoneyField()
+    receivable_on = models.DateField(
+        null=True, blank=True, help_text="Leave blank when received at commencement."
+    )
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.amount} incentive"

@@ -1,0 +1,205 @@
+"""Reads of leases, and the bridge from a stored lease to the engine and to GL accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+
+from leases import engine
+from leases.models import (
+    ACCOUNT_FIELDS,
+    ACCOUNT_LABELS,
+    SEGMENT_FIELDS,
+    AccountingDefaults,
+    GLAccount,
+    Lease,
+    LeasePayment,
+    LeaseStatus,
+    Segment,
+)
+
+HUNDRED = Decimal(100)
+MAPPING_RELATIONS = [*ACCOUNT_FIELDS.values(), *SEGMENT_FIELDS.values()]
+
+
+def leases_for_company(company) -> QuerySet[Lease]:
+    """A company's leases with what list pages show."""
+    return Lease.objects.filter(company=company).select_related("subsidiary")
+
+
+def leases_with_terms(leases: QuerySet[Lease]) -> QuerySet[Lease]:
+    """Leases with everything the engine and the GL mapping need, in a fixed number of queries."""
+    return leases.select_related("subsidiary", *MAPPING_RELATIONS).prefetch_related(
+        Prefetch("payments", queryset=LeasePayment.objects.prefetch_related("steps")),
+        "incentives",
+    )
+
+
+def lease_terms(lease: Lease) -> engine.LeaseTerms:
+    """The engine's view of a stored lease (uses prefetched payments and incentives)."""
+    streams = []
+    for payment in lease.payments.all():
+        escalations = ()
+        if payment.escalation_kind and payment.escalation_value is not None:
+            value = payment.escalation_value
+            if payment.escalation_kind == "percent":
+                value = value / HUNDRED
+            escalations = (
+                engine.Escalation(
+                    engine.EscalationKind(payment.escalation_kind),
+                    value,
+                    payment.escalation_every_months,
+                ),
+            )
+        streams.append(
+            engine.PaymentStream(
+                amount=payment.amount,
+                frequency=engine.Frequency(payment.frequency),
+                timing=engine.Timing(payment.timing),
+                escalations=escalations,
+                steps=tuple(engine.RentStep(s.effective, s.amount) for s in payment.steps.all()),
+                rent_free_months=payment.rent_free_months,
+                index_factor=payment.index_factor,
+            )
+        )
+    return engine.LeaseTerms(
+        commencement=lease.commencement_date,
+        term_months=lease.term_months,
+        standard=engine.Standard(lease.standard),
+        annual_rate=lease.discount_rate / HUNDRED,
+        payments=tuple(streams),
+        classification=engine.Classification(lease.classification)
+        if lease.classification
+        else None,
+        rate_convention=engine.RateConvention(lease.rate_convention),
+        useful_life_months=lease.useful_life_months,
+        ownership_transfers=lease.ownership_transfers,
+        purchase_option_reasonably_certain=lease.purchase_option_reasonably_certain,
+        initial_direct_costs=lease.initial_direct_costs,
+        incentives=tuple(
+            engine.Incentive(i.amount, i.receivable_on) for i in lease.incentives.all()
+        ),
+        prepaid_rent=lease.prepaid_rent,
+        restoration_cost=lease.restoration_cost,
+    )
+
+
+def accounting_defaults(company) -> AccountingDefaults:
+    """The company's default GL mapping (an empty one if never saved)."""
+    found = (
+        AccountingDefaults.objects.filter(company=company)
+        .select_related(*MAPPING_RELATIONS)
+        .first()
+    )
+    return found or AccountingDefaults(company=company)
+
+
+def mapped_account(lease: Lease, defaults: AccountingDefaults, field: str) -> GLAccount | None:
+    """The lease's own account for a mapping field, else the company default."""
+    return getattr(lease, field) or getattr(defaults, field)
+
+
+def mapped_segment(lease: Lease, defaults: AccountingDefaults, field: str) -> Segment | None:
+    """The lease's own segment for a mapping field, else the company default."""
+    return getattr(lease, field) or getattr(defaults, field)
+
+
+@dataclass(frozen=True, slots=True)
+class PostingLine:
+    """One journal line of one lease for one month, with its GL account and segments resolved."""
+
+    lease_id: int
+    lease_code: str
+    lease_name: str
+    subsidiary: str
+    currency: str
+    role: engine.AccountRole
+    account_number: str
+    account_name: str
+    debit: Decimal
+    credit: Decimal
+    memo: str
+    department: str
+    lease_class: str
+    location: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostingProblem:
+    """Why a lease cannot produce its lines for a period, and what to do about it."""
+
+    lease_id: int
+    lease_code: str
+    message: str
+
+
+@dataclass
+class PeriodPostings:
+    lines: list[PostingLine]
+    problems: list[PostingProblem]
+
+
+def period_postings(
+    company, period: date, *, leases: QuerySet[Lease] | None = None
+) -> PeriodPostings:
+    """Every active lease's journal lines for the month starting `period`, mapped to accounts."""
+    defaults = accounting_defaults(company)
+    if leases is None:
+        leases = Lease.objects.filter(company=company, status=LeaseStatus.ACTIVE)
+    lines: list[PostingLine] = []
+    problems: list[PostingProblem] = []
+    for lease in leases_with_terms(leases):
+        try:
+            schedule = engine.build_schedule(lease_terms(lease))
+        except engine.LeaseTermsError as error:
+            problems.append(PostingProblem(lease.pk, lease.code, f"Lease terms: {error}"))
+            continue
+        segments = {
+            field: (mapped_segment(lease, defaults, field) or "")
+            for field in SEGMENT_FIELDS.values()
+        }
+        lease_lines: list[PostingLine] = []
+        missing: set[str] = set()
+        for line in engine.journal_lines_for_month(schedule, period):
+            field = ACCOUNT_FIELDS[line.role]
+            account = mapped_account(lease, defaults, field)
+            if account is None:
+                missing.add(field)
+                continue
+            lease_lines.append(
+                PostingLine(
+                    lease_id=lease.pk,
+                    lease_code=lease.code,
+                    lease_name=lease.name,
+                    subsidiary=lease.subsidiary.name,
+                    currency=lease.currency,
+                    role=line.role,
+                    account_number=account.number,
+                    account_name=account.name,
+                    debit=line.debit,
+                    credit=line.credit,
+                    memo=line.memo,
+                    department=str(segments["department"]),
+                    lease_class=str(segments["lease_class"]),
+                    location=str(segments["location"]),
+                )
+            )
+        if missing:
+            # A lease with any unmapped line contributes nothing: a partial entry would not balance.
+            for field in sorted(missing):
+                problems.append(
+                    PostingProblem(
+                        lease.pk,
+                        lease.code,
+                        f"No “{ACCOUNT_LABELS[field]}” account is mapped. Set it on the lease "
+                        "or in the company's GL defaults.",
+                    )
+                )
+            continue
+        lines.extend(lease_lines)
+    # One problem per lease and message is enough for a person to act on.
+    unique = list(dict.fromkeys(problems))
+    return PeriodPostings(lines=lines, problems=unique)

@@ -1,0 +1,72 @@
+"""The bridge from stored leases to the engine and to GL accounts."""
+
+from datetime import date
+from decimal import Decimal
+
+from leases.models import AccountingDefaults, GLAccount, Lease, LeasePayment, Segment, Subsidiary
+from leases.selectors import period_postings
+from tests.factories import make_company
+
+
+def _company_with_a_lease(*, map_expense: bool = True):
+    company = make_company()
+    sub = Subsidiary.objects.create(company=company, name="Acme US", currency="USD")
+    accounts = {
+        number: GLAccount.objects.create(company=company, number=number, name=name)
+        for number, name in [
+            ("1410", "ROU asset"),
+            ("2310", "Lease liability"),
+            ("6400", "Lease expense"),
+            ("2150", "Lease clearing"),
+        ]
+    }
+    dept = Segment.objects.create(company=company, kind="department", name="Operations")
+    AccountingDefaults.objects.create(
+        company=company,
+        rou_asset_account=accounts["1410"],
+        lease_liability_account=accounts["2310"],
+        lease_expense_account=accounts["6400"] if map_expense else None,
+        cash_clearing_account=accounts["2150"],
+        department=dept,
+    )
+    lease = Lease.objects.create(
+        company=company,
+        code="L-1",
+        name="HQ",
+        subsidiary=sub,
+        currency="USD",
+        commencement_date=date(2026, 1, 1),
+        term_months=12,
+        standard="asc842",
+        classification="operating",
+        discount_rate=Decimal("6"),
+        status="active",
+    )
+    LeasePayment.objects.create(lease=lease, amount=Decimal("1000.00"))
+    return company, lease
+
+
+def test_an_active_operating_lease_posts_balanced_lines_to_the_mapped_accounts(db):
+    company, lease = _company_with_a_lease()
+    postings = period_postings(company, date(2026, 2, 1))
+    assert postings.problems == []
+    assert {line.account_number for line in postings.lines} == {"1410", "2310", "6400", "2150"}
+    assert sum(x.debit for x in postings.lines) == sum(x.credit for x in postings.lines)
+    expense = next(x for x in postings.lines if x.account_number == "6400")
+    assert expense.debit == Decimal("1000.00")  # level rent: straight-line cost = the payment
+    assert all(x.department == "Operations" for x in postings.lines)
+
+
+def test_a_missing_account_mapping_is_a_problem_and_the_lease_posts_nothing(db):
+    company, lease = _company_with_a_lease(map_expense=False)
+    postings = period_postings(company, date(2026, 2, 1))
+    assert postings.lines == []
+    assert [p.lease_code for p in postings.problems] == ["L-1"]
+    assert "Lease expense (operating)" in postings.problems[0].message
+
+
+def test_draft_leases_and_months_outside_the_term_post_nothing(db):
+    company, lease = _company_with_a_lease()
+    assert period_postings(company, date(2027, 1, 1)).lines == []
+    Lease.objects.filter(pk=lease.pk).update(status="draft")
+    assert period_postings(company, date(2026, 2, 1)).lines == []
