@@ -34,4 +34,26 @@ def member_required(*permissions: Permission):
     return decorator
 
 
+def member_required_any(*permissions: Permission):
+    """Require a signed-in member of the current company holding at least one given flag."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            membership = request.membership
+            if membership is None:
+                return render(request, "companies/no_company.html", status=403)
+            if not any(membership.has(p) for p in permissions):
+                raise PermissionDenied(
+                    "You need one of “" + "”, “".join(str(p.label) for p in permissions) + "” "
+                    "for this page. Ask a company admin to grant it on Settings → Teams."
+                )
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
 admin_required = member_required(Permission.COMPANY_ADMIN)
