@@ -1,0 +1,256 @@
+"""JSON in / JSON out for the engine: parse lease terms, serialize results (amounts as strings)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .journal import journal_lines
+from .schedule import Schedule, build_schedule
+from .types import (
+    ZERO,
+    Classification,
+    Escalation,
+    EscalationKind,
+    Frequency,
+    Incentive,
+    LeaseTerms,
+    LeaseTermsError,
+    PaymentStream,
+    RateConvention,
+    RentStep,
+    Standard,
+    TermsIssue,
+    Timing,
+)
+from .validation import check_terms
+
+FREQUENCIES = {f.name.lower(): f for f in Frequency}
+
+
+class _Reader:
+    """Collects every parse problem instead of stopping at the first one."""
+
+    def __init__(self) -> None:
+        self.issues: list[TermsIssue] = []
+
+    def fail(self, field: str, message: str) -> None:
+        self.issues.append(TermsIssue(field, message))
+
+    def decimal(self, data: dict, key: str, field: str, default: Decimal | None = None) -> Any:
+        raw = data.get(key)
+        if raw is None:
+            if default is None:
+                self.fail(field, "This field is required.")
+            return default
+        if isinstance(raw, float | bool):
+            # Floats have already lost precision; insist on strings or integers.
+            self.fail(field, 'Give amounts and rates as strings, e.g. "1234.56", not floats.')
+            return default
+        text = str(raw).strip()
+        percent = text.endswith("%")
+        try:
+            value = Decimal(text.rstrip("%").strip())
+        except InvalidOperation:
+            self.fail(field, f"{raw!r} is not a number.")
+            return default
+        if not value.is_finite():
+            self.fail(field, f"{raw!r} is not a finite number.")
+            return default
+        return value / 100 if percent else value
+
+    def integer(self, data: dict, key: str, field: str, default: int | None = None) -> Any:
+        raw = data.get(key, default)
+        if raw is None:
+            self.fail(field, "This field is required.")
+            return 0
+        if isinstance(raw, bool) or not isinstance(raw, int | str):
+            self.fail(field, "Give a whole number.")
+            return 0
+        try:
+            return int(raw)
+        except ValueError:
+            self.fail(field, f"{raw!r} is not a whole number.")
+            return 0
+
+    def day(self, data: dict, key: str, field: str, required: bool = True) -> date | None:
+        raw = data.get(key)
+        if raw is None:
+            if required:
+                self.fail(field, "This field is required (YYYY-MM-DD).")
+            return None
+        try:
+            return date.fromisoformat(str(raw))
+        except ValueError:
+            self.fail(field, f"{raw!r} is not a date in YYYY-MM-DD form.")
+            return None
+
+    def choice(self, data: dict, key: str, field: str, enum_cls: type, default: Any = None) -> Any:
+        raw = data.get(key)
+        if raw is None:
+            if default is None:
+                self.fail(field, "This field is required.")
+            return default
+        options = FREQUENCIES if enum_cls is Frequency else {e.value: e for e in enum_cls}
+        value = options.get(str(raw).lower())
+        if value is None:
+            self.fail(field, f"{raw!r} is not one of: {', '.join(options)}.")
+            return default
+        return value
+
+    def boolean(self, data: dict, key: str, field: str) -> bool:
+        raw = data.get(key, False)
+        if not isinstance(raw, bool):
+            self.fail(field, "Give true or false.")
+            return False
+        return raw
+
+    def items(self, data: dict, key: str, field: str) -> list[tuple[str, dict]]:
+        raw = data.get(key, [])
+        if not isinstance(raw, list):
+            self.fail(field, "Give a list.")
+            return []
+        out = []
+        for i, item in enumerate(raw):
+            if isinstance(item, dict):
+                out.append((f"{field}[{i}]", item))
+            else:
+                self.fail(f"{field}[{i}]", "Give an object.")
+        return out
+
+
+def terms_from_json(data: dict) -> LeaseTerms:
+    """Parse and validate lease terms; raises `LeaseTermsError` naming every bad field."""
+    if not isinstance(data, dict):
+        raise LeaseTermsError([TermsIssue("(input)", "The input must be a JSON object.")])
+    r = _Reader()
+    streams = []
+    for f, item in r.items(data, "payments", "payments"):
+        escalations = tuple(
+            Escalation(
+                kind=r.choice(e, "kind", f"{ef}.kind", EscalationKind, EscalationKind.PERCENT),
+                value=r.decimal(e, "value", f"{ef}.value", ZERO),
+                every_months=r.integer(e, "every_months", f"{ef}.every_months", 12),
+            )
+            for ef, e in r.items(item, "escalations", f"{f}.escalations")
+        )
+        steps = tuple(
+            RentStep(
+                effective=r.day(s, "effective", f"{sf}.effective") or date.min,
+                amount=r.decimal(s, "amount", f"{sf}.amount", ZERO),
+            )
+            for sf, s in r.items(item, "steps", f"{f}.steps")
+        )
+        index = item.get("index_factor")
+        streams.append(
+            PaymentStream(
+                amount=r.decimal(item, "amount", f"{f}.amount", ZERO),
+                frequency=r.choice(
+                    item, "frequency", f"{f}.frequency", Frequency, Frequency.MONTHLY
+                ),
+                timing=r.choice(item, "timing", f"{f}.timing", Timing, Timing.ADVANCE),
+                escalations=escalations,
+                steps=steps,
+                rent_free_months=r.integer(item, "rent_free_months", f"{f}.rent_free_months", 0),
+                index_factor=None
+                if index is None
+                else r.decimal(item, "index_factor", f"{f}.index_factor", Decimal(1)),
+            )
+        )
+    incentives = tuple(
+        Incentive(
+            amount=r.decimal(i, "amount", f"{f}.amount", ZERO),
+            receivable_on=r.day(i, "receivable_on", f"{f}.receivable_on", required=False),
+        )
+        for f, i in r.items(data, "incentives", "incentives")
+    )
+    useful_life = data.get("useful_life_months")
+    terms = LeaseTerms(
+        commencement=r.day(data, "commencement", "commencement") or date(2000, 1, 1),
+        term_months=r.integer(data, "term_months", "term_months"),
+        standard=r.choice(data, "standard", "standard", Standard, None) or Standard.ASC_842,
+        annual_rate=r.decimal(data, "annual_rate", "annual_rate", None) or ZERO,
+        payments=tuple(streams),
+        classification=r.choice(data, "classification", "classification", Classification, None)
+        if data.get("classification") is not None
+        else None,
+        rate_convention=r.choice(
+            data, "rate_convention", "rate_convention", RateConvention, RateConvention.NOMINAL
+        ),
+        useful_life_months=None
+        if useful_life is None
+        else r.integer(data, "useful_life_months", "useful_life_months"),
+        ownership_transfers=r.boolean(data, "ownership_transfers", "ownership_transfers"),
+        purchase_option_reasonably_certain=r.boolean(
+            data, "purchase_option_reasonably_certain", "purchase_option_reasonably_certain"
+        ),
+        initial_direct_costs=r.decimal(data, "initial_direct_costs", "initial_direct_costs", ZERO),
+        incentives=incentives,
+        prepaid_rent=r.decimal(data, "prepaid_rent", "prepaid_rent", ZERO),
+        restoration_cost=r.decimal(data, "restoration_cost", "restoration_cost", ZERO),
+        currency_decimals=r.integer(data, "currency_decimals", "currency_decimals", 2),
+    )
+    if r.issues:
+        raise LeaseTermsError(r.issues)
+    check_terms(terms)
+    return terms
+
+
+def _s(value: Decimal | None) -> str | None:
+    """Amounts as strings, never floats."""
+    return None if value is None else str(value)
+
+
+def _month_json(month: Any) -> dict[str, Any]:
+    """One schedule month as a JSON object."""
+    out = {}
+    for name in month.__slots__:
+        value = getattr(month, name)
+        out[name] = value.isoformat() if isinstance(value, date) else _s(value)
+    return out
+
+
+def result_to_json(schedule: Schedule, *, full_precision: bool = False) -> dict[str, Any]:
+    """Initial measurement, the posted monthly schedule and the monthly journal lines."""
+    m = schedule.measurement
+    posted = schedule.posted()
+    result: dict[str, Any] = {
+        "initial_measurement": {
+            "commencement": m.commencement.isoformat(),
+            "liability": _s(posted.liability),
+            "rou": _s(posted.rou),
+            "components": {k: _s(v) for k, v in posted.components.items()},
+            "monthly_rate": _s(m.monthly_rate),
+            "amortization_months": m.amortization_months,
+            "full_precision": {"liability": _s(m.liability), "rou": _s(m.rou)},
+        },
+        "schedule": [_month_json(row) for row in schedule.posted_months()],
+        "journal": [
+            {
+                "period": period.isoformat(),
+                "lines": [
+                    {
+                        "role": line.role.value,
+                        "debit": _s(line.debit),
+                        "credit": _s(line.credit),
+                        "memo": line.memo,
+                    }
+                    for line in lines
+                ],
+            }
+            for period, lines in journal_lines(schedule).items()
+        ],
+    }
+    if full_precision:
+        result["schedule_full_precision"] = [_month_json(row) for row in schedule.months]
+    return result
+
+
+def run(data: dict, *, full_precision: bool = False) -> dict[str, Any]:
+    """Parse, build and serialize in one call; errors come back as {"errors": [...]}."""
+    try:
+        terms = terms_from_json(data)
+        return result_to_json(build_schedule(terms), full_precision=full_precision)
+    except LeaseTermsError as exc:
+        return {"errors": [{"field": i.field, "message": i.message} for i in exc.issues]}
