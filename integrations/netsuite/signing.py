@@ -106,7 +106,11 @@ class TbaAuth(requests.auth.AuthBase):
             timestamp=str(self._clock()),
         )
         # A JSON body is never signed; only a form-encoded body would be (and we never send one).
-        return oauth(request)
+        signed = oauth(request)
+        for name, value in list(signed.headers.items()):
+            if isinstance(value, bytes):  # requests-oauthlib hands back bytes; keep headers str
+                signed.headers[name] = value.decode("latin-1")
+        return signed
 
     def __repr__(self) -> str:
         return f"TbaAuth(realm={self._credentials.realm!r})"
