@@ -1,0 +1,326 @@
+"""SOAP (SuiteTalk 2023_2) client: upsert and upsertList of JournalEntry with a tokenPassport."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import requests
+import zeep
+from lxml import etree
+
+from .credentials import NetSuiteCredentials
+from .errors import (
+    NetSuiteConnectionError,
+    NetSuiteError,
+    NetSuiteTimeoutError,
+    ProtocolError,
+    error_from_rest_response,
+    error_from_soap_fault,
+    error_from_status_detail,
+)
+from .limiter import ConcurrencyLimiter
+from .payload import CENT, AttemptRecord, JournalEntryData, UpsertResult, validate_entry
+from .retry import RetryPolicy, run_with_retries
+from .signing import (
+    Clock,
+    NonceFactory,
+    default_nonce,
+    default_timestamp,
+    make_token_passport,
+)
+
+__all__ = ["MAX_RECORDS_PER_LIST", "PRODUCTION_WSDL_URL", "SoapClient"]
+
+log = logging.getLogger(__name__)
+
+VERSION = "2023_2"
+PRODUCTION_WSDL_URL = "https://webservices.netsuite.com/wsdl/v2023_2_0/netsuite.wsdl"
+MAX_RECORDS_PER_LIST = 200  # NetSuite's limit for transaction list operations
+_SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+_BINDING = f"{{urn:platform_{VERSION}.webservices.netsuite.com}}NetSuiteBinding"
+_TRAN = f"urn:general_{VERSION}.transactions.webservices.netsuite.com"
+_CORE = f"urn:core_{VERSION}.platform.webservices.netsuite.com"
+_MSGS = f"urn:messages_{VERSION}.platform.webservices.netsuite.com"
+
+_wsdl_cache: dict[str, zeep.Client] = {}
+_wsdl_lock = threading.Lock()
+
+
+def load_wsdl(location: str, session: requests.Session | None = None) -> zeep.Client:
+    """Load (once per process) the WSDL from a URL or a local path."""
+    with _wsdl_lock:
+        client = _wsdl_cache.get(location)
+        if client is None:
+            transport = zeep.Transport(session=session or requests.Session(), timeout=60)
+            client = zeep.Client(location, transport=transport)
+            _wsdl_cache[location] = client
+        return client
+
+
+class SoapClient:
+    """SuiteTalk SOAP calls for one account: zeep builds the envelope, we send and parse it."""
+
+    transport_name = "soap"
+
+    def __init__(
+        self,
+        credentials: NetSuiteCredentials,
+        *,
+        wsdl: str = PRODUCTION_WSDL_URL,
+        base_url: str | None = None,
+        session: requests.Session | None = None,
+        timeout_s: float = 120.0,
+        retry_policy: RetryPolicy | None = None,
+        limiter: ConcurrencyLimiter | None = None,
+        nonce_factory: NonceFactory = default_nonce,
+        clock: Clock = default_timestamp,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.credentials = credentials
+        base = (base_url or credentials.account.rest_base_url).rstrip("/")
+        # The WSDL's own soap:address is the generic host; NetSuite requires the account's host.
+        self.endpoint = f"{base}/services/NetSuitePort_{VERSION}"
+        self.wsdl = wsdl
+        self.session = session or requests.Session()
+        self.timeout_s = timeout_s
+        self.retry_policy = retry_policy or RetryPolicy()
+        self.limiter = limiter
+        self._nonce_factory = nonce_factory
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng
+        self._zeep: zeep.Client | None = None
+
+    def __repr__(self) -> str:
+        return f"SoapClient(account={self.credentials.realm!r}, endpoint={self.endpoint!r})"
+
+    @property
+    def zeep_client(self) -> zeep.Client:
+        """The zeep client for the configured WSDL (loaded lazily)."""
+        if self._zeep is None:
+            self._zeep = load_wsdl(self.wsdl, self.session)
+        return self._zeep
+
+    def journal_entry_record(self, entry: JournalEntryData) -> Any:
+        """Our entry as a zeep `JournalEntry` (amounts exact to the cent)."""
+        validate_entry(entry)
+        z = self.zeep_client
+        je_type = z.get_type(f"{{{_TRAN}}}JournalEntry")
+        line_type = z.get_type(f"{{{_TRAN}}}JournalEntryLine")
+        list_type = z.get_type(f"{{{_TRAN}}}JournalEntryLineList")
+        ref = z.get_type(f"{{{_CORE}}}RecordRef")
+
+        def r(internal_id: str | None) -> Any:
+            return ref(internalId=str(internal_id)) if internal_id else None
+
+        lines = [
+            line_type(
+                account=r(line.account_id),
+                debit=line.debit.quantize(CENT) if line.debit is not None else None,
+                credit=line.credit.quantize(CENT) if line.credit is not None else None,
+                memo=line.memo or None,
+                entity=r(line.entity_id),
+                department=r(line.department_id),
+                **{"class": r(line.class_id)},
+                location=r(line.location_id),
+            )
+            for line in entry.lines
+        ]
+        tran_date = entry.tran_date
+        return je_type(
+            externalId=entry.external_id,
+            postingPeriod=r(entry.posting_period_id),
+            # A date without a zone: NetSuite reads it in the account's time zone, so it never
+            # slips to the previous day as a UTC midnight would.
+            tranDate=datetime(tran_date.year, tran_date.month, tran_date.day),
+            currency=r(entry.currency_id),
+            subsidiary=r(entry.subsidiary_id),
+            memo=entry.memo or None,
+            lineList=list_type(line=lines, replaceAll=True),
+        )
+
+    def build_envelope(self, operation: str, records: Sequence[Any]) -> bytes:
+        """The signed SOAP envelope for `upsert` (one record) or `upsertList`."""
+        z = self.zeep_client
+        service = z.create_service(_BINDING, self.endpoint)
+        passport = make_token_passport(
+            self.credentials, nonce_factory=self._nonce_factory, clock=self._clock
+        )
+        header = z.get_element(f"{{{_MSGS}}}tokenPassport")
+        signature = z.get_type(f"{{{_CORE}}}TokenPassportSignature")
+        token = header(
+            account=passport.account,
+            consumerKey=passport.consumer_key,
+            token=passport.token,
+            nonce=passport.nonce,
+            timestamp=passport.timestamp,
+            signature=signature(passport.signature, algorithm=passport.algorithm),
+        )
+        record: Any = records[0] if operation == "upsert" else list(records)
+        envelope = z.create_message(service, operation, record=record, _soapheaders=[token])
+        return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
+
+    # Reference: https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_N3532463.html
+    def upsert_journal_entry(self, entry: JournalEntryData) -> UpsertResult:
+        """Upsert one journal entry by external ID; raise the typed error if NetSuite refuses it."""
+        record = self.journal_entry_record(entry)
+        attempts: list[AttemptRecord] = []
+        started = time.monotonic()
+        status, responses = self._call("upsert", [record], attempts)
+        (result,) = self._results([entry], responses, status, started, attempts)
+        if result.error is not None:
+            raise result.error
+        return result
+
+    # Reference: https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_N3533243.html
+    def upsert_journal_entries(self, entries: Sequence[JournalEntryData]) -> list[UpsertResult]:
+        """upsertList in chunks of 200; per-record failures come back in `UpsertResult.error`."""
+        results: list[UpsertResult] = []
+        for start in range(0, len(entries), MAX_RECORDS_PER_LIST):
+            chunk = list(entries[start : start + MAX_RECORDS_PER_LIST])
+            records = [self.journal_entry_record(e) for e in chunk]
+            attempts: list[AttemptRecord] = []
+            started = time.monotonic()
+            status, responses = self._call("upsertList", records, attempts)
+            results.extend(self._results(chunk, responses, status, started, attempts))
+        return results
+
+    def _results(
+        self,
+        entries: Sequence[JournalEntryData],
+        responses: list[dict[str, Any]],
+        status: int,
+        started: float,
+        attempts: list[AttemptRecord],
+    ) -> list[UpsertResult]:
+        if len(responses) != len(entries):
+            raise ProtocolError(
+                f"Expected {len(entries)} writeResponse elements, got {len(responses)}",
+                status_code=status,
+            )
+        duration = int((time.monotonic() - started) * 1000)
+        out = []
+        for entry, resp in zip(entries, responses, strict=True):
+            error = None
+            if not resp["success"]:
+                error = error_from_status_detail(resp["code"], resp["message"], operation="upsert")
+            out.append(
+                UpsertResult(
+                    external_id=entry.external_id,
+                    internal_id=resp["internal_id"],
+                    status_code=status,
+                    duration_ms=duration,
+                    transport=self.transport_name,
+                    attempts=tuple(attempts),
+                    error=error,
+                )
+            )
+        return out
+
+    def _call(
+        self, operation: str, records: list[Any], attempts: list[AttemptRecord]
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """Send with retries (each attempt re-signed, holding a limiter slot)."""
+        return run_with_retries(
+            lambda: self._attempt(operation, records),
+            policy=self.retry_policy,
+            limiter=self.limiter,
+            limiter_key=self.credentials.realm,
+            attempts=attempts,
+            sleep=self._sleep,
+            rng=self._rng,
+            status_of=lambda result: result[0],
+        )
+
+    def _attempt(self, operation: str, records: list[Any]) -> tuple[int, list[dict[str, Any]]]:
+        """One signed POST; faults become typed errors."""
+        body = self.build_envelope(operation, records)
+        headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": operation}
+        try:
+            response = self.session.post(
+                self.endpoint, data=body, headers=headers, timeout=self.timeout_s
+            )
+        except requests.Timeout as exc:
+            raise NetSuiteTimeoutError(
+                f"NetSuite did not answer within {self.timeout_s:.0f}s", operation=operation
+            ) from exc
+        except requests.ConnectionError as exc:
+            raise NetSuiteConnectionError(
+                f"Could not connect to NetSuite: {type(exc).__name__}", operation=operation
+            ) from exc
+        log.debug("NetSuite SOAP %s -> %s", operation, response.status_code)
+        return response.status_code, parse_write_responses(
+            response.status_code, response.content, operation=operation
+        )
+
+
+def parse_write_responses(
+    status_code: int, content: bytes, *, operation: str
+) -> list[dict[str, Any]]:
+    """writeResponse elements as dicts (success, internal_id, code, message) or a typed error."""
+    try:
+        root = etree.fromstring(content, parser=etree.XMLParser(resolve_entities=False))
+    except etree.XMLSyntaxError:
+        text = content.decode("utf-8", "replace")
+        raise error_from_rest_response(status_code, text, operation=operation) from None
+    fault = root.find(f".//{{{_SOAP_ENV}}}Fault")
+    if fault is not None:
+        raise _fault_error(fault, status_code, operation, content)
+    if status_code >= 300:
+        raise error_from_rest_response(status_code, "", operation=operation)
+    list_status = root.find(".//{*}writeResponseList/{*}status")
+    items = []
+    for write in root.iter("{*}writeResponse"):
+        status = write.find("{*}status")
+        detail = status.find("{*}statusDetail") if status is not None else None
+        base_ref = write.find("{*}baseRef")
+        items.append(
+            {
+                "success": status is not None and status.get("isSuccess") == "true",
+                "internal_id": base_ref.get("internalId") if base_ref is not None else None,
+                "code": detail.findtext("{*}code") if detail is not None else None,
+                "message": (detail.findtext("{*}message") if detail is not None else None)
+                or "NetSuite did not accept the record.",
+            }
+        )
+    if not items and list_status is not None and list_status.get("isSuccess") == "false":
+        detail = list_status.find("{*}statusDetail")
+        code = detail.findtext("{*}code") if detail is not None else None
+        message = detail.findtext("{*}message") if detail is not None else "List rejected"
+        raise error_from_status_detail(code, message or "List rejected", operation=operation)
+    return items
+
+
+def _fault_error(
+    fault: etree._Element, status_code: int, operation: str, content: bytes
+) -> NetSuiteError:
+    """Map <soapenv:Fault> with its platformFaults detail to a typed error."""
+    faultstring = fault.findtext("faultstring") or "SOAP fault"
+    fault_name = code = None
+    message = faultstring
+    detail = fault.find("detail")
+    if detail is not None:
+        for child in detail:
+            if not isinstance(child.tag, str) or "faults" not in (
+                etree.QName(child).namespace or ""
+            ):
+                continue
+            fault_name = etree.QName(child).localname
+            code = child.findtext("{*}code")
+            message = child.findtext("{*}message") or faultstring
+            break
+    return error_from_soap_fault(
+        fault_name,
+        code,
+        message,
+        status_code=status_code,
+        operation=operation,
+        body=content.decode("utf-8", "replace"),
+    )
