@@ -1,0 +1,659 @@
+"""A small, strict SuiteQL subset: SELECT … FROM … [WHERE …] [ORDER BY …] over sandbox state."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .store import Store
+
+# Reference: API-FACTS 4 (limit at most 1000, default page size 1000).
+MAX_LIMIT = 1000
+# Reference: API-FACTS 4 / 3P captures: unknown records, fields and syntax answer 400
+# INVALID_PARAMETER with this prefix in the detail.
+PREFIX = "Invalid search query. Detailed unprocessed description follows. Search error occurred: "
+
+
+class SuiteQLError(Exception):
+    """A query NetSuite would refuse with 400 INVALID_PARAMETER."""
+
+    def __init__(self, detail: str, param: str = "q") -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.param = param
+
+
+def _bad(message: str) -> SuiteQLError:
+    return SuiteQLError(PREFIX + message)
+
+
+# --- Tables ------------------------------------------------------------------------------
+
+Row = dict[str, Any]
+# Reference: API-FACTS 4 (table and column names as in the Records Catalog).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "subsidiary": (
+        "id", "name", "fullname", "currency", "country", "isinactive", "iselimination", "parent",
+    ),
+    "currency": ("id", "symbol", "name", "isbasecurrency", "isinactive"),
+    "account": (
+        "id", "acctnumber", "acctname", "fullname", "accountsearchdisplayname", "accttype",
+        "isinactive", "subsidiary",
+    ),
+    "department": ("id", "name", "fullname", "isinactive", "subsidiary", "parent"),
+    "classification": ("id", "name", "fullname", "isinactive", "subsidiary", "parent"),
+    "location": ("id", "name", "fullname", "isinactive", "subsidiary", "parent"),
+    "accountingperiod": (
+        "id", "periodname", "startdate", "enddate", "isyear", "isquarter", "isadjust",
+        "isposting", "closed", "alllocked", "aplocked", "arlocked", "isinactive", "parent",
+    ),
+    "vendor": ("id", "entityid", "companyname", "isinactive", "subsidiary", "currency"),
+    "transaction": (
+        "id", "tranid", "trandate", "externalid", "recordtype", "type", "memo", "postingperiod",
+        "currency", "exchangerate", "posting", "createddate", "lastmodifieddate",
+    ),
+    "transactionline": (
+        "transaction", "id", "linesequencenumber", "mainline", "memo", "entity", "department",
+        "class", "location", "subsidiary", "debitforeignamount", "creditforeignamount",
+    ),
+    "transactionaccountingline": (
+        "transaction", "transactionline", "account", "accountingbook", "amount", "debit",
+        "credit", "posting",
+    ),
+}  # fmt: skip
+DATE_COLUMNS = {"startdate", "enddate", "trandate", "createddate", "lastmodifieddate"}
+
+
+def _ref_row(rtype: str, raw: Mapping[str, Any]) -> Row:
+    row: Row = {}
+    for column in COLUMNS[rtype]:
+        value = raw.get(column)
+        if column == "subsidiary" and "subsidiaries" in raw:
+            # Multi-select segments list their subsidiaries as "1, 2".
+            value = ", ".join(str(s) for s in raw["subsidiaries"])
+        elif column in DATE_COLUMNS and value is not None:
+            value = date.fromisoformat(value)
+        elif column.startswith("is") or column in ("closed", "alllocked", "aplocked", "arlocked"):
+            value = "T" if value else "F"
+        row[column] = value
+    return row
+
+
+def _dec(value: str | None) -> Decimal | None:
+    return Decimal(value) if value is not None else None
+
+
+def _entry_rows(entries: list[dict[str, Any]]) -> tuple[list[Row], list[Row], list[Row]]:
+    transactions, lines, accounting = [], [], []
+    for e in entries:
+        transactions.append(
+            {
+                "id": e["id"],
+                "tranid": e["tranId"],
+                "trandate": date.fromisoformat(e["tranDate"]),
+                "externalid": e.get("externalId"),
+                "recordtype": "journalentry",
+                "type": "Journal",
+                "memo": e.get("memo"),
+                "postingperiod": e["postingPeriod"],
+                "currency": e["currency"],
+                "exchangerate": Decimal(e.get("exchangeRate") or "1"),
+                "posting": "T",
+                "createddate": datetime.fromisoformat(e["createdDate"].rstrip("Z")).date(),
+                "lastmodifieddate": datetime.fromisoformat(
+                    e["lastModifiedDate"].rstrip("Z")
+                ).date(),
+            }
+        )
+        for line in e["lines"]:
+            debit, credit = _dec(line.get("debit")), _dec(line.get("credit"))
+            lines.append(
+                {
+                    "transaction": e["id"],
+                    "id": line["line"],
+                    "linesequencenumber": line["line"],
+                    "mainline": "F",
+                    "memo": line.get("memo"),
+                    "entity": line.get("entity"),
+                    "department": line.get("department"),
+                    "class": line.get("class"),
+                    "location": line.get("location"),
+                    "subsidiary": e["subsidiary"],
+                    "debitforeignamount": debit,
+                    "creditforeignamount": credit,
+                }
+            )
+            accounting.append(
+                {
+                    "transaction": e["id"],
+                    "transactionline": line["line"],
+                    "account": line["account"],
+                    "accountingbook": 1,
+                    "amount": (debit or 0) - (credit or 0),
+                    "debit": debit,
+                    "credit": credit,
+                    "posting": "T",
+                }
+            )
+    return transactions, lines, accounting
+
+
+def tables(store: Store, account_id: str) -> Callable[[str], list[Row]]:
+    """Return a loader of rows per table for one account (entries are read only if needed)."""
+    cache: dict[str, list[Row]] = {}
+
+    def load(name: str) -> list[Row]:
+        if name not in cache:
+            if name.startswith("transaction"):
+                t, tl, tal = _entry_rows(store.entries(account_id))
+                cache.update(
+                    {"transaction": t, "transactionline": tl, "transactionaccountingline": tal}
+                )
+            else:
+                ref = store.reference(account_id)
+                cache[name] = [_ref_row(name, r) for _, r in sorted(ref[name].items())]
+        return cache[name]
+
+    return load
+
+
+# --- Tokens and parser -------------------------------------------------------------------
+
+TOKEN_RE = re.compile(
+    r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>\d+(?:\.\d+)?)|(?P<id>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<op><>|!=|<=|>=|[=<>(),.*]))"
+)
+KEYWORDS = {
+    "select", "from", "where", "and", "or", "not", "in", "is", "null", "like", "as", "order",
+    "by", "asc", "desc", "between", "distinct",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Tok:
+    """One lexical token."""
+
+    kind: str  # str, num, id, kw, op, end
+    value: str
+
+
+def tokenize(query: str) -> list[Tok]:
+    """Split a query into tokens, refusing anything outside the subset."""
+    tokens, pos, text = [], 0, query.strip().rstrip(";").rstrip()
+    while pos < len(text):
+        match = TOKEN_RE.match(text, pos)
+        if not match or match.end() == pos:
+            raise _bad(f"Invalid or unsupported search near '{text[pos : pos + 20]}'.")
+        kind = match.lastgroup or "op"
+        value = match.group(kind)
+        if kind == "id" and value.lower() in KEYWORDS:
+            tokens.append(Tok("kw", value.lower()))
+        elif kind == "str":
+            tokens.append(Tok("str", value[1:-1].replace("''", "'")))
+        else:
+            tokens.append(Tok(kind, value))
+        pos = match.end()
+    tokens.append(Tok("end", ""))
+    return tokens
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column reference."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Lit:
+    """A literal value."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class Func:
+    """UPPER/LOWER/TO_DATE/COUNT(*)."""
+
+    name: str
+    args: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Cond:
+    """A predicate or boolean combination."""
+
+    op: str
+    args: tuple[Any, ...]
+
+
+@dataclass
+class Query:
+    """A parsed SELECT."""
+
+    table: str
+    items: list[tuple[Any, str]]
+    where: Cond | None
+    order: list[tuple[Any, bool]]
+    distinct: bool
+
+
+class Parser:
+    """Recursive-descent parser for the supported SELECT forms."""
+
+    def __init__(self, query: str) -> None:
+        self.toks = tokenize(query)
+        self.i = 0
+        self.table = ""
+        self.aliases: set[str] = set()
+        self.pending_cols: list[str] = []
+
+    def peek(self, offset: int = 0) -> Tok:
+        return self.toks[min(self.i + offset, len(self.toks) - 1)]
+
+    def next(self) -> Tok:
+        tok = self.peek()
+        self.i += 1
+        return tok
+
+    def accept(self, kind: str, value: str | None = None) -> Tok | None:
+        tok = self.peek()
+        if tok.kind == kind and (value is None or tok.value.lower() == value):
+            self.i += 1
+            return tok
+        return None
+
+    def expect(self, kind: str, value: str | None = None) -> Tok:
+        tok = self.accept(kind, value)
+        if tok is None:
+            got = self.peek().value or "end of query"
+            raise _bad(f"Invalid or unsupported search: expected {value or kind} near '{got}'.")
+        return tok
+
+    def parse(self) -> Query:
+        self.expect("kw", "select")
+        distinct = bool(self.accept("kw", "distinct"))
+        # Parse the select list after FROM is known, so columns can be checked: remember spans.
+        start = self.i
+        depth = 0
+        while not (self.peek().kind == "kw" and self.peek().value == "from" and depth == 0):
+            tok = self.next()
+            if tok.kind == "end":
+                raise _bad("Invalid or unsupported search: missing FROM.")
+            depth += tok.value == "(" if tok.kind == "op" else 0
+            depth -= tok.value == ")" if tok.kind == "op" else 0
+        end = self.i
+        self.expect("kw", "from")
+        table = self.expect("id").value.lower()
+        if table not in COLUMNS:
+            raise _bad(f"Record '{table}' was not found.")
+        self.table = table
+        self.aliases = {table}
+        alias = self.accept("id")
+        if alias:
+            self.aliases.add(alias.value.lower())
+        where = None
+        if self.accept("kw", "where"):
+            where = self.condition()
+        rest = self.i
+        self.i = start
+        items = self.select_list(end)
+        self.i = rest
+        order: list[tuple[Any, bool]] = []
+        if self.accept("kw", "order"):
+            self.expect("kw", "by")
+            while True:
+                tok = self.peek()
+                key: Any
+                if tok.kind == "num":
+                    self.next()
+                    position = int(tok.value)
+                    if not 1 <= position <= len(items):
+                        raise _bad(f"ORDER BY position {position} is out of range.")
+                    key = items[position - 1][0]
+                elif (
+                    tok.kind == "id"
+                    and tok.value.lower() in {a for _, a in items}
+                    and (self.peek(1).kind != "op" or self.peek(1).value != ".")
+                ):
+                    self.next()
+                    key = next(e for e, a in items if a == tok.value.lower())
+                else:
+                    key = self.value()
+                descending = bool(self.accept("kw", "desc"))
+                if not descending:
+                    self.accept("kw", "asc")
+                order.append((key, descending))
+                if not self.accept("op", ","):
+                    break
+        if self.peek().kind != "end":
+            raise _bad(f"Invalid or unsupported search near '{self.peek().value}'.")
+        return Query(table, items, where, order, distinct)
+
+    def select_list(self, end: int) -> list[tuple[Any, str]]:
+        if self.accept("op", "*"):
+            if self.i != end:
+                raise _bad("Invalid or unsupported search: '*' must stand alone.")
+            return [(Col(c), c) for c in COLUMNS[self.table]]
+        items: list[tuple[Any, str]] = []
+        while True:
+            expr = self.value()
+            alias = None
+            if self.accept("kw", "as"):
+                alias = self.expect("id").value.lower()
+            elif self.peek().kind == "id" and self.i < end:
+                alias = self.next().value.lower()
+            if alias is None:
+                # Reference: SuiteQL names unaliased expressions exprN; columns keep their name.
+                alias = expr.name if isinstance(expr, Col) else f"expr{len(items) + 1}"
+            items.append((expr, alias))
+            if self.i >= end or not self.accept("op", ","):
+                break
+        if self.i != end:
+            raise _bad(f"Invalid or unsupported search near '{self.peek().value}'.")
+        return items
+
+    def value(self) -> Any:
+        tok = self.next()
+        if tok.kind == "str":
+            return Lit(tok.value)
+        if tok.kind == "num":
+            return Lit(Decimal(tok.value))
+        if tok.kind == "kw" and tok.value == "null":
+            return Lit(None)
+        if tok.kind == "op" and tok.value == "(":
+            raise _bad("Invalid or unsupported search: unexpected '('.")
+        if tok.kind != "id":
+            raise _bad(f"Invalid or unsupported search near '{tok.value}'.")
+        name = tok.value.lower()
+        if self.accept("op", "("):
+            return self.function(name)
+        if self.accept("op", "."):
+            if name not in self.aliases:
+                raise _bad(f"Invalid or unsupported search: unknown table alias '{tok.value}'.")
+            name = self.expect("id").value.lower()
+        if name not in COLUMNS[self.table]:
+            raise _bad(f"Field '{name}' for record '{self.table}' was not found.")
+        return Col(name)
+
+    def function(self, name: str) -> Func:
+        if name == "count":
+            self.expect("op", "*")
+            self.expect("op", ")")
+            return Func("count", ())
+        if name in ("upper", "lower"):
+            arg = self.value()
+            self.expect("op", ")")
+            return Func(name, (arg,))
+        if name == "to_date":
+            text = self.expect("str").value
+            fmt = "MM/DD/YYYY"
+            if self.accept("op", ","):
+                fmt = self.expect("str").value.upper()
+            self.expect("op", ")")
+            return Func("to_date", (Lit(_parse_date(text, fmt)),))
+        raise _bad(f"Invalid or unsupported search: function '{name}' is not supported.")
+
+    def condition(self) -> Cond:
+        left = self.conjunction()
+        while self.accept("kw", "or"):
+            left = Cond("or", (left, self.conjunction()))
+        return left
+
+    def conjunction(self) -> Cond:
+        left = self.negation()
+        while self.accept("kw", "and"):
+            left = Cond("and", (left, self.negation()))
+        return left
+
+    def negation(self) -> Cond:
+        if self.accept("kw", "not"):
+            return Cond("not", (self.negation(),))
+        if self.accept("op", "("):
+            inner = self.condition()
+            self.expect("op", ")")
+            return inner
+        return self.predicate()
+
+    def predicate(self) -> Cond:
+        left = self.value()
+        tok = self.peek()
+        if tok.kind == "op" and tok.value in ("=", "!=", "<>", "<", "<=", ">", ">="):
+            self.next()
+            op = "!=" if tok.value == "<>" else tok.value
+            return Cond(op, (left, self.value()))
+        if self.accept("kw", "is"):
+            negate = bool(self.accept("kw", "not"))
+            self.expect("kw", "null")
+            return Cond("notnull" if negate else "isnull", (left,))
+        negate = bool(self.accept("kw", "not"))
+        if self.accept("kw", "in"):
+            self.expect("op", "(")
+            values = [self.value()]
+            while self.accept("op", ","):
+                values.append(self.value())
+            self.expect("op", ")")
+            cond = Cond("in", (left, tuple(values)))
+        elif self.accept("kw", "like"):
+            cond = Cond("like", (left, self.value()))
+        elif self.accept("kw", "between"):
+            low = self.value()
+            self.expect("kw", "and")
+            cond = Cond("between", (left, low, self.value()))
+        else:
+            raise _bad(f"Invalid or unsupported search near '{self.peek().value}'.")
+        return Cond("not", (cond,)) if negate else cond
+
+
+def _parse_date(text: str, fmt: str) -> date:
+    patterns = {"YYYY-MM-DD": "%Y-%m-%d", "MM/DD/YYYY": "%m/%d/%Y", "DD/MM/YYYY": "%d/%m/%Y"}
+    try:
+        return datetime.strptime(text, patterns[fmt]).date()
+    except (KeyError, ValueError):
+        raise _bad(f"Invalid date '{text}' for format '{fmt}'.") from None
+
+
+# --- Evaluation --------------------------------------------------------------------------
+
+
+def _eval(expr: Any, row: Row) -> Any:
+    if isinstance(expr, Col):
+        return row.get(expr.name)
+    if isinstance(expr, Lit):
+        return expr.value
+    if isinstance(expr, Func):
+        if expr.name == "to_date":
+            return expr.args[0].value
+        value = _eval(expr.args[0], row)
+        if value is None:
+            return None
+        return str(value).upper() if expr.name == "upper" else str(value).lower()
+    raise _bad("Invalid or unsupported search.")
+
+
+def _coerce(a: Any, b: Any) -> tuple[Any, Any]:
+    """Apply Oracle-like implicit conversion between numbers, strings and dates."""
+    if isinstance(a, int | Decimal) and isinstance(b, str):
+        return Decimal(a), _to_number(b)
+    if isinstance(a, str) and isinstance(b, int | Decimal):
+        return _to_number(a), Decimal(b)
+    if isinstance(a, int | Decimal) and isinstance(b, int | Decimal):
+        return Decimal(a), Decimal(b)
+    if isinstance(a, date) and isinstance(b, str):
+        # Reference: SuiteQL compares date columns with strings in the user's date format.
+        return a, _parse_date(b, "MM/DD/YYYY")
+    if isinstance(a, str) and isinstance(b, date):
+        return _parse_date(a, "MM/DD/YYYY"), b
+    return a, b
+
+
+def _to_number(text: str) -> Decimal:
+    try:
+        return Decimal(text.strip())
+    except ArithmeticError:
+        raise _bad(f"Invalid number '{text}'.") from None
+
+
+def _compare(op: str, a: Any, b: Any) -> bool | None:
+    if a is None or b is None:
+        return None
+    a, b = _coerce(a, b)
+    try:
+        return {
+            "=": a == b,
+            "!=": a != b,
+            "<": a < b,
+            "<=": a <= b,
+            ">": a > b,
+            ">=": a >= b,
+        }[op]
+    except TypeError:
+        raise _bad("Invalid comparison between incompatible values.") from None
+
+
+def _like(value: Any, pattern: Any) -> bool | None:
+    if value is None or pattern is None:
+        return None
+    regex = "".join(
+        ".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in str(pattern)
+    )
+    return re.fullmatch(regex, str(value), re.DOTALL) is not None
+
+
+def _test(cond: Cond, row: Row) -> bool | None:
+    op, args = cond.op, cond.args
+    if op == "and":
+        a, b = _test(args[0], row), _test(args[1], row)
+        return False if a is False or b is False else (None if a is None or b is None else True)
+    if op == "or":
+        a, b = _test(args[0], row), _test(args[1], row)
+        return True if a is True or b is True else (None if a is None or b is None else False)
+    if op == "not":
+        a = _test(args[0], row)
+        return None if a is None else not a
+    if op == "isnull":
+        return _eval(args[0], row) is None
+    if op == "notnull":
+        return _eval(args[0], row) is not None
+    if op == "in":
+        value = _eval(args[0], row)
+        results = [_compare("=", value, _eval(v, row)) for v in args[1]]
+        return True if True in results else (None if None in results else False)
+    if op == "like":
+        return _like(_eval(args[0], row), _eval(args[1], row))
+    if op == "between":
+        value = _eval(args[0], row)
+        low = _compare(">=", value, _eval(args[1], row))
+        high = _compare("<=", value, _eval(args[2], row))
+        return None if low is None or high is None else low and high
+    return _compare(op, _eval(args[0], row), _eval(args[1], row))
+
+
+def _render(value: Any) -> str | None:
+    """Render a value as SuiteQL does: strings, dates in the user format (M/D/YYYY)."""
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return f"{value.month}/{value.day}/{value.year}"
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return text
+    return str(value)
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    return (1, value) if value is not None else (2, 0)
+
+
+def execute(query: str, load: Callable[[str], list[Row]]) -> list[dict[str, str]]:
+    """Parse and run one query; return rows of lower-case column -> string (nulls omitted)."""
+    parsed = Parser(query).parse()
+    rows = [r for r in load(parsed.table) if not parsed.where or _test(parsed.where, r) is True]
+    if any(isinstance(e, Func) and e.name == "count" for e, _ in parsed.items):
+        if len(parsed.items) != 1:
+            raise _bad("Invalid or unsupported search: COUNT(*) must be the only column.")
+        return [{parsed.items[0][1]: str(len(rows))}]
+    for key, descending in reversed(parsed.order):
+        # Reference: Oracle sorts NULLs last ascending and first descending.
+        rows.sort(key=lambda r, k=key: _sort_key(_eval(k, r)), reverse=descending)
+    out: list[dict[str, str]] = []
+    seen: set[tuple[Any, ...]] = set()
+    for row in rows:
+        item = {}
+        for expr, alias in parsed.items:
+            rendered = _render(_eval(expr, row))
+            if rendered is not None:
+                item[alias] = rendered
+        if parsed.distinct:
+            marker = tuple(sorted(item.items()))
+            if marker in seen:
+                continue
+            seen.add(marker)
+        out.append(item)
+    return out
+
+
+# --- Paging ------------------------------------------------------------------------------
+
+
+def paging(query: Mapping[str, str]) -> tuple[int, int]:
+    """Read limit/offset query parameters, refusing out-of-range values."""
+    try:
+        limit = int(query.get("limit", MAX_LIMIT))
+    except ValueError:
+        limit = -1
+    if not 1 <= limit <= MAX_LIMIT:
+        raise SuiteQLError(
+            f"Invalid value for query parameter 'limit'. It must be between 1 and {MAX_LIMIT}.",
+            "limit",
+        )
+    try:
+        offset = int(query.get("offset", 0))
+    except ValueError:
+        offset = -1
+    if offset < 0:
+        raise SuiteQLError("Invalid value for query parameter 'offset'.", "offset")
+    return limit, offset
+
+
+def page_links(href: str, limit: int, offset: int, total: int) -> list[dict[str, str]]:
+    """Build first/prev/next/last/self links as NetSuite collection paging does."""
+
+    # Reference: API-FACTS 4 (first/prev when not on the first page, next when more, last, self).
+    def link(rel: str, off: int) -> dict[str, str]:
+        return {"rel": rel, "href": f"{href}?limit={limit}&offset={off}"}
+
+    links = []
+    if offset > 0:
+        links.append(link("first", 0))
+        links.append(link("prev", max(offset - limit, 0)))
+    if offset + limit < total:
+        links.append(link("next", offset + limit))
+    links.append(link("last", max((total - 1) // limit * limit, 0)))
+    links.append(
+        {"rel": "self", "href": f"{href}?limit={limit}" + (f"&offset={offset}" if offset else "")}
+    )
+    return links
+
+
+def page(rows: list[dict[str, str]], href: str, limit: int, offset: int) -> dict[str, Any]:
+    """Return one page of results in NetSuite's collection shape."""
+    chunk = rows[offset : offset + limit]
+    return {
+        "links": page_links(href, limit, offset, len(rows)),
+        "count": len(chunk),
+        "hasMore": offset + limit < len(rows),
+        "items": [dict({"links": []}, **row) for row in chunk],
+        "offset": offset,
+        "totalResults": len(rows),
+    }
+
+
+def iter_tables() -> Iterator[str]:
+    """Yield the queryable table names."""
+    yield from COLUMNS
