@@ -106,7 +106,15 @@ class RestClient:
         path = f"{RECORD_PATH}/eid:{quote(entry.external_id, safe='')}"
         attempts: list[AttemptRecord] = []
         started = time.monotonic()
-        response = self._send("PUT", path, body=body, operation="upsert", attempts=attempts)
+        # replace=line: the line sublist is not keyed, so without it an update appends lines.
+        response = self._send(
+            "PUT",
+            path,
+            params=[("replace", "line")],
+            body=body,
+            operation="upsert",
+            attempts=attempts,
+        )
         internal_id = _id_from_location(response.headers.get("Location"))
         if internal_id is None:
             # Not every NetSuite version returns Location on update; read the record back.

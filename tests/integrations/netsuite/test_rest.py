@@ -84,7 +84,7 @@ def test_upsert_sends_exact_put_by_external_id(client):
     (call,) = responses.calls
     request = call.request
     assert request.method == "PUT"
-    assert request.url == f"{RECORD}/eid:LEASE-42-2025-01"
+    assert request.url == f"{RECORD}/eid:LEASE-42-2025-01?replace=line"
     assert request.headers["Content-Type"] == "application/json"
     assert request.headers["Accept"] == "application/json"
     auth = request.headers["Authorization"]
