@@ -1,0 +1,154 @@
+"""Accounting periods and the journal entries frozen when a period is closed."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from occupier.money import MoneyField
+
+
+class PeriodStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class AccountingPeriod(models.Model):
+    """One calendar month of a company's books; closing it freezes its journal entries."""
+
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, related_name="accounting_periods"
+    )
+    start = models.DateField(help_text="First day of the month.")
+    status = models.CharField(
+        max_length=10, choices=PeriodStatus.choices, default=PeriodStatus.OPEN
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Bumped on every close; the entries of the latest close carry the same number.
+    close_version = models.PositiveIntegerField(default=0)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reopen_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["company", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "start"], name="period_unique_month"),
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(closed_at__isnull=False, close_version__gte=1),
+                name="period_closed_has_close",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def end(self) -> date:
+        """The last day of the month."""
+        return self.start.replace(day=calendar.monthrange(self.start.year, self.start.month)[1])
+
+    @property
+    def label(self) -> str:
+        """How finance users name the period, e.g. "Jan 2026"."""
+        return self.start.strftime("%b %Y")
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == PeriodStatus.CLOSED
+
+    @property
+    def fiscal_year(self) -> int:
+        """The fiscal year, named after the calendar year in which it ends."""
+        start_month = self.company.fiscal_year_start_month
+        if start_month == 1 or self.start.month < start_month:
+            return self.start.year
+        return self.start.year + 1
+
+    @property
+    def fiscal_period(self) -> int:
+        """The month's number within its fiscal year, 1 to 12."""
+        return (self.start.month - self.company.fiscal_year_start_month) % 12 + 1
+
+
+class JournalEntry(models.Model):
+    """A journal entry as frozen at close: values only, never changed afterwards."""
+
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, related_name="journal_entries"
+    )
+    period = models.ForeignKey(
+        AccountingPeriod, on_delete=models.PROTECT, related_name="journal_entries"
+    )
+    close_version = models.PositiveIntegerField()
+    # Becomes the NetSuite external ID: the same on every re-close of the same data.
+    external_key = models.CharField(max_length=64)
+    subsidiary = models.CharField(max_length=200)
+    currency = models.CharField(max_length=3)
+    tran_date = models.DateField()
+    memo = models.CharField(max_length=300, blank=True)
+    lease = models.ForeignKey(
+        "leases.Lease", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    lease_code = models.CharField(max_length=40, blank=True)
+    sequence = models.PositiveIntegerField(default=1, help_text="Part number when split.")
+    line_count = models.PositiveIntegerField()
+    total_debit = MoneyField()
+    total_credit = MoneyField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["period", "close_version", "id"]
+        verbose_name_plural = "journal entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "period", "close_version", "external_key"],
+                name="journalentry_unique_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_debit=F("total_credit")), name="journalentry_balanced"
+            ),
+            models.CheckConstraint(condition=Q(sequence__gte=1), name="journalentry_seq_positive"),
+        ]
+        indexes = [models.Index(fields=["period", "close_version"])]
+
+    def __str__(self) -> str:
+        return self.external_key
+
+
+class JournalLine(models.Model):
+    """One line of a frozen entry; accounts and segments are copied by value."""
+
+    entry = models.ForeignKey(JournalEntry, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveIntegerField()
+    account_number = models.CharField(max_length=40)
+    account_name = models.CharField(max_length=200)
+    debit = MoneyField(default=0)
+    credit = MoneyField(default=0)
+    memo = models.CharField(max_length=300, blank=True)
+    department = models.CharField(max_length=200, blank=True)
+    lease_class = models.CharField("class", max_length=200, blank=True)
+    location = models.CharField(max_length=200, blank=True)
+    lease_code = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["entry", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "line_no"], name="journalline_unique_no"),
+            models.CheckConstraint(
+                condition=(Q(debit__gt=0, credit=0) | Q(credit__gt=0, debit=0)),
+                name="journalline_one_side",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}/{self.line_no} {self.account_number}"
