@@ -104,12 +104,16 @@ def _create_account(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point; `--port …` without a command means `serve`."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+def normalize_argv(argv: list[str]) -> list[str]:
+    """Treat `--port … --data …` without a command as `serve`."""
     if argv and argv[0] not in COMMANDS and argv[0] not in ("-h", "--help"):
-        argv.insert(0, "serve")
-    args = build_parser().parse_args(argv)
+        return ["serve", *argv]
+    return list(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point for `python -m netsuite_sandbox`."""
+    args = build_parser().parse_args(normalize_argv(list(sys.argv[1:] if argv is None else argv)))
     if args.command == "create-account":
         return _create_account(args)
     with contextlib.suppress(KeyboardInterrupt):
