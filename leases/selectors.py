@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
+from audit.models import AuditEvent
 from leases import engine
 from leases.models import (
     ACCOUNT_FIELDS,
@@ -28,6 +29,33 @@ MAPPING_RELATIONS = [*ACCOUNT_FIELDS.values(), *SEGMENT_FIELDS.values()]
 def leases_for_company(company) -> QuerySet[Lease]:
     """A company's leases with what list pages show."""
     return Lease.objects.filter(company=company).select_related("subsidiary")
+
+
+def leases_search(
+    company, *, q: str = "", status: str = "", subsidiary: str = "", classification: str = ""
+) -> QuerySet[Lease]:
+    """A company's leases matching the list page's search and filters."""
+    leases = leases_for_company(company)
+    if q:
+        leases = leases.filter(
+            Q(code__icontains=q) | Q(name__icontains=q) | Q(landlord__icontains=q)
+        )
+    if status:
+        leases = leases.filter(status=status)
+    if subsidiary.isdigit():
+        leases = leases.filter(subsidiary_id=int(subsidiary))
+    if classification == "ifrs16":
+        leases = leases.filter(standard="ifrs16")
+    elif classification:
+        leases = leases.filter(standard="asc842", classification=classification)
+    return leases
+
+
+def lease_audit_events(lease: Lease) -> QuerySet[AuditEvent]:
+    """The audit trail of one lease, newest first."""
+    return AuditEvent.objects.filter(
+        company_id=lease.company_id, subject_type=Lease._meta.label, subject_id=str(lease.pk)
+    ).select_related("actor")
 
 
 def leases_with_terms(leases: QuerySet[Lease]) -> QuerySet[Lease]:

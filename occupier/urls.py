@@ -6,6 +6,8 @@ from occupier.health import health
 urlpatterns = [
     path("", include("companies.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("leases/", include("leases.urls")),
+    path("", include("integrations.urls")),
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,68 @@
+"""The posted (rounded) monthly schedule of a lease as CSV and XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+from openpyxl import Workbook
+
+from leases.engine import ScheduleMonth
+
+SCHEDULE_COLUMNS = [
+    ("Period", "period"),
+    ("Opening liability", "opening_liability"),
+    ("Payment", "payment"),
+    ("Interest", "interest"),
+    ("Principal", "principal"),
+    ("Closing liability", "closing_liability"),
+    ("ROU opening", "rou_opening"),
+    ("ROU amortization", "rou_amortization"),
+    ("ROU closing", "rou_closing"),
+    ("Straight-line cost", "straight_line_cost"),
+]
+TWO_PLACES = Decimal("0.01")
+
+
+def _amount(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(TWO_PLACES)
+
+
+def schedule_rows(months: list[ScheduleMonth]) -> list[list]:
+    """Rows of the schedule: the month as YYYY-MM, amounts with two decimals."""
+    return [
+        [m.period.strftime("%Y-%m")]
+        + [_amount(getattr(m, attr)) for _, attr in SCHEDULE_COLUMNS[1:]]
+        for m in months
+    ]
+
+
+def schedule_csv(months: list[ScheduleMonth]) -> str:
+    """The schedule as CSV text (header row first; blank when a column does not apply)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([label for label, _ in SCHEDULE_COLUMNS])
+    for row in schedule_rows(months):
+        writer.writerow(["" if v is None else f"{v}" for v in row])
+    return out.getvalue()
+
+
+def schedule_xlsx(months: list[ScheduleMonth], *, title: str) -> bytes:
+    """The schedule as an XLSX workbook: amounts are numbers formatted with two decimals."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Schedule"
+    sheet.append([label for label, _ in SCHEDULE_COLUMNS])
+    for row in schedule_rows(months):
+        # Excel has no decimal type; two-decimal amounts survive the float round trip exactly.
+        sheet.append([row[0]] + [None if v is None else float(v) for v in row[1:]])
+    for cells in sheet.iter_rows(min_row=2, min_col=2):
+        for cell in cells:
+            cell.number_format = "#,##0.00"
+    for letter in "ABCDEFGHIJ":
+        sheet.column_dimensions[letter].width = 18
+    book.properties.title = title[:200]
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

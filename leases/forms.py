@@ -1,0 +1,488 @@
+"""Lease, payment-stream, GL-mapping, subsidiary, segment and upload forms."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.forms import formset_factory
+
+from leases import engine
+from leases.engine.dates import months_between
+from leases.models import (
+    ACCOUNT_FIELDS,
+    ACCOUNT_LABELS,
+    SEGMENT_FIELDS,
+    GLAccount,
+    Lease,
+    PaymentFrequency,
+    Segment,
+    SegmentKind,
+    Subsidiary,
+)
+from leases.services import LEASE_FIELDS, IncentiveInput, PaymentInput, terms_from_input
+
+UNKNOWN_ACCOUNT = "Unknown account: choose one from your chart of accounts."
+
+LEASE_HELP = {
+    "code": "Your own reference for the lease, unique in the company (e.g. NYC-HQ-01). "
+    "Imports use it to find and update the lease.",
+    "name": "A name your team recognises, shown in lists and journal memos.",
+    "asset_type": "What is leased; used for reporting only.",
+    "description": "The property or asset: address, floor, serial numbers…",
+    "landlord": "The lessor, named as the vendor in your AP system.",
+    "subsidiary": "The legal entity that signed the lease; its journal entries post there.",
+    "currency": "ISO code of the lease payments, e.g. USD or EUR.",
+    "commencement_date": "The date the lessor makes the asset available to you: measurement "
+    "starts here, not at signing.",
+    "term_months": "The non-cancellable period plus renewal periods you are reasonably certain "
+    "to exercise, in months. You may give the end date instead.",
+    "standard": "ASC 842 (US GAAP) or IFRS 16; defaults to your company's standard.",
+    "classification": "ASC 842 only: finance if any of the five classification tests is met "
+    "(ownership transfer, purchase option, major part of economic life, substantially all of "
+    "fair value, specialised asset), otherwise operating. Leave blank under IFRS 16.",
+    "discount_rate": "Annual rate in percent (9.04088 for 9.04088 %): the rate implicit in the "
+    "lease if readily determinable, otherwise your incremental borrowing rate (or the "
+    "risk-free rate if you elected it). Enter it with all the decimals you have.",
+    "rate_convention": "How the annual rate becomes a monthly one: nominal divides by 12 (as "
+    "most published schedules do), effective compounds to the same annual rate.",
+    "useful_life_months": "Economic life of the asset; the ROU asset is amortized over it "
+    "when ownership transfers or a purchase option is reasonably certain.",
+    "ownership_transfers": "Title passes to you by the end of the term.",
+    "purchase_option_reasonably_certain": "You are reasonably certain to buy the asset.",
+    "initial_direct_costs": "Incremental costs of obtaining the lease (e.g. broker "
+    "commissions); added to the ROU asset.",
+    "prepaid_rent": "Rent paid before commencement that is not in the payment stream; added "
+    "to the ROU asset, never to the liability.",
+    "restoration_cost": "IFRS 16 only: present value of dismantling or restoring the site; "
+    "added to the ROU asset.",
+    "rou_asset_account": "Balance-sheet account of the right-of-use asset.",
+    "lease_liability_account": "Balance-sheet account of the lease liability.",
+    "lease_expense_account": "Single straight-line lease cost of ASC 842 operating leases.",
+    "interest_expense_account": "Interest on the liability of finance and IFRS 16 leases.",
+    "rou_amortization_account": "Amortization (depreciation) of the ROU asset of finance and "
+    "IFRS 16 leases.",
+    "cash_clearing_account": "Where lease payments are credited, so rent already booked in AP "
+    "is not counted twice.",
+    "prepaid_rent_account": "Where rent paid before commencement sits until it moves to the "
+    "ROU asset.",
+    "provision_account": "IFRS 16 restoration provision.",
+    "department": "NetSuite department the entries carry.",
+    "lease_class": "NetSuite class the entries carry.",
+    "location": "NetSuite location the entries carry.",
+}
+DEFAULT_NOTE = " Leave blank to use the company default ({default})."
+
+# Engine field names that are stored under another name on the lease form.
+ENGINE_TO_FORM = {"annual_rate": "discount_rate", "term_months": "term_months"}
+ENGINE_TO_PAYMENT = {
+    "amount": "amount",
+    "escalations": "escalation_value",
+    "rent_free_months": "rent_free_months",
+    "frequency": "frequency",
+    "index_factor": "index_factor",
+    "every_months": "escalation_every_months",
+    "value": "escalation_value",
+    "steps": "steps",
+}
+ISSUE_FIELD = re.compile(r"^(payments|incentives)\[(\d+)\](?:\.([a-z_]+))?(?:\[\d+\]\.([a-z_]+))?$")
+
+
+class AccountChoiceField(forms.ModelChoiceField):
+    """An account of the company's chart, shown as 'number name'."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", {"invalid_choice": UNKNOWN_ACCOUNT})
+        super().__init__(queryset=GLAccount.objects.none(), **kwargs)
+
+
+def _limit_mapping_fields(form: forms.Form, company, defaults=None) -> None:
+    """Offer only the company's active accounts and segments, and explain the default."""
+    accounts = GLAccount.objects.filter(company=company, is_active=True)
+    for name in ACCOUNT_FIELDS.values():
+        field = form.fields[name]
+        field.queryset = accounts
+        field.error_messages["invalid_choice"] = UNKNOWN_ACCOUNT
+        field.label = ACCOUNT_LABELS[name]
+        field.help_text = LEASE_HELP[name]
+        if defaults is not None:
+            default = getattr(defaults, name) or "none set"
+            field.help_text += DEFAULT_NOTE.format(default=default)
+    for kind, name in SEGMENT_FIELDS.items():
+        field = form.fields[name]
+        field.queryset = Segment.objects.filter(company=company, kind=kind, is_active=True)
+        field.help_text = LEASE_HELP[name]
+        if defaults is not None:
+            default = getattr(defaults, name) or "none set"
+            field.help_text += DEFAULT_NOTE.format(default=default)
+
+
+class LeaseForm(forms.ModelForm):
+    """A lease's facts, measurement inputs and GL mapping overrides."""
+
+    end_date = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Optional: the last day of the term. Fills in the term, or is checked "
+        "against it.",
+    )
+
+    class Meta:
+        model = Lease
+        fields = [f for f in LEASE_FIELDS if f not in ("term_months",)] + ["term_months"]
+        widgets = {
+            "commencement_date": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = LEASE_HELP
+
+    def __init__(self, *args, company, defaults=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.company = company
+        self.fields["subsidiary"].queryset = Subsidiary.objects.filter(company=company)
+        self.fields["term_months"].required = False
+        self.fields["discount_rate"].min_value = None
+        self.fields["discount_rate"].validators = []
+        _limit_mapping_fields(self, company, defaults)
+        if not self.instance.pk:
+            self.fields["standard"].initial = getattr(company, "default_standard", "asc842")
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        clash = Lease.objects.filter(company=self.company, code=code)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError("A lease with this code already exists in your company.")
+        return code
+
+    def clean_currency(self) -> str:
+        currency = self.cleaned_data["currency"].strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", currency):
+            raise forms.ValidationError("Enter a three-letter ISO currency code, e.g. USD.")
+        return currency
+
+    def clean_discount_rate(self) -> Decimal:
+        rate = self.cleaned_data["discount_rate"]
+        if rate < 0:
+            raise forms.ValidationError("The discount rate cannot be negative.")
+        if rate >= 100:
+            raise forms.ValidationError(
+                "Enter the rate in percent, below 100 (9.04088 for 9.04088 %)."
+            )
+        return rate
+
+    def clean(self):
+        data = super().clean()
+        start, end, term = (
+            data.get("commencement_date"),
+            data.get("end_date"),
+            data.get("term_months"),
+        )
+        if start and end:
+            if end <= start:
+                self.add_error("end_date", "The end date must be after the commencement date.")
+            else:
+                after_end = end + timedelta(days=1)
+                months = months_between(start, after_end)
+                if after_end.day != start.day or months < 1:
+                    self.add_error(
+                        "end_date",
+                        "The term must be whole months: end the day before a monthly "
+                        "anniversary of the commencement date.",
+                    )
+                elif term is None:
+                    data["term_months"] = months
+                elif term != months:
+                    self.add_error(
+                        "end_date",
+                        f"The end date gives a {months}-month term, but the term says {term}.",
+                    )
+        elif start and term is None and "term_months" not in self.errors:
+            self.add_error("term_months", "Enter the term in months, or the end date.")
+        if data.get("standard") == "ifrs16":
+            data["classification"] = ""
+        return data
+
+    def values(self) -> dict:
+        """The lease values for the services."""
+        return {name: self.cleaned_data.get(name) for name in LEASE_FIELDS} | {
+            "classification": self.cleaned_data.get("classification") or "",
+            "description": self.cleaned_data.get("description") or "",
+            "landlord": self.cleaned_data.get("landlord") or "",
+        }
+
+
+def parse_rent_steps(text: str) -> list[tuple[date, Decimal]]:
+    """Parse 'YYYY-MM-DD amount' lines; raise a ValidationError naming each bad line."""
+    steps: list[tuple[date, Decimal]] = []
+    errors: list[str] = []
+    seen: set[date] = set()
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        parts = line.replace(",", " ").split()
+        if len(parts) != 2:
+            errors.append(f"Line {number}: write a date and an amount, e.g. 2027-01-01 1030.00.")
+            continue
+        try:
+            on = date.fromisoformat(parts[0])
+        except ValueError:
+            errors.append(f"Line {number}: “{parts[0]}” is not a date in YYYY-MM-DD form.")
+            continue
+        try:
+            amount = Decimal(parts[1])
+        except InvalidOperation:
+            errors.append(f"Line {number}: “{parts[1]}” is not an amount.")
+            continue
+        if not amount.is_finite() or amount < 0:
+            errors.append(f"Line {number}: the amount cannot be negative.")
+        elif on in seen:
+            errors.append(f"Line {number}: {on} is listed twice.")
+        else:
+            seen.add(on)
+            steps.append((on, amount))
+    if errors:
+        raise forms.ValidationError(errors)
+    return sorted(steps)
+
+
+class PaymentForm(forms.Form):
+    """One payment stream with its escalation or explicit rent steps."""
+
+    amount = forms.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        required=False,
+        help_text="Base amount of each payment, before escalations (leave 0 when the rent "
+        "steps below give every amount).",
+    )
+    frequency = forms.TypedChoiceField(
+        choices=PaymentFrequency.choices,
+        coerce=int,
+        initial=1,
+        help_text="How often a payment falls due.",
+    )
+    timing = forms.ChoiceField(
+        choices=[("advance", "In advance"), ("arrears", "In arrears")],
+        initial="advance",
+        help_text="In advance: paid at the start of each period (the first payment, at "
+        "commencement, goes into the ROU asset). In arrears: paid at the end of each period.",
+    )
+    rent_free_months = forms.IntegerField(
+        min_value=0, initial=0, required=False, help_text="The first N months carry no payment."
+    )
+    escalation_kind = forms.ChoiceField(
+        choices=[("", "None"), ("percent", "Fixed percentage"), ("amount", "Fixed amount")],
+        required=False,
+        help_text="How the payment rises over the term.",
+    )
+    escalation_value = forms.DecimalField(
+        max_digits=18,
+        decimal_places=6,
+        required=False,
+        help_text="Percent (3 for 3 %) for a percentage, or the currency amount added.",
+    )
+    escalation_every_months = forms.IntegerField(
+        min_value=1,
+        initial=12,
+        required=False,
+        help_text="Months between escalations, counted from commencement.",
+    )
+    index_factor = forms.DecimalField(
+        max_digits=12,
+        decimal_places=8,
+        required=False,
+        help_text="For index-linked payments: index at commencement ÷ base index. Payments are "
+        "measured at the commencement index and not re-indexed until a remeasurement.",
+    )
+    steps = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "2027-01-01 1030.00"}),
+        required=False,
+        label="Explicit rent schedule",
+        help_text="Optional: one 'YYYY-MM-DD amount' per line; from each date on, every payment "
+        "is that amount (overrides the base amount and escalation).",
+    )
+
+    def clean_steps(self) -> list[tuple[date, Decimal]]:
+        return parse_rent_steps(self.cleaned_data.get("steps") or "")
+
+    def clean(self):
+        data = super().clean()
+        kind, value = data.get("escalation_kind"), data.get("escalation_value")
+        if kind and value is None and "escalation_value" not in self.errors:
+            self.add_error("escalation_value", "Enter the escalation percentage or amount.")
+        if value is not None and not kind:
+            self.add_error("escalation_kind", "Choose how the payment escalates.")
+        if kind and not data.get("amount") and not data.get("steps"):
+            self.add_error("escalation_value", "An escalation needs a base amount to escalate.")
+        return data
+
+    def payment(self) -> PaymentInput:
+        d = self.cleaned_data
+        return PaymentInput(
+            amount=d.get("amount") or Decimal(0),
+            frequency=d["frequency"],
+            timing=d["timing"],
+            rent_free_months=d.get("rent_free_months") or 0,
+            escalation_kind=d.get("escalation_kind") or "",
+            escalation_value=d.get("escalation_value"),
+            escalation_every_months=d.get("escalation_every_months") or 12,
+            index_factor=d.get("index_factor"),
+            steps=tuple(d.get("steps") or ()),
+        )
+
+
+class IncentiveForm(forms.Form):
+    """A lease incentive from the lessor."""
+
+    amount = forms.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        min_value=0,
+        help_text="Cash or reimbursements from the lessor (e.g. a fit-out contribution).",
+    )
+    receivable_on = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave blank when received at or before commencement (reduces the ROU "
+        "asset); a later date nets it into the payments (reduces the liability).",
+    )
+
+
+PaymentFormSet = formset_factory(
+    PaymentForm, extra=0, min_num=1, validate_min=True, can_delete=True
+)
+IncentiveFormSet = formset_factory(IncentiveForm, extra=1, can_delete=True)
+
+
+def payment_initial(lease: Lease) -> list[dict]:
+    """Formset initial data from a stored lease's payment streams."""
+    return [
+        {
+            "amount": p.amount,
+            "frequency": p.frequency,
+            "timing": p.timing,
+            "rent_free_months": p.rent_free_months,
+            "escalation_kind": p.escalation_kind,
+            "escalation_value": p.escalation_value,
+            "escalation_every_months": p.escalation_every_months,
+            "index_factor": p.index_factor,
+            "steps": "\n".join(f"{s.effective.isoformat()} {s.amount}" for s in p.steps.all()),
+        }
+        for p in lease.payments.all()
+    ]
+
+
+class LeaseEditor:
+    """The lease form and its two formsets, validated together by the engine."""
+
+    def __init__(self, data=None, *, company, defaults=None, lease: Lease | None = None):
+        self.form = LeaseForm(data, company=company, defaults=defaults, instance=lease)
+        payments_initial = payment_initial(lease) if lease and lease.pk else None
+        incentives_initial = (
+            [{"amount": i.amount, "receivable_on": i.receivable_on} for i in lease.incentives.all()]
+            if lease and lease.pk
+            else None
+        )
+        self.payments = PaymentFormSet(data, prefix="payments", initial=payments_initial)
+        self.incentives = IncentiveFormSet(data, prefix="incentives", initial=incentives_initial)
+
+    def is_valid(self) -> bool:
+        valid = all([self.form.is_valid(), self.payments.is_valid(), self.incentives.is_valid()])
+        if not valid:
+            return False
+        issues = engine.validate_terms(
+            terms_from_input(self.values(), self.payment_inputs(), self.incentive_inputs())
+        )
+        for issue in issues:
+            self._attach(issue)
+        return not issues
+
+    def _live(self, formset) -> list[forms.Form]:
+        return [
+            f
+            for f in formset.forms
+            if f.has_changed() and not (formset.can_delete and f.cleaned_data.get("DELETE"))
+        ]
+
+    def values(self) -> dict:
+        return self.form.values()
+
+    def payment_inputs(self) -> list[PaymentInput]:
+        return [f.payment() for f in self._live(self.payments)]
+
+    def incentive_inputs(self) -> list[IncentiveInput]:
+        return [
+            IncentiveInput(f.cleaned_data["amount"], f.cleaned_data.get("receivable_on"))
+            for f in self._live(self.incentives)
+        ]
+
+    def _attach(self, issue: engine.TermsIssue) -> None:
+        """Show an engine issue next to the field the user typed it in."""
+        match = ISSUE_FIELD.match(issue.field)
+        if match:
+            group, index, name, sub = match.groups()
+            live = self._live(self.payments if group == "payments" else self.incentives)
+            form = live[int(index)] if int(index) < len(live) else None
+            target = ENGINE_TO_PAYMENT.get(sub or name or "", None) if group == "payments" else name
+            if form is not None and target in form.fields:
+                if issue.message not in form.errors.get(target, []):
+                    form.add_error(target, issue.message)
+                return
+        name = ENGINE_TO_FORM.get(issue.field, issue.field)
+        if name in self.form.fields:
+            if issue.message not in self.form.errors.get(name, []):
+                self.form.add_error(name, issue.message)
+        else:
+            self.form.add_error(None, issue.message)
+
+
+class AccountingDefaultsForm(forms.Form):
+    """The company's default GL accounts and segments."""
+
+    def __init__(self, *args, company, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ACCOUNT_FIELDS.values():
+            self.fields[name] = AccountChoiceField(required=False)
+        for name in SEGMENT_FIELDS.values():
+            self.fields[name] = forms.ModelChoiceField(
+                queryset=Segment.objects.none(), required=False
+            )
+        _limit_mapping_fields(self, company)
+
+
+class SubsidiaryForm(forms.Form):
+    name = forms.CharField(
+        max_length=200, help_text="Exactly as the subsidiary is named in NetSuite."
+    )
+    currency = forms.CharField(max_length=3, initial="USD", help_text="ISO code, e.g. USD.")
+
+    def clean_currency(self) -> str:
+        currency = self.cleaned_data["currency"].strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", currency):
+            raise forms.ValidationError("Enter a three-letter ISO currency code, e.g. USD.")
+        return currency
+
+
+class SegmentForm(forms.Form):
+    kind = forms.ChoiceField(choices=SegmentKind.choices)
+    name = forms.CharField(max_length=200, help_text="Exactly as named in NetSuite.")
+
+
+class UploadForm(forms.Form):
+    """A CSV file to validate and import."""
+
+    file = forms.FileField(help_text="A UTF-8 CSV file with the template's header row.")
+
+
+class LeaseUploadForm(UploadForm):
+    update_existing = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Update leases whose code already exists",
+        help_text="Untick to refuse the file when it contains a code you already have.",
+    )

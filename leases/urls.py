@@ -1,0 +1,23 @@
+from django.urls import path
+
+from leases import views
+
+urlpatterns = [
+    path("", views.lease_list, name="lease_list"),
+    path("new/", views.lease_create_view, name="lease_create"),
+    path("import/", views.lease_import, name="lease_import"),
+    path("import/template.csv", views.lease_import_template, name="lease_import_template"),
+    path("<int:pk>/", views.lease_detail, name="lease_detail"),
+    path("<int:pk>/edit/", views.lease_edit, name="lease_edit"),
+    path("<int:pk>/activate/", views.lease_activate_view, name="lease_activate"),
+    path("<int:pk>/schedule.csv", views.lease_schedule_csv, name="lease_schedule_csv"),
+    path("<int:pk>/schedule.xlsx", views.lease_schedule_xlsx, name="lease_schedule_xlsx"),
+    path("settings/gl-defaults/", views.accounting_defaults_edit, name="accounting_defaults"),
+    path("settings/accounts/", views.chart_of_accounts, name="chart_of_accounts"),
+    path(
+        "settings/accounts/template.csv",
+        views.chart_of_accounts_template,
+        name="chart_of_accounts_template",
+    ),
+    path("settings/entities/", views.entities, name="lease_entities"),
+]

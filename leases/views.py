@@ -1,0 +1,369 @@
+"""Lease pages: list, create/edit, lease page with schedule, exports, imports and GL settings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from companies.models import Permission
+from companies.permissions import member_required
+from leases import engine
+from leases.exports import SCHEDULE_COLUMNS, schedule_csv, schedule_xlsx
+from leases.forms import (
+    AccountingDefaultsForm,
+    LeaseEditor,
+    LeaseUploadForm,
+    SegmentForm,
+    SubsidiaryForm,
+    UploadForm,
+)
+from leases.imports import (
+    LEASE_COLUMNS,
+    FileRejected,
+    chart_template_csv,
+    lease_template_csv,
+    validate_chart_of_accounts,
+    validate_leases,
+)
+from leases.models import (
+    ACCOUNT_FIELDS,
+    SEGMENT_FIELDS,
+    GLAccount,
+    Lease,
+    LeaseStatus,
+    Segment,
+    Subsidiary,
+)
+from leases.selectors import (
+    accounting_defaults,
+    lease_audit_events,
+    lease_terms,
+    leases_search,
+    leases_with_terms,
+)
+from leases.services import (
+    accounting_defaults_update,
+    chart_of_accounts_import,
+    lease_activate,
+    lease_create,
+    lease_update,
+    leases_import,
+    missing_accounts,
+    segment_create,
+    subsidiary_create,
+)
+
+lease_access = member_required(Permission.LEASE_ACCOUNTING)
+
+
+def _get_lease(request, pk: int) -> Lease:
+    """A lease of the current company with its terms loaded; another company's is a 404."""
+    return get_object_or_404(
+        leases_with_terms(Lease.objects.filter(company=request.company)), pk=pk
+    )
+
+
+def _add_service_errors(form, error: ValidationError) -> None:
+    """Show a service's refusal on the form it came from."""
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.message_dict.items():
+            for message in field_errors:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+@lease_access
+def lease_list(request):
+    filters = {
+        k: request.GET.get(k, "").strip() for k in ("q", "status", "subsidiary", "classification")
+    }
+    leases = leases_search(request.company, **filters)
+    return render(
+        request,
+        "leases/lease_list.html",
+        {
+            "leases": leases,
+            "filters": filters,
+            "statuses": LeaseStatus.choices,
+            "subsidiaries": Subsidiary.objects.filter(company=request.company),
+        },
+    )
+
+
+def _editor_page(request, editor: LeaseEditor, lease: Lease | None):
+    return render(
+        request,
+        "leases/lease_form.html",
+        {
+            "editor": editor,
+            "form": editor.form,
+            "lease": lease,
+            "mapping_fields": [*ACCOUNT_FIELDS.values(), *SEGMENT_FIELDS.values()],
+        },
+    )
+
+
+@lease_access
+def lease_create_view(request):
+    defaults = accounting_defaults(request.company)
+    editor = LeaseEditor(request.POST or None, company=request.company, defaults=defaults)
+    if request.method == "POST" and editor.is_valid():
+        try:
+            lease = lease_create(
+                company=request.company,
+                actor=request.user,
+                values=editor.values(),
+                payments=editor.payment_inputs(),
+                incentives=editor.incentive_inputs(),
+            )
+        except ValidationError as error:
+            _add_service_errors(editor.form, error)
+        else:
+            messages.success(request, f"Saved draft lease {lease.code}.")
+            return redirect("lease_detail", pk=lease.pk)
+    return _editor_page(request, editor, None)
+
+
+@lease_access
+def lease_edit(request, pk: int):
+    lease = _get_lease(request, pk)
+    defaults = accounting_defaults(request.company)
+    editor = LeaseEditor(
+        request.POST or None, company=request.company, defaults=defaults, lease=lease
+    )
+    if request.method == "POST" and editor.is_valid():
+        try:
+            lease_update(
+                lease=lease,
+                actor=request.user,
+                values=editor.values(),
+                payments=editor.payment_inputs(),
+                incentives=editor.incentive_inputs(),
+            )
+        except ValidationError as error:
+            _add_service_errors(editor.form, error)
+        else:
+            messages.success(request, f"Saved lease {lease.code}.")
+            return redirect("lease_detail", pk=lease.pk)
+    return _editor_page(request, editor, lease)
+
+
+def _schedule(lease: Lease) -> tuple[engine.Schedule | None, list[str]]:
+    """The lease's schedule, or the engine's problems when its terms are not usable yet."""
+    terms = lease_terms(lease)
+    issues = engine.validate_terms(terms)
+    if issues:
+        return None, [issue.message for issue in issues]
+    try:
+        return engine.build_schedule(terms), []
+    except engine.LeaseTermsError as error:
+        return None, [issue.message for issue in error.issues]
+
+
+@lease_access
+def lease_detail(request, pk: int):
+    lease = _get_lease(request, pk)
+    schedule, problems = _schedule(lease)
+    months, posted, missing = [], None, []
+    if schedule is not None:
+        months = schedule.posted_months()
+        posted = schedule.posted()
+        missing = missing_accounts(lease, schedule)
+    return render(
+        request,
+        "leases/lease_detail.html",
+        {
+            "lease": lease,
+            "problems": problems,
+            "schedule": schedule,
+            "measurement": schedule.measurement if schedule else None,
+            "posted": posted,
+            "months": months,
+            "missing_accounts": missing,
+            "columns": SCHEDULE_COLUMNS,
+            "events": lease_audit_events(lease)[:50],
+        },
+    )
+
+
+@lease_access
+@require_POST
+def lease_activate_view(request, pk: int):
+    lease = _get_lease(request, pk)
+    try:
+        lease_activate(lease=lease, actor=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"Lease {lease.code} is active and feeds journal entries.")
+    return redirect("lease_detail", pk=lease.pk)
+
+
+def _export_months(request, pk: int):
+    lease = _get_lease(request, pk)
+    schedule, problems = _schedule(lease)
+    return lease, (schedule.posted_months() if schedule else None), problems
+
+
+@lease_access
+def lease_schedule_csv(request, pk: int):
+    lease, months, problems = _export_months(request, pk)
+    if months is None:
+        messages.error(request, "The schedule cannot be exported until the terms are complete.")
+        return redirect("lease_detail", pk=pk)
+    response = HttpResponse(schedule_csv(months), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="schedule-{lease.pk}.csv"'
+    return response
+
+
+@lease_access
+def lease_schedule_xlsx(request, pk: int):
+    lease, months, problems = _export_months(request, pk)
+    if months is None:
+        messages.error(request, "The schedule cannot be exported until the terms are complete.")
+        return redirect("lease_detail", pk=pk)
+    response = HttpResponse(
+        schedule_xlsx(months, title=str(lease)),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="schedule-{lease.pk}.xlsx"'
+    return response
+
+
+@lease_access
+def lease_import(request):
+    form = LeaseUploadForm(request.POST or None, request.FILES or None)
+    errors: list = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows, errors = validate_leases(
+                request.company,
+                form.cleaned_data["file"],
+                update_existing=form.cleaned_data["update_existing"],
+            )
+            if not errors:
+                summary = leases_import(company=request.company, actor=request.user, rows=rows)
+        except FileRejected as error:
+            form.add_error("file", str(error))
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            if not errors:
+                messages.success(
+                    request,
+                    f"Imported {len(summary.created)} new and updated {len(summary.updated)} "
+                    "existing leases (new leases are drafts).",
+                )
+                return redirect("lease_list")
+    return render(
+        request,
+        "leases/lease_import.html",
+        {"form": form, "errors": errors, "columns": LEASE_COLUMNS},
+    )
+
+
+@lease_access
+def lease_import_template(request):
+    response = HttpResponse(lease_template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="lease-import-template.csv"'
+    return response
+
+
+@lease_access
+def accounting_defaults_edit(request):
+    defaults = accounting_defaults(request.company)
+    initial = {
+        name: getattr(defaults, f"{name}_id")
+        for name in [*ACCOUNT_FIELDS.values(), *SEGMENT_FIELDS.values()]
+    }
+    form = AccountingDefaultsForm(request.POST or None, company=request.company, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        accounting_defaults_update(
+            company=request.company, actor=request.user, values=form.cleaned_data
+        )
+        messages.success(request, "Saved the GL defaults.")
+        return redirect("accounting_defaults")
+    return render(request, "leases/accounting_defaults.html", {"form": form})
+
+
+@lease_access
+def chart_of_accounts(request):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    errors: list = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows, errors = validate_chart_of_accounts(request.company, form.cleaned_data["file"])
+        except FileRejected as error:
+            form.add_error("file", str(error))
+        else:
+            if not errors:
+                summary = chart_of_accounts_import(
+                    company=request.company, actor=request.user, rows=rows
+                )
+                messages.success(
+                    request,
+                    f"Imported {len(summary.created)} new and updated {len(summary.updated)} "
+                    "existing accounts.",
+                )
+                return redirect("chart_of_accounts")
+    return render(
+        request,
+        "leases/chart_of_accounts.html",
+        {
+            "form": form,
+            "errors": errors,
+            "accounts": GLAccount.objects.filter(company=request.company),
+        },
+    )
+
+
+@lease_access
+def chart_of_accounts_template(request):
+    response = HttpResponse(chart_template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="chart-of-accounts-template.csv"'
+    return response
+
+
+@lease_access
+def entities(request):
+    """Subsidiaries and segments, each with a small form to add one."""
+    subsidiary_form = SubsidiaryForm(
+        request.POST if request.POST.get("add") == "subsidiary" else None, prefix="subsidiary"
+    )
+    segment_form = SegmentForm(
+        request.POST if request.POST.get("add") == "segment" else None, prefix="segment"
+    )
+    if request.method == "POST":
+        try:
+            if subsidiary_form.is_bound and subsidiary_form.is_valid():
+                subsidiary_create(
+                    company=request.company, actor=request.user, **subsidiary_form.cleaned_data
+                )
+                messages.success(request, "Added the subsidiary.")
+                return redirect("lease_entities")
+            if segment_form.is_bound and segment_form.is_valid():
+                segment_create(
+                    company=request.company, actor=request.user, **segment_form.cleaned_data
+                )
+                messages.success(request, "Added the segment.")
+                return redirect("lease_entities")
+        except ValidationError as error:
+            _add_service_errors(
+                subsidiary_form if subsidiary_form.is_bound else segment_form, error
+            )
+    return render(
+        request,
+        "leases/entities.html",
+        {
+            "subsidiary_form": subsidiary_form,
+            "segment_form": segment_form,
+            "subsidiaries": Subsidiary.objects.filter(company=request.company),
+            "segments": Segment.objects.filter(company=request.company),
+        },
+    )

@@ -1,0 +1,45 @@
+"""POST data for the lease form and its formsets, as a browser would send it."""
+
+
+def lease_post(subsidiary, **overrides) -> dict:
+    data = {
+        "code": "NYC-1",
+        "name": "New York office",
+        "asset_type": "real_estate",
+        "description": "",
+        "landlord": "Empire Realty",
+        "subsidiary": str(subsidiary.pk),
+        "currency": "USD",
+        "commencement_date": "2026-01-01",
+        "term_months": "12",
+        "end_date": "",
+        "standard": "asc842",
+        "classification": "operating",
+        "discount_rate": "6",
+        "rate_convention": "nominal",
+        "useful_life_months": "",
+        "initial_direct_costs": "0",
+        "prepaid_rent": "0",
+        "restoration_cost": "0",
+        "payments-TOTAL_FORMS": "1",
+        "payments-INITIAL_FORMS": "0",
+        "payments-MIN_NUM_FORMS": "1",
+        "payments-MAX_NUM_FORMS": "1000",
+        "payments-0-amount": "1000.00",
+        "payments-0-frequency": "1",
+        "payments-0-timing": "advance",
+        "payments-0-rent_free_months": "0",
+        "payments-0-escalation_kind": "",
+        "payments-0-escalation_value": "",
+        "payments-0-escalation_every_months": "12",
+        "payments-0-index_factor": "",
+        "payments-0-steps": "",
+        "incentives-TOTAL_FORMS": "1",
+        "incentives-INITIAL_FORMS": "0",
+        "incentives-MIN_NUM_FORMS": "0",
+        "incentives-MAX_NUM_FORMS": "1000",
+        "incentives-0-amount": "",
+        "incentives-0-receivable_on": "",
+    }
+    data.update(overrides)
+    return data
