@@ -239,3 +239,58 @@ def test_pwc_4_3_and_4_12_finance_escalating_with_receivable_incentive_and_purch
     assert len(rows) == 480
     assert year_sum(rows, 1, "rou_amortization") == 125000
     assert rows[-1].rou_closing == 0
+
+
+def test_pwc_5_2_operating_level_in_advance_with_idc_three_years_in():
+    """PwC Leases guide, Example 5-2 (pp. 5-12 to 5-14; same lease in Example 5-5, p. 5-20):
+    retail store, 5 years, $100,000 a year on 1 January, initial direct costs $10,000, 5 %
+    incremental borrowing rate, operating lease (CPI-linked payments measured at the
+    commencement CPI, so level). Published immediately before the remeasurement on 1 January
+    20X4 (start of year 4, before that day's payment): lease liability $195,238 and ROU asset
+    $199,238 (liability + unamortized IDC, ASC 842-20-35-3).
+    The single lease cost, ($500,000 + $10,000) / 5 = $102,000 a year, follows from
+    ASC 842-20-25-6 and is what makes the ROU exceed the liability by 2/5 of the IDC.
+    https://online.flipbuilder.com/gria/synm/files/basic-html/page174.html and page175.html
+    """
+    terms = asc842(
+        Classification.OPERATING,
+        commencement=date(2021, 1, 1),  # 1 January 20X1
+        term_months=60,
+        annual_rate=D("0.05"),
+        rate_convention=RateConvention.EFFECTIVE,
+        initial_direct_costs=D(10000),
+        payments=(PaymentStream(D(100000), Frequency.ANNUAL, Timing.ADVANCE),),
+    )
+    m = measure(terms)
+    assert m.rou == m.liability + 100000 + 10000
+    rows = build_schedule(terms).posted_months()
+    assert year_end(rows, 3, "closing_liability") == 195238
+    assert year_end(rows, 3, "rou_closing") == 199238
+    assert [year_sum(rows, y, "straight_line_cost") for y in range(1, 6)] == [102000] * 5
+    assert rows[-1].closing_liability == 0 and rows[-1].rou_closing == 0
+
+
+def test_textbook_operating_in_arrears_with_idc_single_lease_cost():
+    """Intermediate-accounting exam question (lessee, ASC 842), as reproduced on a public
+    study site (Quizwiz, "ACCT 312 Exam 8", https://quizwizapp.com/study/acct-312-exam-8-2NFQG):
+    Riley, LLC, 5-year operating lease from 1 January Year 1, $40,000 a year due on
+    31 December (in arrears), initial direct costs $20,000, 8 %; PV of an ordinary annuity at
+    8 % for 5 years 3.9927. Published answer: annual lease expense $44,000.
+    The liability follows from the published factor: $40,000 x 3.9927 = $159,708 (the factor is
+    rounded to 4 decimals, so up to $40,000 x 0.00005 = $2 off the exact PV).
+    """
+    terms = asc842(
+        Classification.OPERATING,
+        term_months=60,
+        annual_rate=D("0.08"),
+        rate_convention=RateConvention.EFFECTIVE,
+        initial_direct_costs=D(20000),
+        payments=(PaymentStream(D(40000), Frequency.ANNUAL, Timing.ARREARS),),
+    )
+    m = measure(terms)
+    assert m.payments_at_commencement == 0
+    assert abs(m.liability - 40000 * D("3.9927")) <= 2
+    assert m.rou == m.liability + 20000
+    rows = build_schedule(terms).posted_months()
+    assert [year_sum(rows, y, "straight_line_cost") for y in range(1, 6)] == [44000] * 5
+    assert rows[-1].closing_liability == 0 and rows[-1].rou_closing == 0
