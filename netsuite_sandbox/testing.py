@@ -151,6 +151,8 @@ def running_sandbox(
 ) -> Iterator[Sandbox]:
     """Start the simulator on a free loopback port, provision an account, stop it on exit."""
     data = str(data_dir) if data_dir is not None else ":memory:"
+    if data_dir is not None:
+        Path(data).mkdir(parents=True, exist_ok=True)
     log = open(Path(data) / "sandbox.log", "ab") if data_dir is not None else subprocess.DEVNULL  # noqa: SIM115
     command = [sys.executable, "-m", "netsuite_sandbox", "serve", "--port", "0", "--data", data]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
