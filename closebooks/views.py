@@ -1,0 +1,169 @@
+"""Close Books: the close wizard, the Closed Periods tab, journal entry pages and reopening."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from closebooks import selectors, services
+from closebooks.exports import csv_response, draft_rows, frozen_rows
+from closebooks.forms import ReopenForm
+from closebooks.models import AccountingPeriod, JournalEntry
+from closebooks.selectors import (
+    closed_periods_for_company,
+    current_entries,
+    entry_lines,
+    last_closed_period,
+    next_period_to_close,
+    period_readiness,
+    period_was_synced,
+)
+from companies.models import Permission
+from companies.permissions import admin_required, member_required, member_required_any
+
+ENTRIES_PER_PAGE = 100
+PREVIEW_ENTRIES_SHOWN = 200  # the CSV has them all; a page of 10,000 entries helps nobody
+
+lease_accounting_required = member_required(Permission.LEASE_ACCOUNTING)
+entries_readers = member_required_any(Permission.LEASE_ACCOUNTING, Permission.INTEGRATIONS)
+
+
+def _get_period(request, pk: int) -> AccountingPeriod:
+    """A period of the current company; another company's is a 404."""
+    period = get_object_or_404(AccountingPeriod, pk=pk, company=request.company)
+    period.company = request.company  # same row, saves a query
+    return period
+
+
+def _get_entry(request, pk: int) -> JournalEntry:
+    """A journal entry of the current company; another company's is a 404."""
+    entry = get_object_or_404(
+        JournalEntry.objects.select_related("period"), pk=pk, company=request.company
+    )
+    return entry
+
+
+@lease_accounting_required
+def close_books(request):
+    services.periods_ensure(company=request.company)
+    period = next_period_to_close(request.company)
+    readiness = period_readiness(period) if period else []
+    return render(
+        request,
+        "closebooks/close_books.html",
+        {
+            "period": period,
+            "readiness": readiness,
+            "last_closed": last_closed_period(request.company),
+            "tab": "close",
+        },
+    )
+
+
+@lease_accounting_required
+def period_preview_view(request, pk: int):
+    period = _get_period(request, pk)
+    preview = selectors.period_preview(period)
+    next_period = next_period_to_close(request.company)
+    return render(
+        request,
+        "closebooks/period_preview.html",
+        {
+            "period": period,
+            "preview": preview,
+            "entries_shown": preview.entries[:PREVIEW_ENTRIES_SHOWN],
+            "readiness": period_readiness(period),
+            "is_next": next_period is not None and next_period.pk == period.pk,
+            "tab": "close",
+        },
+    )
+
+
+@lease_accounting_required
+def period_preview_csv(request, pk: int):
+    period = _get_period(request, pk)
+    preview = selectors.period_preview(period)
+    return csv_response(
+        draft_rows(preview.entries, period.end),
+        f"journal-entries-preview-{period.start:%Y-%m}.csv",
+    )
+
+
+@lease_accounting_required
+@require_POST
+def period_close_view(request, pk: int):
+    period = _get_period(request, pk)
+    try:
+        entries = services.period_close(period=period, actor=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("period_preview", pk=period.pk)
+    messages.success(
+        request, f"Closed {period.label}: {len(entries)} journal entries are frozen and locked."
+    )
+    return redirect("period_entries", pk=period.pk)
+
+
+@entries_readers
+def closed_periods(request):
+    rows = closed_periods_for_company(request.company)
+    return render(request, "closebooks/closed_periods.html", {"rows": rows, "tab": "closed"})
+
+
+@entries_readers
+def period_entries(request, pk: int):
+    period = _get_period(request, pk)
+    page = Paginator(current_entries(period), ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    last_closed = last_closed_period(request.company)
+    return render(
+        request,
+        "closebooks/period_entries.html",
+        {
+            "period": period,
+            "page": page,
+            "can_reopen": request.membership.is_company_admin
+            and last_closed is not None
+            and last_closed.pk == period.pk,
+            "tab": "closed",
+        },
+    )
+
+
+@entries_readers
+def journal_entry_detail(request, pk: int):
+    entry = _get_entry(request, pk)
+    return render(
+        request,
+        "closebooks/journal_entry_detail.html",
+        {"entry": entry, "lines": entry_lines(entry), "tab": "closed"},
+    )
+
+
+@entries_readers
+def period_entries_csv(request, pk: int):
+    period = _get_period(request, pk)
+    return csv_response(frozen_rows(period), f"journal-entries-{period.start:%Y-%m}.csv")
+
+
+@admin_required
+def period_reopen(request, pk: int):
+    period = _get_period(request, pk)
+    form = ReopenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.period_reopen(
+                period=period, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"Reopened {period.label}. Close it again when it is right.")
+            return redirect("close_books")
+    return render(
+        request,
+        "closebooks/period_reopen.html",
+        {"period": period, "form": form, "was_synced": period_was_synced(period), "tab": "closed"},
+    )
