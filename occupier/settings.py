@@ -167,7 +167,10 @@ CELERY_TASK_TIME_LIMIT = strict_int("CELERY_TASK_TIME_LIMIT", 16 * 60, minimum=1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = strict_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Resume or fail syncs whose worker stopped without finishing (see integrations.tasks).
+    "recover-stale-syncs": {"task": "integrations.recover_stale_syncs", "schedule": 60.0},
+}
 
 # NetSuite: where the SOAP WSDL is read from (a URL or a local path), and the default base URL
 # override used by the demo to point a connection at the simulator.

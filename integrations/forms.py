@@ -1,0 +1,154 @@
+"""The NetSuite connection form: normalises what admins paste and says what is expected."""
+
+from django import forms
+
+from integrations.crypto import CredentialDecryptionError
+from integrations.models import SECRET_FIELDS, NetSuiteConnection, Transport
+from integrations.netsuite.accounts import InvalidAccountIdError, parse_account_id
+from integrations.netsuite.credentials import InvalidCredentialError, NetSuiteCredentials
+from integrations.services.connection import connection_credentials
+
+WHERE_TO_FIND = {
+    "account_id": "NetSuite: Setup → Company → Company Information → Account ID. Sandboxes end "
+    "in _SB1 (or -sb1); you may also paste your NetSuite address.",
+    "consumer_key": "Shown once when the integration record is saved: Setup → Integration → "
+    "Manage Integrations → New (enable Token-Based Authentication).",
+    "consumer_secret": "Shown once, next to the Consumer Key, when the integration record is "
+    "saved.",
+    "token_id": "Shown once when the access token is created: Setup → Users/Roles → Access "
+    "Tokens → New (choose the integration, the user and a role with web services rights).",
+    "token_secret": "Shown once, next to the Token ID, when the access token is created.",
+}
+
+
+class ConnectionForm(forms.Form):
+    enabled = forms.BooleanField(
+        label="NetSuite integration enabled",
+        required=False,
+        help_text="When on, people with “Allow access to lease accounting integrations” can "
+        "send closed periods to NetSuite.",
+    )
+    account_id = forms.CharField(
+        label="Account ID", max_length=200, help_text=WHERE_TO_FIND["account_id"]
+    )
+    consumer_key = forms.CharField(
+        label="Consumer Key",
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=WHERE_TO_FIND["consumer_key"],
+    )
+    consumer_secret = forms.CharField(
+        label="Consumer Secret",
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=WHERE_TO_FIND["consumer_secret"],
+    )
+    token_id = forms.CharField(
+        label="Token ID",
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=WHERE_TO_FIND["token_id"],
+    )
+    token_secret = forms.CharField(
+        label="Token Secret",
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=WHERE_TO_FIND["token_secret"],
+    )
+    transport = forms.ChoiceField(
+        choices=Transport.choices,
+        initial=Transport.REST,
+        help_text="REST suits almost everyone; choose SOAP only if "
+        "your NetSuite administrator asks for it.",
+    )
+    concurrency_limit = forms.IntegerField(
+        label="Concurrent requests",
+        min_value=1,
+        max_value=50,
+        initial=4,
+        help_text="How many requests we send at once. NetSuite allows 5 per account on the "
+        "standard tier (more with SuiteCloud Plus); keep one free for other integrations.",
+    )
+    base_url = forms.URLField(
+        label="NetSuite address override",
+        required=False,
+        assume_scheme="https",
+        help_text="Leave blank for a real NetSuite account. Set only to reach a NetSuite "
+        "simulator, e.g. the one the demo runs.",
+    )
+    save_disabled_if_unverified = forms.BooleanField(
+        label="If verification fails, save anyway with the integration disabled",
+        required=False,
+    )
+
+    def __init__(self, *args, connection: NetSuiteConnection, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connection = connection
+        for name in SECRET_FIELDS:
+            hint = getattr(connection, f"{name}_hint")
+            if hint:
+                self.fields[name].widget.attrs["placeholder"] = (
+                    f"Saved (ends in …{hint}); leave blank to keep"
+                )
+
+    def clean_account_id(self) -> str:
+        try:
+            return parse_account_id(self.cleaned_data["account_id"]).realm
+        except InvalidAccountIdError as error:
+            raise forms.ValidationError(error.user_message) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        typed = {name: (cleaned.get(name) or "").strip() for name in SECRET_FIELDS}
+        missing = [
+            self.fields[name].label
+            for name in SECRET_FIELDS
+            if not typed[name] and not getattr(self.connection, f"{name}_encrypted")
+        ]
+        for label in missing:
+            name = next(n for n in SECRET_FIELDS if self.fields[n].label == label)
+            self.add_error(name, f"Enter the {label}. {WHERE_TO_FIND[name]}")
+        if missing:
+            return cleaned
+        try:
+            cleaned["credentials"] = (
+                connection_credentials(
+                    self.connection, {**typed, "account_id": cleaned["account_id"]}
+                )
+                if self.connection.pk
+                else NetSuiteCredentials.from_input(account_id=cleaned["account_id"], **typed)
+            )
+        except InvalidCredentialError as error:
+            self.add_error(error.field, error.user_message)
+        except CredentialDecryptionError as error:
+            self.add_error(None, str(error))
+        cleaned["secrets"] = typed
+        return cleaned
+
+
+class ReferenceMappingForm(forms.ModelForm):
+    """Say which NetSuite record one of our names stands for."""
+
+    class Meta:
+        from integrations.models import ReferenceMapping
+
+        model = ReferenceMapping
+        fields = ["kind", "our_value", "netsuite_value"]
+        help_texts = {
+            "our_value": "Exactly as it appears on the journal entry in Occupier, e.g. the "
+            "department name or the account number.",
+            "netsuite_value": "Exactly as NetSuite names it (for accounts: the account number).",
+        }
+
+    def __init__(self, *args, company, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.company = company
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("our_value", "netsuite_value"):
+            if cleaned.get(name):
+                cleaned[name] = cleaned[name].strip()
+        return cleaned

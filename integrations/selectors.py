@@ -1,0 +1,51 @@
+"""Reads of the sync ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from integrations.models import EntryStatus, NetSuiteConnection, SyncAttempt, SyncRun
+
+
+def attach_latest_runs(periods: Iterable) -> list:
+    """Set `latest_run` on each period with one query, for the Closed Periods page."""
+    periods = list(periods)
+    latest: dict[int, SyncRun] = {}
+    runs = SyncRun.objects.filter(period__in=[p.pk for p in periods]).order_by(
+        "period_id", "-started_at", "-id"
+    )
+    for run in runs:
+        latest.setdefault(run.period_id, run)
+    for period in periods:
+        period.latest_run = latest.get(period.pk)
+    return periods
+
+
+def connection_is_enabled(company) -> bool:
+    """Whether Sync buttons should show for this company."""
+    return NetSuiteConnection.objects.filter(company=company, enabled=True).exists()
+
+
+def runs_for_company(company, *, period_id: str = "", status: str = "") -> QuerySet[SyncRun]:
+    """The integration log: every run of the company, newest first, optionally filtered."""
+    runs = SyncRun.objects.filter(company=company).select_related("period", "started_by")
+    if period_id:
+        runs = runs.filter(period_id=period_id)
+    if status:
+        runs = runs.filter(status=status)
+    return runs
+
+
+def run_entries(run: SyncRun, *, failed_only: bool = False):
+    """A run's entries with their journal entries, in key order."""
+    entries = run.entries.select_related("journal_entry")
+    if failed_only:
+        entries = entries.filter(status=EntryStatus.FAILED)
+    return entries.order_by("external_key")
+
+
+def run_attempts(run: SyncRun) -> QuerySet[SyncAttempt]:
+    """Every HTTP attempt of a run with the entry it was for."""
+    return run.attempts.select_related("entry")

@@ -1,0 +1,1 @@
+"""Writes and workflows of the integrations app: the connection, reference look-ups, the sync."""

@@ -1,0 +1,147 @@
+"""The NetSuite connection: saving credentials (encrypted, audited) and building a client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from integrations.crypto import decrypt_secret, encrypt_secret
+from integrations.models import SECRET_FIELDS, NetSuiteConnection
+from integrations.netsuite.client import NetSuiteClient
+from integrations.netsuite.credentials import NetSuiteCredentials
+from integrations.netsuite.errors import NetSuiteError
+from integrations.netsuite.limiter import LocalConcurrencyLimiter, RedisConcurrencyLimiter
+
+# One in-process limiter per limit value, for the embedded profile where there is no Redis.
+_local_limiters: dict[int, LocalConcurrencyLimiter] = {}
+
+
+def connection_for_company(company) -> NetSuiteConnection:
+    """The company's connection, or an unsaved empty one."""
+    found = NetSuiteConnection.objects.filter(company=company).first()
+    return found or NetSuiteConnection(company=company)
+
+
+def connection_credentials(
+    connection: NetSuiteConnection, replacements: dict[str, str] | None = None
+) -> NetSuiteCredentials:
+    """Credentials from the stored (decrypted) secrets, with any newly typed ones instead."""
+    replacements = replacements or {}
+    values = {}
+    for name in SECRET_FIELDS:
+        typed = replacements.get(name, "")
+        stored = getattr(connection, f"{name}_encrypted")
+        values[name] = typed or (decrypt_secret(stored) if stored else "")
+    return NetSuiteCredentials.from_input(
+        account_id=replacements.get("account_id") or connection.account_id, **values
+    )
+
+
+def concurrency_limiter(limit: int):
+    """The limiter shared by every worker: Redis when configured, else in-process."""
+    if settings.REDIS_URL:
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        return RedisConcurrencyLimiter(client, limit=limit)
+    return _local_limiters.setdefault(limit, LocalConcurrencyLimiter(limit))
+
+
+def netsuite_client(
+    connection: NetSuiteConnection, credentials: NetSuiteCredentials | None = None, **overrides
+):
+    """A client for the connection's account and transport."""
+    credentials = credentials or connection_credentials(connection)
+    options = {
+        "base_url": connection.base_url or None,
+        "timeout_s": settings.NETSUITE_HTTP_TIMEOUT_SECONDS,
+        "limiter": concurrency_limiter(connection.concurrency_limit),
+        **overrides,
+    }
+    return NetSuiteClient(
+        credentials, transport=connection.transport, wsdl=settings.NETSUITE_WSDL, **options
+    )
+
+
+@dataclass(frozen=True)
+class VerifyOutcome:
+    ok: bool
+    message: str
+    corrective_action: str = ""
+
+
+def connection_verify(
+    connection: NetSuiteConnection, credentials: NetSuiteCredentials, **client_overrides
+) -> VerifyOutcome:
+    """Make the cheap test call and say, in words, whether the credentials and role work."""
+    try:
+        result = netsuite_client(connection, credentials, **client_overrides).verify_connection()
+    except NetSuiteError as error:
+        return VerifyOutcome(False, error.user_message(), error.corrective_action())
+    kind = credentials.account.kind_label
+    return VerifyOutcome(
+        True, f"Connected to NetSuite {kind} account {credentials.realm}. {result.detail}."
+    )
+
+
+@transaction.atomic
+def connection_save(
+    *,
+    company,
+    actor,
+    account_id: str,
+    secrets: dict[str, str],
+    transport: str,
+    concurrency_limit: int,
+    enabled: bool,
+    base_url: str = "",
+    verify: VerifyOutcome | None = None,
+) -> NetSuiteConnection:
+    """Store the connection; blank secrets keep the stored ones. Audited, never with a secret."""
+    connection = NetSuiteConnection.objects.select_for_update().filter(
+        company=company
+    ).first() or NetSuiteConnection(company=company)
+    before = _audit_view(connection) if connection.pk else {}
+    connection.account_id = account_id
+    changed_secrets = []
+    for name, value in secrets.items():
+        if value:
+            setattr(connection, f"{name}_encrypted", encrypt_secret(value))
+            setattr(connection, f"{name}_hint", value[-4:])
+            changed_secrets.append(name)
+    connection.transport = transport
+    connection.concurrency_limit = concurrency_limit
+    connection.enabled = enabled
+    connection.base_url = base_url
+    connection.updated_by = actor
+    if verify is not None:
+        connection.verified_at = timezone.now()
+        connection.last_verify_ok = verify.ok
+        connection.last_verify_message = verify.message
+    connection.save()
+    after = _audit_view(connection)
+    audit_record(
+        company=company,
+        actor=actor,
+        action="integration.settings",
+        subject=connection,
+        before=before,
+        after=after,
+        note=("Replaced: " + ", ".join(changed_secrets)) if changed_secrets else "",
+    )
+    return connection
+
+
+def _audit_view(connection: NetSuiteConnection) -> dict:
+    """What the audit log may keep of a connection: no secret, not even its hint."""
+    return {
+        "enabled": connection.enabled,
+        "account_id": connection.account_id,
+        "transport": connection.transport,
+        "concurrency_limit": connection.concurrency_limit,
+        "base_url": connection.base_url,
+        "last_verify_ok": connection.last_verify_ok,
+    }

@@ -1,0 +1,45 @@
+"""Celery tasks: ids in, one service call, safe to run twice."""
+
+from celery import shared_task
+
+from integrations.services.sync import (
+    SyncInterrupted,
+    sync_run_give_up,
+    sync_run_process,
+    sync_runs_recover,
+)
+
+MAX_INTERRUPTIONS = 8
+
+
+@shared_task(
+    bind=True,
+    name="integrations.sync_run",
+    queue="celery",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_INTERRUPTIONS,
+    soft_time_limit=60 * 60,
+    time_limit=60 * 60 + 120,
+)
+def sync_run_task(self, run_id: int) -> None:
+    """Send a sync run's pending entries; come back later while NetSuite is unreachable."""
+    try:
+        sync_run_process(run_id)
+    except SyncInterrupted as error:
+        if self.request.retries >= self.max_retries:
+            sync_run_give_up(
+                run_id,
+                f"{error} NetSuite could not be reached after several tries. Entries already "
+                "in NetSuite are kept; press Retry when NetSuite is available.",
+            )
+            return
+        # Capped exponential backoff with jitter, 15 s up to 10 minutes.
+        countdown = min(600, 15 * 2**self.request.retries)
+        raise self.retry(countdown=countdown) from error
+
+
+@shared_task(name="integrations.recover_stale_syncs", queue="celery", soft_time_limit=120)
+def recover_stale_syncs_task() -> None:
+    """Resume (or fail) runs left In Progress by a worker that stopped."""
+    sync_runs_recover()

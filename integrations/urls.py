@@ -1,0 +1,21 @@
+from django.urls import path
+
+from integrations import views
+
+urlpatterns = [
+    path("settings/integrations/", views.integration_settings, name="integration_settings"),
+    path("integrations/periods/<int:pk>/sync/", views.period_sync, name="period_sync"),
+    path(
+        "integrations/periods/<int:pk>/status/", views.period_sync_status, name="period_sync_status"
+    ),
+    path("integrations/runs/<int:pk>/", views.sync_run_detail, name="sync_run_detail"),
+    path("integrations/runs/<int:pk>/errors/", views.sync_run_errors, name="sync_run_errors"),
+    path("integrations/runs/<int:pk>/retry/", views.sync_run_retry_view, name="sync_run_retry"),
+    path("settings/integrations/mappings/", views.reference_mappings, name="reference_mappings"),
+    path(
+        "settings/integrations/mappings/<int:pk>/delete/",
+        views.reference_mapping_remove,
+        name="reference_mapping_remove",
+    ),
+    path("integrations/log/", views.integration_log, name="integration_log"),
+]

@@ -1,0 +1,230 @@
+"""Integration settings, Sync and Retry, live status, run details, errors and the log."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from closebooks.models import AccountingPeriod
+from companies.models import Permission
+from companies.permissions import member_required, member_required_any
+from companies.selectors import company_members
+from companies.sod import conflict_sentence, conflicts_for
+from integrations.forms import ConnectionForm, ReferenceMappingForm
+from integrations.models import SECRET_FIELDS, ReferenceMapping, SyncRun, SyncStatus
+from integrations.selectors import (
+    attach_latest_runs,
+    connection_is_enabled,
+    run_attempts,
+    run_entries,
+    runs_for_company,
+)
+from integrations.services.connection import (
+    connection_for_company,
+    connection_save,
+    connection_verify,
+)
+from integrations.services.mappings import reference_mapping_delete, reference_mapping_save
+from integrations.services.sync import SyncNotPossible, period_sync_start, sync_run_retry
+
+VIEW_SYNC = (Permission.LEASE_ACCOUNTING, Permission.INTEGRATIONS)
+
+
+def _get_period(request, pk: int) -> AccountingPeriod:
+    return get_object_or_404(AccountingPeriod, pk=pk, company=request.company)
+
+
+def _get_run(request, pk: int) -> SyncRun:
+    return get_object_or_404(
+        SyncRun.objects.select_related("period", "started_by"), pk=pk, company=request.company
+    )
+
+
+@member_required(Permission.INTEGRATION_SETTINGS)
+def integration_settings(request):
+    connection = connection_for_company(request.company)
+    initial = {
+        "enabled": connection.enabled,
+        "account_id": connection.account_id,
+        "transport": connection.transport,
+        "concurrency_limit": connection.concurrency_limit,
+        "base_url": connection.base_url,
+    }
+    form = ConnectionForm(request.POST or None, initial=initial, connection=connection)
+    verify_failure = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        candidate = connection_for_company(request.company)
+        candidate.transport = data["transport"]
+        candidate.base_url = data["base_url"]
+        candidate.concurrency_limit = data["concurrency_limit"]
+        outcome = connection_verify(candidate, data["credentials"])
+        fields = {
+            "company": request.company,
+            "actor": request.user,
+            "account_id": data["account_id"],
+            "secrets": data["secrets"],
+            "transport": data["transport"],
+            "concurrency_limit": data["concurrency_limit"],
+            "base_url": data["base_url"],
+            "verify": outcome,
+        }
+        if outcome.ok:
+            connection_save(enabled=data["enabled"], **fields)
+            messages.success(request, f"Verified and saved. {outcome.message}")
+            return redirect("integration_settings")
+        if data["save_disabled_if_unverified"]:
+            connection_save(enabled=False, **fields)
+            messages.warning(
+                request,
+                "Saved with the integration disabled, because verification failed: "
+                f"{outcome.message} {outcome.corrective_action}",
+            )
+            return redirect("integration_settings")
+        verify_failure = outcome
+    duty_warnings = [
+        (m.user, conflict_sentence(c))
+        for m in company_members(request.company)
+        for c in conflicts_for(m.flags())
+        if c.first == Permission.INTEGRATION_SETTINGS
+    ]
+    secrets = [(form[name], getattr(connection, f"{name}_hint")) for name in SECRET_FIELDS]
+    return render(
+        request,
+        "integrations/settings.html",
+        {
+            "form": form,
+            "connection": connection,
+            "verify_failure": verify_failure,
+            "duty_warnings": duty_warnings,
+            "secrets": secrets,
+        },
+    )
+
+
+def _cell(request, period: AccountingPeriod):
+    attach_latest_runs([period])
+    return render(
+        request,
+        "closebooks/_integration_cell.html",
+        {
+            "period": period,
+            "can_sync": request.membership.has(Permission.INTEGRATIONS),
+            "sync_enabled": connection_is_enabled(request.company),
+        },
+    )
+
+
+@member_required(Permission.INTEGRATIONS)
+@require_POST
+def period_sync(request, pk: int):
+    period = _get_period(request, pk)
+    try:
+        period_sync_start(period=period, actor=request.user)
+    except SyncNotPossible as refusal:
+        messages.error(request, refusal.user_message)
+    else:
+        messages.success(
+            request,
+            f"Sending {period.label} to NetSuite. You can leave this page; we will email you "
+            "when the sync is complete.",
+        )
+    if request.htmx:
+        return _cell(request, period)
+    return redirect("closed_periods")
+
+
+@member_required_any(*VIEW_SYNC)
+def period_sync_status(request, pk: int):
+    return _cell(request, _get_period(request, pk))
+
+
+@member_required_any(*VIEW_SYNC)
+def sync_run_detail(request, pk: int):
+    run = _get_run(request, pk)
+    return render(
+        request,
+        "integrations/run_detail.html",
+        {
+            "run": run,
+            "entries": run_entries(run),
+            "attempts": run_attempts(run)[:200],
+            "can_sync": request.membership.has(Permission.INTEGRATIONS),
+        },
+    )
+
+
+@member_required_any(*VIEW_SYNC)
+def sync_run_errors(request, pk: int):
+    run = _get_run(request, pk)
+    return render(
+        request,
+        "integrations/run_errors.html",
+        {
+            "run": run,
+            "failed": run_entries(run, failed_only=True),
+            "can_sync": request.membership.has(Permission.INTEGRATIONS),
+        },
+    )
+
+
+@member_required(Permission.INTEGRATIONS)
+@require_POST
+def sync_run_retry_view(request, pk: int):
+    run = _get_run(request, pk)
+    try:
+        sync_run_retry(run=run, actor=request.user)
+    except SyncNotPossible as refusal:
+        messages.error(request, refusal.user_message)
+        return redirect("sync_run_errors", pk=run.pk)
+    messages.success(
+        request,
+        f"Retrying {run.period.label}: only the entries not yet in NetSuite are sent. We will "
+        "email you when it is complete.",
+    )
+    return redirect("closed_periods")
+
+
+@member_required_any(*VIEW_SYNC)
+def integration_log(request):
+    runs = runs_for_company(
+        request.company,
+        period_id=request.GET.get("period", ""),
+        status=request.GET.get("status", ""),
+    )
+    page = Paginator(runs, 50).get_page(request.GET.get("page"))
+    periods = AccountingPeriod.objects.filter(company=request.company, status="closed").order_by(
+        "-start"
+    )
+    return render(
+        request,
+        "integrations/log.html",
+        {"page": page, "periods": periods, "statuses": SyncStatus.choices},
+    )
+
+
+# Fixing a mapping is part of fixing a failed sync, so the people who sync may do it too.
+MAPPING_EDITORS = (Permission.INTEGRATION_SETTINGS, Permission.INTEGRATIONS)
+
+
+@member_required_any(*MAPPING_EDITORS)
+def reference_mappings(request):
+    initial = {k: request.GET[k] for k in ("kind", "our_value") if k in request.GET}
+    form = ReferenceMappingForm(request.POST or None, initial=initial, company=request.company)
+    if request.method == "POST" and form.is_valid():
+        mapping = reference_mapping_save(
+            company=request.company, actor=request.user, **form.cleaned_data
+        )
+        messages.success(request, f"Saved: {mapping}. Press Retry on the failed sync to use it.")
+        return redirect("reference_mappings")
+    mappings = ReferenceMapping.objects.filter(company=request.company)
+    return render(request, "integrations/mappings.html", {"form": form, "mappings": mappings})
+
+
+@member_required_any(*MAPPING_EDITORS)
+@require_POST
+def reference_mapping_remove(request, pk: int):
+    mapping = get_object_or_404(ReferenceMapping, pk=pk, company=request.company)
+    reference_mapping_delete(mapping=mapping, actor=request.user)
+    messages.success(request, f"Removed the mapping of {mapping.our_value}.")
+    return redirect("reference_mappings")
