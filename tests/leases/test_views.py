@@ -59,7 +59,8 @@ def test_an_incomplete_draft_shows_the_engine_problems_instead_of_crashing(
     lease = make_lease(personas.company, status="draft", classification="", term_months=12)
     response = amy.get(reverse("lease_detail", args=[lease.pk]))
     assert response.status_code == 200
-    assert "An ASC 842 lease must be classified as operating or finance." in response.content.decode()
+    message = "An ASC 842 lease must be classified as operating or finance."
+    assert message in response.content.decode()
 
 
 def test_editing_keeps_rent_steps_typed_in_the_textarea(amy, personas, subsidiary):
