@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from leases.models import AccountingDefaults, Lease, LeaseStatus, Segment, Subsidiary
@@ -177,3 +178,38 @@ def test_defaults_subsidiaries_and_segments_are_audited(personas, subsidiary):
         subsidiary_create(company=company, actor=actor, name="Acme UK", currency="GBP")
     assert Subsidiary.objects.filter(company=company).count() == 2
     assert Segment.objects.filter(company=company, kind="location").count() == 1
+
+
+def test_an_edit_that_would_change_a_closed_period_is_refused_by_close_books(personas, subsidiary):
+    from closebooks.models import AccountingPeriod, PeriodStatus
+
+    AccountingPeriod.objects.create(
+        company=personas.company,
+        start=date(2026, 1, 1),
+        status=PeriodStatus.CLOSED,
+        closed_at=timezone.now(),
+        close_version=1,
+    )
+    lease = make_lease(personas.company, status="active")
+    with pytest.raises(ValidationError) as caught:
+        lease_update(
+            lease=lease,
+            actor=personas.accountant.user,
+            values={},
+            payments=[PaymentInput(amount=Decimal("2000"))],
+            incentives=[],
+        )
+    assert caught.value.messages == [
+        "This change to lease L-1 would change the figures of closed period Jan 2026; reopen "
+        "that period first or date the change in an open period."
+    ]
+    assert [p.amount for p in lease.payments.all()] == [Decimal("1000.00")]
+    # A change that leaves the closed month alone (the name) goes through.
+    lease_update(
+        lease=lease,
+        actor=personas.accountant.user,
+        values={"name": "Renamed"},
+        payments=[PaymentInput(amount=Decimal("1000.00"))],
+        incentives=[],
+    )
+    assert Lease.objects.get(pk=lease.pk).name == "Renamed"
