@@ -1,0 +1,137 @@
+"""Benchmark: close one period for 10,000 active leases (detail mode) on PostgreSQL.
+
+Usage: DATABASE_URL=postgres://user@host:5432/any python benchmarks/close_period.py [--leases N]
+[--keep]. The run uses a dedicated database named ``bench_close`` on the same server (created
+fresh, dropped afterwards unless --keep), so test and development data are never touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+BENCH_DB = "bench_close"
+
+
+def server_url(url: str, database: str) -> str:
+    """The same server URL pointing at another database."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
+
+
+def recreate_database(url: str, *, drop_only: bool = False) -> None:
+    """Drop and (unless drop_only) create the benchmark database."""
+    import psycopg
+
+    conninfo = server_url(url, "postgres").replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+
+
+def portfolio(count: int) -> None:
+    """A company with a mapped chart and `count` active leases commencing over 2025."""
+    from companies.models import Company, Membership, User
+    from leases.models import Lease, LeasePayment
+    from tests.leases.factories import set_up_accounting
+
+    company = Company.objects.create(name="Bench Co", slug="bench-co")
+    user = User.objects.create_user(username="closer", password=None)
+    Membership.objects.create(company=company, user=user, can_access_lease_accounting=True)
+    subsidiary = set_up_accounting(company)
+    leases = Lease.objects.bulk_create(
+        [
+            Lease(
+                company=company,
+                code=f"L-{n:05d}",
+                name=f"Lease {n}",
+                subsidiary=subsidiary,
+                currency="USD",
+                commencement_date=date(2025, 1 + n % 12, 1),
+                term_months=60 + n % 60,
+                standard="asc842",
+                classification="operating" if n % 2 else "finance",
+                discount_rate=Decimal("5") + Decimal(n % 40) / 10,
+                status="active",
+            )
+            for n in range(count)
+        ],
+        batch_size=2000,
+    )
+    LeasePayment.objects.bulk_create(
+        [
+            LeasePayment(
+                lease=lease,
+                amount=Decimal(1000 + n % 9000) + Decimal("0.25"),
+                escalation_kind="percent",
+                escalation_value=Decimal(3),
+            )
+            for n, lease in enumerate(leases)
+        ],
+        batch_size=2000,
+    )
+    return company, user
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--leases", type=int, default=10_000)
+    parser.add_argument("--keep", action="store_true", help="Keep the bench_close database.")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("Set DATABASE_URL to a PostgreSQL server; the benchmark uses its own database.")
+
+    recreate_database(url)
+    os.environ["DATABASE_URL"] = server_url(url, BENCH_DB)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "occupier.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from closebooks.models import AccountingPeriod, JournalEntry, JournalLine
+    from closebooks.services import period_close, periods_ensure
+
+    try:
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        company, user = portfolio(args.leases)
+        print(f"set-up: {args.leases} leases in {time.perf_counter() - started:.1f} s")
+        periods_ensure(company=company, through=date(2025, 12, 1))
+        period = AccountingPeriod.objects.get(company=company, start=date(2025, 12, 1))
+        # Earlier months are marked closed directly: only December's close is measured.
+        AccountingPeriod.objects.filter(company=company, start__lt=period.start).update(
+            status="closed", closed_at=timezone.now(), close_version=1
+        )
+
+        started = time.perf_counter()
+        entries = period_close(period=period, actor=user)
+        seconds = time.perf_counter() - started
+
+        lines = JournalLine.objects.filter(entry__period=period).count()
+        assert JournalEntry.objects.filter(period=period).count() == len(entries) == args.leases
+        print(
+            f"period_close: {len(entries)} entries, {lines} lines, detail mode: {seconds:.2f} s "
+            f"(target ≤ 10 s)"
+        )
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            recreate_database(url, drop_only=True)
+
+
+if __name__ == "__main__":
+    main()
