@@ -143,6 +143,8 @@ class LeaseForm(forms.ModelForm):
         self.company = company
         self.fields["subsidiary"].queryset = Subsidiary.objects.filter(company=company)
         self.fields["term_months"].required = False
+        for name in ("initial_direct_costs", "prepaid_rent", "restoration_cost"):
+            self.fields[name].required = False  # blank means none
         self.fields["discount_rate"].min_value = None
         self.fields["discount_rate"].validators = []
         _limit_mapping_fields(self, company, defaults)
@@ -202,6 +204,9 @@ class LeaseForm(forms.ModelForm):
                     )
         elif start and term is None and "term_months" not in self.errors:
             self.add_error("term_months", "Enter the term in months, or the end date.")
+        for name in ("initial_direct_costs", "prepaid_rent", "restoration_cost"):
+            if name in data and data[name] is None:
+                data[name] = Decimal(0)
         if data.get("standard") == "ifrs16":
             data["classification"] = ""
         return data
@@ -353,8 +358,9 @@ class IncentiveForm(forms.Form):
     )
 
 
+# One blank extra row lets a second stream be added without JavaScript.
 PaymentFormSet = formset_factory(
-    PaymentForm, extra=0, min_num=1, validate_min=True, can_delete=True
+    PaymentForm, extra=1, min_num=1, validate_min=True, can_delete=True
 )
 IncentiveFormSet = formset_factory(IncentiveForm, extra=1, can_delete=True)
 
@@ -403,10 +409,12 @@ class LeaseEditor:
         return not issues
 
     def _live(self, formset) -> list[forms.Form]:
+        # Stored rows count even when untouched; a blank extra row is just unused.
+        initial = formset.initial_form_count()
         return [
             f
-            for f in formset.forms
-            if f.has_changed() and not (formset.can_delete and f.cleaned_data.get("DELETE"))
+            for i, f in enumerate(formset.forms)
+            if (i < initial or f.has_changed()) and not f.cleaned_data.get("DELETE")
         ]
 
     def values(self) -> dict:

@@ -78,3 +78,26 @@ def test_editing_keeps_rent_steps_typed_in_the_textarea(amy, personas, subsidiar
         ("2027-01-01", Decimal("1100.00"))
     ]
     assert AuditEvent.objects.filter(action="lease.update", subject_id=str(lease.pk)).count() == 1
+
+
+def test_saving_the_edit_page_untouched_keeps_payments_and_incentives(amy, personas, subsidiary):
+    lease = make_lease(personas.company, status="draft", term_months=24)
+    lease.incentives.create(amount=Decimal("500.00"))
+    page = amy.get(reverse("lease_edit", args=[lease.pk]))
+    editor = page.context["editor"]
+    data = {}
+    for form in [editor.form, *editor.payments.forms, *editor.incentives.forms]:
+        for field in form:
+            value = field.value()
+            if value is not None and value is not False:
+                data[field.html_name] = "on" if value is True else str(value)
+    for formset in (editor.payments, editor.incentives):
+        for field in formset.management_form:
+            data[field.html_name] = str(field.value())
+    data["name"] = "Renamed"
+    response = amy.post(reverse("lease_edit", args=[lease.pk]), data)
+    assert response.status_code == 302
+    lease.refresh_from_db()
+    assert lease.name == "Renamed"
+    assert [p.amount for p in lease.payments.all()] == [Decimal("1000.00")]
+    assert [i.amount for i in lease.incentives.all()] == [Decimal("500.00")]
