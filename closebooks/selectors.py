@@ -65,8 +65,8 @@ def closed_periods_for_company(company) -> QuerySet[AccountingPeriod]:
 
 
 def period_was_synced(period: AccountingPeriod) -> bool:
-    """Whether any entry of the period has been sent to NetSuite (the integration fills this)."""
-    return False
+    """Whether any entry of the period is in NetSuite (then a re-close updates those entries)."""
+    return period.sync_runs.filter(entries__status="sent").exists()
 
 
 @dataclass(frozen=True, slots=True)

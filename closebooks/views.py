@@ -21,6 +21,7 @@ from closebooks.selectors import (
 )
 from companies.models import Permission
 from companies.permissions import admin_required, member_required, member_required_any
+from integrations.selectors import attach_latest_runs, connection_is_enabled
 
 ENTRIES_PER_PAGE = 100
 PREVIEW_ENTRIES_SHOWN = 200  # the CSV has them all; a page of 10,000 entries helps nobody
@@ -108,8 +109,18 @@ def period_close_view(request, pk: int):
 
 @entries_readers
 def closed_periods(request):
-    rows = closed_periods_for_company(request.company)
-    return render(request, "closebooks/closed_periods.html", {"rows": rows, "tab": "closed"})
+    # One query for every period's latest sync run, whatever the number of periods.
+    rows = attach_latest_runs(closed_periods_for_company(request.company))
+    return render(
+        request,
+        "closebooks/closed_periods.html",
+        {
+            "rows": rows,
+            "tab": "closed",
+            "can_sync": request.membership.has(Permission.INTEGRATIONS),
+            "sync_enabled": connection_is_enabled(request.company),
+        },
+    )
 
 
 @entries_readers

@@ -1,0 +1,262 @@
+"""Demo data: a company connected to the NetSuite simulator, with closed periods ready to sync.
+
+One period (Oct 2026) fails on a department NetSuite does not know, so a newcomer can see a
+failure, fix the mapping and press Retry.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import requests
+from django.conf import settings
+from django.db import transaction
+
+from closebooks.models import AccountingPeriod
+from closebooks.services import period_close, periods_ensure
+from companies.models import Company, Membership, User
+from companies.services import company_create
+from integrations.models import NetSuiteConnection
+from integrations.netsuite.credentials import NetSuiteCredentials
+from integrations.services.connection import (
+    connection_credentials,
+    connection_save,
+    connection_verify,
+)
+from leases.models import AccountingDefaults, GLAccount, Lease, LeasePayment, Segment, Subsidiary
+
+DEMO_COMPANY = "Occupier Demo Inc."
+SANDBOX_ACCOUNT = "1234567_SB1"
+
+PERSONAS = [
+    # username, full name, flags, what they are for
+    (
+        "alice",
+        "Alice Admin",
+        {"is_company_admin": True, "can_manage_integration_settings": True},
+        "settings admin: enters NetSuite credentials, manages teams",
+    ),
+    (
+        "amy",
+        "Amy Accountant",
+        {"can_access_lease_accounting": True},
+        "accountant: keeps leases, closes periods",
+    ),
+    (
+        "olivia",
+        "Olivia Operator",
+        {"can_access_integrations": True},
+        "integrations operator: presses Sync and Retry",
+    ),
+    (
+        "rita",
+        "Rita Reviewer",
+        {"can_access_lease_accounting": True, "can_access_integrations": True},
+        "reviewer: reads errors, fixes mappings, retries",
+    ),
+    ("molly", "Molly Member", {}, "read-only member"),
+]
+
+# Numbers and names as in the simulator's NetSuite chart of accounts.
+CHART = [
+    ("1000", "Cash", "Bank"), ("1300", "Prepaid rent", "Other Current Asset"),
+    ("1410", "Right-of-use asset - operating", "Other Asset"),
+    ("1420", "ROU asset - finance", "Other Asset"),
+    ("2150", "Lease clearing", "Other Current Liability"),
+    ("2310", "Lease liability - operating", "Long Term Liability"),
+    ("2320", "Lease liability - finance", "Long Term Liability"),
+    ("6400", "Lease expense", "Expense"), ("6410", "ROU amortization expense", "Expense"),
+    ("7100", "Interest expense", "Other Expense"),
+]  # fmt: skip
+DEFAULTS = {
+    "rou_asset_account": "1410", "lease_liability_account": "2310",
+    "lease_expense_account": "6400", "interest_expense_account": "7100",
+    "rou_amortization_account": "6410", "cash_clearing_account": "2150",
+    "prepaid_rent_account": "1300",
+}  # fmt: skip
+SEGMENTS = [
+    ("department", "Operations"), ("department", "Facilities"), ("department", "UK Property"),
+    # Not a NetSuite department: the Oct 2026 sync fails on it until it is mapped to "Facilities".
+    ("department", "Facilities Management"),
+    ("class", "Real Estate"), ("class", "Equipment"),
+    ("location", "New York HQ"), ("location", "Chicago Office"), ("location", "London Office"),
+]  # fmt: skip
+LEASES = [
+    # code, name, subsidiary, asset type, commencement, months, amount, class., extra
+    ("NYC-HQ", "New York headquarters", "US", "real_estate", date(2026, 7, 1), 60, "42500.00",
+     "operating", {"location": "New York HQ", "escalation": ("percent", "3")}),
+    ("CHI-01", "Chicago office", "US", "real_estate", date(2026, 7, 1), 36, "12800.00",
+     "operating", {"location": "Chicago Office"}),
+    ("FLEET-7", "Delivery vans (7)", "US", "vehicle", date(2026, 8, 1), 48, "3150.00",
+     "finance", {"lease_class": "Equipment", "useful_life": 60}),
+    ("LDN-01", "London office", "UK", "real_estate", date(2026, 7, 1), 120, "18000.00",
+     "operating", {"location": "London Office", "department": "UK Property", "quarterly": True}),
+    ("CHI-FAC", "Chicago facilities depot", "US", "real_estate", date(2026, 10, 1), 24,
+     "6400.00", "operating", {"location": "Chicago Office",
+                              "department": "Facilities Management"}),
+]  # fmt: skip
+CLOSE_THROUGH = date(2026, 10, 1)
+
+
+@dataclass
+class DemoResult:
+    company: Company
+    passwords: dict[str, str]
+    connection_message: str
+
+
+def _passwords() -> dict[str, str]:
+    """Demo passwords, generated once and kept in an untracked file so re-runs print the same."""
+    path = Path(settings.VAR_DIR) / "demo-passwords.json"
+    stored = json.loads(path.read_text()) if path.exists() else {}
+    for username, *_ in PERSONAS:
+        stored.setdefault(username, f"demo-{secrets.token_urlsafe(6)}")
+    path.write_text(json.dumps(stored, indent=2))
+    return stored
+
+
+def _users(company: Company, passwords: dict[str, str]) -> None:
+    for username, full_name, flags, _ in PERSONAS:
+        first, last = full_name.split(" ", 1)
+        user, _ = User.objects.get_or_create(
+            username=username,
+            defaults={"first_name": first, "last_name": last, "email": f"{username}@example.com"},
+        )
+        user.set_password(passwords[username])
+        user.save(update_fields=["password"])
+        Membership.objects.update_or_create(user=user, company=company, defaults=flags)
+
+
+@transaction.atomic
+def _books(company: Company) -> None:
+    subs = {
+        "US": Subsidiary.objects.create(company=company, name=DEMO_COMPANY, currency="USD"),
+        "UK": Subsidiary.objects.create(
+            company=company, name="Occupier Demo UK Ltd", currency="GBP"
+        ),
+    }
+    accounts = {
+        number: GLAccount.objects.create(
+            company=company, number=number, name=name, account_type=kind
+        )
+        for number, name, kind in CHART
+    }
+    segments = {
+        (kind, name): Segment.objects.create(company=company, kind=kind, name=name)
+        for kind, name in SEGMENTS
+    }
+    AccountingDefaults.objects.create(
+        company=company,
+        department=segments[("department", "Operations")],
+        lease_class=segments[("class", "Real Estate")],
+        **{field: accounts[number] for field, number in DEFAULTS.items()},
+    )
+    for code, name, sub, asset, start, months, amount, classification, extra in LEASES:
+        lease = Lease.objects.create(
+            company=company,
+            code=code,
+            name=name,
+            asset_type=asset,
+            subsidiary=subs[sub],
+            currency=subs[sub].currency,
+            commencement_date=start,
+            term_months=months,
+            standard="asc842",
+            classification=classification,
+            discount_rate=Decimal("6.5"),
+            useful_life_months=extra.get("useful_life"),
+            status="active",
+            landlord="Harbor Realty Trust" if sub == "US" else "Thames Estates Ltd",
+            location=segments.get(("location", extra.get("location", ""))),
+            department=segments.get(("department", extra.get("department", ""))),
+            lease_class=segments.get(("class", extra.get("lease_class", ""))),
+            initial_direct_costs=Decimal("5000.00") if code == "NYC-HQ" else Decimal(0),
+        )
+        kind, value = extra.get("escalation", ("", None))
+        LeasePayment.objects.create(
+            lease=lease,
+            amount=Decimal(amount),
+            frequency=3 if extra.get("quarterly") else 1,
+            escalation_kind=kind,
+            escalation_value=Decimal(value) if value else None,
+        )
+    Lease.objects.create(
+        company=company,
+        code="SEA-01",
+        name="Seattle office (not yet approved)",
+        subsidiary=subs["US"],
+        currency="USD",
+        commencement_date=date(2026, 11, 1),
+        term_months=36,
+        standard="asc842",
+        classification="operating",
+        discount_rate=Decimal("6.5"),
+        status="draft",
+    )
+
+
+def _close_periods(company: Company) -> None:
+    closer = User.objects.get(username="amy")
+    periods_ensure(company=company, through=date.today())
+    for period in AccountingPeriod.objects.filter(
+        company=company, start__lte=CLOSE_THROUGH, status="open"
+    ).order_by("start"):
+        period_close(period=period, actor=closer)
+
+
+def _sandbox_account(sandbox_url: str) -> dict[str, str]:
+    """Provision (or re-issue) the demo account's tokens on the running simulator."""
+    response = requests.post(
+        f"{sandbox_url}/_sandbox/accounts", json={"account_id": SANDBOX_ACCOUNT}, timeout=10
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def _connect(company: Company, sandbox_url: str) -> str:
+    connection = NetSuiteConnection.objects.filter(company=company).first()
+    admin = User.objects.get(username="alice")
+    if connection is not None and connection.has_credentials():
+        outcome = connection_verify(connection, connection_credentials(connection))
+        if outcome.ok:
+            return outcome.message
+    tokens = _sandbox_account(sandbox_url)
+    secrets_ = {
+        k: tokens[k] for k in ("consumer_key", "consumer_secret", "token_id", "token_secret")
+    }
+    candidate = NetSuiteConnection(company=company, base_url=sandbox_url)
+    outcome = connection_verify(
+        candidate, NetSuiteCredentials.from_input(account_id=SANDBOX_ACCOUNT, **secrets_)
+    )
+    connection_save(
+        company=company,
+        actor=admin,
+        account_id=SANDBOX_ACCOUNT,
+        secrets=secrets_,
+        transport="rest",
+        concurrency_limit=4,
+        enabled=True,
+        base_url=sandbox_url,
+        verify=outcome,
+    )
+    return outcome.message
+
+
+def demo_load(*, sandbox_url: str) -> DemoResult:
+    """Create (once) and refresh the demo company; safe to run again."""
+    passwords = _passwords()
+    company = Company.objects.filter(name=DEMO_COMPANY).first()
+    created = company is None
+    if created:
+        company = company_create(name=DEMO_COMPANY)
+    _users(company, passwords)
+    if created:
+        _books(company)
+        _close_periods(company)
+    message = _connect(company, sandbox_url)
+    return DemoResult(company=company, passwords=passwords, connection_message=message)
