@@ -102,7 +102,7 @@ def integration_settings(request):
     )
 
 
-def _cell(request, period: AccountingPeriod):
+def _cell(request, period: AccountingPeriod, notice: str = ""):
     attach_latest_runs([period])
     return render(
         request,
@@ -111,6 +111,7 @@ def _cell(request, period: AccountingPeriod):
             "period": period,
             "can_sync": request.membership.has(Permission.INTEGRATIONS),
             "sync_enabled": connection_is_enabled(request.company),
+            "notice": notice,
         },
     )
 
@@ -122,15 +123,17 @@ def period_sync(request, pk: int):
     try:
         period_sync_start(period=period, actor=request.user)
     except SyncNotPossible as refusal:
-        messages.error(request, refusal.user_message)
+        notice, level = refusal.user_message, messages.ERROR
     else:
-        messages.success(
-            request,
+        notice = (
             f"Sending {period.label} to NetSuite. You can leave this page; we will email you "
-            "when the sync is complete.",
+            "when the sync is complete."
         )
+        level = messages.SUCCESS
     if request.htmx:
-        return _cell(request, period)
+        # The answer replaces the cell, so the notice goes in the cell, not in a later page.
+        return _cell(request, period, notice=notice)
+    messages.add_message(request, level, notice)
     return redirect("closed_periods")
 
 

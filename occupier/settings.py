@@ -146,13 +146,15 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="") or REDIS_URL or "filesy
 if CELERY_BROKER_URL == "filesystem://":
     # Kombu's file-system transport needs no server: the embedded profile's broker.
     _broker_dir = VAR_DIR / "broker"
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # Remote-control messages (pidbox) too, or they land in the working directory.
+        "control_folder": str(_broker_dir / "control"),
     }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -167,9 +169,16 @@ CELERY_TASK_TIME_LIMIT = strict_int("CELERY_TASK_TIME_LIMIT", 16 * 60, minimum=1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = strict_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
+# The first wait before a sync whose NetSuite was unreachable tries again; doubles each time.
+SYNC_RETRY_BASE_SECONDS = strict_int("SYNC_RETRY_BASE_SECONDS", 15, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     # Resume or fail syncs whose worker stopped without finishing (see integrations.tasks).
     "recover-stale-syncs": {"task": "integrations.recover_stale_syncs", "schedule": 60.0},
+    # Keep the copy of NetSuite's reference data (pre-flight checks, pickers) a day old at most.
+    "refresh-reference-data": {
+        "task": "integrations.refresh_all_reference_data",
+        "schedule": 24 * 60 * 60.0,
+    },
 }
 
 # NetSuite: where the SOAP WSDL is read from (a URL or a local path), and the default base URL
