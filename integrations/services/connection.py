@@ -82,9 +82,9 @@ def connection_verify(
     except NetSuiteError as error:
         return VerifyOutcome(False, error.user_message(), error.corrective_action())
     kind = credentials.account.kind_label
-    return VerifyOutcome(
-        True, f"Connected to NetSuite {kind} account {credentials.realm}. {result.detail}."
-    )
+    detail = result.detail.rstrip(".")
+    message = f"Connected to NetSuite {kind} account {credentials.realm}. {detail}."
+    return VerifyOutcome(True, message)
 
 
 @transaction.atomic
