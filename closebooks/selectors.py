@@ -64,6 +64,26 @@ def closed_periods_for_company(company) -> QuerySet[AccountingPeriod]:
     )
 
 
+def attach_currency_totals(periods) -> list[AccountingPeriod]:
+    """Set `debits_by_currency` [(currency, total)] on each period, in one query.
+
+    Entries of one period can be in several currencies; adding them up would mean nothing.
+    """
+    periods = list(periods)
+    totals: dict[int, list[tuple[str, Decimal]]] = {p.pk: [] for p in periods}
+    rows = (
+        JournalEntry.objects.filter(period__in=periods, close_version=F("period__close_version"))
+        .values("period_id", "currency")
+        .annotate(total=Sum("total_debit"))
+        .order_by("period_id", "currency")
+    )
+    for row in rows:
+        totals[row["period_id"]].append((row["currency"], row["total"]))
+    for period in periods:
+        period.debits_by_currency = totals[period.pk]
+    return periods
+
+
 def period_was_synced(period: AccountingPeriod) -> bool:
     """Whether any entry of the period is in NetSuite (then a re-close updates those entries)."""
     return period.sync_runs.filter(entries__status="sent").exists()

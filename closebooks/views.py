@@ -11,6 +11,7 @@ from closebooks.exports import csv_response, draft_rows, frozen_rows
 from closebooks.forms import ReopenForm
 from closebooks.models import AccountingPeriod, JournalEntry
 from closebooks.selectors import (
+    attach_currency_totals,
     closed_periods_for_company,
     current_entries,
     entry_lines,
@@ -110,7 +111,7 @@ def period_close_view(request, pk: int):
 @entries_readers
 def closed_periods(request):
     # One query for every period's latest sync run, whatever the number of periods.
-    rows = attach_latest_runs(closed_periods_for_company(request.company))
+    rows = attach_latest_runs(attach_currency_totals(closed_periods_for_company(request.company)))
     return render(
         request,
         "closebooks/closed_periods.html",

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.db import connection
+from django.db.models import Sum
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -279,8 +280,9 @@ def test_closed_periods_page_runs_a_fixed_number_of_queries(books):
     many = count_queries(client, reverse("closed_periods"))
 
     assert AccountingPeriod.objects.filter(status="closed").count() == 20
-    # Session, user, membership, periods, the count, every period's latest sync run, connection.
-    assert (few, many) == (7, 7)
+    # Session, user, membership, periods, the count, totals by currency, every period's latest
+    # sync run, the connection.
+    assert (few, many) == (8, 8)
 
 
 def test_the_entries_page_runs_a_fixed_number_of_queries(books):
@@ -298,3 +300,21 @@ def test_the_entries_page_runs_a_fixed_number_of_queries(books):
     many = count_queries(client, reverse("period_entries", args=[feb.pk]))
 
     assert (few, many) == (9, 9)
+
+
+def test_closed_periods_show_debits_per_currency_never_added_across_currencies(books):
+    from leases.models import Subsidiary
+
+    uk = Subsidiary.objects.create(company=books.company, name="Acme UK", currency="GBP")
+    make_lease(books.company, code="UK-1", subsidiary=uk, amount="500.00")
+    close_months(books.company, books.accountant.user, 1)
+    page = client_for(books.accountant).get(reverse("closed_periods")).content.decode()
+    period = AccountingPeriod.objects.get(company=books.company, status="closed")
+    by_currency = dict(
+        JournalEntry.objects.filter(period=period)
+        .values_list("currency")
+        .annotate(total=Sum("total_debit"))
+    )
+    assert set(by_currency) == {"USD", "GBP"}
+    for currency, total in by_currency.items():
+        assert f"{total:,.2f} {currency}" in page
