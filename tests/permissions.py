@@ -36,3 +36,21 @@ def check_matrix(personas: Personas, routes: list[Route]) -> list[str]:
                     f"got {response.status_code}, expected {want}"
                 )
     return mismatches
+
+
+# Short names for the personas, for compact expectation tables.
+A, AM, OP, R, M, X = (
+    "settings_admin",
+    "accountant",
+    "integrations_operator",
+    "reviewer",
+    "read_only",
+    "outsider",
+)
+
+
+def everyone(status: int, **overrides: int) -> dict[str, int]:
+    """The same status for every persona, except those named."""
+    result = dict.fromkeys([A, AM, OP, R, M, X], status)
+    result.update(overrides)
+    return result

@@ -15,22 +15,7 @@ from closebooks.models import AccountingPeriod, JournalEntry, JournalLine
 from closebooks.services import add_months, period_close, periods_ensure
 from tests.closebooks.conftest import FEB, JAN, MAR
 from tests.leases.factories import make_lease
-from tests.permissions import Route, check_matrix
-
-A, AM, OP, R, M, X = (
-    "settings_admin",
-    "accountant",
-    "integrations_operator",
-    "reviewer",
-    "read_only",
-    "outsider",
-)
-
-
-def everyone(status: int, **overrides: int) -> dict[str, int]:
-    result = dict.fromkeys([A, AM, OP, R, M, X], status)
-    result.update(overrides)
-    return result
+from tests.permissions import AM, OP, A, R, Route, X, check_matrix, everyone
 
 
 def client_for(membership) -> Client:

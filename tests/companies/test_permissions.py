@@ -2,23 +2,7 @@
 
 from django.urls import reverse
 
-from tests.permissions import Route, check_matrix
-
-A, AM, OP, R, M, X = (
-    "settings_admin",
-    "accountant",
-    "integrations_operator",
-    "reviewer",
-    "read_only",
-    "outsider",
-)
-
-
-def everyone(status: int, **overrides: int) -> dict[str, int]:
-    result = dict.fromkeys([A, AM, OP, R, M, X], status)
-    result.update(overrides)
-    return result
-
+from tests.permissions import A, Route, X, check_matrix, everyone
 
 ROUTES = [
     Route("home", lambda p: reverse("home"), everyone(200)),

@@ -16,22 +16,11 @@ from tests.integrations.factories import (
     connect,
     set_up_netsuite_accounting,
 )
-from tests.permissions import Route, check_matrix
-
-A, AM, OP, R, M, X = (
-    "settings_admin",
-    "accountant",
-    "integrations_operator",
-    "reviewer",
-    "read_only",
-    "outsider",
-)
+from tests.permissions import AM, OP, A, R, Route, X, check_matrix, everyone
 
 
 def codes(**overrides: int) -> dict[str, int]:
-    result = dict.fromkeys([A, AM, OP, R, M, X], 403)
-    result.update(overrides)
-    return result
+    return everyone(403, **overrides)
 
 
 @pytest.fixture

@@ -7,16 +7,7 @@ from audit.models import AuditEvent
 from leases.models import AccountingDefaults, Lease, LeaseStatus, Segment, Subsidiary
 from tests.leases.factories import make_lease, set_up_accounting
 from tests.leases.forms_data import lease_post
-from tests.permissions import Route, check_matrix
-
-A, AM, OP, R, M, X = (
-    "settings_admin",
-    "accountant",
-    "integrations_operator",
-    "reviewer",
-    "read_only",
-    "outsider",
-)
+from tests.permissions import AM, OP, A, M, R, Route, X, check_matrix
 
 
 def lease_people(ok: int, *, outsider: int | None = None) -> dict[str, int]:
