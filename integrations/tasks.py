@@ -1,6 +1,7 @@
 """Celery tasks: ids in, one service call, safe to run twice."""
 
 from celery import shared_task
+from django.conf import settings
 
 from integrations.services.sync import (
     SyncInterrupted,
@@ -34,8 +35,8 @@ def sync_run_task(self, run_id: int) -> None:
                 "in NetSuite are kept; press Retry when NetSuite is available.",
             )
             return
-        # Capped exponential backoff with jitter, 15 s up to 10 minutes.
-        countdown = min(600, 15 * 2**self.request.retries)
+        # Capped exponential backoff, 15 s (SYNC_RETRY_BASE_SECONDS) up to 10 minutes.
+        countdown = min(600, settings.SYNC_RETRY_BASE_SECONDS * 2**self.request.retries)
         raise self.retry(countdown=countdown) from error
 
 
