@@ -23,6 +23,7 @@ from closebooks.selectors import (
 from companies.models import Permission
 from companies.permissions import admin_required, member_required, member_required_any
 from integrations.selectors import attach_latest_runs, connection_is_enabled
+from integrations.services.preflight import period_preflight
 
 ENTRIES_PER_PAGE = 100
 PREVIEW_ENTRIES_SHOWN = 200  # the CSV has them all; a page of 10,000 entries helps nobody
@@ -68,6 +69,12 @@ def period_preview_view(request, pk: int):
     period = _get_period(request, pk)
     preview = selectors.period_preview(period)
     next_period = next_period_to_close(request.company)
+    # NetSuite pre-flight: the drafts as closing would date them, or the frozen entries.
+    preflight = None
+    if connection_is_enabled(request.company):
+        preflight = period_preflight(
+            period, draft_entries=None if period.is_closed else preview.entries
+        )
     return render(
         request,
         "closebooks/period_preview.html",
@@ -76,6 +83,7 @@ def period_preview_view(request, pk: int):
             "preview": preview,
             "entries_shown": preview.entries[:PREVIEW_ENTRIES_SHOWN],
             "readiness": period_readiness(period),
+            "preflight": preflight,
             "is_next": next_period is not None and next_period.pk == period.pk,
             "tab": "close",
         },

@@ -1,5 +1,7 @@
 """The NetSuite connection form: normalises what admins paste and says what is expected."""
 
+import re
+
 from django import forms
 
 from integrations.crypto import CredentialDecryptionError
@@ -151,4 +153,58 @@ class ReferenceMappingForm(forms.ModelForm):
         for name in ("our_value", "netsuite_value"):
             if cleaned.get(name):
                 cleaned[name] = cleaned[name].strip()
+        return cleaned
+
+
+class ReferencePickForm(forms.Form):
+    """Map one of our values to a discovered NetSuite record chosen in a picker."""
+
+    kind = forms.ChoiceField(choices=[])
+    our_value = forms.CharField(max_length=200)
+    netsuite_record = forms.CharField(
+        label="NetSuite record",
+        max_length=400,
+        help_text="Start typing the name or number and choose from the list.",
+    )
+
+    def __init__(self, *args, company, **kwargs):
+        from integrations.models import ReferenceKind
+
+        super().__init__(*args, **kwargs)
+        self.company = company
+        self.fields["kind"].choices = [
+            c for c in ReferenceKind.choices if c[0] != ReferenceKind.CURRENCY
+        ]
+
+    def clean(self):
+        from integrations.models import NetSuiteRecord
+        from integrations.services.preflight import KINDS
+
+        cleaned = super().clean()
+        kind, text = cleaned.get("kind"), (cleaned.get("netsuite_record") or "").strip()
+        if not kind or not text:
+            return cleaned
+        records = NetSuiteRecord.objects.filter(company=self.company, record_type=KINDS[kind][0])
+        # The picker's options end with "(#internal id)"; a typed exact name or number works too.
+        match = re.search(r"\(#([^)]+)\)\s*$", text)
+        found = (
+            records.filter(internal_id=match.group(1)).first()
+            if match
+            else records.filter(key=text).first()
+        )
+        if found is None:
+            raise forms.ValidationError(
+                {
+                    "netsuite_record": "Choose a record from the list (refresh from NetSuite if "
+                    "it is missing)."
+                }
+            )
+        if not found.usable:
+            raise forms.ValidationError(
+                {
+                    "netsuite_record": f"{found.display} is inactive or gone in NetSuite; choose "
+                    "an active record."
+                }
+            )
+        cleaned["record"] = found
         return cleaned

@@ -200,6 +200,8 @@ class ReferenceMapping(models.Model):
     kind = models.CharField(max_length=12, choices=ReferenceKind.choices)
     our_value = models.CharField("name or number in Occupier", max_length=200)
     netsuite_value = models.CharField("name or number in NetSuite", max_length=200)
+    # Chosen with a picker of discovered records; when set, it wins over a look-up by name.
+    netsuite_internal_id = models.CharField("NetSuite internal ID", max_length=40, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -212,3 +214,121 @@ class ReferenceMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.our_value} → {self.netsuite_value}"
+
+
+class RecordType(models.TextChoices):
+    """The NetSuite reference tables we keep a copy of (values are our keys, not table names)."""
+
+    SUBSIDIARY = "subsidiary", "Subsidiary"
+    CURRENCY = "currency", "Currency"
+    ACCOUNT = "account", "Account"
+    DEPARTMENT = "department", "Department"
+    CLASS = "class", "Class"
+    LOCATION = "location", "Location"
+    PERIOD = "accountingperiod", "Accounting period"
+    VENDOR = "vendor", "Vendor"
+
+
+class NetSuiteRecord(models.Model):
+    """A copy of one NetSuite reference record, for pickers and pre-flight checks.
+
+    Never deleted by a refresh: a record NetSuite no longer returns gets `missing_since`.
+    """
+
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, related_name="netsuite_records"
+    )
+    record_type = models.CharField(max_length=20, choices=RecordType.choices)
+    internal_id = models.CharField(max_length=40)
+    # What our values are matched against: the name (subsidiary, segment, period, vendor),
+    # the account number, or the currency's ISO symbol.
+    key = models.CharField(max_length=300)
+    name = models.CharField(max_length=300, blank=True)
+    is_inactive = models.BooleanField(default=False)
+    # Internal IDs of the subsidiaries the record is available to; empty means "not restricted".
+    subsidiary_ids = models.JSONField(default=list, blank=True)
+    # Type-specific values: currency, parent, account type, period dates and flags.
+    extra = models.JSONField(default=dict, blank=True)
+    missing_since = models.DateTimeField(null=True, blank=True)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["record_type", "key", "internal_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "record_type", "internal_id"], name="netsuiterecord_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["company", "record_type", "key"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_record_type_display()} {self.display}"
+
+    @property
+    def display(self) -> str:
+        """How a finance user recognises it: '1410 Right-of-use asset', 'Operations'."""
+        if self.name and self.name != self.key:
+            return f"{self.key} {self.name}"
+        return self.key
+
+    @property
+    def usable(self) -> bool:
+        return not self.is_inactive and self.missing_since is None
+
+    def available_to(self, subsidiary_id: str | None) -> bool:
+        return (
+            not self.subsidiary_ids
+            or subsidiary_id is None
+            or (subsidiary_id in self.subsidiary_ids)
+        )
+
+
+class RefreshStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+class ReferenceRefresh(models.Model):
+    """One pull of NetSuite's reference data: progress while it runs, counts when done."""
+
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, related_name="reference_refreshes"
+    )
+    status = models.CharField(
+        max_length=10, choices=RefreshStatus.choices, default=RefreshStatus.RUNNING
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    tables_total = models.PositiveSmallIntegerField(default=0)
+    tables_done = models.PositiveSmallIntegerField(default=0)
+    current_table = models.CharField(max_length=20, blank=True)
+    # {record type: {"seen": n, "new": n, "changed": n, "missing": n, "inactive": n}}
+    counts = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company"],
+                condition=Q(status="running"),
+                name="referencerefresh_one_running",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Reference refresh #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.tables_total:
+            return 0
+        return int(100 * self.tables_done / self.tables_total)
+
+    @property
+    def records_seen(self) -> int:
+        return sum(c.get("seen", 0) for c in self.counts.values())

@@ -44,3 +44,34 @@ def sync_run_task(self, run_id: int) -> None:
 def recover_stale_syncs_task() -> None:
     """Resume (or fail) runs left In Progress by a worker that stopped."""
     sync_runs_recover()
+
+
+@shared_task(
+    name="integrations.refresh_reference_data",
+    queue="celery",
+    acks_late=True,
+    soft_time_limit=15 * 60,
+    time_limit=16 * 60,
+)
+def refresh_reference_data_task(refresh_id: int) -> None:
+    """Read NetSuite's reference data for one Running refresh (see services.discovery)."""
+    from integrations.services.discovery import reference_refresh_run
+
+    reference_refresh_run(refresh_id)
+
+
+@shared_task(name="integrations.refresh_all_reference_data", queue="celery", soft_time_limit=120)
+def refresh_all_reference_data_task() -> None:
+    """Daily: start a refresh for every company with an enabled connection."""
+    from companies.models import Company
+    from integrations.services.discovery import (
+        RefreshNotPossible,
+        companies_to_refresh,
+        reference_refresh_start,
+    )
+
+    for company in Company.objects.filter(pk__in=companies_to_refresh()):
+        try:
+            reference_refresh_start(company=company, actor=None)
+        except RefreshNotPossible:
+            continue

@@ -18,4 +18,15 @@ urlpatterns = [
         name="reference_mapping_remove",
     ),
     path("integrations/log/", views.integration_log, name="integration_log"),
+    path("settings/integrations/reference-data/", views.reference_data, name="reference_data"),
+    path(
+        "settings/integrations/reference-data/refresh/",
+        views.reference_data_refresh,
+        name="reference_data_refresh",
+    ),
+    path(
+        "settings/integrations/reference-data/status/",
+        views.reference_data_status,
+        name="reference_data_status",
+    ),
 ]

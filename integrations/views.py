@@ -10,7 +10,7 @@ from companies.models import Permission
 from companies.permissions import member_required, member_required_any
 from companies.selectors import company_members
 from companies.sod import conflict_sentence, conflicts_for
-from integrations.forms import ConnectionForm, ReferenceMappingForm
+from integrations.forms import ConnectionForm, ReferenceMappingForm, ReferencePickForm
 from integrations.models import SECRET_FIELDS, ReferenceMapping, SyncRun, SyncStatus
 from integrations.selectors import (
     attach_latest_runs,
@@ -24,7 +24,14 @@ from integrations.services.connection import (
     connection_save,
     connection_verify,
 )
+from integrations.services.discovery import (
+    RefreshNotPossible,
+    last_completed_refresh,
+    last_refresh,
+    reference_refresh_start,
+)
 from integrations.services.mappings import reference_mapping_delete, reference_mapping_save
+from integrations.services.preflight import mapping_health, picker_choices
 from integrations.services.sync import SyncNotPossible, period_sync_start, sync_run_retry
 
 VIEW_SYNC = (Permission.LEASE_ACCOUNTING, Permission.INTEGRATIONS)
@@ -72,6 +79,8 @@ def integration_settings(request):
         if outcome.ok:
             connection_save(enabled=data["enabled"], **fields)
             messages.success(request, f"Verified and saved. {outcome.message}")
+            # A verified connection can read NetSuite's reference data: refresh our copy.
+            reference_refresh_start(company=request.company, actor=request.user)
             return redirect("integration_settings")
         if data["save_disabled_if_unverified"]:
             connection_save(enabled=False, **fields)
@@ -98,6 +107,8 @@ def integration_settings(request):
             "verify_failure": verify_failure,
             "duty_warnings": duty_warnings,
             "secrets": secrets,
+            "refresh": last_refresh(request.company),
+            "can_refresh": True,
         },
     )
 
@@ -129,6 +140,11 @@ def period_sync(request, pk: int):
             f"Sending {period.label} to NetSuite. You can leave this page; we will email you "
             "when the sync is complete."
         )
+        if last_completed_refresh(request.company) is None:
+            notice += (
+                " Pre-flight checks were skipped: NetSuite's reference data has never been "
+                "refreshed (Settings → Integrations → Reference data)."
+            )
         level = messages.SUCCESS
     if request.htmx:
         # The answer replaces the cell, so the notice goes in the cell, not in a later page.
@@ -231,3 +247,71 @@ def reference_mapping_remove(request, pk: int):
     reference_mapping_delete(mapping=mapping, actor=request.user)
     messages.success(request, f"Removed the mapping of {mapping.our_value}.")
     return redirect("reference_mappings")
+
+
+# --- Reference data: refresh, mapping health and pickers ------------------------------------
+
+
+def _refresh_card(request):
+    return render(
+        request,
+        "integrations/_reference_card.html",
+        {
+            "refresh": last_refresh(request.company),
+            "can_refresh": request.membership.has(Permission.INTEGRATION_SETTINGS),
+        },
+    )
+
+
+@member_required(Permission.INTEGRATION_SETTINGS)
+@require_POST
+def reference_data_refresh(request):
+    try:
+        reference_refresh_start(company=request.company, actor=request.user)
+    except RefreshNotPossible as refusal:
+        messages.error(request, refusal.user_message)
+    if request.htmx:
+        return _refresh_card(request)
+    return redirect(
+        "reference_data" if request.POST.get("next") == "mapping" else "integration_settings"
+    )
+
+
+@member_required_any(*MAPPING_EDITORS)
+def reference_data_status(request):
+    return _refresh_card(request)
+
+
+@member_required_any(*MAPPING_EDITORS)
+def reference_data(request):
+    initial = {k: request.GET[k] for k in ("kind", "our_value") if k in request.GET}
+    form = ReferencePickForm(request.POST or None, initial=initial, company=request.company)
+    if request.method == "POST" and form.is_valid():
+        record = form.cleaned_data["record"]
+        reference_mapping_save(
+            company=request.company,
+            actor=request.user,
+            kind=form.cleaned_data["kind"],
+            our_value=form.cleaned_data["our_value"],
+            netsuite_value=record.key,
+            netsuite_internal_id=record.internal_id,
+        )
+        messages.success(
+            request,
+            f"{form.cleaned_data['our_value']} now maps to NetSuite's {record.display} "
+            f"(internal ID {record.internal_id}). Press Sync or Retry to use it.",
+        )
+        return redirect("reference_data")
+    rows = mapping_health(request.company)
+    return render(
+        request,
+        "integrations/reference_data.html",
+        {
+            "form": form,
+            "rows": rows,
+            "attention": [row for row in rows if row.needs_attention],
+            "choices": picker_choices(request.company),
+            "refresh": last_refresh(request.company),
+            "can_refresh": request.membership.has(Permission.INTEGRATION_SETTINGS),
+        },
+    )

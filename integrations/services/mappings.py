@@ -8,20 +8,33 @@ from integrations.models import ReferenceMapping
 
 @transaction.atomic
 def reference_mapping_save(
-    *, company, actor, kind: str, our_value: str, netsuite_value: str
+    *,
+    company,
+    actor,
+    kind: str,
+    our_value: str,
+    netsuite_value: str,
+    netsuite_internal_id: str = "",
 ) -> ReferenceMapping:
-    """Create or replace the mapping of one of our values."""
+    """Create or replace the mapping of one of our values (an internal ID when picked)."""
     existing = (
         ReferenceMapping.objects.select_for_update()
         .filter(company=company, kind=kind, our_value=our_value)
         .first()
     )
-    before = {"netsuite_value": existing.netsuite_value} if existing else {}
+    before = (
+        {
+            "netsuite_value": existing.netsuite_value,
+            "netsuite_internal_id": existing.netsuite_internal_id,
+        }
+        if existing
+        else {}
+    )
     mapping, _ = ReferenceMapping.objects.update_or_create(
         company=company,
         kind=kind,
         our_value=our_value,
-        defaults={"netsuite_value": netsuite_value},
+        defaults={"netsuite_value": netsuite_value, "netsuite_internal_id": netsuite_internal_id},
     )
     audit_record(
         company=company,
@@ -29,7 +42,7 @@ def reference_mapping_save(
         action="integration.mapping",
         subject=mapping,
         before=before,
-        after={"netsuite_value": netsuite_value},
+        after={"netsuite_value": netsuite_value, "netsuite_internal_id": netsuite_internal_id},
     )
     return mapping
 

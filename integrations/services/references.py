@@ -65,6 +65,8 @@ class ReferenceResolver:
     client: object
     # (kind, our value) -> NetSuite's name or number, where the two differ.
     mappings: dict[tuple[str, str], str] = field(default_factory=dict)
+    # (kind, our value) -> the internal ID picked from discovered records; wins over a look-up.
+    pinned: dict[tuple[str, str], str] = field(default_factory=dict)
     cache: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
     def netsuite_value(self, kind: str, value: str) -> str:
@@ -75,7 +77,15 @@ class ReferenceResolver:
         """Look up every value not yet cached, one query per record type and batch."""
         for kind, values in wanted.items():
             known = self.cache.setdefault(kind, {})
-            missing = sorted({self.netsuite_value(kind, v) for v in values if v} - set(known))
+            values = [v for v in values if v]
+            for value in values:
+                if (kind, value) in self.pinned:
+                    # Cached under NetSuite's name too, so its errors can name the record.
+                    known[self.netsuite_value(kind, value)] = self.pinned[(kind, value)]
+            unpinned = {
+                self.netsuite_value(kind, v) for v in values if (kind, v) not in self.pinned
+            }
+            missing = sorted(unpinned - set(known))
             table, column, _ = LOOKUPS[kind]
             for start in range(0, len(missing), BATCH_SIZE):
                 batch = missing[start : start + BATCH_SIZE]
@@ -90,6 +100,8 @@ class ReferenceResolver:
         """The internal ID for a value ('' means none); raise when NetSuite does not know it."""
         if not value:
             return None
+        if (kind, value) in self.pinned:
+            return self.pinned[(kind, value)]
         theirs = self.netsuite_value(kind, value)
         if theirs not in self.cache.get(kind, {}):
             self.prefetch({kind: [value]})

@@ -39,6 +39,7 @@ from integrations.netsuite.errors import (
 )
 from integrations.netsuite.payload import JournalEntryData, JournalLineData, UpsertResult
 from integrations.services.connection import netsuite_client
+from integrations.services.preflight import PreflightResult, period_preflight
 from integrations.services.references import (
     LOOKUPS,
     ReferenceResolver,
@@ -58,6 +59,21 @@ class SyncNotPossible(Exception):
         self.user_message = user_message
         self.run = run
         super().__init__(user_message)
+
+
+class PreflightFailed(SyncNotPossible):
+    """Pre-flight found references NetSuite would refuse; nothing was sent."""
+
+    def __init__(self, period: AccountingPeriod, preflight: PreflightResult) -> None:
+        self.preflight = preflight
+        groups = preflight.groups()
+        more = f" ({len(groups) - 1} other problem(s) too.)" if len(groups) > 1 else ""
+        super().__init__(
+            f"{period.label} was not sent: pre-flight found {len(preflight.problems)} line(s) "
+            f"NetSuite would refuse. {groups[0].message} {groups[0].corrective_action}{more} "
+            "Nothing was sent; fix the problems on Settings → Integrations → Reference data "
+            "(or refresh from NetSuite), then press Sync again."
+        )
 
 
 class SyncInterrupted(Exception):
@@ -90,6 +106,10 @@ def period_sync_start(*, period: AccountingPeriod, actor, enqueue: Callable = _e
     entries = list(current_entries(period))
     if not entries:
         raise SyncNotPossible(f"{period.label} has no journal entries to send.")
+    # Check every line against our copy of NetSuite's reference data before anything is sent.
+    preflight = period_preflight(period)
+    if preflight.problems:
+        raise PreflightFailed(period, preflight)
     try:
         with transaction.atomic():
             run = SyncRun.objects.create(
@@ -181,6 +201,16 @@ def reference_mappings(company) -> dict[tuple[str, str], str]:
     return {
         (m.kind, m.our_value): m.netsuite_value
         for m in ReferenceMapping.objects.filter(company=company)
+    }
+
+
+def pinned_internal_ids(company) -> dict[tuple[str, str], str]:
+    """Mappings chosen from discovered NetSuite records: our value -> internal ID."""
+    return {
+        (kind, our_value): internal_id
+        for kind, our_value, internal_id in ReferenceMapping.objects.filter(company=company)
+        .exclude(netsuite_internal_id="")
+        .values_list("kind", "our_value", "netsuite_internal_id")
     }
 
 
@@ -317,7 +347,11 @@ def sync_run_process(run_id: int, *, client=None) -> SyncRun | None:
         .prefetch_related("journal_entry__lines")
         .order_by("external_key")
     )
-    resolver = ReferenceResolver(client, mappings=reference_mappings(run.company))
+    resolver = ReferenceResolver(
+        client,
+        mappings=reference_mappings(run.company),
+        pinned=pinned_internal_ids(run.company),
+    )
     try:
         resolver.prefetch(_wanted([se.journal_entry for se in pending]))
     except (AuthenticationError, PermissionDeniedError) as error:
