@@ -1,0 +1,221 @@
+"""Three user journeys in headless Chromium: a live server, a Celery worker and the simulator.
+
+Every page visited is saved to test-artifacts/screenshots/<journey>-<step>.png.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from integrations.models import NetSuiteConnection, SyncRun, SyncStatus
+from integrations.services.sync import period_sync_start
+from tests.e2e.conftest import ROOT, on_ci
+from tests.e2e.support import run_finished
+from tests.factories import PASSWORD, make_personas
+from tests.integrations.factories import (
+    add_lease,
+    close_first_period,
+    connect,
+    set_up_netsuite_accounting,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+TIMEOUT_MS = 20_000
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture
+def browser_page(tmp_path, monkeypatch):
+    """A fresh headless Chromium profile; skipped off CI when Chromium is not installed."""
+    executable = chromium_path()
+    if executable is None:
+        if on_ci():
+            pytest.fail(
+                "Chromium is required on CI for the browser tests (apt-get install chromium)"
+            )
+        pytest.skip("Chromium is not installed (apt-get install chromium); browser tests skipped")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # still plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=executable,
+            headless=True,
+            args=CHROMIUM_ARGS,
+        )
+        try:
+            page = context.pages[0] if context.pages else context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            yield page
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def personas(e2e_db):
+    personas = make_personas()
+    set_up_netsuite_accounting(personas.company)
+    return personas
+
+
+class Journey:
+    """Signs in, visits pages and saves a screenshot of each one."""
+
+    def __init__(self, page, base_url: str, name: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.name = name
+        self.step = 0
+
+    def shot(self, label: str) -> Path:
+        self.step += 1
+        path = SCREENSHOTS / f"{self.name}-{self.step:02d}-{label}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        print(f"screenshot: {path.relative_to(ROOT)}")
+        return path
+
+    def go(self, url_name: str, *args) -> None:
+        self.page.goto(self.base_url + reverse(url_name, args=args))
+
+    def sign_in(self, membership) -> None:
+        self.go("login")
+        self.page.fill("input[name=username]", membership.user.username)
+        self.page.fill("input[name=password]", PASSWORD)
+        self.shot("sign-in")
+        self.page.click("button[type=submit]")
+        self.page.wait_for_load_state()
+
+
+def test_settings_admin_verifies_and_saves_the_credentials(
+    live_server, personas, sandbox, browser_page
+):
+    journey = Journey(browser_page, live_server.url, "journey1-credentials")
+    journey.sign_in(personas.settings_admin)
+    journey.go("integration_settings")
+    journey.shot("empty-form")
+    page = browser_page
+    secrets = {
+        "consumer_key": sandbox.consumer_key,
+        "consumer_secret": sandbox.consumer_secret,
+        "token_id": sandbox.token_id,
+        "token_secret": sandbox.token_secret,
+    }
+    page.fill("input[name=account_id]", sandbox.account_id)
+    for name, value in secrets.items():
+        page.fill(f"input[name={name}]", value)
+    page.fill("input[name=base_url]", sandbox.base_url)
+    page.check("input[name=enabled]")
+    journey.shot("filled-in")
+    page.click("button:has-text('Verify & Save')")
+    page.wait_for_load_state()
+    journey.shot("verified")
+
+    assert "Verified and saved." in page.inner_text(".messages")
+    html = page.content()
+    for value in secrets.values():
+        assert value not in html  # write-only: never sent back to the browser
+    connection = NetSuiteConnection.objects.get(company=personas.company)
+    assert connection.enabled and connection.last_verify_ok
+    assert connection.token_secret_hint == sandbox.token_secret[-4:]
+
+
+def test_finance_user_syncs_and_watches_it_complete_without_reloading(
+    live_server, personas, sandbox, worker, browser_page
+):
+    add_lease(personas.company, "HQ-1")
+    connect(personas.company, sandbox)
+    period = close_first_period(personas.company, actor=personas.accountant.user)
+    sandbox.set_faults(latency_ms=2500)  # slow enough to see In Progress
+    journey = Journey(browser_page, live_server.url, "journey2-sync")
+    page = browser_page
+    journey.sign_in(personas.integrations_operator)
+    journey.go("closed_periods")
+    journey.shot("closed-periods")
+    page.evaluate("window.notReloaded = true")
+
+    cell = page.locator(f"#sync-cell-{period.pk}")
+    cell.locator("button:has-text('Sync')").click()
+    page.locator(f"#sync-cell-{period.pk} >> text=In Progress").wait_for()
+    journey.shot("in-progress")
+    page.locator(f"#sync-cell-{period.pk} >> text=Completed").wait_for()
+    journey.shot("completed")
+    assert page.evaluate("window.notReloaded") is True  # htmx polled; the page never reloaded
+
+    run = SyncRun.objects.get(period=period)
+    assert run.status == SyncStatus.COMPLETED
+    page.locator(f"#sync-cell-{period.pk} >> text=Completed").click()
+    page.wait_for_load_state()
+    journey.shot("run-detail")
+    entry = run.entries.get()
+    link = page.locator("a:has-text('View in Integration')")
+    assert link.get_attribute("href") == sandbox.journal_url(entry.netsuite_internal_id)
+    page.goto(link.get_attribute("href"))
+    journey.shot("netsuite-journal")
+    assert entry.external_key in page.content()
+
+
+def test_reviewer_fixes_a_failed_sync_with_a_mapping_and_retries(
+    live_server, personas, sandbox, worker, browser_page
+):
+    add_lease(personas.company, "HQ-1")
+    add_lease(personas.company, "FAC-2", department="Facilities Management")
+    connect(personas.company, sandbox)
+    period = close_first_period(personas.company, actor=personas.accountant.user)
+    run = run_finished(period_sync_start(period=period, actor=personas.reviewer.user))
+    assert run.status == SyncStatus.FAILED
+    journey = Journey(browser_page, live_server.url, "journey3-fix")
+    page = browser_page
+    journey.sign_in(personas.reviewer)
+    journey.go("closed_periods")
+    journey.shot("closed-periods-failed")
+
+    page.locator(f"#sync-cell-{period.pk} >> text=Failed").click()
+    page.wait_for_load_state()
+    journey.shot("errors")
+    assert "Department 'Facilities Management' was not found in NetSuite." in page.inner_text(
+        "main"
+    )
+    page.click("a:has-text('Fix it')")
+    page.wait_for_load_state()
+    assert page.input_value("input[name=our_value]") == "Facilities Management"
+    page.fill("input[name=netsuite_value]", "Facilities")
+    journey.shot("mapping-form")
+    page.click("button:has-text('Save mapping')")
+    page.wait_for_load_state()
+    journey.shot("mapping-saved")
+    assert "Saved:" in page.inner_text(".messages")
+
+    journey.go("sync_run_errors", run.pk)
+    page.click("button:has-text('Retry')")
+    page.wait_for_load_state()
+    journey.shot("retrying")
+    page.locator(f"#sync-cell-{period.pk} >> text=Completed").wait_for()
+    journey.shot("completed")
+    run = run_finished(run)
+    assert (run.status, run.entries_sent, run.retry_count) == (SyncStatus.COMPLETED, 2, 1)
+    assert sorted(e["externalId"] for e in sandbox.entries()) == sorted(
+        run.entries.values_list("external_key", flat=True)
+    )
