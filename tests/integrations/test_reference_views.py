@@ -1,0 +1,110 @@
+"""Reference-data pages: who may see and change them, the picker, and pre-flight in the preview."""
+
+from datetime import date
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from closebooks.models import AccountingPeriod
+from closebooks.services import periods_ensure
+from integrations.models import ReferenceMapping, ReferenceRefresh, RefreshStatus
+from integrations.services.discovery import reference_data_refresh
+from tests.integrations.factories import add_lease, connect, set_up_netsuite_accounting
+from tests.permissions import OP, A, R, Route, X, check_matrix, everyone
+
+
+@pytest.fixture
+def refreshed(personas, sandbox):
+    """The personas' company with a lease in 'Legacy Ops' (inactive in NetSuite), refreshed."""
+    company = personas.company
+    set_up_netsuite_accounting(company)
+    add_lease(company, "HQ-2", department="Legacy Ops")
+    connect(company, sandbox)
+    reference_data_refresh(company=company)
+    return company
+
+
+def client_for(membership) -> Client:
+    client = Client()
+    client.force_login(membership.user)
+    return client
+
+
+def test_reference_data_views_answer_each_persona_as_expected(personas, refreshed):
+    editors = everyone(403, **{A: 200, OP: 200, R: 200, X: 200})
+    routes = [
+        Route("reference data", lambda p: reverse("reference_data"), editors),
+        Route("refresh status", lambda p: reverse("reference_data_status"), editors),
+        Route(
+            "refresh",
+            lambda p: reverse("reference_data_refresh"),
+            everyone(403, **{A: 302, X: 302}),
+            method="post",
+        ),
+        Route(
+            "map with the picker",
+            lambda p: reverse("reference_data"),
+            everyone(403, **{A: 302, OP: 302, R: 302, X: 200}),
+            method="post",
+            data=lambda p: {
+                "kind": "department",
+                "our_value": "Legacy Ops",
+                "netsuite_record": "Facilities (#2)",
+            },
+        ),
+    ]
+    assert check_matrix(personas, routes) == []
+    # The outsider's company has no discovered records: nothing was mapped there.
+    assert not ReferenceMapping.objects.filter(company=personas.other_company).exists()
+
+
+def test_the_page_lists_the_inactive_department_and_the_picker_fixes_it(personas, refreshed):
+    client = client_for(personas.integrations_operator)
+    page = client.get(reverse("reference_data")).content.decode()
+    assert "Needs attention (1)" in page
+    assert "Department &#x27;Legacy Ops&#x27; (internal ID 3) was not found in NetSuite." in page
+    assert '<option value="Facilities (#2)">' in page
+    assert "Legacy Ops (#3)" not in page  # an inactive record is never offered
+
+    response = client.post(
+        reverse("reference_data"),
+        {"kind": "department", "our_value": "Legacy Ops", "netsuite_record": "Facilities (#2)"},
+    )
+
+    assert response.status_code == 302
+    mapping = ReferenceMapping.objects.get(company=refreshed, our_value="Legacy Ops")
+    assert (mapping.netsuite_value, mapping.netsuite_internal_id) == ("Facilities", "2")
+    assert "Needs attention (0)" in client.get(reverse("reference_data")).content.decode()
+
+
+def test_the_picker_refuses_an_inactive_or_unknown_record(personas, refreshed):
+    client = client_for(personas.settings_admin)
+    for text in ("Legacy Ops (#3)", "Nowhere"):
+        response = client.post(
+            reverse("reference_data"),
+            {"kind": "department", "our_value": "Legacy Ops", "netsuite_record": text},
+        )
+        assert response.status_code == 200
+    assert not ReferenceMapping.objects.filter(company=refreshed).exists()
+
+
+def test_refresh_button_starts_one_refresh_and_the_card_shows_progress(personas, refreshed):
+    client = client_for(personas.settings_admin)
+    response = client.post(reverse("reference_data_refresh"), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "Refreshing" in response.content.decode()
+    assert 'hx-trigger="every 2s"' in response.content.decode()
+    client.post(reverse("reference_data_refresh"))
+    assert ReferenceRefresh.objects.filter(status=RefreshStatus.RUNNING).count() == 1
+
+
+def test_the_close_preview_shows_pre_flight_problems(personas, refreshed):
+    periods_ensure(company=refreshed, through=date(2026, 1, 1))
+    period = AccountingPeriod.objects.get(company=refreshed, start=date(2026, 1, 1))
+    client = client_for(personas.accountant)
+
+    page = client.get(reverse("period_preview", args=[period.pk])).content.decode()
+
+    assert "NetSuite pre-flight" in page
+    assert "Department &#x27;Legacy Ops&#x27; (internal ID 3) was not found in NetSuite." in page
