@@ -13,13 +13,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+import redis
 from django.conf import settings
 
 from netsuite_sandbox.testing import running_sandbox
 from occupier.celery import app as celery_app
 from tests.e2e.support import free_concurrency_slots
+from tests.factories import make_personas
+from tests.integrations.factories import set_up_netsuite_accounting
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_S = 30
@@ -43,6 +47,19 @@ def _database_url() -> str:
     return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}{port}/{db['NAME']}"
 
 
+def _e2e_broker_url() -> str | None:
+    """With Redis, a database number of this session's own for the broker (None: file broker).
+
+    Everyone's Redis tests share REDIS_URL's database; two e2e sessions on one queue would take
+    each other's tasks, so the queue lives in database 1-15, chosen from our process id.
+    """
+    if not settings.REDIS_URL:
+        return None
+    number = int(os.environ.get("E2E_REDIS_DB") or 1 + os.getpid() % 15)
+    parts = urlsplit(settings.REDIS_URL)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{number}", parts.query, ""))
+
+
 def _worker_env(var_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -56,6 +73,7 @@ def _worker_env(var_dir: Path) -> dict[str, str]:
     )
     if settings.REDIS_URL:
         env["REDIS_URL"] = settings.REDIS_URL
+        env["CELERY_BROKER_URL"] = _e2e_broker_url()
     return env
 
 
@@ -133,18 +151,55 @@ class Worker:
         self.process.wait(timeout=10)
 
 
-def purge_queue() -> int:
+def purge_queue() -> None:
     """Drop tasks a previous run left on the broker so this run never consumes them."""
-    return celery_app.control.purge()
+    celery_app.control.purge()
+    url = _e2e_broker_url()
+    if url:
+        # Tasks a killed worker had taken but not acknowledged; Redis would redeliver them later.
+        redis.Redis.from_url(url).delete("unacked", "unacked_index")
+
+
+def _use_broker(url: str) -> None:
+    """Point this process's producer at `url` (the pools are created on first use)."""
+    # The app reads Django settings under the CELERY_ namespace, so the key carries the prefix.
+    celery_app.conf.update(CELERY_BROKER_URL=url)
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+        celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture(scope="session")
+def e2e_broker():
+    """This session's broker, for the test process and every worker it starts."""
+    url = _e2e_broker_url()
+    if url is None:
+        yield celery_app.conf.broker_url
+        return
+    previous = celery_app.conf.broker_url
+    _use_broker(url)
+    try:
+        yield url
+    finally:
+        _use_broker(previous)
 
 
 @pytest.fixture
-def e2e_db(transactional_db, settings):
+def e2e_db(transactional_db, settings, e2e_broker):
     """Committed data, tasks sent to the real broker, outcome emails kept in memory here."""
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    celery_app.conf.task_always_eager = False
+    celery_app.conf.update(CELERY_TASK_ALWAYS_EAGER=False)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     purge_queue()
+
+
+@pytest.fixture
+def personas(e2e_db):
+    """The usual personas; their company's chart and departments match the simulator's."""
+    personas = make_personas()
+    set_up_netsuite_accounting(personas.company)
+    return personas
 
 
 @pytest.fixture

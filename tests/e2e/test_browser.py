@@ -15,12 +15,11 @@ from integrations.models import NetSuiteConnection, SyncRun, SyncStatus
 from integrations.services.sync import period_sync_start
 from tests.e2e.conftest import ROOT, on_ci
 from tests.e2e.support import run_finished
-from tests.factories import PASSWORD, make_personas
+from tests.factories import PASSWORD
 from tests.integrations.factories import (
     add_lease,
     close_first_period,
     connect,
-    set_up_netsuite_accounting,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -74,13 +73,6 @@ def browser_page(tmp_path, monkeypatch):
             context.close()
 
 
-@pytest.fixture
-def personas(e2e_db):
-    personas = make_personas()
-    set_up_netsuite_accounting(personas.company)
-    return personas
-
-
 class Journey:
     """Signs in, visits pages and saves a screenshot of each one."""
 
@@ -110,7 +102,7 @@ class Journey:
 
 
 def test_settings_admin_verifies_and_saves_the_credentials(
-    live_server, personas, sandbox, browser_page
+    personas, live_server, sandbox, browser_page
 ):
     journey = Journey(browser_page, live_server.url, "journey1-credentials")
     journey.sign_in(personas.settings_admin)
@@ -143,12 +135,12 @@ def test_settings_admin_verifies_and_saves_the_credentials(
 
 
 def test_finance_user_syncs_and_watches_it_complete_without_reloading(
-    live_server, personas, sandbox, worker, browser_page
+    personas, live_server, sandbox, worker, browser_page
 ):
     add_lease(personas.company, "HQ-1")
     connect(personas.company, sandbox)
     period = close_first_period(personas.company, actor=personas.accountant.user)
-    sandbox.set_faults(latency_ms=2500)  # slow enough to see In Progress
+    sandbox.set_faults(latency_ms=300)  # slow enough that the status is polled
     journey = Journey(browser_page, live_server.url, "journey2-sync")
     page = browser_page
     journey.sign_in(personas.integrations_operator)
@@ -178,7 +170,7 @@ def test_finance_user_syncs_and_watches_it_complete_without_reloading(
 
 
 def test_reviewer_fixes_a_failed_sync_with_a_mapping_and_retries(
-    live_server, personas, sandbox, worker, browser_page
+    personas, live_server, sandbox, worker, browser_page
 ):
     add_lease(personas.company, "HQ-1")
     add_lease(personas.company, "FAC-2", department="Facilities Management")

@@ -16,22 +16,13 @@ from integrations.models import EntryStatus, SyncAttempt, SyncEntry, SyncRun, Sy
 from integrations.services.sync import sync_runs_recover
 from notifications.models import SyncNotification
 from tests.e2e.support import client_for, free_concurrency_slots, run_finished, wait_for
-from tests.factories import make_personas
 from tests.integrations.factories import (
     add_lease,
     close_first_period,
     connect,
-    set_up_netsuite_accounting,
 )
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def personas(e2e_db):
-    personas = make_personas()
-    set_up_netsuite_accounting(personas.company)
-    return personas
 
 
 def closed_period(personas, sandbox, codes, *, department_of=None, **connection):
