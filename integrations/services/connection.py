@@ -46,7 +46,10 @@ def concurrency_limiter(limit: int):
     """The limiter shared by every worker: Redis when configured, else in-process."""
     if settings.REDIS_URL:
         client = redis.Redis.from_url(settings.REDIS_URL)
-        return RedisConcurrencyLimiter(client, limit=limit)
+        # A slot outlives the longest request (SOAP waits up to 120 s) by a margin, and no more:
+        # a worker killed mid-request holds its slot until the lease expires.
+        longest_request = max(settings.NETSUITE_HTTP_TIMEOUT_SECONDS, 120)
+        return RedisConcurrencyLimiter(client, limit=limit, lease_s=longest_request + 15)
     return _local_limiters.setdefault(limit, LocalConcurrencyLimiter(limit))
 
 
