@@ -8,34 +8,13 @@ fresh, dropped afterwards unless --keep), so test and development data are never
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench_database import django_on_fresh_database  # noqa: E402 - a sibling script module
 
 BENCH_DB = "bench_close"
-
-
-def server_url(url: str, database: str) -> str:
-    """The same server URL pointing at another database."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
-
-
-def recreate_database(url: str, *, drop_only: bool = False) -> None:
-    """Drop and (unless drop_only) create the benchmark database."""
-    import psycopg
-
-    conninfo = server_url(url, "postgres").replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
 
 
 def portfolio(count: int) -> None:
@@ -87,50 +66,37 @@ def main() -> None:
     parser.add_argument("--leases", type=int, default=10_000)
     parser.add_argument("--keep", action="store_true", help="Keep the bench_close database.")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("Set DATABASE_URL to a PostgreSQL server; the benchmark uses its own database.")
+    with django_on_fresh_database(BENCH_DB, keep=args.keep):
+        run(args)
 
-    recreate_database(url)
-    os.environ["DATABASE_URL"] = server_url(url, BENCH_DB)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "occupier.settings")
-    import django
 
-    django.setup()
-    from django.core.management import call_command
+def run(args) -> None:
+    """The measured part; Django is set up on the benchmark's own database."""
     from django.utils import timezone
 
     from closebooks.models import AccountingPeriod, JournalEntry, JournalLine
     from closebooks.services import period_close, periods_ensure
 
-    try:
-        call_command("migrate", verbosity=0)
-        started = time.perf_counter()
-        company, user = portfolio(args.leases)
-        print(f"set-up: {args.leases} leases in {time.perf_counter() - started:.1f} s")
-        periods_ensure(company=company, through=date(2025, 12, 1))
-        period = AccountingPeriod.objects.get(company=company, start=date(2025, 12, 1))
-        # Earlier months are marked closed directly: only December's close is measured.
-        AccountingPeriod.objects.filter(company=company, start__lt=period.start).update(
-            status="closed", closed_at=timezone.now(), close_version=1
-        )
+    started = time.perf_counter()
+    company, user = portfolio(args.leases)
+    print(f"set-up: {args.leases} leases in {time.perf_counter() - started:.1f} s")
+    periods_ensure(company=company, through=date(2025, 12, 1))
+    period = AccountingPeriod.objects.get(company=company, start=date(2025, 12, 1))
+    # Earlier months are marked closed directly: only December's close is measured.
+    AccountingPeriod.objects.filter(company=company, start__lt=period.start).update(
+        status="closed", closed_at=timezone.now(), close_version=1
+    )
 
-        started = time.perf_counter()
-        entries = period_close(period=period, actor=user)
-        seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    entries = period_close(period=period, actor=user)
+    seconds = time.perf_counter() - started
 
-        lines = JournalLine.objects.filter(entry__period=period).count()
-        assert JournalEntry.objects.filter(period=period).count() == len(entries) == args.leases
-        print(
-            f"period_close: {len(entries)} entries, {lines} lines, detail mode: {seconds:.2f} s "
-            f"(target ≤ 10 s)"
-        )
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            recreate_database(url, drop_only=True)
+    lines = JournalLine.objects.filter(entry__period=period).count()
+    assert JournalEntry.objects.filter(period=period).count() == len(entries) == args.leases
+    print(
+        f"period_close: {len(entries)} entries, {lines} lines, detail mode: {seconds:.2f} s "
+        f"(target ≤ 10 s)"
+    )
 
 
 if __name__ == "__main__":

@@ -15,34 +15,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench_database import django_on_fresh_database  # noqa: E402 - a sibling script module
 
 BENCH_DB = "bench_sync"
 TARGET_RATIO = 1.15
-
-
-def server_url(url: str, database: str) -> str:
-    """The same server URL pointing at another database."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
-
-
-def recreate_database(url: str, *, drop_only: bool = False) -> None:
-    """Drop and (unless drop_only) create the benchmark database."""
-    import psycopg
-
-    conninfo = server_url(url, "postgres").replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
 
 
 def closed_period(count: int, sandbox, concurrency: int):
@@ -91,67 +71,53 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="Keep the bench_sync database.")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("Set DATABASE_URL to a PostgreSQL server; the benchmark uses its own database.")
+    with django_on_fresh_database(BENCH_DB, keep=args.keep):
+        run(args)
 
-    recreate_database(url)
-    os.environ["DATABASE_URL"] = server_url(url, BENCH_DB)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "occupier.settings")
-    import django
 
-    django.setup()
-    from django.core.management import call_command
+def run(args) -> None:
+    """The measured part; Django is set up on the benchmark's own database."""
 
     from integrations.models import SyncRun, SyncStatus
     from integrations.services.sync import period_sync_start, sync_run_process
     from netsuite_sandbox.testing import running_sandbox
 
-    try:
-        call_command("migrate", verbosity=0)
-        with running_sandbox(concurrency_limit=args.concurrency) as sandbox:
-            started = time.perf_counter()
-            period, user = closed_period(args.entries, sandbox, args.concurrency)
-            run = period_sync_start(period=period, actor=user, enqueue=lambda run_id: None)
-            print(
-                f"set-up: {run.entries_total} entries closed in "
-                f"{time.perf_counter() - started:.1f} s"
-            )
-            sandbox.set_faults(latency_ms=args.latency_ms, concurrency_limit=args.concurrency)
-
-            started = time.perf_counter()
-            sync_run_process(run.pk)
-            seconds = time.perf_counter() - started
-
-            run = SyncRun.objects.get(pk=run.pk)
-            log = sandbox.requests(limit=0)
-            in_netsuite = len(sandbox.entries())
-        bound = run.entries_total * args.latency_ms / 1000 / args.concurrency
-        ratio = seconds / bound
-        refused = log["refused_concurrency"]
+    with running_sandbox(concurrency_limit=args.concurrency) as sandbox:
+        started = time.perf_counter()
+        period, user = closed_period(args.entries, sandbox, args.concurrency)
+        run = period_sync_start(period=period, actor=user, enqueue=lambda run_id: None)
         print(
-            f"sync_run_process: {run.entries_total} entries, {args.latency_ms} ms latency, "
-            f"concurrency {args.concurrency} ({'Redis' if os.environ.get('REDIS_URL') else 'local'}"
-            f" limiter): {seconds:.2f} s, bound {bound:.1f} s, ratio {ratio:.3f} "
-            f"(target ≤ {TARGET_RATIO})"
+            f"set-up: {run.entries_total} entries closed in {time.perf_counter() - started:.1f} s"
         )
-        print(
-            f"requests: {log['total']} ({log['by_outcome']}), refused for concurrency: {refused}; "
-            f"status {run.status}, {run.entries_sent} sent, {in_netsuite} in NetSuite"
-        )
-        ok = (
-            run.status == SyncStatus.COMPLETED
-            and in_netsuite == run.entries_total
-            and refused == 0
-            and ratio <= TARGET_RATIO
-        )
-        print("target met" if ok else "TARGET MISSED")
-    finally:
-        from django.db import connections
+        sandbox.set_faults(latency_ms=args.latency_ms, concurrency_limit=args.concurrency)
 
-        connections.close_all()
-        if not args.keep:
-            recreate_database(url, drop_only=True)
+        started = time.perf_counter()
+        sync_run_process(run.pk)
+        seconds = time.perf_counter() - started
+
+        run = SyncRun.objects.get(pk=run.pk)
+        log = sandbox.requests(limit=0)
+        in_netsuite = len(sandbox.entries())
+    bound = run.entries_total * args.latency_ms / 1000 / args.concurrency
+    ratio = seconds / bound
+    refused = log["refused_concurrency"]
+    print(
+        f"sync_run_process: {run.entries_total} entries, {args.latency_ms} ms latency, "
+        f"concurrency {args.concurrency} ({'Redis' if os.environ.get('REDIS_URL') else 'local'}"
+        f" limiter): {seconds:.2f} s, bound {bound:.1f} s, ratio {ratio:.3f} "
+        f"(target ≤ {TARGET_RATIO})"
+    )
+    print(
+        f"requests: {log['total']} ({log['by_outcome']}), refused for concurrency: {refused}; "
+        f"status {run.status}, {run.entries_sent} sent, {in_netsuite} in NetSuite"
+    )
+    ok = (
+        run.status == SyncStatus.COMPLETED
+        and in_netsuite == run.entries_total
+        and refused == 0
+        and ratio <= TARGET_RATIO
+    )
+    print("target met" if ok else "TARGET MISSED")
 
 
 if __name__ == "__main__":
