@@ -423,34 +423,48 @@ HEALTH_ACTIONS = {
 
 def _our_values(company) -> dict[str, dict[str, tuple[str, set[str]]]]:
     """kind -> our value -> (label, names of our subsidiaries whose entries use it)."""
-    from leases.models import AccountingDefaults, GLAccount, Lease, Segment, Subsidiary
+    from leases.models import (
+        ACCOUNT_FIELDS,
+        AccountingDefaults,
+        GLAccount,
+        Lease,
+        Segment,
+        Subsidiary,
+    )
 
     values: dict[str, dict[str, tuple[str, set[str]]]] = {kind: {} for kind in LINE_KINDS}
     values["subsidiary"] = {
         s.name: (s.name, set()) for s in Subsidiary.objects.filter(company=company)
     }
+    segment_fields = {"department": "department__name", "class": "lease_class__name",
+                      "location": "location__name"}  # fmt: skip
+    account_fields = [f"{field}__number" for field in ACCOUNT_FIELDS.values()]
     defaults = (
         AccountingDefaults.objects.filter(company=company)
-        .values("department__name", "lease_class__name", "location__name")
+        .values(*segment_fields.values(), *account_fields)
         .first()
         or {}
     )
+    # Which of our subsidiaries post to each account and segment: a lease's own mapping, else
+    # the company default. Only those subsidiaries need the NetSuite record to be available.
     used: dict[tuple[str, str], set[str]] = {}
-    all_subs: set[str] = set()
-    for sub, dept, cls, loc in Lease.objects.filter(company=company).values_list(
-        "subsidiary__name", "department__name", "lease_class__name", "location__name"
-    ):
-        all_subs.add(sub)
-        for kind, value, field_name in (
-            ("department", dept, "department__name"),
-            ("class", cls, "lease_class__name"),
-            ("location", loc, "location__name"),
-        ):
-            value = value or defaults.get(field_name)
+    leases = Lease.objects.filter(company=company).values(
+        "subsidiary__name", *segment_fields.values(), *account_fields
+    )
+    for lease in leases:
+        sub = lease["subsidiary__name"]
+        for kind, field_name in [
+            *segment_fields.items(),
+            *(("account", f) for f in account_fields),
+        ]:
+            value = lease[field_name] or defaults.get(field_name)
             if value:
                 used.setdefault((kind, value), set()).add(sub)
     for account in GLAccount.objects.filter(company=company):
-        values["account"][account.number] = (f"{account.number} {account.name}", all_subs)
+        values["account"][account.number] = (
+            f"{account.number} {account.name}",
+            used.get(("account", account.number), set()),
+        )
     for segment in Segment.objects.filter(company=company):
         values[segment.kind][segment.name] = (
             segment.name,

@@ -108,3 +108,31 @@ def test_the_close_preview_shows_pre_flight_problems(personas, refreshed):
 
     assert "NetSuite pre-flight" in page
     assert "Department &#x27;Legacy Ops&#x27; (internal ID 3) was not found in NetSuite." in page
+
+
+def test_an_account_is_checked_only_against_the_subsidiaries_that_post_to_it(personas, sandbox):
+    from integrations.services.preflight import mapping_health
+    from leases.models import GLAccount, Lease, Subsidiary
+
+    company = personas.company
+    set_up_netsuite_accounting(company)
+    # "1000" exists in NetSuite for the US subsidiary only.
+    cash = GLAccount.objects.create(company=company, number="1000", name="Cash")
+    uk = Subsidiary.objects.create(company=company, name="Occupier Demo UK Ltd", currency="GBP")
+    us_lease = add_lease(company, "US-1")
+    Lease.objects.filter(pk=us_lease.pk).update(cash_clearing_account=cash)
+    uk_lease = add_lease(company, "UK-1")  # posts its cash to the default clearing account
+    Lease.objects.filter(pk=uk_lease.pk).update(subsidiary=uk)
+    connect(company, sandbox)
+    reference_data_refresh(company=company)
+
+    def cash_row():
+        return next(
+            r for r in mapping_health(company) if r.kind == "account" and r.our_value == "1000"
+        )
+
+    assert cash_row().status != "not_available"  # only the US posts to it
+    Lease.objects.filter(pk=uk_lease.pk).update(cash_clearing_account=cash)
+    row = cash_row()
+    assert row.status == "not_available"
+    assert "Occupier Demo UK Ltd" in row.message
