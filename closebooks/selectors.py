@@ -108,16 +108,23 @@ def _lease_url(lease_id: int) -> str | None:
 
 
 def period_readiness(period: AccountingPeriod) -> list[ReadinessItem]:
-    """Draft leases that commence by the period's end: they post nothing until approved."""
-    drafts = Lease.objects.filter(
-        company_id=period.company_id,
-        status=LeaseStatus.DRAFT,
-        commencement_date__lte=period.end,
-    ).order_by("code")
-    return [
-        ReadinessItem(lease.pk, lease.code, lease.name, "Still in Draft", _lease_url(lease.pk))
-        for lease in drafts.only("pk", "code", "name")
-    ]
+    """Leases to look at first: drafts commencing by the period's end (they post nothing), and
+    active leases whose edits are not approved yet (they post the unapproved figures)."""
+    leases = (
+        Lease.objects.filter(company_id=period.company_id, commencement_date__lte=period.end)
+        .filter(Q(status=LeaseStatus.DRAFT) | Q(changes_pending_since__isnull=False))
+        .select_related("changes_pending_by")
+        .order_by("code")
+    )
+    items = []
+    for lease in leases:
+        if lease.status == LeaseStatus.DRAFT:
+            reason = "Still in Draft"
+        else:
+            when = timezone.localtime(lease.changes_pending_since).strftime("%Y-%m-%d")
+            reason = f"Edited on {when} by {lease.changes_pending_by or '—'}; changes not approved"
+        items.append(ReadinessItem(lease.pk, lease.code, lease.name, reason, _lease_url(lease.pk)))
+    return items
 
 
 @dataclass

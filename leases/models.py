@@ -229,6 +229,15 @@ class Lease(GLMappingFields):
     activated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # An edit to an active lease waits for a second look; the close wizard lists it until then.
+    changes_pending_since = models.DateTimeField(null=True, blank=True)
+    changes_pending_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -276,13 +276,46 @@ def lease_update(
     lease.save()
     _replace_payments(lease, payments, incentives)
     lease = _reload(lease)
+    after = lease_snapshot(lease)
+    if lease.status == LeaseStatus.ACTIVE and after != before:
+        # The books now depend on a change nobody else has looked at: flag it for approval.
+        lease.changes_pending_since = timezone.now()
+        lease.changes_pending_by = actor
+        lease.save(update_fields=["changes_pending_since", "changes_pending_by"])
     audit_record(
         company=lease.company,
         actor=actor,
         action="lease.update",
         subject=lease,
         before=before,
-        after=lease_snapshot(lease),
+        after=after,
+    )
+    return lease
+
+
+@transaction.atomic
+def lease_approve_changes(*, lease: Lease, actor) -> Lease:
+    """Approve the pending edits of an active lease; audited with who made and who approved them."""
+    lease = Lease.objects.select_for_update().get(pk=lease.pk)
+    if lease.changes_pending_since is None:
+        raise ValidationError("This lease has no changes waiting for approval.")
+    edited_by = lease.changes_pending_by
+    before = {
+        "changes_pending_since": lease.changes_pending_since.isoformat(),
+        "changes_pending_by": str(edited_by or ""),
+    }
+    lease.changes_pending_since = None
+    lease.changes_pending_by = None
+    lease.save(update_fields=["changes_pending_since", "changes_pending_by", "updated_at"])
+    own = edited_by is not None and edited_by == actor
+    audit_record(
+        company=lease.company,
+        actor=actor,
+        action="lease.approve_changes",
+        subject=lease,
+        before=before,
+        after={"changes_pending_since": None},
+        note="Approved by the person who made the changes." if own else "",
     )
     return lease
 

@@ -10,6 +10,11 @@ urlpatterns = [
     path("<int:pk>/", views.lease_detail, name="lease_detail"),
     path("<int:pk>/edit/", views.lease_edit, name="lease_edit"),
     path("<int:pk>/activate/", views.lease_activate_view, name="lease_activate"),
+    path(
+        "<int:pk>/approve-changes/",
+        views.lease_approve_changes_view,
+        name="lease_approve_changes",
+    ),
     path("<int:pk>/schedule.csv", views.lease_schedule_csv, name="lease_schedule_csv"),
     path("<int:pk>/schedule.xlsx", views.lease_schedule_xlsx, name="lease_schedule_xlsx"),
     path("settings/gl-defaults/", views.accounting_defaults_edit, name="accounting_defaults"),

@@ -48,6 +48,7 @@ from leases.services import (
     accounting_defaults_update,
     chart_of_accounts_import,
     lease_activate,
+    lease_approve_changes,
     lease_create,
     lease_update,
     leases_import,
@@ -202,6 +203,20 @@ def lease_activate_view(request, pk: int):
             messages.error(request, message)
     else:
         messages.success(request, f"Lease {lease.code} is active and feeds journal entries.")
+    return redirect("lease_detail", pk=lease.pk)
+
+
+@lease_access
+@require_POST
+def lease_approve_changes_view(request, pk: int):
+    lease = _get_lease(request, pk)
+    try:
+        lease_approve_changes(lease=lease, actor=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"The changes to lease {lease.code} are approved.")
     return redirect("lease_detail", pk=lease.pk)
 
 

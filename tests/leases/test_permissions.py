@@ -54,6 +54,13 @@ ROUTES = [
         "post",
     ),
     Route("entities (POST)", lambda p: reverse("lease_entities"), lease_people(200), "post"),
+    # Nothing is pending on the draft: the allowed answer is a redirect with the refusal.
+    Route(
+        "approve changes (POST)",
+        _lease_url("lease_approve_changes"),
+        lease_people(302, outsider=404),
+        "post",
+    ),
 ]
 
 
