@@ -192,32 +192,33 @@ def lease_detail(request, pk: int):
     )
 
 
-@lease_access
-@require_POST
-def lease_activate_view(request, pk: int):
+def _lease_action(request, pk: int, service, success: str):
+    """Run a one-step lease service from a button; refusals become messages on the lease page."""
     lease = _get_lease(request, pk)
     try:
-        lease_activate(lease=lease, actor=request.user)
+        service(lease=lease, actor=request.user)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
     else:
-        messages.success(request, f"Lease {lease.code} is active and feeds journal entries.")
+        messages.success(request, success.format(code=lease.code))
     return redirect("lease_detail", pk=lease.pk)
+
+
+@lease_access
+@require_POST
+def lease_activate_view(request, pk: int):
+    return _lease_action(
+        request, pk, lease_activate, "Lease {code} is active and feeds journal entries."
+    )
 
 
 @lease_access
 @require_POST
 def lease_approve_changes_view(request, pk: int):
-    lease = _get_lease(request, pk)
-    try:
-        lease_approve_changes(lease=lease, actor=request.user)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, f"The changes to lease {lease.code} are approved.")
-    return redirect("lease_detail", pk=lease.pk)
+    return _lease_action(
+        request, pk, lease_approve_changes, "The changes to lease {code} are approved."
+    )
 
 
 def _export_months(request, pk: int):
