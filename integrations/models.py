@@ -14,6 +14,11 @@ class Transport(models.TextChoices):
     SOAP = "soap", "SOAP (SuiteTalk web services)"
 
 
+class RemovalMethod(models.TextChoices):
+    DELETE = "delete", "Delete the entry in NetSuite"
+    REVERSE = "reverse", "Post a reversal in the first open NetSuite period"
+
+
 class NetSuiteConnection(models.Model):
     """A company's NetSuite account and Token-Based Authentication credentials."""
 
@@ -36,6 +41,13 @@ class NetSuiteConnection(models.Model):
     concurrency_limit = models.PositiveSmallIntegerField(default=4)
     # Empty for a real NetSuite account; the simulator's address in the demo and in tests.
     base_url = models.URLField(blank=True)
+    # How an entry that left our books is taken out of NetSuite. A reversal is used anyway when
+    # the entry's NetSuite period is closed, because NetSuite refuses to delete it there.
+    removal_method = models.CharField(
+        max_length=8, choices=RemovalMethod.choices, default=RemovalMethod.DELETE
+    )
+    # The finance team's addresses: every sync outcome email goes to them too (one a line).
+    notify_emails = models.TextField(blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
     last_verify_ok = models.BooleanField(null=True)
     last_verify_message = models.TextField(blank=True)
@@ -58,6 +70,10 @@ class NetSuiteConnection(models.Model):
     def has_credentials(self) -> bool:
         """Whether every secret has been stored."""
         return all(getattr(self, f"{name}_encrypted") for name in SECRET_FIELDS)
+
+    @property
+    def notify_email_list(self) -> list[str]:
+        return [line.strip() for line in self.notify_emails.splitlines() if line.strip()]
 
 
 class SyncStatus(models.TextChoices):
@@ -87,6 +103,16 @@ class SyncRun(models.Model):
     last_sent_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Who may work on the run now: the execution that claimed it (see services.sync.claim).
+    lease_token = models.CharField(max_length=32, blank=True)
+    # Set while the run waits for its own retry, so the stale-run sweep leaves it alone.
+    wake_at = models.DateTimeField(null=True, blank=True)
+    # When NetSuite's contents were read back and the plan (add/update/remove) confirmed.
+    plan_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the period was closed again: the run keeps its history but is never sent again.
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    # "Send again" by an admin: re-read NetSuite and send only what it lacks.
+    resend = models.BooleanField(default=False)
     entries_total = models.PositiveIntegerField(default=0)
     entries_sent = models.PositiveIntegerField(default=0)
     entries_failed = models.PositiveIntegerField(default=0)
@@ -119,6 +145,16 @@ class SyncRun(models.Model):
         return int(100 * done / self.entries_total) if self.entries_total else 100
 
 
+class EntryAction(models.TextChoices):
+    """What a ledger row does in NetSuite (see services.diff)."""
+
+    ADD = "add", "Add"
+    UPDATE = "update", "Update"
+    DELETE = "delete", "Remove (delete)"
+    REVERSE = "reverse", "Remove (reversal)"
+    ADJUST = "adjust", "Adjustment"
+
+
 class EntryStatus(models.TextChoices):
     PENDING = "pending", "Waiting"
     SENT = "sent", "In NetSuite"
@@ -132,7 +168,19 @@ class SyncEntry(models.Model):
     journal_entry = models.ForeignKey(
         "closebooks.JournalEntry", on_delete=models.CASCADE, related_name="sync_entries"
     )
+    # The NetSuite external ID written: the entry's key, or for a reversal or an adjustment the
+    # key with ":R<version>" / ":A<version>" (their own stable keys, linked to the original).
     external_key = models.CharField(max_length=80)
+    # The entry's key in our books; equal to external_key for an add, update or delete.
+    base_key = models.CharField(max_length=80, blank=True)
+    action = models.CharField(max_length=8, choices=EntryAction.choices, default=EntryAction.ADD)
+    # The lines this row puts in NetSuite, in our names (account number, segments, amounts as
+    # strings), so the ledger alone can say what NetSuite holds; empty for a delete.
+    lines = models.JSONField(default=list, blank=True)
+    # A reversal's or an adjustment's date and NetSuite period; why it is not an update.
+    tran_date = models.DateField(null=True, blank=True)
+    netsuite_period = models.CharField(max_length=60, blank=True)
+    note = models.CharField(max_length=300, blank=True)
     amount = MoneyField()
     status = models.CharField(
         max_length=10, choices=EntryStatus.choices, default=EntryStatus.PENDING
