@@ -10,6 +10,7 @@ from typing import Any, Literal
 import requests
 
 from .credentials import NetSuiteCredentials
+from .errors import WsdlUnavailableError
 from .limiter import ConcurrencyLimiter
 from .payload import JournalEntryData, JournalEntryRecord, UpsertResult
 from .rest import RestClient, VerifyResult
@@ -79,6 +80,10 @@ class NetSuiteClient:
             return self.soap.upsert_journal_entries(entries)
         return [self.rest.upsert_journal_entry(entry) for entry in entries]
 
+    def delete_journal_entry(self, external_id: str) -> UpsertResult:
+        """Delete by external ID (always over REST); deleting what is gone succeeds."""
+        return self.rest.delete_journal_entry(external_id)
+
     def get_journal_entry(
         self, *, internal_id: str | None = None, external_id: str | None = None
     ) -> JournalEntryRecord:
@@ -96,7 +101,10 @@ class NetSuiteClient:
         result = self.rest.verify_connection()
         if self.transport == "soap":
             # Also prove the WSDL loads, so a bad WSDL setting shows up at verify time.
-            _ = self.soap.zeep_client
+            try:
+                _ = self.soap.zeep_client
+            except Exception as exc:  # requests, zeep and lxml each raise their own kinds
+                raise WsdlUnavailableError(self.soap.wsdl, type(exc).__name__) from exc
         return result
 
     def journal_entry_url(self, internal_id: str) -> str:

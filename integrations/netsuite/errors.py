@@ -219,6 +219,29 @@ class NetSuiteConnectionError(TransientError):
     """The connection to NetSuite failed before a response."""
 
 
+class WsdlUnavailableError(NetSuiteError):
+    """The SOAP service description (WSDL) could not be loaded, so SOAP cannot be used."""
+
+    def __init__(self, location: str, cause: str) -> None:
+        super().__init__(f"The SOAP WSDL at {location} could not be loaded ({cause}).")
+        self.location = location
+
+    def user_message(self, context: Context | None = None) -> str:
+        """Say which document could not be read."""
+        return (
+            f"The credentials work, but SOAP cannot be used: NetSuite's SOAP service "
+            f"description (WSDL) at {self.location} could not be loaded."
+        )
+
+    def corrective_action(self, context: Context | None = None) -> str:
+        """Point at the two ways out."""
+        return (
+            "Choose REST (recommended), or ask your administrator to check the server's "
+            "NETSUITE_WSDL setting and that the server can reach that address, then press "
+            "Verify & Save again."
+        )
+
+
 class ProtocolError(NetSuiteError):
     """NetSuite answered with something we cannot interpret."""
 

@@ -18,6 +18,7 @@ from .errors import (
     NetSuiteTimeoutError,
     ProtocolError,
     QueryTooLargeError,
+    RecordNotFoundError,
     error_from_rest_response,
 )
 from .limiter import ConcurrencyLimiter
@@ -123,6 +124,26 @@ class RestClient:
             external_id=entry.external_id,
             internal_id=internal_id,
             status_code=response.status_code,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            transport=self.transport_name,
+            attempts=tuple(attempts),
+        )
+
+    def delete_journal_entry(self, external_id: str) -> UpsertResult:
+        """DELETE …/journalentry/eid:<key>; an entry already gone counts as deleted (a replay)."""
+        path = f"{RECORD_PATH}/eid:{quote(external_id, safe='')}"
+        attempts: list[AttemptRecord] = []
+        started = time.monotonic()
+        try:
+            response = self._send("DELETE", path, operation="delete", attempts=attempts)
+            status = response.status_code
+        except RecordNotFoundError:
+            # Deleted by an earlier attempt whose answer was lost, or by someone in NetSuite.
+            status = 404
+        return UpsertResult(
+            external_id=external_id,
+            internal_id="",
+            status_code=status,
             duration_ms=int((time.monotonic() - started) * 1000),
             transport=self.transport_name,
             attempts=tuple(attempts),

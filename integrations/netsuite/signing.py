@@ -11,7 +11,7 @@ import string
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 import requests
 from requests_oauthlib import OAuth1
@@ -62,7 +62,12 @@ def build_url(base_url: str, path: str, params: Iterable[tuple[str, str]] = ()) 
 
 
 def canonical_url(url: str) -> str:
-    """Lower-case scheme/host, drop a default port and empty query segments, re-encode the query."""
+    """Lower-case scheme/host, drop a default port and empty query segments, re-encode the query.
+
+    The query is decoded as NetSuite decodes it, as a form (RFC 5849 §3.4.1.3.1): a `+` is a
+    space. Re-encoded, it becomes `%20`, so the URL sent means what was written and is the one
+    signed; keeping `+` literal would send and sign a plus sign instead of a space.
+    """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
@@ -74,7 +79,7 @@ def canonical_url(url: str) -> str:
         if not segment:
             continue  # a trailing '&' would otherwise be signed as an empty parameter
         name, _, value = segment.partition("=")
-        pairs.append(f"{encode(unquote(name))}={encode(unquote(value))}")
+        pairs.append(f"{encode(unquote_plus(name))}={encode(unquote_plus(value))}")
     return urlunsplit((scheme, host, parts.path, "&".join(pairs), ""))
 
 

@@ -232,3 +232,50 @@ def test_each_signature_gets_a_fresh_nonce(creds):
     passports = {make_token_passport(creds).nonce for _ in range(50)}
     assert len(passports) == 50
     assert all(re.fullmatch(r"[A-Za-z0-9]{20,64}", n) for n in passports)
+
+
+def test_a_plus_in_a_written_query_is_a_space_as_netsuite_reads_it(creds):
+    """RFC 5849 §3.4.1.3.1: the query is form-decoded, so `+` means a space.
+
+    The URL is sent as signed: `q=a%20b`, which NetSuite (and the simulator) read as "a b".
+    Before the fix the `+` became `%2B`, so the request asked for "a+b".
+    """
+    base = "https://123456.suitetalk.api.netsuite.com/services/rest/query/v1/x"
+    assert canonical_url(f"{base}?q=a+b&limit=5") == f"{base}?q=a%20b&limit=5"
+    assert canonical_url(f"{base}?q=a%2Bb") == f"{base}?q=a%2Bb"  # an encoded plus stays a plus
+    expected = _reference_signature("GET", base, [("q", "a b"), ("limit", "5")])
+    assert unquote(sign(creds, "GET", f"{base}?q=a+b&limit=5")["oauth_signature"]) == expected
+    assert unquote(sign(creds, "GET", f"{base}?q=a%20b&limit=5")["oauth_signature"]) == expected
+
+
+def test_a_plus_query_is_accepted_by_the_simulators_verifier(creds):
+    """The simulator verifies the way NetSuite does (parse_qsl: `+` is a space)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from netsuite_sandbox.oauth import Credentials, parse_authorization, verify_rest
+
+    url = "https://123456.suitetalk.api.netsuite.com/services/rest/query/v1/x?q=a+b"
+    header = rest_authorization_header(
+        creds, "GET", url, nonce=ORACLE_NONCE, timestamp=ORACLE_TIMESTAMP
+    )
+    sent = canonical_url(url)
+    parts = urlsplit(sent)
+    verify_rest(
+        method="GET",
+        scheme="https",
+        host=parts.netloc,
+        path=parts.path,
+        query_params=parse_qsl(parts.query, keep_blank_values=True),
+        form_params=[],
+        oauth=parse_authorization(header),
+        creds=Credentials(
+            "123456",
+            ORACLE_CONSUMER_KEY,
+            ORACLE_CONSUMER_SECRET,
+            ORACLE_TOKEN_ID,
+            ORACLE_TOKEN_SECRET,
+        ),
+        nonces=None,
+        now=ORACLE_TIMESTAMP,
+    )
+    assert parse_qsl(parts.query) == [("q", "a b")]
