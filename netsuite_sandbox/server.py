@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from . import journal, soap, suiteql
+from . import journal, soap, suiteql, wsdl
 from .faults import AccountState, Decision, Faults
 from .journal import JournalError
 from .oauth import AuthError, NonceCache, canonical_realm, parse_authorization, verify_rest
@@ -576,6 +576,14 @@ async def soap_endpoint(request: web.Request) -> web.StreamResponse:
     )
 
 
+async def wsdl_document(request: web.Request) -> web.StreamResponse:
+    """GET the WSDL (or a schema it imports) at NetSuite's path; no login, as on NetSuite."""
+    body = wsdl.document(request.path, _base_url(request))
+    if body is None:
+        raise web.HTTPNotFound()
+    return web.Response(body=body, content_type="text/xml", charset="utf-8")
+
+
 # --- UI ----------------------------------------------------------------------------------
 
 
@@ -825,6 +833,8 @@ def make_app(store: Store, default_faults: dict[str, Any] | None = None) -> web.
     r.add_route("PUT", RECORD_PREFIX + "/{rtype}/{key}", record_instance)
     r.add_route("POST", "/services/rest/query/v1/suiteql", suiteql_query)
     r.add_route("POST", "/services/NetSuitePort_2023_2", soap_endpoint)
+    for path in wsdl.DOCUMENTS:
+        r.add_route("GET", path, wsdl_document)
     r.add_route("GET", "/app/accounting/transactions/journal.nl", journal_page)
     r.add_route("GET", "/app/accounting/transactions/transaction.nl", journal_page)
     r.add_route("GET", "/_sandbox/health", admin_health)

@@ -1,4 +1,4 @@
-"""SOAP 2023_2 endpoint: requests built and replies parsed by zeep with the shared WSDL."""
+"""SOAP 2023_2 endpoint: requests built and replies parsed by zeep with the simulator's own WSDL."""
 
 from __future__ import annotations
 
@@ -11,12 +11,9 @@ import pytest
 
 from netsuite_sandbox.oauth import passport_signature
 from netsuite_sandbox.testing import Sandbox
-
-from .conftest import WSDL
+from netsuite_sandbox.wsdl import WSDL_PATH
 
 zeep = pytest.importorskip("zeep")
-if not WSDL.exists():
-    pytest.skip("the shared NetSuite 2023_2 WSDL folder is not available", allow_module_level=True)
 
 BINDING = "{urn:platform_2023_2.webservices.netsuite.com}NetSuiteBinding"
 CORE = "urn:core_2023_2.platform.webservices.netsuite.com"
@@ -25,8 +22,9 @@ FAULTS = "urn:faults_2023_2.platform.webservices.netsuite.com"
 
 
 @pytest.fixture(scope="module")
-def client() -> Any:
-    return zeep.Client(str(WSDL))
+def client(sandbox: Sandbox) -> Any:
+    """zeep reads the WSDL and schemas the simulator serves, as it would read NetSuite's."""
+    return zeep.Client(sandbox.base_url + WSDL_PATH)
 
 
 @pytest.fixture
