@@ -89,6 +89,7 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
 
     from companies.models import Company
@@ -100,6 +101,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     company = Company.objects.create(name="Bench Co", slug="bench-co")
     with running_sandbox(Path(folder) / "sandbox") as sandbox:
+        settings.NETSUITE_SANDBOX_URL = sandbox.base_url  # the server setting the demo sets
         connection_save(
             company=company,
             actor=None,

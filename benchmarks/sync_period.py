@@ -78,11 +78,14 @@ def main() -> None:
 def run(args) -> None:
     """The measured part; Django is set up on the benchmark's own database."""
 
+    from django.conf import settings
+
     from integrations.models import SyncRun, SyncStatus
     from integrations.services.sync import period_sync_start, sync_run_process
     from netsuite_sandbox.testing import running_sandbox
 
     with running_sandbox(concurrency_limit=args.concurrency) as sandbox:
+        settings.NETSUITE_SANDBOX_URL = sandbox.base_url  # the server setting the demo sets
         started = time.perf_counter()
         period, user = closed_period(args.entries, sandbox, args.concurrency)
         run = period_sync_start(period=period, actor=user, enqueue=lambda run_id: None)

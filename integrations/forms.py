@@ -8,7 +8,8 @@ from integrations.crypto import CredentialDecryptionError
 from integrations.models import SECRET_FIELDS, NetSuiteConnection, Transport
 from integrations.netsuite.accounts import InvalidAccountIdError, parse_account_id
 from integrations.netsuite.credentials import InvalidCredentialError, NetSuiteCredentials
-from integrations.services.connection import connection_credentials
+from integrations.netsuite.hosts import AddressNotAllowedError
+from integrations.services.connection import allowed_base_url, connection_credentials
 
 WHERE_TO_FIND = {
     "account_id": "NetSuite: Setup → Company → Company Information → Account ID. Sandboxes end "
@@ -71,12 +72,12 @@ class ConnectionForm(forms.Form):
         help_text="How many requests we send at once. NetSuite allows 5 per account on the "
         "standard tier (more with SuiteCloud Plus); keep one free for other integrations.",
     )
-    base_url = forms.URLField(
+    base_url = forms.CharField(
         label="NetSuite address override",
         required=False,
-        assume_scheme="https",
-        help_text="Leave blank for a real NetSuite account. Set only to reach a NetSuite "
-        "simulator, e.g. the one the demo runs.",
+        max_length=200,
+        help_text="Leave blank for a real NetSuite account. Only NetSuite's own addresses, or "
+        "the simulator this server is configured for, are accepted.",
     )
     save_disabled_if_unverified = forms.BooleanField(
         label="If verification fails, save anyway with the integration disabled",
@@ -92,6 +93,12 @@ class ConnectionForm(forms.Form):
                 self.fields[name].widget.attrs["placeholder"] = (
                     f"Saved (ends in …{hint}); leave blank to keep"
                 )
+
+    def clean_base_url(self) -> str:
+        try:
+            return allowed_base_url(self.cleaned_data["base_url"].strip())
+        except AddressNotAllowedError as error:
+            raise forms.ValidationError(error.user_message()) from None
 
     def clean_account_id(self) -> str:
         try:

@@ -8,11 +8,14 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import requests
 import zeep
+import zeep.exceptions
 from lxml import etree
+from zeep.cache import SqliteCache
 
 from .credentials import NetSuiteCredentials
 from .errors import (
@@ -20,6 +23,7 @@ from .errors import (
     NetSuiteError,
     NetSuiteTimeoutError,
     ProtocolError,
+    WsdlUnavailableError,
     error_from_rest_response,
     error_from_soap_fault,
     error_from_status_detail,
@@ -35,12 +39,17 @@ from .signing import (
     make_token_passport,
 )
 
-__all__ = ["MAX_RECORDS_PER_LIST", "PRODUCTION_WSDL_URL", "SoapClient"]
+__all__ = ["MAX_RECORDS_PER_LIST", "WSDL_PATH", "SoapClient", "load_wsdl", "wsdl_url"]
 
 log = logging.getLogger(__name__)
 
 VERSION = "2023_2"
-PRODUCTION_WSDL_URL = "https://webservices.netsuite.com/wsdl/v2023_2_0/netsuite.wsdl"
+# Reference: API-FACTS 7. NetSuite serves the WSDL on each account's own host, and so does the
+# simulator on its base URL, so a client needs no setting and no copy of Oracle's files.
+WSDL_PATH = "/wsdl/v2023_2_0/netsuite.wsdl"
+# How long a loaded WSDL (and the schemas it imports) is reused before it is fetched again.
+WSDL_CACHE_TTL_S = 24 * 60 * 60
+WSDL_CACHE_FILE = "netsuite-wsdl.sqlite"
 MAX_RECORDS_PER_LIST = 200  # NetSuite's limit for transaction list operations
 _SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 _BINDING = f"{{urn:platform_{VERSION}.webservices.netsuite.com}}NetSuiteBinding"
@@ -48,19 +57,71 @@ _TRAN = f"urn:general_{VERSION}.transactions.webservices.netsuite.com"
 _CORE = f"urn:core_{VERSION}.platform.webservices.netsuite.com"
 _MSGS = f"urn:messages_{VERSION}.platform.webservices.netsuite.com"
 
-_wsdl_cache: dict[str, zeep.Client] = {}
+# What loading a WSDL can raise: the network, a file, zeep's parser or lxml.
+_WSDL_LOAD_ERRORS = (
+    requests.RequestException,
+    OSError,
+    zeep.exceptions.Error,
+    etree.LxmlError,
+    ValueError,
+    LookupError,
+)
+
+# location -> (loaded at, client): parsing the schemas costs far more than one request.
+_wsdl_cache: dict[str, tuple[float, zeep.Client]] = {}
 _wsdl_lock = threading.Lock()
 
 
-def load_wsdl(location: str, session: requests.Session | None = None) -> zeep.Client:
-    """Load (once per process) the WSDL from a URL or a local path."""
+def wsdl_url(base_url: str) -> str:
+    """Where an account (or the simulator) serves the 2023_2 WSDL."""
+    return base_url.rstrip("/") + WSDL_PATH
+
+
+def load_wsdl(
+    location: str,
+    *,
+    cache_dir: str | Path | None = None,
+    ttl_s: float = WSDL_CACHE_TTL_S,
+    session: requests.Session | None = None,
+) -> zeep.Client:
+    """The zeep client for a WSDL URL or path, reused for `ttl_s`; WsdlUnavailableError if not.
+
+    With `cache_dir`, the fetched documents are also kept on disk (zeep's SqliteCache, keyed by
+    URL, same TTL), so a restarted worker does not fetch them again.
+    """
     with _wsdl_lock:
-        client = _wsdl_cache.get(location)
-        if client is None:
-            transport = zeep.Transport(session=session or requests.Session(), timeout=60)
+        cached = _wsdl_cache.get(location)
+        if cached is not None and time.monotonic() - cached[0] < ttl_s:
+            return cached[1]
+        cache = None
+        if cache_dir is not None:
+            Path(cache_dir).mkdir(parents=True, exist_ok=True)
+            cache = SqliteCache(path=str(Path(cache_dir) / WSDL_CACHE_FILE), timeout=int(ttl_s))
+        # A session of its own: zeep sets its User-Agent on the session it is given.
+        transport = zeep.Transport(cache=cache, session=session or requests.Session(), timeout=30)
+        try:
             client = zeep.Client(location, transport=transport)
-            _wsdl_cache[location] = client
+        except _WSDL_LOAD_ERRORS as exc:
+            raise WsdlUnavailableError(location, _load_failure(exc)) from exc
+        _wsdl_cache[location] = (time.monotonic(), client)
         return client
+
+
+def _load_failure(exc: BaseException) -> str:
+    """Why a WSDL did not load, in words an administrator can check."""
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        return f"HTTP {exc.response.status_code}"
+    if isinstance(exc, requests.Timeout):
+        return "no answer in time"
+    if isinstance(exc, requests.ConnectionError):
+        return "could not connect"
+    if isinstance(exc, requests.RequestException):
+        return "the request failed"
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    if isinstance(exc, OSError):
+        return "the file could not be read"
+    return "not a WSDL document"
 
 
 class SoapClient:
@@ -72,7 +133,9 @@ class SoapClient:
         self,
         credentials: NetSuiteCredentials,
         *,
-        wsdl: str = PRODUCTION_WSDL_URL,
+        wsdl: str | None = None,
+        wsdl_cache_dir: str | Path | None = None,
+        wsdl_ttl_s: float = WSDL_CACHE_TTL_S,
         base_url: str | None = None,
         session: requests.Session | None = None,
         timeout_s: float = 120.0,
@@ -87,7 +150,10 @@ class SoapClient:
         base = (base_url or credentials.account.rest_base_url).rstrip("/")
         # The WSDL's own soap:address is the generic host; NetSuite requires the account's host.
         self.endpoint = f"{base}/services/NetSuitePort_{VERSION}"
-        self.wsdl = wsdl
+        # The account's own WSDL unless an override (a URL or a path) is given.
+        self.wsdl = wsdl or wsdl_url(base)
+        self.wsdl_cache_dir = wsdl_cache_dir
+        self.wsdl_ttl_s = wsdl_ttl_s
         self.session = session or requests.Session()
         self.timeout_s = timeout_s
         self.retry_policy = retry_policy or RetryPolicy()
@@ -103,9 +169,9 @@ class SoapClient:
 
     @property
     def zeep_client(self) -> zeep.Client:
-        """The zeep client for the configured WSDL (loaded lazily)."""
+        """The zeep client for the WSDL (loaded lazily); WsdlUnavailableError if it cannot be."""
         if self._zeep is None:
-            self._zeep = load_wsdl(self.wsdl, self.session)
+            self._zeep = load_wsdl(self.wsdl, cache_dir=self.wsdl_cache_dir, ttl_s=self.wsdl_ttl_s)
         return self._zeep
 
     def journal_entry_record(self, entry: JournalEntryData) -> Any:
@@ -244,8 +310,13 @@ class SoapClient:
         body = self.build_envelope(operation, records)
         headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": operation}
         try:
+            # Never follow a redirect: the envelope carries the signed token passport.
             response = self.session.post(
-                self.endpoint, data=body, headers=headers, timeout=self.timeout_s
+                self.endpoint,
+                data=body,
+                headers=headers,
+                timeout=self.timeout_s,
+                allow_redirects=False,
             )
         except requests.Timeout as exc:
             raise NetSuiteTimeoutError(

@@ -15,6 +15,7 @@ from integrations.models import SECRET_FIELDS, NetSuiteConnection
 from integrations.netsuite.client import NetSuiteClient
 from integrations.netsuite.credentials import NetSuiteCredentials
 from integrations.netsuite.errors import NetSuiteError
+from integrations.netsuite.hosts import check_base_url
 from integrations.netsuite.limiter import LocalConcurrencyLimiter, RedisConcurrencyLimiter
 
 # One in-process limiter per limit value, for the embedded profile where there is no Redis.
@@ -53,13 +54,19 @@ def concurrency_limiter(limit: int):
     return _local_limiters.setdefault(limit, LocalConcurrencyLimiter(limit))
 
 
+def allowed_base_url(url: str) -> str:
+    """The override if NetSuite's or the server's simulator; else AddressNotAllowedError."""
+    return check_base_url(url, simulator_urls=[settings.NETSUITE_SANDBOX_URL]) if url else ""
+
+
 def netsuite_client(
     connection: NetSuiteConnection, credentials: NetSuiteCredentials | None = None, **overrides
 ):
     """A client for the connection's account and transport."""
     credentials = credentials or connection_credentials(connection)
     options = {
-        "base_url": connection.base_url or None,
+        # Checked again here, so a stored address that is no longer allowed gets nothing.
+        "base_url": allowed_base_url(connection.base_url) or None,
         "timeout_s": settings.NETSUITE_HTTP_TIMEOUT_SECONDS,
         "limiter": concurrency_limiter(connection.concurrency_limit),
         **overrides,
@@ -118,7 +125,7 @@ def connection_save(
     connection.transport = transport
     connection.concurrency_limit = concurrency_limit
     connection.enabled = enabled
-    connection.base_url = base_url
+    connection.base_url = allowed_base_url(base_url)
     connection.updated_by = actor
     if verify is not None:
         connection.verified_at = timezone.now()

@@ -24,6 +24,7 @@ from occupier.celery import app as celery_app
 from tests.e2e.support import free_concurrency_slots
 from tests.factories import make_personas
 from tests.integrations.factories import set_up_netsuite_accounting
+from tests.sandbox_address import simulator_allowed
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_S = 30
@@ -229,7 +230,11 @@ def worker(start_worker):
 @pytest.fixture(scope="module")
 def sandbox_server(tmp_path_factory):
     """One simulator process per module; tests reset its account."""
-    with running_sandbox(tmp_path_factory.mktemp("sandbox")) as sandbox:
+    # With the server setting that lets credentials go to the simulator (./run demo sets it too).
+    with (
+        running_sandbox(tmp_path_factory.mktemp("sandbox")) as sandbox,
+        simulator_allowed(sandbox.base_url),
+    ):
         yield sandbox
 
 
