@@ -274,6 +274,23 @@ def validate(raw: dict[str, Any], ref: dict[str, dict[int, dict[str, Any]]]) -> 
     return entry
 
 
+def closed_period_error(
+    ref: dict[str, dict[int, dict[str, Any]]], period_id: int | None, verb: str
+) -> JournalError | None:
+    """The refusal to change (`verb`: update, delete) an entry posted in a closed period."""
+    period = ref["accountingperiod"].get(int(period_id)) if period_id is not None else None
+    if period is None or not (period.get("closed") or period.get("alllocked")):
+        return None
+    # Reference: API-FACTS 8 (codes TRAN_PERIOD_CLOSED/CLOSED_TRAN_PRD exist; the text is not
+    # published, so USER_ERROR with an explanatory message as advised there).
+    state = "closed" if period.get("closed") else "locked for all transactions"
+    message = (
+        f"You cannot {verb} this transaction: its accounting period {period['periodname']} "
+        f"is {state}. Reopen the period, or post a reversing entry in an open period."
+    )
+    return JournalError("USER_ERROR", message, message, "postingPeriod")
+
+
 def ref_name(ref: dict[str, dict[int, dict[str, Any]]], field: str, rid: int) -> str:
     """Return the display name NetSuite shows for a reference."""
     row = ref[REF_TABLE[field]].get(rid, {})

@@ -342,7 +342,7 @@ async def record_collection(request: web.Request) -> web.StreamResponse:
 
 
 async def record_instance(request: web.Request) -> web.StreamResponse:
-    """GET reads an entry by id or eid:; PUT upserts by eid:."""
+    """GET reads an entry by id or eid:; PUT upserts by eid:; DELETE removes by id or eid:."""
     rtype = request.match_info["rtype"]
     key = request.match_info["key"]
     store: Store = request.app[STORE_KEY]
@@ -390,6 +390,12 @@ async def record_instance(request: web.Request) -> web.StreamResponse:
             elif existing is not None and not raw["lines"]:
                 raw["lines"] = _stored_lines_as_raw(existing)
             if existing is not None:
+                # NetSuite refuses to change a transaction whose period is closed or locked.
+                refusal = journal.closed_period_error(
+                    store.reference(account_id), existing.get("postingPeriod"), "update"
+                )
+                if refusal is not None:
+                    raise refusal
                 for field in ("memo", "tranDate", "tranId"):
                     if raw.get(field) is None:
                         raw[field] = existing.get(field)
@@ -409,8 +415,25 @@ async def record_instance(request: web.Request) -> web.StreamResponse:
         location = f"{base}{RECORD_PREFIX}/journalentry/{stored['id']}"
         return web.Response(status=204, headers={"Location": location})
 
+    async def remove(account_id: str, body: bytes) -> web.StreamResponse:
+        if not _is_journal(rtype):
+            return _unsupported_type(rtype)
+        entry = find(account_id)
+        if entry is None:
+            return _not_found()
+        refusal = journal.closed_period_error(
+            store.reference(account_id), entry.get("postingPeriod"), "delete"
+        )
+        if refusal is not None:
+            return journal_error_response(refusal)
+        store.delete_entry(entry["id"])
+        # Reference: Oracle "Deleting a Record Instance" (section_1545142287): 204, no body.
+        return web.Response(status=204)
+
     if request.method == "PUT":
         return await rest_api(request, "journalentry.upsert", upsert, is_write=True)
+    if request.method == "DELETE":
+        return await rest_api(request, "journalentry.delete", remove, is_write=True)
     return await rest_api(request, "journalentry.get", read)
 
 
@@ -831,6 +854,7 @@ def make_app(store: Store, default_faults: dict[str, Any] | None = None) -> web.
     r.add_route("GET", RECORD_PREFIX + "/{rtype}", record_collection)
     r.add_route("GET", RECORD_PREFIX + "/{rtype}/{key}", record_instance)
     r.add_route("PUT", RECORD_PREFIX + "/{rtype}/{key}", record_instance)
+    r.add_route("DELETE", RECORD_PREFIX + "/{rtype}/{key}", record_instance)
     r.add_route("POST", "/services/rest/query/v1/suiteql", suiteql_query)
     r.add_route("POST", "/services/NetSuitePort_2023_2", soap_endpoint)
     for path in wsdl.DOCUMENTS:

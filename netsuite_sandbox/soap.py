@@ -273,6 +273,11 @@ def _write_one(operation: str, raw: dict[str, Any], store: Store, account_id: st
             return {"ok": False, "code": "USER_ERROR", "message": message}
         existing = store.entry_by_external_id(account_id, raw["externalId"])
         if existing is not None:
+            refusal = journal.closed_period_error(
+                store.reference(account_id), existing.get("postingPeriod"), "update"
+            )
+            if refusal is not None:
+                return {"ok": False, "code": refusal.code, "message": refusal.soap_message}
             _merge_existing(raw, existing)
     try:
         entry = journal.validate(raw, store.reference(account_id))

@@ -329,6 +329,12 @@ class Store:
             ).fetchall()
         return [dict(json.loads(r[0]), account_id=account_id) for r in rows]
 
+    def delete_entry(self, entry_id: int) -> bool:
+        """Delete one entry by internal id; whether it existed."""
+        with self._lock:
+            cur = self._conn.execute("DELETE FROM journal_entries WHERE id = ?", (entry_id,))
+        return cur.rowcount > 0
+
     def delete_entries(self, account_id: str | None = None) -> int:
         """Delete entries of one account (or all); return how many."""
         with self._lock:
