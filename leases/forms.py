@@ -21,6 +21,7 @@ from leases.models import (
     Segment,
     SegmentKind,
     Subsidiary,
+    account_fits,
 )
 from leases.services import LEASE_FIELDS, IncentiveInput, PaymentInput, terms_from_input
 
@@ -69,6 +70,19 @@ LEASE_HELP = {
     "prepaid_rent_account": "Where rent paid before commencement sits until it moves to the "
     "ROU asset.",
     "provision_account": "IFRS 16 restoration provision.",
+    "finance_rou_asset_account": "Balance-sheet account of the right-of-use asset of ASC 842 "
+    "finance leases (operating leases and IFRS 16 use the one above).",
+    "finance_lease_liability_account": "Balance-sheet account of the liability of ASC 842 "
+    "finance leases.",
+    "accumulated_amortization_account": "Contra-asset that builds up the amortization of "
+    "finance and IFRS 16 ROU assets (the asset stays at cost).",
+    "deferred_rent_account": "Accrued or prepaid rent carried under ASC 840 / IAS 17; the "
+    "go-live entry clears it into the ROU asset.",
+    "transition_equity_account": "Retained earnings or opening-balance equity: takes the "
+    "go-live entry's transition difference.",
+    "variable_expense_account": "Variable payments outside the liability (CAM, taxes, usage).",
+    "short_term_expense_account": "Straight-line cost of leases under the short-term or "
+    "low-value exemption.",
     "department": "NetSuite department the entries carry.",
     "lease_class": "NetSuite class the entries carry.",
     "location": "NetSuite location the entries carry.",
@@ -100,10 +114,12 @@ class AccountChoiceField(forms.ModelChoiceField):
 
 def _limit_mapping_fields(form: forms.Form, company, defaults=None) -> None:
     """Offer only the company's active accounts and segments, and explain the default."""
-    accounts = GLAccount.objects.filter(company=company, is_active=True)
+    accounts = list(GLAccount.objects.filter(company=company, is_active=True))
     for name in ACCOUNT_FIELDS.values():
         field = form.fields[name]
-        field.queryset = accounts
+        # Only accounts of a fitting type: no Cash offered as a right-of-use asset.
+        fitting = [a.pk for a in accounts if account_fits(name, a.account_type)]
+        field.queryset = GLAccount.objects.filter(pk__in=fitting)
         field.error_messages["invalid_choice"] = UNKNOWN_ACCOUNT
         field.label = ACCOUNT_LABELS[name]
         field.help_text = LEASE_HELP[name]

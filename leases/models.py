@@ -87,6 +87,18 @@ ACCOUNT_FIELDS: dict[AccountRole, str] = {
     AccountRole.CASH_CLEARING: "cash_clearing_account",
     AccountRole.PREPAID_RENT: "prepaid_rent_account",
     AccountRole.PROVISION: "provision_account",
+    AccountRole.FINANCE_ROU_ASSET: "finance_rou_asset_account",
+    AccountRole.FINANCE_LEASE_LIABILITY: "finance_lease_liability_account",
+    AccountRole.ACCUMULATED_AMORTIZATION: "accumulated_amortization_account",
+    AccountRole.DEFERRED_RENT: "deferred_rent_account",
+    AccountRole.TRANSITION_EQUITY: "transition_equity_account",
+    AccountRole.VARIABLE_EXPENSE: "variable_expense_account",
+    AccountRole.SHORT_TERM_EXPENSE: "short_term_expense_account",
+}
+# ASC 842 finance leases keep their asset and liability apart from operating leases'.
+FINANCE_ROLES: dict[AccountRole, AccountRole] = {
+    AccountRole.ROU_ASSET: AccountRole.FINANCE_ROU_ASSET,
+    AccountRole.LEASE_LIABILITY: AccountRole.FINANCE_LEASE_LIABILITY,
 }
 SEGMENT_FIELDS: dict[SegmentKind, str] = {
     SegmentKind.DEPARTMENT: "department",
@@ -102,7 +114,57 @@ ACCOUNT_LABELS: dict[str, str] = {
     "cash_clearing_account": "Cash / AP clearing",
     "prepaid_rent_account": "Prepaid rent",
     "provision_account": "Restoration provision (IFRS 16)",
+    "finance_rou_asset_account": "Right-of-use asset (finance)",
+    "finance_lease_liability_account": "Lease liability (finance)",
+    "accumulated_amortization_account": "Accumulated ROU amortization",
+    "deferred_rent_account": "Deferred rent (ASC 840 / IAS 17)",
+    "transition_equity_account": "Retained earnings / transition (go-live)",
+    "variable_expense_account": "Variable lease expense",
+    "short_term_expense_account": "Short-term / low-value lease expense",
 }
+
+# NetSuite account types (REST code and display name) a mapping field may point to; an account
+# without a type (typed in by hand) is always offered.
+_ASSET = {"othasset", "otherasset", "fixedasset"}
+_LIABILITY = {"othcurrliab", "othercurrentliability", "longtermliab", "longtermliability"}
+_EXPENSE = {"expense", "othexpense", "otherexpense", "cogs", "costofgoodssold"}
+_CURRENT_ASSET = {"othcurrasset", "othercurrentasset", "deferexpense", "deferredexpense"}
+ACCOUNT_TYPES: dict[str, set[str]] = {
+    "rou_asset_account": _ASSET,
+    "finance_rou_asset_account": _ASSET,
+    "accumulated_amortization_account": _ASSET,
+    "lease_liability_account": _LIABILITY,
+    "finance_lease_liability_account": _LIABILITY,
+    "provision_account": _LIABILITY,
+    "deferred_rent_account": _LIABILITY | _CURRENT_ASSET | _ASSET,
+    "lease_expense_account": _EXPENSE,
+    "interest_expense_account": _EXPENSE,
+    "rou_amortization_account": _EXPENSE,
+    "variable_expense_account": _EXPENSE,
+    "short_term_expense_account": _EXPENSE,
+    "prepaid_rent_account": _CURRENT_ASSET | _ASSET,
+    "cash_clearing_account": {"bank", "acctpay", "accountspayable", "credcard", "creditcard"}
+    | _CURRENT_ASSET
+    | {"othcurrliab", "othercurrentliability"},
+    "transition_equity_account": {"equity"},
+}
+
+
+def account_type_key(account_type: str) -> str:
+    """'Other Asset' and 'OthAsset' alike: lower case, no spaces or punctuation."""
+    return "".join(ch for ch in account_type.lower() if ch.isalnum())
+
+
+def account_fits(field: str, account_type: str) -> bool:
+    """Whether an account of this type may be mapped to the field (untyped accounts may)."""
+    return not account_type or account_type_key(account_type) in ACCOUNT_TYPES.get(field, set())
+
+
+def posting_role(role: AccountRole, *, standard: str, classification: str) -> AccountRole:
+    """The role whose account a line posts to: ASC 842 finance leases use the finance set."""
+    if standard == "asc842" and classification == "finance":
+        return FINANCE_ROLES.get(role, role)
+    return role
 
 
 class GLMappingFields(models.Model):
@@ -130,6 +192,27 @@ class GLMappingFields(models.Model):
         GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
     )
     provision_account = models.ForeignKey(
+        GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    finance_rou_asset_account = models.ForeignKey(
+        GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    finance_lease_liability_account = models.ForeignKey(
+        GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    accumulated_amortization_account = models.ForeignKey(
+        GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    deferred_rent_account = models.ForeignKey(
+        GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    transition_equity_account = models.ForeignKey(
+        GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    variable_expense_account = models.ForeignKey(
+        GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    short_term_expense_account = models.ForeignKey(
         GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
     )
     department = models.ForeignKey(

@@ -20,6 +20,7 @@ from leases.models import (
     LeasePayment,
     LeaseStatus,
     Segment,
+    posting_role,
 )
 
 HUNDRED = Decimal(100)
@@ -115,6 +116,11 @@ def lease_terms(lease: Lease) -> engine.LeaseTerms:
     )
 
 
+def lease_posting_role(lease: Lease, role: engine.AccountRole) -> engine.AccountRole:
+    """The role whose account the lease's line posts to (finance leases use the finance set)."""
+    return posting_role(role, standard=lease.standard, classification=lease.classification)
+
+
 def accounting_defaults(company) -> AccountingDefaults:
     """The company's default GL mapping (an empty one if never saved)."""
     found = (
@@ -192,7 +198,7 @@ def period_postings(
         lease_lines: list[PostingLine] = []
         missing: set[str] = set()
         for line in engine.journal_lines_for_month(schedule, period):
-            field = ACCOUNT_FIELDS[line.role]
+            field = ACCOUNT_FIELDS[lease_posting_role(lease, line.role)]
             account = mapped_account(lease, defaults, field)
             if account is None:
                 missing.add(field)

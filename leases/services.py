@@ -27,7 +27,13 @@ from leases.models import (
     Segment,
     Subsidiary,
 )
-from leases.selectors import accounting_defaults, lease_terms, leases_with_terms, mapped_account
+from leases.selectors import (
+    accounting_defaults,
+    lease_posting_role,
+    lease_terms,
+    leases_with_terms,
+    mapped_account,
+)
 
 HUNDRED = Decimal(100)
 
@@ -333,7 +339,7 @@ def missing_accounts(lease: Lease, schedule: engine.Schedule) -> list[str]:
     """Labels of accounts the lease's journal lines need but neither it nor the defaults map."""
     defaults = accounting_defaults(lease.company)
     roles = {line.role for lines in engine.journal_lines(schedule).values() for line in lines}
-    fields = sorted({ACCOUNT_FIELDS[role] for role in roles})
+    fields = sorted({ACCOUNT_FIELDS[lease_posting_role(lease, role)] for role in roles})
     return [ACCOUNT_LABELS[f] for f in fields if mapped_account(lease, defaults, f) is None]
 
 

@@ -67,6 +67,7 @@ CHART = [
     ("1000", "Cash", "Bank"), ("1300", "Prepaid rent", "Other Current Asset"),
     ("1410", "Right-of-use asset - operating", "Other Asset"),
     ("1420", "ROU asset - finance", "Other Asset"),
+    ("1425", "Accumulated ROU amortization", "Other Asset"),
     ("2150", "Lease clearing", "Other Current Liability"),
     ("2310", "Lease liability - operating", "Long Term Liability"),
     ("2320", "Lease liability - finance", "Long Term Liability"),
@@ -77,7 +78,8 @@ DEFAULTS = {
     "rou_asset_account": "1410", "lease_liability_account": "2310",
     "lease_expense_account": "6400", "interest_expense_account": "7100",
     "rou_amortization_account": "6410", "cash_clearing_account": "2150",
-    "prepaid_rent_account": "1300",
+    "prepaid_rent_account": "1300", "finance_rou_asset_account": "1420",
+    "finance_lease_liability_account": "2320", "accumulated_amortization_account": "1425",
 }  # fmt: skip
 SEGMENTS = [
     ("department", "Operations"), ("department", "Facilities"), ("department", "UK Property"),

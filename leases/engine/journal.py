@@ -71,7 +71,8 @@ def periodic_lines(schedule: Schedule, index: int) -> list[JournalLine]:
         (AccountRole.LEASE_LIABILITY, payment - interest, "Lease liability: payment less interest"),
         (AccountRole.CASH_CLEARING, -payment, "Lease payment"),
         (AccountRole.ROU_AMORTIZATION, amortization, "ROU asset amortization"),
-        (AccountRole.ROU_ASSET, -amortization, "ROU asset amortization"),
+        # Finance / IFRS 16: the asset stays at cost; amortization builds up on a contra account.
+        (AccountRole.ACCUMULATED_AMORTIZATION, -amortization, "ROU asset amortization"),
     )
 
 

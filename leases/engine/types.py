@@ -188,6 +188,20 @@ class AccountRole(enum.StrEnum):
     CASH_CLEARING = "cash_clearing"  # cash / AP clearing, so AP-paid rent is not double counted
     PREPAID_RENT = "prepaid_rent"  # rent paid before commencement, reclassified into the ROU
     PROVISION = "provision"  # IFRS 16 restoration provision
+    # Contra-asset credited by finance / IFRS 16 amortization (the ROU asset stays at cost).
+    ACCUMULATED_AMORTIZATION = "accumulated_amortization"
+    # The engine posts ROU_ASSET / LEASE_LIABILITY; the ledger side maps ASC 842 finance leases
+    # to these two so they land on their own accounts.
+    FINANCE_ROU_ASSET = "finance_rou_asset"
+    FINANCE_LEASE_LIABILITY = "finance_lease_liability"
+    DEFERRED_RENT = "deferred_rent"  # ASC 840 / IAS 17 accrued or prepaid rent, cleared at go-live
+    TRANSITION_EQUITY = "transition_equity"  # retained earnings / opening-balance equity at go-live
+    VARIABLE_EXPENSE = "variable_expense"  # variable payments outside the liability
+    SHORT_TERM_EXPENSE = "short_term_expense"  # short-term / low-value leases (exempt)
+    # Lease changes after commencement (see changes.py).
+    MODIFICATION_GAIN_LOSS = "modification_gain_loss"  # derecognition / termination gain or loss
+    IMPAIRMENT_LOSS = "impairment_loss"  # ROU asset impairment (ASC 360 / IAS 36)
+    OWNED_ASSET = "owned_asset"  # property and equipment when a purchase option is exercised
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,9 @@ NETSUITE_CHART = [
     ("6410", "ROU amortization expense", "rou_amortization_account"),
     ("2150", "Lease clearing", "cash_clearing_account"),
     ("1300", "Prepaid rent", "prepaid_rent_account"),
+    ("1420", "ROU asset - finance", "finance_rou_asset_account"),
+    ("2320", "Lease liability - finance", "finance_lease_liability_account"),
+    ("1425", "Accumulated ROU amortization", "accumulated_amortization_account"),
 ]
 
 

@@ -17,6 +17,13 @@ CHART = [
     ("2150", "Lease clearing", "cash_clearing_account"),
     ("1300", "Prepaid rent", "prepaid_rent_account"),
     ("2400", "Restoration provision", "provision_account"),
+    ("1420", "ROU asset - finance", "finance_rou_asset_account"),
+    ("2320", "Lease liability - finance", "finance_lease_liability_account"),
+    ("1425", "Accumulated ROU amortization", "accumulated_amortization_account"),
+    ("2160", "Deferred rent", "deferred_rent_account"),
+    ("3900", "Retained earnings - lease transition", "transition_equity_account"),
+    ("6420", "Variable lease expense", "variable_expense_account"),
+    ("6430", "Short-term lease expense", "short_term_expense_account"),
 ]
 
 
