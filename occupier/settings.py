@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "closebooks",
     "integrations",
     "notifications",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "reports"
+
+    def ready(self) -> None:
+        # The tie-out joins the close readiness and follows each sync without either app
+        # importing this one (dependencies run one way).
+        from reports import hooks
+
+        hooks.connect()

@@ -1,0 +1,164 @@
+"""Where each journal line goes in the roll-forward and the disclosures: one place, one table.
+
+A line is known by its GL role and the kind of event its memo names. New kinds of entry
+(remeasurements, derecognition, impairment, go-live catch-up, …) slot in by adding a memo prefix
+to ``MEMO_KINDS``; a line whose memo is not listed counts as periodic activity.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from leases.engine import AccountRole
+
+ZERO = Decimal(0)
+
+
+class Kind(enum.StrEnum):
+    """The event a journal line belongs to."""
+
+    ADDITION = "additions"  # a new lease (commencement)
+    CHANGE = "changes"  # remeasurements, scope and consideration changes
+    TERMINATION = "terminations"  # terminations and derecognition
+    IMPAIRMENT = "impairment"
+    PERIODIC = "periodic"  # the month's payment, accretion and amortization
+
+
+# Memo prefix (the engine writes "<Event>: …") → kind; checked in order, first match wins.
+MEMO_KINDS: tuple[tuple[str, Kind], ...] = (
+    ("commencement", Kind.ADDITION),
+    ("go-live", Kind.ADDITION),
+    ("catch-up", Kind.ADDITION),
+    ("remeasurement", Kind.CHANGE),
+    ("modification", Kind.CHANGE),
+    ("scope", Kind.CHANGE),
+    ("reassessment", Kind.CHANGE),
+    ("partial termination", Kind.TERMINATION),
+    ("termination", Kind.TERMINATION),
+    ("derecognition", Kind.TERMINATION),
+    ("impairment", Kind.IMPAIRMENT),
+)
+
+
+def line_kind(memo: str) -> Kind:
+    """The event a line's memo names."""
+    text = memo.strip().lower()
+    for prefix, kind in MEMO_KINDS:
+        if text.startswith(prefix):
+            return kind
+    return Kind.PERIODIC
+
+
+# Roles by value, so roles added to the engine later need no import here. The ROU asset's
+# carrying amount is the asset at cost less accumulated amortization (finance / IFRS 16).
+ROU_ROLES = {"rou_asset", "finance_rou_asset", "accumulated_amortization"}
+LIABILITY_ROLES = {"lease_liability", "finance_lease_liability"}
+
+# Roll-forward columns, in the order the report shows them.
+COLUMNS = (
+    "opening",
+    "additions",
+    "changes",
+    "amortization",  # ROU: amortization; liability: accretion
+    "payments",
+    "terminations",
+    "impairment",
+    "closing",
+)
+MOVEMENTS = COLUMNS[1:-1]
+
+
+@dataclass
+class Movement:
+    """One lease's (or a group's) movements on the ROU asset and the liability.
+
+    Signs: the ROU column moves as the asset does (debit +), the liability column as the
+    liability does (credit +); so closing = opening + every movement, for both.
+    """
+
+    rou: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(MOVEMENTS, ZERO))
+    liability: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(MOVEMENTS, ZERO))
+    # P&L and cash figures the disclosures need, by what they are.
+    lease_cost: Decimal = ZERO  # ASC 842 operating single straight-line cost
+    interest: Decimal = ZERO  # interest expense posted (finance / IFRS 16)
+    amortization_expense: Decimal = ZERO  # ROU amortization / depreciation expense posted
+    cash_paid: Decimal = ZERO  # lease payments (clearing credits of periodic and commencement)
+    principal_paid: Decimal = ZERO  # the part of the month's payments that reduced the liability
+    new_liabilities: Decimal = ZERO  # liabilities recognized for new leases
+    gain_loss: Decimal = ZERO  # P&L on terminations and derecognition
+    impairment_loss: Decimal = ZERO
+    variable_cost: Decimal = ZERO  # variable payments outside the liability
+    short_term_cost: Decimal = ZERO  # short-term / low-value leases kept off the balance sheet
+
+    def add(self, other: Movement) -> None:
+        for column in MOVEMENTS:
+            self.rou[column] += other.rou[column]
+            self.liability[column] += other.liability[column]
+        for name in (
+            "lease_cost",
+            "interest",
+            "amortization_expense",
+            "cash_paid",
+            "principal_paid",
+            "new_liabilities",
+            "gain_loss",
+            "impairment_loss",
+            "variable_cost",
+            "short_term_cost",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def classify_month(lines: Iterable) -> Movement:
+    """One lease-month's journal lines (objects with role, debit, credit, memo) as movements.
+
+    The periodic liability line is net (payment less accretion): the month's payment comes from
+    the clearing line, and accretion is what is left, so each column is a real flow.
+    """
+    m = Movement()
+    periodic_payment = ZERO
+    periodic_liability = ZERO  # credit-positive
+    for line in lines:
+        kind = line_kind(line.memo)
+        signed = line.debit - line.credit  # debit-positive
+        role = str(line.role)
+        if role in ROU_ROLES:
+            column = "amortization" if kind is Kind.PERIODIC else kind.value
+            m.rou[column] += signed
+        elif role in LIABILITY_ROLES:
+            if kind is Kind.PERIODIC:
+                periodic_liability -= signed
+            else:
+                m.liability[kind.value] -= signed
+                if kind is Kind.ADDITION:
+                    m.new_liabilities -= signed
+        elif role == AccountRole.CASH_CLEARING:
+            # Lease payments are credits to clearing; initial direct costs and incentives also
+            # pass through clearing at commencement but are not lease payments.
+            if kind is Kind.PERIODIC:
+                periodic_payment -= signed
+                m.cash_paid -= signed
+            elif "payment" in line.memo.lower():
+                m.cash_paid -= signed
+        elif role == AccountRole.LEASE_EXPENSE:
+            m.lease_cost += signed
+        elif role == AccountRole.INTEREST_EXPENSE:
+            m.interest += signed
+        elif role == AccountRole.ROU_AMORTIZATION:
+            m.amortization_expense += signed
+        elif role == "impairment_loss":
+            m.impairment_loss += signed
+        elif role == "modification_gain_loss":
+            m.gain_loss += signed
+        elif role == "variable_expense":
+            m.variable_cost += signed
+        elif role == "short_term_expense":
+            m.short_term_cost += signed
+    if periodic_payment or periodic_liability:
+        m.liability["payments"] -= periodic_payment
+        m.liability["amortization"] += periodic_liability + periodic_payment
+        m.principal_paid += periodic_payment - (periodic_liability + periodic_payment)
+    return m

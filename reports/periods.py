@@ -1,0 +1,68 @@
+"""Report ranges: months, fiscal years and quarters, and which of their periods are closed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from closebooks.models import AccountingPeriod, PeriodStatus
+from leases.engine.dates import add_months, months_between
+
+
+@dataclass(frozen=True)
+class Range:
+    """The months `start`..`end` (first days), inclusive."""
+
+    start: date
+    end: date
+
+    @property
+    def months(self) -> int:
+        return months_between(self.start, self.end) + 1
+
+    @property
+    def end_day(self) -> date:
+        """The last day of the range."""
+        return date.fromordinal(add_months(self.end, 1).toordinal() - 1)
+
+    @property
+    def label(self) -> str:
+        if self.start == self.end:
+            return self.start.strftime("%b %Y")
+        return f"{self.start:%b %Y} – {self.end:%b %Y}"
+
+
+def fiscal_range(company, year: int, quarter: int | None = None) -> Range:
+    """Fiscal `year` (named after the calendar year it ends in), or one quarter of it."""
+    start_month = company.fiscal_year_start_month
+    first = date(year if start_month == 1 else year - 1, start_month, 1)
+    if quarter:
+        start = add_months(first, 3 * (quarter - 1))
+        return Range(start, add_months(start, 2))
+    return Range(first, add_months(first, 11))
+
+
+def periods_in(company, span: Range) -> list[AccountingPeriod]:
+    """The company's periods inside the range, oldest first."""
+    return list(
+        AccountingPeriod.objects.filter(
+            company=company, start__gte=span.start, start__lte=span.end
+        ).order_by("start")
+    )
+
+
+def unclosed_months(company, span: Range) -> list[date]:
+    """Months of the range that are not closed (missing periods count as open)."""
+    closed = set(
+        AccountingPeriod.objects.filter(
+            company=company,
+            start__gte=span.start,
+            start__lte=span.end,
+            status=PeriodStatus.CLOSED,
+        ).values_list("start", flat=True)
+    )
+    return [
+        add_months(span.start, i)
+        for i in range(span.months)
+        if add_months(span.start, i) not in closed
+    ]

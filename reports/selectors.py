@@ -1,0 +1,620 @@
+"""Reads behind the reports: roll-forward, disclosures, journal register and trial balance."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from closebooks.models import JournalEntry, JournalLine, PeriodStatus
+from leases.engine.dates import months_between
+from reports.classify import MOVEMENTS, ZERO, Movement
+from reports.periods import Range
+from reports.subledger import CLASSIFICATION_LABELS, LeaseFacts, lease_facts
+
+GROUPINGS = {
+    "subsidiary": "Subsidiary",
+    "asset_type": "Asset class",
+    "classification": "Classification",
+    "lease": "Lease",
+}
+MONEY0 = Decimal("0.00")
+
+
+def _money(value) -> Decimal:
+    return value if value is not None else MONEY0
+
+
+# --- Roll-forward -------------------------------------------------------------------------
+
+
+@dataclass
+class RollRow:
+    """One line of the roll-forward: a group (or a lease) in one currency."""
+
+    key: str
+    label: str
+    currency: str
+    opening_rou: Decimal = ZERO
+    opening_liability: Decimal = ZERO
+    movement: Movement = field(default_factory=Movement)
+    closing_rou: Decimal = ZERO
+    closing_liability: Decimal = ZERO
+    lease_count: int = 0
+    lease_codes: list[str] = field(default_factory=list)
+
+    def add(self, facts: LeaseFacts) -> None:
+        self.opening_rou += facts.opening_rou
+        self.opening_liability += facts.opening_liability
+        self.closing_rou += facts.closing_rou
+        self.closing_liability += facts.closing_liability
+        self.movement.add(facts.movement)
+        self.lease_count += 1
+        self.lease_codes.append(facts.code)
+
+    def columns(self, balance: str) -> list[tuple[str, Decimal]]:
+        """(column, amount) from opening to closing for 'rou' or 'liability'."""
+        moves = self.movement.rou if balance == "rou" else self.movement.liability
+        opening = self.opening_rou if balance == "rou" else self.opening_liability
+        closing = self.closing_rou if balance == "rou" else self.closing_liability
+        return [("opening", opening), *[(c, moves[c]) for c in MOVEMENTS], ("closing", closing)]
+
+    @property
+    def rou_ties(self) -> bool:
+        return self.opening_rou + sum(self.movement.rou.values(), ZERO) == self.closing_rou
+
+    @property
+    def liability_ties(self) -> bool:
+        moved = sum(self.movement.liability.values(), ZERO)
+        return self.opening_liability + moved == self.closing_liability
+
+
+@dataclass
+class ReconRow:
+    """Our subledger against the posted journal entries for one balance of one subsidiary."""
+
+    subsidiary: str
+    currency: str
+    balance: str  # 'rou' (carrying amount) or 'liability'
+    accounts: tuple[str, ...]
+    subledger: Decimal
+    posted: Decimal
+
+    @property
+    def label(self) -> str:
+        return "Right-of-use assets" if self.balance == "rou" else "Lease liabilities"
+
+    @property
+    def difference(self) -> Decimal:
+        return self.subledger - self.posted
+
+
+@dataclass
+class RollForward:
+    span: Range
+    group_by: str
+    rows: list[RollRow]
+    totals: list[RollRow]  # one per currency
+    reconciliation: list[ReconRow]
+    unclosed: list[date]
+    problems: list[LeaseFacts]
+
+    @property
+    def reconciles(self) -> bool:
+        return all(row.difference == 0 for row in self.reconciliation)
+
+    @property
+    def differences(self) -> list[ReconRow]:
+        return [row for row in self.reconciliation if row.difference != 0]
+
+
+def _group_key(facts: LeaseFacts, group_by: str) -> tuple[str, str]:
+    if group_by == "subsidiary":
+        return facts.subsidiary, facts.subsidiary
+    if group_by == "asset_type":
+        return facts.asset_type, facts.asset_type_label
+    if group_by == "classification":
+        return facts.classification, facts.classification_label
+    return facts.code, f"{facts.code} {facts.name}"
+
+
+def filter_facts(
+    facts: list[LeaseFacts],
+    *,
+    subsidiary: str = "",
+    asset_type: str = "",
+    classification: str = "",
+    lease: str = "",
+) -> list[LeaseFacts]:
+    """Keep the leases matching every filter given."""
+    return [
+        f
+        for f in facts
+        if (not subsidiary or f.subsidiary == subsidiary)
+        and (not asset_type or f.asset_type == asset_type)
+        and (not classification or f.classification == classification)
+        and (not lease or f.code == lease)
+    ]
+
+
+def posted_balances(company, end: date, start: date | None = None) -> dict[tuple, Decimal]:
+    """Net debit per (subsidiary, currency, account) of the closed periods' current entries,
+    up to `end` (and from `start`, for activity)."""
+    lines = JournalLine.objects.filter(
+        entry__company=company,
+        entry__period__status=PeriodStatus.CLOSED,
+        entry__close_version=F("entry__period__close_version"),
+        entry__period__start__lte=end,
+    )
+    if start is not None:
+        lines = lines.filter(entry__period__start__gte=start)
+    rows = lines.values("entry__subsidiary", "entry__currency", "account_number").annotate(
+        debit=Coalesce(Sum("debit"), MONEY0), credit=Coalesce(Sum("credit"), MONEY0)
+    )
+    return {
+        (r["entry__subsidiary"], r["entry__currency"], r["account_number"]): r["debit"]
+        - r["credit"]
+        for r in rows
+    }
+
+
+def reconcile(company, facts: list[LeaseFacts], span: Range) -> list[ReconRow]:
+    """Closing ROU and liability per subsidiary against the posted balances of their accounts.
+
+    Compared per balance, not per account: the ROU carrying amount can sit on two accounts
+    (cost and accumulated amortization), which the subledger does not split.
+    """
+    ours: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
+    accounts: dict[tuple, set[str]] = defaultdict(set)
+    for f in facts:
+        ours[(f.subsidiary, f.currency, "rou")] += f.closing_rou
+        ours[(f.subsidiary, f.currency, "liability")] += f.closing_liability
+        accounts[(f.subsidiary, f.currency, "rou")].update(f.rou_accounts)
+        accounts[(f.subsidiary, f.currency, "liability")].update(f.liability_accounts)
+    posted = posted_balances(company, span.end)
+    rows = []
+    for key in sorted(ours):
+        subsidiary, currency, balance = key
+        net_debit = sum(
+            (posted.get((subsidiary, currency, number), ZERO) for number in accounts[key]), ZERO
+        )
+        rows.append(
+            ReconRow(
+                subsidiary=subsidiary,
+                currency=currency,
+                balance=balance,
+                accounts=tuple(sorted(accounts[key])),
+                subledger=ours[key],
+                # A liability is a credit balance.
+                posted=net_debit if balance == "rou" else -net_debit,
+            )
+        )
+    return rows
+
+
+def rollforward(
+    company,
+    span: Range,
+    *,
+    group_by: str = "subsidiary",
+    facts: list[LeaseFacts] | None = None,
+    **filters: str,
+) -> RollForward:
+    """ROU asset and lease liability from opening to closing, grouped, with its reconciliation."""
+    from reports.periods import unclosed_months
+
+    all_facts = facts if facts is not None else lease_facts(company, span.start, span.end)
+    chosen = filter_facts(all_facts, **filters)
+    groups: dict[tuple, RollRow] = {}
+    totals: dict[str, RollRow] = {}
+    for f in chosen:
+        key, label = _group_key(f, group_by)
+        row = groups.get((key, f.currency))
+        if row is None:
+            row = groups[(key, f.currency)] = RollRow(key, label, f.currency)
+        row.add(f)
+        total = totals.setdefault(f.currency, RollRow("", "Total", f.currency))
+        total.add(f)
+    # The reconciliation is of whole accounts: filtering leases would make differences up.
+    filtered = any(filters.values())
+    return RollForward(
+        span=span,
+        group_by=group_by,
+        rows=[groups[k] for k in sorted(groups, key=lambda k: (k[1], groups[k].label))],
+        totals=[totals[c] for c in sorted(totals)],
+        reconciliation=[] if filtered else reconcile(company, all_facts, span),
+        unclosed=unclosed_months(company, span),
+        problems=[f for f in all_facts if f.problem],
+    )
+
+
+# --- Disclosures --------------------------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    """One disclosure figure; `note` explains a zero that has no source yet."""
+
+    key: str
+    label: str
+    amount: Decimal | None
+    note: str = ""
+    lease_codes: list[str] = field(default_factory=list)
+    unit: str = "money"  # money, years, percent
+
+
+@dataclass
+class Maturity:
+    """Undiscounted payments by year after the period end, reconciled to the liability."""
+
+    label: str
+    years: list[Decimal]  # year 1..5
+    thereafter: Decimal
+    present_value: Decimal
+    current: Decimal
+    lease_codes: list[str]
+
+    @property
+    def undiscounted(self) -> Decimal:
+        return sum(self.years, ZERO) + self.thereafter
+
+    @property
+    def imputed_interest(self) -> Decimal:
+        return self.undiscounted - self.present_value
+
+    @property
+    def non_current(self) -> Decimal:
+        return self.present_value - self.current
+
+
+@dataclass
+class Disclosures:
+    standard: str
+    currency: str
+    span: Range
+    figures: list[Figure]
+    maturities: list[Maturity]
+    # IFRS 16: (class of underlying asset, depreciation, closing ROU, lease codes)
+    by_class: list[tuple[str, Decimal, Decimal, list[str]]]
+
+
+NO_SHORT_TERM = "No short-term leases recorded (short-term leases are not tracked yet)."
+NO_VARIABLE = "No variable lease payments recorded."
+NO_LOW_VALUE = "No low-value leases recorded."
+QUANT = Decimal("0.01")
+
+
+def _sum(facts: list[LeaseFacts], attr) -> Decimal:
+    return sum((attr(f) for f in facts), ZERO)
+
+
+def _codes(facts: list[LeaseFacts]) -> list[str]:
+    return [f.code for f in facts]
+
+
+def maturity(label: str, facts: list[LeaseFacts], span: Range) -> Maturity:
+    """Five years and thereafter, counted in 12-month years from the range's end."""
+    years = [ZERO] * 5
+    thereafter = ZERO
+    for f in facts:
+        for month, amount in f.future_payments:
+            year = (months_between(span.end, month) - 1) // 12
+            if year < 5:
+                years[year] += amount
+            else:
+                thereafter += amount
+    pv = _sum(facts, lambda f: f.closing_liability)
+    later = _sum(facts, lambda f: f.liability_in_12_months)
+    return Maturity(label, years, thereafter, pv, pv - later, _codes(facts))
+
+
+def weighted_term_years(facts: list[LeaseFacts]) -> Decimal | None:
+    """Remaining term weighted by each lease's liability (ASC 842-20-55-11), in years."""
+    weight = _sum(facts, lambda f: f.closing_liability)
+    if not weight:
+        return None
+    months = _sum(facts, lambda f: f.closing_liability * f.remaining_months)
+    return (months / weight / 12).quantize(QUANT, ROUND_HALF_UP)
+
+
+def weighted_rate(facts: list[LeaseFacts]) -> Decimal | None:
+    """Discount rate weighted by each lease's remaining undiscounted payments (ASC 842-20-55-12)."""
+    payments = {f.code: sum((a for _, a in f.future_payments), ZERO) for f in facts}
+    weight = sum(payments.values(), ZERO)
+    if not weight:
+        return None
+    total = sum((f.rate_percent * payments[f.code] for f in facts), ZERO)
+    return (total / weight).quantize(QUANT, ROUND_HALF_UP)
+
+
+def _interest_paid(f: LeaseFacts) -> Decimal:
+    """Interest settled in cash: the accretion, at most the periodic payments (ASC 842-20-45-5)."""
+    periodic = -f.movement.liability["payments"]
+    return min(f.movement.liability["amortization"], periodic)
+
+
+def asc842_disclosures(currency: str, facts: list[LeaseFacts], span: Range) -> Disclosures:
+    operating = [f for f in facts if f.classification == "operating"]
+    finance = [f for f in facts if f.classification == "finance"]
+    op_cost = _sum(operating, lambda f: f.movement.lease_cost)
+    fin_amort = _sum(finance, lambda f: f.movement.amortization_expense)
+    fin_interest = _sum(finance, lambda f: f.movement.interest)
+    fin_interest_paid = _sum(finance, _interest_paid)
+    figures = [
+        Figure(
+            "operating_lease_cost", "Operating lease cost", op_cost, lease_codes=_codes(operating)
+        ),
+        Figure(
+            "finance_amortization",
+            "Finance lease cost: amortization of right-of-use assets",
+            fin_amort,
+            lease_codes=_codes(finance),
+        ),
+        Figure(
+            "finance_interest",
+            "Finance lease cost: interest on lease liabilities",
+            fin_interest,
+            lease_codes=_codes(finance),
+        ),
+        Figure("short_term_cost", "Short-term lease cost", ZERO, NO_SHORT_TERM),
+        Figure("variable_cost", "Variable lease cost", ZERO, NO_VARIABLE),
+        Figure(
+            "total_cost",
+            "Total lease cost",
+            op_cost + fin_amort + fin_interest,
+            lease_codes=_codes(facts),
+        ),
+        Figure(
+            "operating_cash_operating",
+            "Cash paid: operating cash flows from operating leases",
+            _sum(operating, lambda f: f.movement.cash_paid),
+            lease_codes=_codes(operating),
+        ),
+        Figure(
+            "operating_cash_finance",
+            "Cash paid: operating cash flows from finance leases",
+            fin_interest_paid,
+            lease_codes=_codes(finance),
+        ),
+        Figure(
+            "financing_cash_finance",
+            "Cash paid: financing cash flows from finance leases",
+            _sum(finance, lambda f: f.movement.cash_paid) - fin_interest_paid,
+            lease_codes=_codes(finance),
+        ),
+        Figure(
+            "new_operating",
+            "ROU assets obtained in exchange for new operating lease liabilities",
+            _sum(operating, lambda f: f.movement.new_liabilities),
+            lease_codes=_codes(operating),
+        ),
+        Figure(
+            "new_finance",
+            "ROU assets obtained in exchange for new finance lease liabilities",
+            _sum(finance, lambda f: f.movement.new_liabilities),
+            lease_codes=_codes(finance),
+        ),
+        Figure(
+            "wa_term_operating",
+            "Weighted-average remaining lease term: operating leases (years)",
+            weighted_term_years(operating),
+            unit="years",
+            lease_codes=_codes(operating),
+        ),
+        Figure(
+            "wa_term_finance",
+            "Weighted-average remaining lease term: finance leases (years)",
+            weighted_term_years(finance),
+            unit="years",
+            lease_codes=_codes(finance),
+        ),
+        Figure(
+            "wa_rate_operating",
+            "Weighted-average discount rate: operating leases",
+            weighted_rate(operating),
+            unit="percent",
+            lease_codes=_codes(operating),
+        ),
+        Figure(
+            "wa_rate_finance",
+            "Weighted-average discount rate: finance leases",
+            weighted_rate(finance),
+            unit="percent",
+            lease_codes=_codes(finance),
+        ),
+    ]
+    return Disclosures(
+        "asc842",
+        currency,
+        span,
+        figures,
+        [maturity("Operating leases", operating, span), maturity("Finance leases", finance, span)],
+        [],
+    )
+
+
+def ifrs16_disclosures(currency: str, facts: list[LeaseFacts], span: Range) -> Disclosures:
+    by_class: dict[str, list[LeaseFacts]] = defaultdict(list)
+    for f in facts:
+        by_class[f.asset_type_label].append(f)
+    classes = [
+        (
+            label,
+            _sum(group, lambda f: f.movement.amortization_expense),
+            _sum(group, lambda f: f.closing_rou),
+            _codes(group),
+        )
+        for label, group in sorted(by_class.items())
+    ]
+    figures = [
+        Figure(
+            "depreciation",
+            "Depreciation of right-of-use assets (all classes)",
+            _sum(facts, lambda f: f.movement.amortization_expense),
+            lease_codes=_codes(facts),
+        ),
+        Figure(
+            "interest",
+            "Interest expense on lease liabilities",
+            _sum(facts, lambda f: f.movement.interest),
+            lease_codes=_codes(facts),
+        ),
+        Figure("short_term", "Expense relating to short-term leases", ZERO, NO_SHORT_TERM),
+        Figure("low_value", "Expense relating to leases of low-value assets", ZERO, NO_LOW_VALUE),
+        Figure(
+            "variable",
+            "Expense relating to variable lease payments not in the liability",
+            ZERO,
+            NO_VARIABLE,
+        ),
+        Figure(
+            "cash_outflow",
+            "Total cash outflow for leases",
+            _sum(facts, lambda f: f.movement.cash_paid),
+            lease_codes=_codes(facts),
+        ),
+        Figure(
+            "additions",
+            "Additions to right-of-use assets",
+            _sum(facts, lambda f: f.movement.rou["additions"]),
+            lease_codes=_codes(facts),
+        ),
+        Figure(
+            "closing_rou",
+            "Carrying amount of right-of-use assets at the end of the period",
+            _sum(facts, lambda f: f.closing_rou),
+            lease_codes=_codes(facts),
+        ),
+    ]
+    return Disclosures(
+        "ifrs16", currency, span, figures, [maturity("Lease liabilities", facts, span)], classes
+    )
+
+
+def disclosures(
+    company, span: Range, *, facts: list[LeaseFacts] | None = None
+) -> list[Disclosures]:
+    """The disclosure figures per standard and currency for the range (amounts never mix)."""
+    facts = facts if facts is not None else lease_facts(company, span.start, span.end)
+    groups: dict[tuple[str, str], list[LeaseFacts]] = defaultdict(list)
+    for f in facts:
+        if not f.problem:
+            groups[(f.standard, f.currency)].append(f)
+    out = []
+    for (standard, currency), group in sorted(groups.items()):
+        builder = asc842_disclosures if standard == "asc842" else ifrs16_disclosures
+        out.append(builder(currency, group, span))
+    return out
+
+
+# --- Journal register and trial balance ---------------------------------------------------
+
+REGISTER_SORTS = {
+    "period": ("period__start", "external_key"),
+    "-period": ("-period__start", "external_key"),
+    "key": ("external_key",),
+    "amount": ("total_debit", "external_key"),
+    "-amount": ("-total_debit", "external_key"),
+}
+
+
+def register_entries(
+    company,
+    span: Range,
+    *,
+    subsidiary: str = "",
+    account: str = "",
+    lease: str = "",
+    q: str = "",
+    sort: str = "period",
+) -> QuerySet[JournalEntry]:
+    """Current entries of the closed periods in the range, filtered and sorted."""
+    entries = JournalEntry.objects.filter(
+        company=company,
+        period__status=PeriodStatus.CLOSED,
+        close_version=F("period__close_version"),
+        period__start__gte=span.start,
+        period__start__lte=span.end,
+    ).select_related("period")
+    if subsidiary:
+        entries = entries.filter(subsidiary=subsidiary)
+    if account:
+        entries = entries.filter(lines__account_number=account)
+    if lease:
+        entries = entries.filter(Q(lease_code=lease) | Q(lines__lease_code=lease))
+    if q:
+        entries = entries.filter(Q(external_key__icontains=q) | Q(memo__icontains=q))
+    if account or lease:
+        entries = entries.distinct()
+    return entries.order_by(*REGISTER_SORTS.get(sort, REGISTER_SORTS["period"]))
+
+
+def with_lines(entries) -> list[JournalEntry]:
+    """The page's entries with their lines (one more query), as `register_lines`."""
+    entries = list(entries)
+    lines: dict[int, list[JournalLine]] = defaultdict(list)
+    for line in JournalLine.objects.filter(entry__in=[e.pk for e in entries]).order_by(
+        "entry_id", "line_no"
+    ):
+        lines[line.entry_id].append(line)
+    for entry in entries:
+        entry.register_lines = lines[entry.pk]
+    return entries
+
+
+@dataclass
+class BalanceRow:
+    subsidiary: str
+    currency: str
+    account_number: str
+    account_name: str
+    opening: Decimal
+    debit: Decimal
+    credit: Decimal
+
+    @property
+    def closing(self) -> Decimal:
+        return self.opening + self.debit - self.credit
+
+
+def trial_balance(company, period_start: date) -> list[BalanceRow]:
+    """Balances of every account the lease entries post to, as of the period's end (debit +),
+    with the period's own debits and credits."""
+    lines = JournalLine.objects.filter(
+        entry__company=company,
+        entry__period__status=PeriodStatus.CLOSED,
+        entry__close_version=F("entry__period__close_version"),
+        entry__period__start__lte=period_start,
+    )
+    this = Q(entry__period__start=period_start)
+    before = Q(entry__period__start__lt=period_start)
+    rows = (
+        lines.values("entry__subsidiary", "entry__currency", "account_number")
+        .annotate(
+            opening_debit=Coalesce(Sum("debit", filter=before), MONEY0),
+            opening_credit=Coalesce(Sum("credit", filter=before), MONEY0),
+            debit=Coalesce(Sum("debit", filter=this), MONEY0),
+            credit=Coalesce(Sum("credit", filter=this), MONEY0),
+        )
+        .order_by("entry__subsidiary", "entry__currency", "account_number")
+    )
+    names = dict(company.gl_accounts.values_list("number", "name"))
+    return [
+        BalanceRow(
+            r["entry__subsidiary"],
+            r["entry__currency"],
+            r["account_number"],
+            names.get(r["account_number"], ""),
+            r["opening_debit"] - r["opening_credit"],
+            r["debit"],
+            r["credit"],
+        )
+        for r in rows
+    ]
+
+
+CLASSIFICATIONS = CLASSIFICATION_LABELS
