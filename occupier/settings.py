@@ -185,11 +185,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# NetSuite: where the SOAP WSDL is read from (a URL or a local path), and the default base URL
+# NetSuite: SOAP reads the WSDL from the account's own host (<account>.suitetalk.api.netsuite.com
+# /wsdl/v2023_2_0/netsuite.wsdl, or the simulator's) and caches it under VAR_DIR for a day;
+# NETSUITE_WSDL (a URL or a local path) overrides that. NETSUITE_SANDBOX_URL is the base URL
 # override used by the demo to point a connection at the simulator.
-NETSUITE_WSDL = env(
-    "NETSUITE_WSDL", default="https://webservices.netsuite.com/wsdl/v2023_2_0/netsuite.wsdl"
-)
+NETSUITE_WSDL = env("NETSUITE_WSDL", default="")
 NETSUITE_SANDBOX_URL = env("NETSUITE_SANDBOX_URL", default="")
 NETSUITE_HTTP_TIMEOUT_SECONDS = strict_int("NETSUITE_HTTP_TIMEOUT_SECONDS", 60, minimum=1)
 

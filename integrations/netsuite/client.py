@@ -5,18 +5,18 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 import requests
 
 from .credentials import NetSuiteCredentials
-from .errors import WsdlUnavailableError
 from .limiter import ConcurrencyLimiter
 from .payload import JournalEntryData, JournalEntryRecord, UpsertResult
 from .rest import RestClient, VerifyResult
 from .retry import RetryPolicy
 from .signing import Clock, NonceFactory, default_nonce, default_timestamp
-from .soap import PRODUCTION_WSDL_URL, SoapClient
+from .soap import SoapClient
 
 __all__ = ["NetSuiteClient"]
 
@@ -33,7 +33,8 @@ class NetSuiteClient:
         transport: Transport = "rest",
         base_url: str | None = None,
         app_base_url: str | None = None,
-        wsdl: str = PRODUCTION_WSDL_URL,
+        wsdl: str | None = None,
+        wsdl_cache_dir: str | Path | None = None,
         session: requests.Session | None = None,
         timeout_s: float = 60.0,
         retry_policy: RetryPolicy | None = None,
@@ -63,7 +64,13 @@ class NetSuiteClient:
             "rng": rng,
         }
         self.rest = RestClient(credentials, timeout_s=timeout_s, **common)
-        self.soap = SoapClient(credentials, wsdl=wsdl, timeout_s=max(timeout_s, 120.0), **common)
+        self.soap = SoapClient(
+            credentials,
+            wsdl=wsdl,
+            wsdl_cache_dir=wsdl_cache_dir,
+            timeout_s=max(timeout_s, 120.0),
+            **common,
+        )
 
     def __repr__(self) -> str:
         return f"NetSuiteClient(account={self.credentials.realm!r}, transport={self.transport!r})"
@@ -100,11 +107,8 @@ class NetSuiteClient:
         """A one-row SuiteQL query proving credentials, role and web services access."""
         result = self.rest.verify_connection()
         if self.transport == "soap":
-            # Also prove the WSDL loads, so a bad WSDL setting shows up at verify time.
-            try:
-                _ = self.soap.zeep_client
-            except Exception as exc:  # requests, zeep and lxml each raise their own kinds
-                raise WsdlUnavailableError(self.soap.wsdl, type(exc).__name__) from exc
+            # Also prove the WSDL loads (WsdlUnavailableError if not), so it shows at verify time.
+            _ = self.soap.zeep_client
         return result
 
     def journal_entry_url(self, internal_id: str) -> str:

@@ -229,16 +229,17 @@ class WsdlUnavailableError(NetSuiteError):
     def user_message(self, context: Context | None = None) -> str:
         """Say which document could not be read."""
         return (
-            f"The credentials work, but SOAP cannot be used: NetSuite's SOAP service "
-            f"description (WSDL) at {self.location} could not be loaded."
+            f"SOAP cannot be used: NetSuite's SOAP service description (WSDL) at "
+            f"{self.location} could not be loaded."
         )
 
     def corrective_action(self, context: Context | None = None) -> str:
-        """Point at the two ways out."""
+        """Point at the ways out."""
         return (
-            "Choose REST (recommended), or ask your administrator to check the server's "
-            "NETSUITE_WSDL setting and that the server can reach that address, then press "
-            "Verify & Save again."
+            "Choose REST (recommended), or check that the account ID is right and that SOAP "
+            "Web Services is enabled in NetSuite (Setup > Company > Enable Features > "
+            "SuiteCloud); if your administrator set NETSUITE_WSDL, check that this server can "
+            "reach that address. Then press Verify & Save again."
         )
 
 

@@ -39,7 +39,14 @@ from .signing import (
     make_token_passport,
 )
 
-__all__ = ["MAX_RECORDS_PER_LIST", "WSDL_PATH", "SoapClient", "load_wsdl", "wsdl_url"]
+__all__ = [
+    "MAX_RECORDS_PER_LIST",
+    "WSDL_PATH",
+    "SoapClient",
+    "forget_loaded_wsdls",
+    "load_wsdl",
+    "wsdl_url",
+]
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +112,12 @@ def load_wsdl(
             raise WsdlUnavailableError(location, _load_failure(exc)) from exc
         _wsdl_cache[location] = (time.monotonic(), client)
         return client
+
+
+def forget_loaded_wsdls() -> None:
+    """Drop the WSDLs this process has loaded (the on-disk cache is left as it is)."""
+    with _wsdl_lock:
+        _wsdl_cache.clear()
 
 
 def _load_failure(exc: BaseException) -> str:

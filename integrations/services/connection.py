@@ -72,7 +72,11 @@ def netsuite_client(
         **overrides,
     }
     return NetSuiteClient(
-        credentials, transport=connection.transport, wsdl=settings.NETSUITE_WSDL, **options
+        credentials,
+        transport=connection.transport,
+        wsdl=settings.NETSUITE_WSDL or None,  # None: the account's own WSDL
+        wsdl_cache_dir=settings.VAR_DIR / "cache",
+        **options,
     )
 
 

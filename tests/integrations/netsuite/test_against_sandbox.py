@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from integrations.netsuite.client import NetSuiteClient
 from integrations.netsuite.credentials import NetSuiteCredentials
-from integrations.netsuite.errors import AuthenticationError, RecordValidationError
+from integrations.netsuite.errors import (
+    AuthenticationError,
+    RecordValidationError,
+    WsdlUnavailableError,
+)
 from integrations.netsuite.payload import JournalEntryData, JournalLineData
 from integrations.netsuite.retry import RetryPolicy
 
 testing = pytest.importorskip("netsuite_sandbox.testing")
 pytestmark = pytest.mark.e2e
-
-WSDL = Path(__file__).resolve().parents[3] / ".." / "shared/netsuite/wsdl/v2023_2/netsuite.wsdl"
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +43,7 @@ def make_client(sb, transport: str = "rest", **overrides) -> NetSuiteClient:
     return NetSuiteClient(
         creds,
         transport=transport,
-        base_url=sb.base_url,
-        wsdl=str(WSDL),
+        base_url=sb.base_url,  # SOAP reads the WSDL the simulator serves there
         retry_policy=RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.05),
         timeout_s=10,
     )
@@ -78,7 +78,6 @@ def test_rest_upsert_then_replay_updates_without_duplicating(sb):
     assert client.get_journal_entry(internal_id=first.internal_id).external_id == "SIM-REST-1"
 
 
-@pytest.mark.skipif(not WSDL.exists(), reason="shared 2023_2 WSDL not found beside the repository")
 def test_soap_upsert_and_upsert_list(sb):
     client = make_client(sb, "soap")
     one = client.upsert_journal_entry(entry("SIM-SOAP-1"))
@@ -109,4 +108,15 @@ def test_bad_token_is_an_authentication_error_and_not_retried(sb):
     with pytest.raises(AuthenticationError):
         client.verify_connection()
     assert sb.request_count() - before == 1
+    assert sb.entries() == []
+
+
+def test_soap_verify_loads_the_wsdl_from_the_simulator_and_a_bad_base_url_says_so(sb):
+    assert make_client(sb, "soap").verify_connection().account_id == "1234567_SB1"
+
+    client = make_client(sb, "soap")
+    client.soap.wsdl = sb.base_url + "/wsdl/v2023_2_0/missing.wsdl"
+    with pytest.raises(WsdlUnavailableError) as caught:
+        client.upsert_journal_entry(entry("SIM-SOAP-9"))
+    assert "(HTTP 404)" in str(caught.value)
     assert sb.entries() == []

@@ -1,10 +1,9 @@
-"""SOAP client: the envelope zeep builds from the shared 2023_2 WSDL, and writeResponse parsing."""
+"""SOAP client: the envelope zeep builds from a 2023_2 WSDL, and writeResponse parsing."""
 
 from __future__ import annotations
 
 import random
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import responses
@@ -21,6 +20,7 @@ from integrations.netsuite.payload import JournalLineData
 from integrations.netsuite.retry import RetryPolicy
 from integrations.netsuite.signing import passport_signature
 from integrations.netsuite.soap import SoapClient
+from netsuite_sandbox.wsdl import WSDL_FILE
 
 from .conftest import (
     ORACLE_CONSUMER_KEY,
@@ -30,10 +30,9 @@ from .conftest import (
 )
 from .factories import make_entry
 
-WSDL = Path(__file__).resolve().parents[3] / ".." / "shared/netsuite/wsdl/v2023_2/netsuite.wsdl"
-pytestmark = pytest.mark.skipif(
-    not WSDL.exists(), reason="shared 2023_2 WSDL not found beside the repository"
-)
+# The simulator's own WSDL, read from disk: test_wsdl.py in tests/netsuite_sandbox shows it
+# yields byte for byte the envelopes NetSuite's own 2023_2 WSDL yields.
+WSDL = WSDL_FILE
 ENDPOINT = "https://1234567-sb1.suitetalk.api.netsuite.com/services/NetSuitePort_2023_2"
 NS = {
     "soap": "http://schemas.xmlsoap.org/soap/envelope/",
