@@ -1,8 +1,9 @@
+from companies.navigation import main_menu
 from companies.selectors import memberships_for_user
 
 
 def current_company(request) -> dict:
-    """The current company, membership and the switcher's choices, for the base template."""
+    """The current company and membership, the switcher's choices and the menu, for base.html."""
     membership = getattr(request, "membership", None)
     choices = []
     if membership is not None:
@@ -11,4 +12,5 @@ def current_company(request) -> dict:
         "company": getattr(request, "company", None),
         "membership": membership,
         "company_choices": choices,
+        "menu": main_menu(membership, request.path),
     }

@@ -1,6 +1,6 @@
 from django import forms
 
-from companies.models import Membership, Permission
+from companies.models import Company, Membership, Permission
 
 
 class MembershipFlagsForm(forms.ModelForm):
@@ -10,3 +10,44 @@ class MembershipFlagsForm(forms.ModelForm):
         model = Membership
         fields = [p.value for p in Permission]
         labels = {p.value: p.label for p in Permission}
+
+
+class CompanySettingsForm(forms.ModelForm):
+    """What a company admin may change about the company itself."""
+
+    class Meta:
+        model = Company
+        fields = ["name", "default_standard", "journal_granularity"]
+        labels = {
+            "name": "Company name",
+            "default_standard": "Default accounting standard",
+            "journal_granularity": "Journal entries",
+        }
+        help_texts = {
+            "default_standard": "New leases start with this standard; each lease can differ.",
+            "journal_granularity": "How a closed period's lines are grouped into journal entries. "
+            "Applies to periods closed from now on; closed periods keep their entries.",
+        }
+
+
+class InviteForm(forms.Form):
+    """Invite a person by email, with the permissions they get in this company."""
+
+    email = forms.EmailField(label="Email address")
+    full_name = forms.CharField(label="Name", max_length=150, required=False)
+    is_company_admin = forms.BooleanField(label=Permission.COMPANY_ADMIN.label, required=False)
+    can_access_lease_accounting = forms.BooleanField(
+        label=Permission.LEASE_ACCOUNTING.label, required=False
+    )
+    can_access_integrations = forms.BooleanField(
+        label=Permission.INTEGRATIONS.label, required=False
+    )
+    can_manage_integration_settings = forms.BooleanField(
+        label=Permission.INTEGRATION_SETTINGS.label, required=False
+    )
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+    def flags(self) -> dict[str, bool]:
+        return {p.value: self.cleaned_data[p.value] for p in Permission}

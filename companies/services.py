@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
 from audit.services import audit_record
@@ -75,5 +83,88 @@ def membership_update_flags(*, membership: Membership, actor, flags: dict[str, b
         before=before,
         after=after,
         note=" ".join(warnings),
+    )
+    return membership
+
+
+@transaction.atomic
+def company_update_settings(*, company: Company, actor, **changes) -> Company:
+    """Change the company's own settings (name, standard, journal entries…); audited."""
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    before = {field: getattr(company, field) for field in changes}
+    if before == changes:
+        return company
+    for field, value in changes.items():
+        setattr(company, field, value)
+    company.full_clean()
+    company.save(update_fields=list(changes))
+    audit_record(
+        company=company,
+        actor=actor,
+        action="company.settings",
+        subject=company,
+        before=before,
+        after=changes,
+    )
+    return company
+
+
+def _send_invitation(*, user_id: int, company_id: int, inviter: str) -> None:
+    """Email the invitee a link to set their password and sign in."""
+    user = User.objects.get(pk=user_id)
+    company = Company.objects.get(pk=company_id)
+    set_password_url = settings.SITE_URL + reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    context = {
+        "user": user,
+        "company": company,
+        "inviter": inviter,
+        "set_password_url": set_password_url if not user.has_usable_password() else "",
+        "sign_in_url": settings.SITE_URL + reverse("login"),
+    }
+    send_mail(
+        subject=f"{inviter} invited you to {company.name} on Occupier",
+        message=render_to_string("companies/invite_email.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+@transaction.atomic
+def membership_invite(
+    *, company: Company, actor, email: str, full_name: str = "", flags: dict[str, bool]
+) -> Membership:
+    """Add a person to the company by email (creating their account) and email them a link."""
+    email = email.strip().lower()
+    user = (
+        User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email))
+        .order_by("pk")
+        .first()
+    )
+    if user is None:
+        first, _, last = full_name.strip().partition(" ")
+        user = User(username=email[:150], email=email, first_name=first[:150], last_name=last[:150])
+        # No password until they choose one from the emailed link.
+        user.set_unusable_password()
+        user.save()
+    elif Membership.objects.filter(company=company, user=user).exists():
+        raise ValidationError({"email": f"{email} is already a member of {company.name}."})
+    membership = Membership.objects.create(company=company, user=user, **flags)
+    audit_record(
+        company=company,
+        actor=actor,
+        action="membership.invite",
+        subject=membership,
+        after={"email": email, **membership.flags()},
+        note=" ".join(conflict_sentence(c) for c in conflicts_for(membership.flags())),
+    )
+    inviter = str(actor) if actor is not None else company.name
+    transaction.on_commit(
+        lambda: _send_invitation(user_id=user.pk, company_id=company.pk, inviter=inviter)
     )
     return membership

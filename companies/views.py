@@ -2,19 +2,20 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from audit.selectors import audit_events_for_company
-from companies.forms import MembershipFlagsForm
+from companies.forms import CompanySettingsForm, InviteForm, MembershipFlagsForm
 from companies.middleware import SESSION_KEY
-from companies.models import Membership, Permission
+from companies.models import Company, Membership, Permission
+from companies.navigation import settings_links
 from companies.permissions import admin_required, member_required
 from companies.selectors import company_members, memberships_for_user
-from companies.services import membership_update_flags
-from companies.sod import conflict_sentence, conflicts_for
+from companies.services import company_update_settings, membership_invite, membership_update_flags
+from companies.sod import DUTY_CONFLICTS, conflict_sentence, conflicts_for
 
 
 def _get_membership_for_admin(request, pk: int) -> Membership:
@@ -43,13 +44,48 @@ def switch_company(request):
     return redirect("home")
 
 
+def _duty_conflicts_for_script() -> list[dict]:
+    """The segregation-of-duties pairs, for the warning shown while flags are being ticked."""
+    return [
+        {"first": c.first.value, "second": c.second.value, "sentence": conflict_sentence(c)}
+        for c in DUTY_CONFLICTS
+    ]
+
+
 @admin_required
 def team_list(request):
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = membership_invite(
+                company=request.company,
+                actor=request.user,
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                flags=form.flags(),
+            )
+        except ValidationError as error:
+            for field, field_errors in error.message_dict.items():
+                for message in field_errors:
+                    form.add_error(field, message)
+        else:
+            messages.success(
+                request,
+                f"Invited {membership.user.email}: we emailed them a link to sign in to "
+                f"{request.company.name}.",
+            )
+            for conflict in conflicts_for(membership.flags()):
+                messages.warning(request, conflict_sentence(conflict))
+            return redirect("team_list")
     members = [
         (m, [conflict_sentence(c) for c in conflicts_for(m.flags())])
         for m in company_members(request.company)
     ]
-    return render(request, "companies/team_list.html", {"members": members})
+    return render(
+        request,
+        "companies/team_list.html",
+        {"members": members, "form": form, "duty_conflicts": _duty_conflicts_for_script()},
+    )
 
 
 @admin_required
@@ -75,8 +111,40 @@ def membership_edit(request, pk: int):
     return render(
         request,
         "companies/membership_edit.html",
-        {"form": form, "member": membership, "warnings": warnings},
+        {
+            "form": form,
+            "member": membership,
+            "warnings": warnings,
+            "duty_conflicts": _duty_conflicts_for_script(),
+        },
     )
+
+
+@member_required()
+def settings_index(request):
+    links = settings_links(request.membership)
+    if not links:
+        raise PermissionDenied(
+            "Your permissions in this company include no settings. Ask a company admin on "
+            "Settings → Teams if you need some."
+        )
+    return render(request, "companies/settings_index.html", {"links": links})
+
+
+@admin_required
+def company_settings(request):
+    form = CompanySettingsForm(
+        request.POST or None, instance=Company.objects.get(pk=request.company.pk)
+    )
+    if request.method == "POST" and form.is_valid():
+        company_update_settings(
+            company=request.company,
+            actor=request.user,
+            **{field: form.cleaned_data[field] for field in form.changed_data},
+        )
+        messages.success(request, f"Saved the settings of {form.cleaned_data['name']}.")
+        return redirect("company_settings")
+    return render(request, "companies/company_settings.html", {"form": form})
 
 
 @admin_required

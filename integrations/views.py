@@ -183,6 +183,7 @@ def sync_run_errors(request, pk: int):
             "run": run,
             "failed": run_entries(run, failed_only=True),
             "can_sync": request.membership.has(Permission.INTEGRATIONS),
+            "can_fix": any(request.membership.has(p) for p in MAPPING_EDITORS),
         },
     )
 
@@ -222,8 +223,9 @@ def integration_log(request):
     )
 
 
-# Fixing a mapping is part of fixing a failed sync, so the people who sync may do it too.
-MAPPING_EDITORS = (Permission.INTEGRATION_SETTINGS, Permission.INTEGRATIONS)
+# Mappings decide where lines post, so they belong to lease accounting or the settings role;
+# the operator who presses Sync does not also choose where entries go (segregation of duties).
+MAPPING_EDITORS = (Permission.LEASE_ACCOUNTING, Permission.INTEGRATION_SETTINGS)
 
 
 @member_required_any(*MAPPING_EDITORS)

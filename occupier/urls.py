@@ -6,6 +6,7 @@ from occupier.health import health
 urlpatterns = [
     path("", include("companies.urls")),
     path("accounting/", include("closebooks.urls")),
+    path("accounting/", include("reports.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("leases/", include("leases.urls")),
     path("", include("integrations.urls")),

@@ -1,4 +1,7 @@
 // Small progressive enhancements; every page works without this file.
+// Pages load it from a file, never inline, so a strict Content-Security-Policy holds.
+document.documentElement.classList.add("js");
+
 document.addEventListener("submit", (event) => {
   // Guard against double submits: a second click while the first is in flight does nothing.
   const form = event.target;
@@ -8,4 +11,48 @@ document.addEventListener("submit", (event) => {
   }
   form.dataset.submitting = "1";
   setTimeout(() => { form.dataset.submitting = ""; }, 5000);
+});
+
+// The phone menu: one button opens and closes it; Escape closes it.
+document.addEventListener("click", (event) => {
+  const toggle = event.target.closest(".menu-toggle");
+  if (!toggle) return;
+  const open = toggle.getAttribute("aria-expanded") !== "true";
+  toggle.setAttribute("aria-expanded", String(open));
+  document.getElementById(toggle.getAttribute("aria-controls")).classList.toggle("open", open);
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  document.querySelectorAll(".menu-toggle[aria-expanded=true]").forEach((toggle) => toggle.click());
+});
+
+// A select in a form marked data-autosubmit submits its form when changed (the company switcher).
+document.addEventListener("change", (event) => {
+  const form = event.target.closest("form[data-autosubmit]");
+  if (form && event.target.tagName === "SELECT") form.requestSubmit();
+});
+
+// Segregation of duties: warn while the permission flags are being ticked, before saving.
+function showDutyWarnings(form) {
+  const data = document.getElementById("duty-conflicts");
+  const box = form.querySelector("[data-duty-warnings]");
+  if (!data || !box) return;
+  const ticked = (name) => {
+    const input = form.querySelector(`input[type=checkbox][name="${name}"]`);
+    return Boolean(input && input.checked);
+  };
+  box.replaceChildren();
+  JSON.parse(data.textContent)
+    .filter((pair) => ticked(pair.first) && ticked(pair.second))
+    .forEach((pair) => {
+      const warning = document.createElement("div");
+      warning.className = "warning-box";
+      warning.setAttribute("role", "alert");
+      warning.textContent = "⚠ " + pair.sentence;
+      box.append(warning);
+    });
+}
+document.addEventListener("change", (event) => {
+  const form = event.target.closest("form[data-duty-check]");
+  if (form && event.target.type === "checkbox") showDutyWarnings(form);
 });

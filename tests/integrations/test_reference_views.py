@@ -11,7 +11,7 @@ from closebooks.services import periods_ensure
 from integrations.models import ReferenceMapping, ReferenceRefresh, RefreshStatus
 from integrations.services.discovery import reference_data_refresh
 from tests.integrations.factories import add_lease, connect, set_up_netsuite_accounting
-from tests.permissions import OP, A, R, Route, X, check_matrix, everyone
+from tests.permissions import AM, A, R, Route, X, check_matrix, everyone
 
 
 @pytest.fixture
@@ -32,7 +32,9 @@ def client_for(membership) -> Client:
 
 
 def test_reference_data_views_answer_each_persona_as_expected(personas, refreshed):
-    editors = everyone(403, **{A: 200, OP: 200, R: 200, X: 200})
+    # Mappings decide where lines post: lease accounting or the settings role, never the
+    # operator who only presses Sync (segregation of duties).
+    editors = everyone(403, **{A: 200, AM: 200, R: 200, X: 200})
     routes = [
         Route("reference data", lambda p: reverse("reference_data"), editors),
         Route("refresh status", lambda p: reverse("reference_data_status"), editors),
@@ -45,7 +47,7 @@ def test_reference_data_views_answer_each_persona_as_expected(personas, refreshe
         Route(
             "map with the picker",
             lambda p: reverse("reference_data"),
-            everyone(403, **{A: 302, OP: 302, R: 302, X: 200}),
+            everyone(403, **{A: 302, AM: 302, R: 302, X: 200}),
             method="post",
             data=lambda p: {
                 "kind": "department",
@@ -60,7 +62,7 @@ def test_reference_data_views_answer_each_persona_as_expected(personas, refreshe
 
 
 def test_the_page_lists_the_inactive_department_and_the_picker_fixes_it(personas, refreshed):
-    client = client_for(personas.integrations_operator)
+    client = client_for(personas.accountant)
     page = client.get(reverse("reference_data")).content.decode()
     assert "Needs attention (1)" in page
     assert "Department &#x27;Legacy Ops&#x27; (internal ID 3) was not found in NetSuite." in page

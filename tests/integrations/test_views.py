@@ -50,7 +50,8 @@ def test_every_integration_view_answers_each_persona_as_expected(personas, synce
         Route(
             "mappings",
             lambda p: reverse("reference_mappings"),
-            codes(**{A: 200, OP: 200, R: 200, X: 200}),
+            # Segregation of duties: the operator syncs but does not choose where lines post.
+            codes(**{A: 200, AM: 200, R: 200, X: 200}),
         ),
         Route(
             "sync",
