@@ -7,6 +7,7 @@ from integrations.services.sync import (
     SyncInterrupted,
     sync_run_give_up,
     sync_run_process,
+    sync_run_wait_for_retry,
     sync_runs_recover,
 )
 
@@ -37,6 +38,8 @@ def sync_run_task(self, run_id: int) -> None:
             return
         # Capped exponential backoff, 15 s (SYNC_RETRY_BASE_SECONDS) up to 10 minutes.
         countdown = min(600, settings.SYNC_RETRY_BASE_SECONDS * 2**self.request.retries)
+        # Mark the wait, so the stale-run sweep does not resume the run while it sleeps.
+        sync_run_wait_for_retry(run_id, countdown)
         raise self.retry(countdown=countdown) from error
 
 

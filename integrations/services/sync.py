@@ -9,9 +9,12 @@ worker or an answer lost after NetSuite saved it — updates the same NetSuite e
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.db import IntegrityError, transaction
@@ -21,8 +24,8 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from closebooks.models import AccountingPeriod, JournalEntry
-from closebooks.selectors import current_entries
 from integrations.models import (
+    EntryAction,
     EntryStatus,
     NetSuiteConnection,
     ReferenceMapping,
@@ -39,17 +42,25 @@ from integrations.netsuite.errors import (
 )
 from integrations.netsuite.payload import JournalEntryData, JournalLineData, UpsertResult
 from integrations.services.connection import netsuite_client
+from integrations.services.diff import (
+    build_plan,
+    confirm_with_netsuite,
+    key_prefix,
+    period_plan,
+    read_netsuite,
+)
 from integrations.services.preflight import PreflightResult, period_preflight
 from integrations.services.references import (
     LOOKUPS,
     ReferenceResolver,
     UnresolvedReferenceError,
 )
-from integrations.signals import sync_completed
 
 log = logging.getLogger(__name__)
 
-STALE_AFTER = timedelta(minutes=10)
+# A live execution beats every HEARTBEAT_EVERY; one silent for STALE_AFTER is taken as dead.
+HEARTBEAT_EVERY = timedelta(seconds=10)
+STALE_AFTER = timedelta(seconds=60)
 MAX_RESUMES = 3
 
 
@@ -97,18 +108,53 @@ def _enabled_connection(company) -> NetSuiteConnection:
     return connection
 
 
-def period_sync_start(*, period: AccountingPeriod, actor, enqueue: Callable = _enqueue) -> SyncRun:
-    """Create an In Progress run for a closed period's entries and queue it after commit."""
+def supersede_old_runs(period: AccountingPeriod) -> int:
+    """Mark runs of earlier closes of the period superseded; they keep their history."""
+    return SyncRun.objects.filter(
+        period=period, close_version__lt=period.close_version, superseded_at__isnull=True
+    ).update(superseded_at=timezone.now())
+
+
+def is_superseded(run: SyncRun) -> bool:
+    return run.superseded_at is not None or run.close_version != run.period.close_version
+
+
+def superseded_message(run: SyncRun) -> str:
+    period = run.period
+    return (
+        f"This sync sent {period.label} as closed before (close {run.close_version}); the "
+        f"period was reopened and closed again since (close {period.close_version}). Retrying "
+        "it would send entries our books no longer hold. Press Sync on Closed Periods to send "
+        "the current version: it updates, adds and removes exactly what changed."
+    )
+
+
+def period_sync_start(
+    *, period: AccountingPeriod, actor, enqueue: Callable = _enqueue, resend: bool = False
+) -> SyncRun:
+    """Create an In Progress run for what a closed period changes in NetSuite; queue it.
+
+    `resend` (admins: *Send again*) starts a run even when the ledger says NetSuite holds
+    everything: the worker re-reads NetSuite first and sends only what is missing.
+    """
     connection = _enabled_connection(period.company)
     if not period.is_closed:
         raise SyncNotPossible(
             f"{period.label} is not closed. Close it before sending it to NetSuite."
         )
-    entries = list(current_entries(period))
-    if not entries:
-        raise SyncNotPossible(f"{period.label} has no journal entries to send.")
-    # Check every line against our copy of NetSuite's reference data before anything is sent.
+    supersede_old_runs(period)
+    plan = period_plan(period, removal_method=connection.removal_method)
+    if not plan.steps and not resend:
+        if not plan.unchanged:
+            raise SyncNotPossible(f"{period.label} has no journal entries to send.")
+        raise SyncNotPossible(
+            f"Already in NetSuite; nothing to send. {period.label} has not changed since it was "
+            "last sent."
+        )
+    # Check every line sent as it is against our copy of NetSuite's reference data first.
     preflight = period_preflight(period)
+    to_send = {s.base_key for s in plan.steps if s.action in (EntryAction.ADD, EntryAction.UPDATE)}
+    preflight.problems = [p for p in preflight.problems if p.external_key in to_send]
     if preflight.problems:
         raise PreflightFailed(period, preflight)
     try:
@@ -119,24 +165,23 @@ def period_sync_start(*, period: AccountingPeriod, actor, enqueue: Callable = _e
                 close_version=period.close_version,
                 transport=connection.transport,
                 started_by=actor,
-                entries_total=len(entries),
+                entries_total=len(plan.steps),
                 heartbeat_at=timezone.now(),
+                resend=resend,
             )
-            SyncEntry.objects.bulk_create(
-                SyncEntry(
-                    run=run,
-                    journal_entry=entry,
-                    external_key=entry.external_key,
-                    amount=entry.total_debit,
-                )
-                for entry in entries
-            )
+            SyncEntry.objects.bulk_create(_rows(run, plan.steps))
             audit_record(
                 company=period.company,
                 actor=actor,
-                action="sync.start",
+                action="sync.resend" if resend else "sync.start",
                 subject=run,
-                after={"period": period.label, "entries": len(entries)},
+                after={
+                    "period": period.label,
+                    "close_version": period.close_version,
+                    "update": plan.to_update,
+                    "add": plan.to_add,
+                    "remove": plan.to_remove,
+                },
             )
     except IntegrityError:
         # The partial unique index refused a second run in flight for this period.
@@ -148,15 +193,39 @@ def period_sync_start(*, period: AccountingPeriod, actor, enqueue: Callable = _e
     return run
 
 
+def _rows(run: SyncRun, steps) -> list[SyncEntry]:
+    return [
+        SyncEntry(
+            run=run,
+            journal_entry=step.journal_entry,
+            external_key=step.external_key,
+            base_key=step.base_key,
+            action=step.action,
+            lines=step.lines,
+            tran_date=step.tran_date,
+            netsuite_period=step.netsuite_period,
+            note=step.note[:300],
+            amount=step.amount,
+        )
+        for step in steps
+    ]
+
+
 def sync_run_retry(*, run: SyncRun, actor, enqueue: Callable = _enqueue) -> SyncRun:
     """Send again only the entries not yet in NetSuite; the same run, audited."""
     _enabled_connection(run.company)
+    if is_superseded(run):
+        raise SyncNotPossible(superseded_message(run))
     try:
         with transaction.atomic():
             reopened = SyncRun.objects.filter(pk=run.pk, status=SyncStatus.FAILED).update(
                 status=SyncStatus.IN_PROGRESS,
                 finished_at=None,
                 heartbeat_at=timezone.now(),
+                lease_token="",
+                wake_at=None,
+                # NetSuite may have changed meanwhile: read it back again before sending.
+                plan_confirmed_at=None,
                 message="",
             )
             if not reopened:
@@ -249,7 +318,37 @@ def _payload(entry: JournalEntry, resolver: ReferenceResolver) -> JournalEntryDa
     )
 
 
-def _wanted(entries: list[JournalEntry]) -> dict[str, set[str]]:
+def _payload_for(sync_entry: SyncEntry, resolver: ReferenceResolver) -> JournalEntryData | None:
+    """What to send for a ledger row: the entry itself, its reversal or adjustment, or nothing."""
+    if sync_entry.action == EntryAction.DELETE:
+        return None
+    if sync_entry.action in (EntryAction.ADD, EntryAction.UPDATE):
+        return _payload(sync_entry.journal_entry, resolver)
+    entry = sync_entry.journal_entry
+    lines = tuple(
+        JournalLineData(
+            account_id=resolver.resolve("account", line["account"]),
+            debit=Decimal(line["debit"]) if Decimal(line.get("debit") or 0) else None,
+            credit=Decimal(line["credit"]) if Decimal(line.get("credit") or 0) else None,
+            memo=line.get("memo", ""),
+            department_id=resolver.resolve("department", line.get("department", "")),
+            class_id=resolver.resolve("class", line.get("class", "")),
+            location_id=resolver.resolve("location", line.get("location", "")),
+        )
+        for line in sync_entry.lines
+    )
+    kind = "Reversal" if sync_entry.action == EntryAction.REVERSE else "Adjustment"
+    return JournalEntryData(
+        external_id=sync_entry.external_key,
+        subsidiary_id=resolver.resolve("subsidiary", entry.subsidiary),
+        currency_id=resolver.resolve("currency", entry.currency),
+        tran_date=sync_entry.tran_date or entry.tran_date,
+        memo=f"{kind} of {sync_entry.base_key}: {entry.memo}"[:300],
+        lines=lines,
+    )
+
+
+def _wanted(entries: list[JournalEntry], ledger_lines: list[list[dict]] = ()) -> dict:
     wanted: dict[str, set[str]] = {kind: set() for kind in LOOKUPS}
     for entry in entries:
         wanted["subsidiary"].add(entry.subsidiary)
@@ -259,15 +358,20 @@ def _wanted(entries: list[JournalEntry]) -> dict[str, set[str]]:
             wanted["department"].add(line.department)
             wanted["class"].add(line.lease_class)
             wanted["location"].add(line.location)
+    for lines in ledger_lines:
+        for line in lines:
+            for kind in ("account", "department", "class", "location"):
+                wanted[kind].add(line.get(kind, ""))
     return wanted
 
 
-def _context(resolver: ReferenceResolver, entry: JournalEntry) -> dict:
+def _context(resolver: ReferenceResolver, sync_entry: SyncEntry) -> dict:
     """Names by internal ID, so NetSuite's errors can name what the user knows."""
+    day = sync_entry.tran_date or sync_entry.journal_entry.tran_date
     context: dict = {
-        "external_id": entry.external_key,
-        "tran_date": entry.tran_date,
-        "period": entry.tran_date.strftime("%b %Y"),
+        "external_id": sync_entry.external_key,
+        "tran_date": day,
+        "period": sync_entry.netsuite_period or day.strftime("%b %Y"),
     }
     for kind, values in resolver.cache.items():
         context[kind] = {internal_id: name for name, internal_id in values.items() if internal_id}
@@ -332,42 +436,97 @@ def _mark_failed(sync_entry: SyncEntry, *, code: str, message: str, action: str,
     )
 
 
-def sync_run_process(run_id: int, *, client=None) -> SyncRun | None:
-    """Send every pending entry of an In Progress run; safe to run twice (see module doc)."""
-    claimed = SyncRun.objects.filter(pk=run_id, status=SyncStatus.IN_PROGRESS).update(
-        heartbeat_at=timezone.now()
+def _claim(run_id: int) -> str | None:
+    """Take the run for this execution: free, or its holder's heartbeat is stale. Token or None."""
+    token = uuid.uuid4().hex
+    now = timezone.now()
+    claimed = (
+        SyncRun.objects.filter(pk=run_id, status=SyncStatus.IN_PROGRESS)
+        .filter(Q(lease_token="") | Q(heartbeat_at__lt=now - STALE_AFTER))
+        .update(lease_token=token, heartbeat_at=now, wake_at=None)
     )
-    if not claimed:
-        return None  # gone, or already finished by another execution
+    return token if claimed else None
+
+
+def _release(run_id: int, token: str, *, wake_at=None) -> None:
+    SyncRun.objects.filter(pk=run_id, lease_token=token).update(lease_token="", wake_at=wake_at)
+
+
+def sync_run_wait_for_retry(run_id: int, countdown: float) -> None:
+    """The run sleeps until its own retry: the stale-run sweep must not resume it meanwhile."""
+    SyncRun.objects.filter(pk=run_id, status=SyncStatus.IN_PROGRESS).update(
+        wake_at=timezone.now() + timedelta(seconds=countdown), heartbeat_at=timezone.now()
+    )
+
+
+def _beat(run_id: int, token: str) -> None:
+    SyncRun.objects.filter(pk=run_id, lease_token=token).update(heartbeat_at=timezone.now())
+
+
+def _waiting(pool: ThreadPoolExecutor, fn, run_id: int, token: str):
+    """Run `fn` in the pool; beat the heartbeat from this thread while it takes long."""
+    future = pool.submit(fn)
+    while True:
+        try:
+            return future.result(timeout=HEARTBEAT_EVERY.total_seconds())
+        except FutureTimeout:
+            _beat(run_id, token)
+
+
+def sync_run_process(run_id: int, *, client=None) -> SyncRun | None:
+    """Send every pending write of an In Progress run; safe to run twice (see module doc)."""
+    token = _claim(run_id)
+    if token is None:
+        return None  # gone, finished, or another execution holds it and is alive
+    try:
+        return _process(run_id, token, client)
+    finally:
+        _release(run_id, token)
+
+
+def _process(run_id: int, token: str, client) -> SyncRun:
     run = SyncRun.objects.select_related("company", "period").get(pk=run_id)
+    if not run.period.is_closed or run.close_version != run.period.close_version:
+        SyncRun.objects.filter(pk=run.pk).update(superseded_at=timezone.now())
+        return _finish(
+            run,
+            message=f"{run.period.label} was reopened while it was being sent, so the rest "
+            "was not sent. When it is closed again, press Sync: it sends what changed.",
+        )
     connection = NetSuiteConnection.objects.get(company=run.company)
     client = client or netsuite_client(connection)
-    pending = list(
-        run.entries.filter(status=EntryStatus.PENDING)
-        .select_related("journal_entry")
-        .prefetch_related("journal_entry__lines")
-        .order_by("external_key")
-    )
-    resolver = ReferenceResolver(
-        client,
-        mappings=reference_mappings(run.company),
-        pinned=pinned_internal_ids(run.company),
-    )
+    helpers = ThreadPoolExecutor(max_workers=1)
     try:
-        resolver.prefetch(_wanted([se.journal_entry for se in pending]))
-    except (AuthenticationError, PermissionDeniedError) as error:
-        _record_attempts(run, None, "suiteql", None, error)
-        return _finish(run, message=f"{error.user_message()} {error.corrective_action()}")
-    except NetSuiteError as error:
-        _record_attempts(run, None, "suiteql", None, error)
-        if error.retryable:
-            raise SyncInterrupted(error.user_message()) from error
-        return _finish(run, message=f"{error.user_message()} {error.corrective_action()}")
+        if run.plan_confirmed_at is None:
+            prefix = key_prefix(run.period)
+            try:
+                read = _waiting(helpers, lambda: read_netsuite(client, prefix), run.pk, token)
+            except NetSuiteError as error:
+                return _stop_on(run, error, "suiteql")
+            _confirm_plan(run, connection, client, *read)
+        pending = list(
+            run.entries.filter(status=EntryStatus.PENDING)
+            .select_related("journal_entry")
+            .prefetch_related("journal_entry__lines")
+            .order_by("external_key")
+        )
+        resolver = ReferenceResolver(
+            client,
+            mappings=reference_mappings(run.company),
+            pinned=pinned_internal_ids(run.company),
+        )
+        wanted = _wanted([se.journal_entry for se in pending], [se.lines for se in pending])
+        try:
+            _waiting(helpers, lambda: resolver.prefetch(wanted), run.pk, token)
+        except NetSuiteError as error:
+            return _stop_on(run, error, "suiteql")
+    finally:
+        helpers.shutdown(wait=False)
 
-    ready: list[tuple[SyncEntry, JournalEntryData]] = []
+    ready: list[tuple[SyncEntry, JournalEntryData | None]] = []
     for sync_entry in pending:
         try:
-            ready.append((sync_entry, _payload(sync_entry.journal_entry, resolver)))
+            ready.append((sync_entry, _payload_for(sync_entry, resolver)))
         except UnresolvedReferenceError as error:
             _mark_failed(
                 sync_entry,
@@ -381,39 +540,119 @@ def sync_run_process(run_id: int, *, client=None) -> SyncRun | None:
     interrupted: NetSuiteError | None = None
     fatal: NetSuiteError | None = None
 
-    def send(item: tuple[SyncEntry, JournalEntryData]):
+    def send(item: tuple[SyncEntry, JournalEntryData | None]):
         sync_entry, payload = item
         try:
+            if sync_entry.action == EntryAction.DELETE:
+                return sync_entry, client.delete_journal_entry(sync_entry.external_key), None
             return sync_entry, client.upsert_journal_entry(payload), None
         except NetSuiteError as error:
             return sync_entry, None, error
 
-    # Threads only do HTTP; every database write happens here, in the calling thread.
+    # Threads only do HTTP; every database write happens here, in the calling thread, which also
+    # beats the heartbeat while an answer is slow to come.
     with ThreadPoolExecutor(max_workers=max(1, connection.concurrency_limit)) as pool:
-        for sync_entry, result, error in pool.map(send, ready):
-            _record_attempts(run, sync_entry, "upsert", result, error)
-            if error is None:
-                _mark_sent(sync_entry, result, client)
-            elif isinstance(error, RecordValidationError):
-                context = _context(resolver, sync_entry.journal_entry)
-                _mark_failed(
-                    sync_entry,
-                    code=error.code or error.reason.upper(),
-                    message=error.user_message(context),
-                    action=error.corrective_action(context),
-                    fix_url=_fix_url(_field_kind(error), sync_entry.journal_entry),
-                )
-            elif isinstance(error, (AuthenticationError, PermissionDeniedError)):
-                fatal = fatal or error
-            else:
-                interrupted = interrupted or error
-            _refresh_counts(run.pk)
+        futures = {pool.submit(send, item) for item in ready}
+        while futures:
+            done, futures = wait(
+                futures, timeout=HEARTBEAT_EVERY.total_seconds(), return_when=FIRST_COMPLETED
+            )
+            if not done:
+                _beat(run.pk, token)
+            for future in done:
+                sync_entry, result, error = future.result()
+                operation = "delete" if sync_entry.action == EntryAction.DELETE else "upsert"
+                _record_attempts(run, sync_entry, operation, result, error)
+                if error is None:
+                    _mark_sent(sync_entry, result, client)
+                elif isinstance(error, RecordValidationError):
+                    context = _context(resolver, sync_entry)
+                    _mark_failed(
+                        sync_entry,
+                        code=error.code or error.reason.upper(),
+                        message=error.user_message(context),
+                        action=error.corrective_action(context),
+                        fix_url=_fix_url(_field_kind(error), sync_entry.journal_entry),
+                    )
+                elif isinstance(error, (AuthenticationError, PermissionDeniedError)):
+                    fatal = fatal or error
+                else:
+                    interrupted = interrupted or error
+                _refresh_counts(run.pk)
 
     if fatal is not None:
         return _finish(run, message=f"{fatal.user_message()} {fatal.corrective_action()}")
     if interrupted is not None:
         raise SyncInterrupted(interrupted.user_message())
     return _finish(run)
+
+
+def _stop_on(run: SyncRun, error: NetSuiteError, operation: str) -> SyncRun:
+    """A read before sending failed: come back later, or fail the run with the reason."""
+    _record_attempts(run, None, operation, None, error)
+    if error.retryable:
+        raise SyncInterrupted(error.user_message()) from error
+    return _finish(run, message=f"{error.user_message()} {error.corrective_action()}")
+
+
+def _confirm_plan(
+    run: SyncRun, connection: NetSuiteConnection, client, calendar, in_netsuite: dict
+) -> None:
+    """With NetSuite read back, make the run's unsent rows exactly the confirmed plan."""
+    confirmation = confirm_with_netsuite(run.period, calendar, in_netsuite)
+    with transaction.atomic():
+        run = SyncRun.objects.select_for_update().get(pk=run.pk)
+        now = timezone.now()
+        for row, internal_id in confirmation.proven_sent:
+            SyncEntry.objects.filter(pk=row.pk).exclude(status=EntryStatus.SENT).update(
+                status=EntryStatus.SENT,
+                netsuite_internal_id=internal_id,
+                netsuite_url=client.journal_entry_url(internal_id) if internal_id else "",
+                sent_at=now,
+                error_code="",
+                error_message="",
+            )
+        plan = build_plan(
+            period=run.period,
+            held=confirmation.held,
+            calendar=confirmation.calendar,
+            removal_method=connection.removal_method,
+            taken_keys=set(confirmation.in_netsuite),
+        )
+        unsent = {row.external_key: row for row in run.entries.exclude(status=EntryStatus.SENT)}
+        wanted = {step.external_key: step for step in plan.steps}
+        # Rows the confirmed plan no longer needs were never written: they go.
+        SyncEntry.objects.filter(
+            pk__in=[row.pk for key, row in unsent.items() if key not in wanted]
+        ).delete()
+        for key, step in wanted.items():
+            row = unsent.get(key)
+            if row is None:
+                SyncEntry.objects.bulk_create(_rows(run, [step]))
+                continue
+            SyncEntry.objects.filter(pk=row.pk).update(
+                journal_entry=step.journal_entry,
+                base_key=step.base_key,
+                action=step.action,
+                lines=step.lines,
+                tran_date=step.tran_date,
+                netsuite_period=step.netsuite_period,
+                note=step.note[:300],
+                amount=step.amount,
+            )
+        total = run.entries.count()
+        message = ""
+        if run.resend:
+            message = (
+                f"NetSuite was read again: {len(confirmation.missing)} entr"
+                f"{'y was' if len(confirmation.missing) == 1 else 'ies were'} missing there"
+                + (f" ({', '.join(confirmation.missing[:5])})" if confirmation.missing else "")
+                + "; only what was missing is sent."
+            )
+        SyncRun.objects.filter(pk=run.pk).update(
+            plan_confirmed_at=now, entries_total=total, message=message
+        )
+    _refresh_counts(run.pk)
 
 
 def _field_kind(error: RecordValidationError) -> str:
@@ -452,8 +691,6 @@ def _finish(run: SyncRun, *, message: str = "") -> SyncRun:
             after={"sent": run.entries_sent, "failed": run.entries_failed},
         )
         sync_outcome_notify(run=run)
-        if run.status == SyncStatus.COMPLETED:
-            sync_completed.send(sender=SyncRun, run=run)
     return run
 
 
@@ -471,10 +708,18 @@ def sync_runs_recover(
     max_resumes: int = MAX_RESUMES,
     enqueue: Callable = _enqueue,
 ) -> list[int]:
-    """Resume runs whose worker stopped (no heartbeat), or fail them after too many resumes."""
-    cutoff = timezone.now() - stale_after
+    """Resume runs whose worker stopped (no heartbeat), or fail them after too many resumes.
+
+    A run that is only waiting for its own retry (`wake_at`) is left alone until well after it
+    should have woken, so the retry and a resume never work on it at once.
+    """
+    now = timezone.now()
+    cutoff = now - stale_after
     resumed = []
-    for run in SyncRun.objects.filter(status=SyncStatus.IN_PROGRESS, heartbeat_at__lt=cutoff):
+    stale = SyncRun.objects.filter(status=SyncStatus.IN_PROGRESS, heartbeat_at__lt=cutoff).filter(
+        Q(wake_at__isnull=True) | Q(wake_at__lt=cutoff)
+    )
+    for run in stale:
         if run.resume_count >= max_resumes:
             sync_run_give_up(
                 run.pk,
@@ -482,9 +727,10 @@ def sync_runs_recover(
                 "kept; press Retry to send the rest.",
             )
             continue
-        # Conditional on the stale heartbeat, so two recoverers never resume the same run twice.
+        # Conditional on the stale heartbeat, so two recoverers never resume the same run twice;
+        # the dead holder's lease goes with it.
         took = SyncRun.objects.filter(pk=run.pk, heartbeat_at=run.heartbeat_at).update(
-            resume_count=run.resume_count + 1, heartbeat_at=timezone.now()
+            resume_count=run.resume_count + 1, heartbeat_at=now, lease_token="", wake_at=None
         )
         if took:
             enqueue(run.pk)
