@@ -1,5 +1,14 @@
 """Lease-accounting engine (ASC 842 / IFRS 16): pure functions, Decimal only, no Django."""
 
+from .changes import (
+    KIND_LABELS,
+    ChangedSchedule,
+    ChangeEvent,
+    ChangeKind,
+    LeaseChange,
+    build_changed_schedule,
+    validate_changes,
+)
 from .journal import commencement_lines, journal_lines, journal_lines_for_month, periodic_lines
 from .schedule import PostedSchedule, Schedule, build_schedule, measure, monthly_rate
 from .types import (
@@ -24,6 +33,13 @@ from .types import (
 from .validation import validate_terms
 
 __all__ = [
+    "KIND_LABELS",
+    "ChangeEvent",
+    "ChangeKind",
+    "ChangedSchedule",
+    "LeaseChange",
+    "build_changed_schedule",
+    "validate_changes",
     "AccountRole",
     "Classification",
     "Escalation",

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .changes import ChangedSchedule, ChangeKind, LeaseChange, build_changed_schedule
 from .journal import journal_lines
 from .schedule import Schedule, build_schedule
 from .types import (
@@ -120,13 +121,10 @@ class _Reader:
         return out
 
 
-def terms_from_json(data: dict) -> LeaseTerms:
-    """Parse and validate lease terms; raises `LeaseTermsError` naming every bad field."""
-    if not isinstance(data, dict):
-        raise LeaseTermsError([TermsIssue("(input)", "The input must be a JSON object.")])
-    r = _Reader()
+def _streams(r: _Reader, data: dict, key: str, prefix: str = "") -> tuple[PaymentStream, ...]:
+    """The payment streams listed under `key` (field names prefixed for error messages)."""
     streams = []
-    for f, item in r.items(data, "payments", "payments"):
+    for f, item in r.items(data, key, prefix + key):
         escalations = tuple(
             Escalation(
                 kind=r.choice(e, "kind", f"{ef}.kind", EscalationKind, EscalationKind.PERCENT),
@@ -158,6 +156,15 @@ def terms_from_json(data: dict) -> LeaseTerms:
                 else r.decimal(item, "index_factor", f"{f}.index_factor", Decimal(1)),
             )
         )
+    return tuple(streams)
+
+
+def terms_from_json(data: dict) -> LeaseTerms:
+    """Parse and validate lease terms; raises `LeaseTermsError` naming every bad field."""
+    if not isinstance(data, dict):
+        raise LeaseTermsError([TermsIssue("(input)", "The input must be a JSON object.")])
+    r = _Reader()
+    streams = _streams(r, data, "payments")
     incentives = tuple(
         Incentive(
             amount=r.decimal(i, "amount", f"{f}.amount", ZERO),
@@ -171,7 +178,7 @@ def terms_from_json(data: dict) -> LeaseTerms:
         term_months=r.integer(data, "term_months", "term_months"),
         standard=r.choice(data, "standard", "standard", Standard, None) or Standard.ASC_842,
         annual_rate=r.decimal(data, "annual_rate", "annual_rate", None) or ZERO,
-        payments=tuple(streams),
+        payments=streams,
         classification=r.choice(data, "classification", "classification", Classification, None)
         if data.get("classification") is not None
         else None,
@@ -195,6 +202,51 @@ def terms_from_json(data: dict) -> LeaseTerms:
         raise LeaseTermsError(r.issues)
     check_terms(terms)
     return terms
+
+
+def change_from_json(item: dict, field: str = "change") -> LeaseChange:
+    """Parse one change (the `changes[i]` object); raises `LeaseTermsError` naming bad fields."""
+    r = _Reader()
+    change = _change(r, item, field)
+    if r.issues:
+        raise LeaseTermsError(r.issues)
+    return change
+
+
+def _change(r: _Reader, item: dict, f: str) -> LeaseChange:
+    term = item.get("term_months")
+    life = item.get("useful_life_months")
+    rate = item.get("annual_rate")
+    fraction = item.get("scope_fraction")
+    classification = item.get("classification")
+    return LeaseChange(
+        kind=r.choice(item, "kind", f"{f}.kind", ChangeKind, None) or ChangeKind.CONSIDERATION,
+        effective=r.day(item, "effective", f"{f}.effective") or date(2000, 1, 1),
+        term_months=None if term is None else r.integer(item, "term_months", f"{f}.term_months"),
+        payments=None if "payments" not in item else _streams(r, item, "payments", f"{f}."),
+        annual_rate=None if rate is None else r.decimal(item, "annual_rate", f"{f}.annual_rate"),
+        scope_fraction=None
+        if fraction is None
+        else r.decimal(item, "scope_fraction", f"{f}.scope_fraction"),
+        amount=r.decimal(item, "amount", f"{f}.amount", ZERO),
+        classification=None
+        if classification is None
+        else r.choice(item, "classification", f"{f}.classification", Classification, None),
+        useful_life_months=None
+        if life is None
+        else r.integer(item, "useful_life_months", f"{f}.useful_life_months"),
+        separate_lease=r.boolean(item, "separate_lease", f"{f}.separate_lease"),
+        reference=str(item.get("reference", "")),
+    )
+
+
+def changes_from_json(data: dict) -> tuple[LeaseChange, ...]:
+    """The `changes` list of a lease_schedule input (empty when absent)."""
+    r = _Reader()
+    changes = tuple(_change(r, item, f) for f, item in r.items(data, "changes", "changes"))
+    if r.issues:
+        raise LeaseTermsError(r.issues)
+    return changes
 
 
 def _s(value: Decimal | None) -> str | None:
@@ -247,10 +299,77 @@ def result_to_json(schedule: Schedule, *, full_precision: bool = False) -> dict[
     return result
 
 
+def _lines_json(lines: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "role": line.role.value,
+            "debit": _s(line.debit),
+            "credit": _s(line.credit),
+            "memo": line.memo,
+        }
+        for line in lines
+    ]
+
+
+def changed_result_to_json(schedule: ChangedSchedule) -> dict[str, Any]:
+    """The original measurement, each change's before/after, and the schedule with segments."""
+    base = result_to_json(schedule.base)
+    rows = schedule.posted_months()
+    events = []
+    for event in schedule.events:
+        c = event.change
+        events.append(
+            {
+                "kind": c.kind.value,
+                "reference": c.reference,
+                "effective": c.effective.isoformat(),
+                "applied_from": event.period.isoformat(),
+                "label": event.label,
+                "remeasured": event.remeasured,
+                "before": {
+                    "liability": _s(event.liability_before),
+                    "rou": _s(event.rou_before),
+                    "monthly_cost": _s(event.monthly_cost_before),
+                    "annual_rate": _s(event.rate_before),
+                },
+                "after": {
+                    "liability": _s(event.liability_after),
+                    "rou": _s(event.rou_after),
+                    "monthly_cost": _s(event.monthly_cost_after),
+                    "annual_rate": _s(event.rate_after),
+                    "classification": None
+                    if event.classification_after is None
+                    else event.classification_after.value,
+                },
+                "liability_adjustment": _s(event.liability_adjustment),
+                "rou_adjustment": _s(event.rou_adjustment),
+                "gain_loss": _s(event.gain_loss),
+                "journal": _lines_json(event.lines),
+                "months_after": [_month_json(row) for row in rows[event.index :]],
+            }
+        )
+    starts = set(schedule.segment_starts)
+    return {
+        "initial_measurement": base["initial_measurement"],
+        "changes": events,
+        "schedule": [
+            _month_json(row) | {"segment_start": k in starts} for k, row in enumerate(rows)
+        ],
+        "journal": [
+            {"period": period.isoformat(), "lines": _lines_json(lines)}
+            for period, lines in schedule.journal_lines().items()
+        ],
+    }
+
+
 def run(data: dict, *, full_precision: bool = False) -> dict[str, Any]:
     """Parse, build and serialize in one call; errors come back as {"errors": [...]}."""
     try:
         terms = terms_from_json(data)
+        changes = changes_from_json(data)
+        if changes:
+            # Changes are posted figures from segment to segment; there is no unrounded view.
+            return changed_result_to_json(build_changed_schedule(terms, changes))
         return result_to_json(build_schedule(terms), full_precision=full_precision)
     except LeaseTermsError as exc:
         return {"errors": [{"field": i.field, "message": i.message} for i in exc.issues]}

@@ -1,0 +1,947 @@
+"""Lease changes after commencement: a schedule is the original measurement plus segments.
+
+Convention: a change takes effect from the first day of the month that contains its effective
+date (the engine is monthly, see docs/engine.md "Changes"). The months before it are the
+previous segment's and never move. A change remeasures the liability (present value of the
+remaining payments at the segment's rate) and carries the ROU asset on from its posted balance,
+adjusted as the kind of change requires. Every posted figure is a difference of rounded
+balances, so every entry balances and every balance ends at exactly zero.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+from .dates import add_months, months_between
+from .journal import commencement_lines, periodic_lines
+from .payments import cents, expand_flows
+from .schedule import ENGINE_CONTEXT, Schedule, build_schedule
+from .types import (
+    ZERO,
+    AccountRole,
+    Classification,
+    JournalLine,
+    LeaseTerms,
+    LeaseTermsError,
+    PaymentStream,
+    RateConvention,
+    ScheduleMonth,
+    Standard,
+    TermsIssue,
+)
+from .validation import MAX_TERM_MONTHS
+
+ONE = Decimal(1)
+
+
+class ChangeKind(enum.StrEnum):
+    """What happened to the lease; decides the rate rule and where the difference goes."""
+
+    TERM = "term"  # extension or reduction (option exercised, reassessed or negotiated)
+    CONSIDERATION = "consideration"  # new payments from a date, nothing else
+    INDEX = "index"  # index or rate review (CPI): new payments from the review date
+    DECREASE_SCOPE = "decrease_scope"  # part of the asset given back (partial termination)
+    INCREASE_SCOPE = "increase_scope"  # more of the asset, not a separate lease: remeasure
+    RECLASSIFICATION = "reclassification"  # ASC 842 modification that changes classification
+    TERMINATION = "termination"  # full early termination, with or without a payment
+    PURCHASE_OPTION = "purchase_option"  # the lessee buys the asset
+    IMPAIRMENT = "impairment"  # ROU asset impairment (ASC 360 / IAS 36)
+
+
+KIND_LABELS = {
+    ChangeKind.TERM: "Term extension or reduction",
+    ChangeKind.CONSIDERATION: "Change in consideration",
+    ChangeKind.INDEX: "Index or rate review",
+    ChangeKind.DECREASE_SCOPE: "Decrease in scope",
+    ChangeKind.INCREASE_SCOPE: "Increase in scope",
+    ChangeKind.RECLASSIFICATION: "Reclassification",
+    ChangeKind.TERMINATION: "Early termination",
+    ChangeKind.PURCHASE_OPTION: "Purchase option exercised",
+    ChangeKind.IMPAIRMENT: "ROU asset impairment",
+}
+
+# Kinds measured again at a revised rate: IFRS 16.40 and 16.45, ASC 842-20-35-5 and
+# 842-10-35-4. An index review keeps the rate under IFRS 16 (16.42-43).
+REVISED_RATE_KINDS = frozenset(
+    {
+        ChangeKind.TERM,
+        ChangeKind.CONSIDERATION,
+        ChangeKind.DECREASE_SCOPE,
+        ChangeKind.INCREASE_SCOPE,
+        ChangeKind.RECLASSIFICATION,
+    }
+)
+ENDING_KINDS = frozenset({ChangeKind.TERMINATION, ChangeKind.PURCHASE_OPTION})
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseChange:
+    """One change to a lease, effective from `effective` (applied from that month's start).
+
+    `payments`, when given, replace every payment from the effective month on; their month 0 is
+    the effective month (escalations count from it). `term_months` is the new total term from
+    commencement. `amount` is the termination payment, the purchase price or the impairment
+    loss, by kind. `scope_fraction` is the share of the asset given back (0.5 for half).
+    """
+
+    kind: ChangeKind
+    effective: date
+    term_months: int | None = None
+    payments: tuple[PaymentStream, ...] | None = None
+    annual_rate: Decimal | None = None
+    scope_fraction: Decimal | None = None
+    amount: Decimal = ZERO
+    classification: Classification | None = None
+    useful_life_months: int | None = None
+    separate_lease: bool = False
+    reference: str = ""  # the caller's name for the change; carried into memos
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeEvent:
+    """What a change did at the start of its month, in posted (rounded) figures."""
+
+    change: LeaseChange
+    index: int  # month of the schedule the change takes effect in
+    period: date
+    liability_before: Decimal
+    liability_after: Decimal
+    rou_before: Decimal
+    rou_after: Decimal
+    gain_loss: Decimal  # positive = gain in profit or loss, negative = loss
+    monthly_cost_before: Decimal | None  # total lease cost of the month before and the first after
+    monthly_cost_after: Decimal | None
+    rate_before: Decimal  # annual rates (fractions)
+    rate_after: Decimal
+    classification_after: Classification | None
+    remeasured: bool  # False: an ASC 842 index review expensed as variable lease cost
+    lines: tuple[JournalLine, ...]
+
+    @property
+    def liability_adjustment(self) -> Decimal:
+        return self.liability_after - self.liability_before
+
+    @property
+    def rou_adjustment(self) -> Decimal:
+        return self.rou_after - self.rou_before
+
+    @property
+    def label(self) -> str:
+        """Plain name of the change, e.g. "Change in consideration (CH-3) from 2026-03-15"."""
+        ref = f" ({self.change.reference})" if self.change.reference else ""
+        return f"{KIND_LABELS[self.change.kind]}{ref} from {self.change.effective.isoformat()}"
+
+
+class Mode(enum.StrEnum):
+    """How a segment turns balances into cost."""
+
+    STRAIGHT_LINE = "straight_line"  # ASC 842 operating: one straight-line cost, ROU is the plug
+    AMORTIZE = "amortize"  # finance / IFRS 16: interest + straight-line ROU amortization
+    # ASC 842 operating after an impairment (ASC 842-20-35-10): accretion plus straight-line
+    # amortization of the remaining ROU, posted as one lease cost.
+    OPERATING_IMPAIRED = "operating_impaired"
+
+
+@dataclass
+class _State:
+    """The lease at the start of month `index`, as the next change finds it."""
+
+    index: int
+    term: int  # months from commencement to the end of the term
+    adv: list[Decimal]  # measured flows by absolute month (start / end of month)
+    arr: list[Decimal]
+    cash_adv: list[Decimal]  # flows paid (differ from measured after an ASC 842 index review)
+    cash_arr: list[Decimal]
+    streams: tuple[PaymentStream, ...]  # the streams paid now, and the month they start from
+    streams_anchor: int
+    annual_rate: Decimal
+    mode: Mode
+    classification: Classification | None
+    liability_full: Decimal
+    liability: Decimal  # posted
+    rou: Decimal  # posted, net of accumulated amortization
+    accumulated: Decimal  # posted accumulated amortization (AMORTIZE only)
+    useful_life: int | None  # months from commencement
+    owned: bool  # ownership transfers or purchase reasonably certain
+
+
+@dataclass
+class _Segment:
+    """Posted figures of the months from one change to the next (or the end)."""
+
+    start: int
+    mode: Mode
+    opening_liability: Decimal
+    opening_rou: Decimal
+    opening_accumulated: Decimal
+    payments: list[Decimal]
+    closing_full: list[Decimal]
+    closing_liability: list[Decimal]
+    rou_closing: list[Decimal]
+    cost: list[Decimal] | None  # straight-line cost per month (STRAIGHT_LINE only)
+
+
+def _monthly(annual: Decimal, convention: RateConvention) -> Decimal:
+    with localcontext(ENGINE_CONTEXT):
+        if convention is RateConvention.NOMINAL:
+            return annual / 12
+        return (1 + annual) ** (ONE / 12) - 1
+
+
+def _pv(adv: list[Decimal], arr: list[Decimal], start: int, end: int, rate: Decimal) -> Decimal:
+    """Present value at the start of month `start` of the flows of months start..end-1."""
+    with localcontext(ENGINE_CONTEXT):
+        v = 1 / (1 + rate)
+        balance = ZERO
+        for k in range(end - 1, start - 1, -1):
+            balance = (balance + arr[k]) * v + adv[k]
+        return balance
+
+
+def _line(role: AccountRole, amount: Decimal, memo: str) -> JournalLine | None:
+    if amount > 0:
+        return JournalLine(role, amount, ZERO, memo)
+    if amount < 0:
+        return JournalLine(role, ZERO, -amount, memo)
+    return None
+
+
+def _lines(*entries: tuple[AccountRole, Decimal, str]) -> list[JournalLine]:
+    return [line for role, amount, memo in entries if (line := _line(role, amount, memo))]
+
+
+def _q(value: Decimal, unit: Decimal) -> Decimal:
+    return value.quantize(unit, rounding=ROUND_HALF_UP)
+
+
+class ChangedSchedule:
+    """The original schedule followed by one segment per change, in posted figures.
+
+    Months before the first change are exactly the original `Schedule`'s. `events` lists what
+    each change did, in effective order; `segment_starts` the months where a segment begins.
+    `len()` counts months with periodic figures; a termination's event sits in month `len()`.
+    """
+
+    def __init__(self, terms: LeaseTerms, changes: tuple[LeaseChange, ...] = ()) -> None:
+        self.terms = terms
+        self.changes = tuple(changes)
+        self.base: Schedule = build_schedule(terms)
+        self.start = self.base.start
+        self.unit = cents(terms.currency_decimals)
+        self.events: list[ChangeEvent] = []
+        self._segments: list[_Segment] = []
+        self.variable: dict[int, Decimal] = {}  # month -> variable lease cost (ASC 842 index)
+        self._len = len(self.base)
+        self._build()
+
+    def __len__(self) -> int:
+        return self._len
+
+    def period(self, index: int) -> date:
+        return add_months(self.start, index)
+
+    @property
+    def segment_starts(self) -> list[int]:
+        return [0] + [s.start for s in self._segments]
+
+    # -- construction ------------------------------------------------------------------
+
+    def _build(self) -> None:
+        terms = self.terms
+        issues = validate_changes(terms, self.changes)
+        if issues:
+            raise LeaseTermsError(issues)
+        if not self.changes:
+            return
+        base = self.base
+        posted = base.posted()
+        flows = expand_flows(terms)
+        horizon = max(
+            [len(base), terms.term_months, MAX_TERM_MONTHS]
+            + [c.term_months or 0 for c in self.changes]
+        )
+        pad = [ZERO] * (horizon - terms.term_months)
+        # The payment at commencement is in the ROU, never in the liability: drop it here.
+        adv = [ZERO] + list(flows.advance[1:]) + pad
+        arr = list(flows.arrears) + pad
+        ordered = sorted(self.changes, key=lambda c: c.effective)
+        first = months_between(base.start, ordered[0].effective)
+        operating = terms.is_operating
+        state = _State(
+            index=first,
+            term=terms.term_months,
+            adv=adv,
+            arr=arr,
+            cash_adv=list(adv),
+            cash_arr=list(arr),
+            streams=terms.payments,
+            streams_anchor=0,
+            annual_rate=terms.annual_rate,
+            mode=Mode.STRAIGHT_LINE if operating else Mode.AMORTIZE,
+            classification=terms.classification,
+            liability_full=base.closing_liability[first - 1],
+            liability=posted.closing_liability[first - 1],
+            rou=posted.rou_closing[first - 1],
+            accumulated=ZERO if operating else posted.rou - posted.rou_closing[first - 1],
+            useful_life=terms.useful_life_months,
+            owned=terms.ownership_transfers or terms.purchase_option_reasonably_certain,
+        )
+        for change in ordered:
+            index = months_between(base.start, change.effective)
+            if index >= self._len and self.events:
+                raise LeaseTermsError(
+                    [TermsIssue("changes", f"{_name(change)} falls after the lease has ended.")]
+                )
+            self._move_to(state, index)
+            self._apply(state, change)
+        # Cash different from what was measured is variable lease cost (ASC 842 index review).
+        for k in range(self._len):
+            diff = state.cash_adv[k] + state.cash_arr[k] - state.adv[k] - state.arr[k]
+            if diff:
+                self.variable[k] = diff
+
+    def _move_to(self, state: _State, index: int) -> None:
+        """Bring the state's balances to the start of month `index`."""
+        state.index = index
+        if not self._segments:
+            return  # still in the original schedule: the state was made for this month
+        seg = self._segments[-1]
+        j = index - seg.start - 1
+        if j < 0:
+            return  # a second change in the same month starts from the first one's result
+        state.liability_full = seg.closing_full[j]
+        state.liability = seg.closing_liability[j]
+        state.rou = seg.rou_closing[j]
+        if seg.mode is Mode.AMORTIZE:
+            state.accumulated = seg.opening_accumulated + seg.opening_rou - state.rou
+
+    def _expand(self, streams: tuple[PaymentStream, ...], anchor: int, end: int):
+        """Flows of `streams` starting at month `anchor`, for months anchor..end-1."""
+        sub = dataclasses.replace(
+            self.terms,
+            commencement=self.period(anchor),
+            term_months=end - anchor,
+            payments=streams,
+            incentives=(),
+        )
+        return expand_flows(sub)
+
+    def _set_payments(
+        self,
+        state: _State,
+        streams: tuple[PaymentStream, ...],
+        anchor: int,
+        start: int,
+        end: int,
+        *,
+        measured: bool,
+    ) -> None:
+        """Cash (and, when `measured`, measured) flows of months start..end-1 from `streams`."""
+        if end <= start:
+            return
+        flows = self._expand(streams, anchor, end)
+        for k in range(start, end):
+            a, r = flows.advance[k - anchor], flows.arrears[k - anchor]
+            state.cash_adv[k], state.cash_arr[k] = a, r
+            if measured:
+                state.adv[k], state.arr[k] = a, r
+
+    def _set_term(self, state: _State, term: int) -> None:
+        """New end of term: later months lose their payments; an extension continues the rent."""
+        if term < state.term:
+            for lists in (state.adv, state.arr, state.cash_adv, state.cash_arr):
+                for k in range(term, len(lists)):
+                    lists[k] = ZERO
+        elif term > state.term:
+            self._set_payments(
+                state, state.streams, state.streams_anchor, state.term, term, measured=True
+            )
+        state.term = term
+
+    def _cost_at(self, k: int) -> Decimal:
+        """Total lease cost posted in month `k` (interest + amortization, or straight line)."""
+        opening, rou_open = self._opening(k)
+        liability, rou, payment, _, _ = self._month(k)
+        return liability - opening + payment + rou_open - rou
+
+    def _apply(self, state: _State, change: LeaseChange) -> None:
+        """Post the change at the start of `state.index` and open the next segment."""
+        kind, s, unit = change.kind, state.index, self.unit
+        memo = KIND_LABELS[kind] + (f" ({change.reference})" if change.reference else "")
+        cost_before = self._cost_at(s - 1) if s - 1 < self._len else None
+        liability_before, rou_before = state.liability, state.rou
+        rate_before = state.annual_rate
+        contra = AccountRole.ACCUMULATED_AMORTIZATION
+        lines: list[JournalLine] = []
+        gain = ZERO
+        remeasured = True
+
+        def derecognize(fraction: Decimal) -> Decimal:
+            """Take `fraction` of the ROU asset off the books; return the net amount removed."""
+            if state.mode is Mode.AMORTIZE:
+                gross = _q((state.rou + state.accumulated) * fraction, unit)
+                accumulated = _q(state.accumulated * fraction, unit)
+                lines.extend(
+                    _lines(
+                        (AccountRole.ROU_ASSET, -gross, f"Derecognition: ROU asset · {memo}"),
+                        (contra, accumulated, f"Derecognition: accumulated amortization · {memo}"),
+                    )
+                )
+                state.accumulated -= accumulated
+                removed = gross - accumulated
+            else:
+                removed = _q(state.rou * fraction, unit)
+                lines.extend(
+                    _lines((AccountRole.ROU_ASSET, -removed, f"Derecognition: ROU asset · {memo}"))
+                )
+            state.rou -= removed
+            return removed
+
+        if kind in ENDING_KINDS:
+            paid = change.amount
+            lines.extend(
+                _lines(
+                    (
+                        AccountRole.LEASE_LIABILITY,
+                        state.liability,
+                        f"Derecognition: lease liability · {memo}",
+                    )
+                )
+            )
+            removed = derecognize(ONE)
+            if kind is ChangeKind.PURCHASE_OPTION:
+                # The asset is now owned: its cost is the ROU carried plus any price paid beyond
+                # the liability settled (reclassified to property and equipment).
+                lines.extend(
+                    _lines(
+                        (
+                            AccountRole.OWNED_ASSET,
+                            removed + paid - state.liability,
+                            f"Purchase: asset now owned · {memo}",
+                        ),
+                        (AccountRole.CASH_CLEARING, -paid, f"Purchase price · {memo}"),
+                    )
+                )
+            else:
+                gain = state.liability - removed - paid
+                lines.extend(
+                    _lines(
+                        (AccountRole.CASH_CLEARING, -paid, f"Termination payment · {memo}"),
+                        (
+                            AccountRole.MODIFICATION_GAIN_LOSS,
+                            -gain,
+                            f"Gain or loss on termination · {memo}",
+                        ),
+                    )
+                )
+            state.liability = state.liability_full = ZERO
+            state.accumulated = ZERO
+            for lists in (state.adv, state.arr, state.cash_adv, state.cash_arr):
+                for k in range(s, len(lists)):
+                    lists[k] = ZERO
+            state.term = s
+            self._len = s
+            self._segments.append(_Segment(s, state.mode, ZERO, ZERO, ZERO, [], [], [], [], None))
+            self._record(
+                change,
+                state,
+                lines,
+                gain,
+                liability_before,
+                rou_before,
+                rate_before,
+                cost_before,
+                remeasured,
+            )
+            return
+
+        if kind is ChangeKind.IMPAIRMENT:
+            loss = change.amount
+            if loss > state.rou:
+                raise LeaseTermsError(
+                    [
+                        TermsIssue(
+                            "amount",
+                            f"{_name(change)}: the impairment ({loss}) is larger than the ROU "
+                            f"asset ({state.rou}).",
+                        )
+                    ]
+                )
+            credit = contra if state.mode is Mode.AMORTIZE else AccountRole.ROU_ASSET
+            lines.extend(
+                _lines(
+                    (AccountRole.IMPAIRMENT_LOSS, loss, f"Impairment: ROU asset · {memo}"),
+                    (credit, -loss, f"Impairment: ROU asset · {memo}"),
+                )
+            )
+            if state.mode is Mode.AMORTIZE:
+                state.accumulated += loss
+            else:
+                state.mode = Mode.OPERATING_IMPAIRED
+            state.rou -= loss
+            gain = -loss
+            self._open_segment(state)
+            self._record(
+                change,
+                state,
+                lines,
+                gain,
+                liability_before,
+                rou_before,
+                rate_before,
+                cost_before,
+                remeasured,
+            )
+            return
+
+        old_adv, old_arr, old_term = list(state.adv), list(state.arr), state.term
+        if change.term_months is not None:
+            self._set_term(state, change.term_months)
+        asc_index = kind is ChangeKind.INDEX and self.terms.standard is Standard.ASC_842
+        if change.payments is not None:
+            self._set_payments(state, change.payments, s, s, state.term, measured=not asc_index)
+            state.streams, state.streams_anchor = change.payments, s
+        if asc_index:
+            # ASC 842-10-35-5: an index change alone is not remeasured; the difference is
+            # variable lease cost until another event remeasures the lease.
+            remeasured = False
+            self._record(
+                change,
+                state,
+                lines,
+                gain,
+                liability_before,
+                rou_before,
+                rate_before,
+                cost_before,
+                remeasured,
+            )
+            return
+
+        # Everything paid from now on is measured, including any earlier index review.
+        state.adv[s:] = state.cash_adv[s:]
+        state.arr[s:] = state.cash_arr[s:]
+        if change.classification is not None and change.classification != state.classification:
+            if state.mode is Mode.AMORTIZE and state.accumulated:
+                # Finance → operating: an operating ROU asset carries no contra account.
+                lines.extend(
+                    _lines(
+                        (contra, state.accumulated, f"Reclassification: accumulated · {memo}"),
+                        (AccountRole.ROU_ASSET, -state.accumulated, f"Reclassification · {memo}"),
+                    )
+                )
+                state.accumulated = ZERO
+            state.classification = change.classification
+            if change.classification is Classification.FINANCE:
+                state.mode = Mode.AMORTIZE
+            elif state.mode is Mode.AMORTIZE:
+                state.mode = Mode.STRAIGHT_LINE
+        if change.useful_life_months is not None:
+            state.useful_life = change.useful_life_months
+        if change.annual_rate is not None and kind in REVISED_RATE_KINDS:
+            state.annual_rate = change.annual_rate
+
+        if kind is ChangeKind.DECREASE_SCOPE:
+            if change.scope_fraction is not None:
+                # IFRS 16 IE Example 17: ROU and liability fall in proportion to what is given up.
+                fraction = change.scope_fraction
+                cut = _q(state.liability * fraction, unit)
+            else:
+                # A shorter term for the same asset (IFRS 16 IE Example 18): the ROU falls with
+                # the remaining term given up, the liability to the PV of the payments kept at the
+                # rate before the change.
+                fraction = Decimal(old_term - state.term) / Decimal(old_term - s)
+                rate = _monthly(rate_before, self.terms.rate_convention)
+                cut = state.liability - _q(_pv(old_adv, old_arr, s, state.term, rate), unit)
+            removed = derecognize(fraction)
+            gain = cut - removed
+            lines.extend(
+                _lines(
+                    (AccountRole.LEASE_LIABILITY, cut, f"Derecognition: lease liability · {memo}"),
+                    (
+                        AccountRole.MODIFICATION_GAIN_LOSS,
+                        -gain,
+                        f"Gain or loss on decrease in scope · {memo}",
+                    ),
+                )
+            )
+            state.liability -= cut
+
+        rate = _monthly(state.annual_rate, self.terms.rate_convention)
+        full = _pv(state.adv, state.arr, s, state.term, rate)
+        new_liability = _q(full, unit)
+        delta = new_liability - state.liability
+        rou_delta = max(delta, -state.rou)
+        lines.extend(
+            _lines(
+                (AccountRole.ROU_ASSET, rou_delta, f"Remeasurement: ROU asset · {memo}"),
+                (AccountRole.LEASE_LIABILITY, -delta, f"Remeasurement: lease liability · {memo}"),
+            )
+        )
+        if rou_delta != delta:
+            # A decrease beyond the ROU carrying amount goes to profit or loss (IFRS 16.39,
+            # ASC 842-20-35-4 through -5: the ROU asset does not go below zero).
+            excess = rou_delta - delta
+            gain += excess
+            lines.extend(
+                _lines(
+                    (
+                        AccountRole.MODIFICATION_GAIN_LOSS,
+                        -excess,
+                        f"Gain: remeasurement beyond the ROU asset · {memo}",
+                    )
+                )
+            )
+        state.liability_full, state.liability = full, new_liability
+        state.rou += rou_delta
+        self._open_segment(state)
+        self._record(
+            change,
+            state,
+            lines,
+            gain,
+            liability_before,
+            rou_before,
+            rate_before,
+            cost_before,
+            remeasured,
+        )
+
+    def _amortization_months(self, state: _State) -> int:
+        """Months from the change over which the ROU asset is amortized."""
+        remaining = state.term - state.index
+        if state.mode is not Mode.AMORTIZE or state.useful_life is None:
+            return remaining
+        life_left = max(state.useful_life - state.index, 1)
+        return life_left if state.owned else min(remaining, life_left)
+
+    def _open_segment(self, state: _State) -> None:
+        """Posted figures from `state.index` to the end, from the state's opening balances."""
+        s, unit = state.index, self.unit
+        remaining = state.term - s
+        amortization = self._amortization_months(state)
+        length = max(remaining, amortization)
+        rate = _monthly(state.annual_rate, self.terms.rate_convention)
+        with localcontext(ENGINE_CONTEXT):
+            v = 1 / (1 + rate)
+            closing = [ZERO] * length
+            balance = ZERO
+            # Backwards, so each balance is exactly the PV of what remains and the last is zero.
+            for j in range(remaining - 1, -1, -1):
+                closing[j] = balance
+                balance = (balance + state.arr[s + j]) * v + state.adv[s + j]
+            payments = [
+                state.adv[s + j] + state.arr[s + j] if j < remaining else ZERO
+                for j in range(length)
+            ]
+            rounded = [_q(c, unit) for c in closing]
+            rou0, liability0 = state.rou, state.liability
+            rou_closing: list[Decimal] = []
+            cost = None
+            if state.mode is Mode.STRAIGHT_LINE:
+                # ASC 842-20-35-3: remaining payments plus (ROU - liability) after the change,
+                # straight-line over the remaining term; the ROU is the plug.
+                total = sum(payments, ZERO) + rou0 - liability0
+                cumulative = [_q(total * (j + 1) / remaining, unit) for j in range(length)]
+                cost = [cumulative[0]] + [
+                    cumulative[j] - cumulative[j - 1] for j in range(1, length)
+                ]
+                paid = ZERO
+                for j in range(length):
+                    paid += payments[j]
+                    rou_closing.append(rou0 - cumulative[j] + rounded[j] - liability0 + paid)
+            else:
+                for j in range(length):
+                    done = min(j + 1, amortization)
+                    rou_closing.append(rou0 - _q(rou0 * done / amortization, unit))
+        self._segments.append(
+            _Segment(
+                s,
+                state.mode,
+                liability0,
+                rou0,
+                state.accumulated,
+                payments,
+                closing,
+                rounded,
+                rou_closing,
+                cost,
+            )
+        )
+        self._len = s + length
+
+    def _record(
+        self,
+        change: LeaseChange,
+        state: _State,
+        lines: list[JournalLine],
+        gain: Decimal,
+        liability_before: Decimal,
+        rou_before: Decimal,
+        rate_before: Decimal,
+        cost_before: Decimal | None,
+        remeasured: bool,
+    ) -> None:
+        s = state.index
+        self.events.append(
+            ChangeEvent(
+                change=change,
+                index=s,
+                period=self.period(s),
+                liability_before=liability_before,
+                liability_after=state.liability,
+                rou_before=rou_before,
+                rou_after=state.rou,
+                gain_loss=gain,
+                monthly_cost_before=cost_before,
+                monthly_cost_after=self._cost_at(s) if s < self._len else None,
+                rate_before=rate_before,
+                rate_after=state.annual_rate,
+                classification_after=state.classification,
+                remeasured=remeasured,
+                lines=tuple(lines),
+            )
+        )
+
+    # -- reading -----------------------------------------------------------------------
+
+    def _segment_of(self, k: int) -> _Segment | None:
+        found = None
+        for seg in self._segments:
+            if seg.start <= k:
+                found = seg
+            else:
+                break
+        return found
+
+    def _month(self, k: int) -> tuple[Decimal, Decimal, Decimal, Mode, Decimal | None]:
+        """(closing liability, closing ROU, payment, mode, straight-line cost) of month k."""
+        seg = self._segment_of(k)
+        if seg is None:
+            p = self.base.posted()
+            return (
+                p.closing_liability[k],
+                p.rou_closing[k],
+                self.base.payments[k],
+                Mode.STRAIGHT_LINE if self.terms.is_operating else Mode.AMORTIZE,
+                p.straight_line_at(k),
+            )
+        j = k - seg.start
+        cost = seg.cost[j] if seg.cost is not None else None
+        return seg.closing_liability[j], seg.rou_closing[j], seg.payments[j], seg.mode, cost
+
+    def _opening(self, k: int) -> tuple[Decimal, Decimal]:
+        """Liability and ROU at the start of month k, after any change in that month."""
+        seg = self._segment_of(k)
+        if seg is not None and seg.start == k:
+            return seg.opening_liability, seg.opening_rou
+        if k == 0:
+            p = self.base.posted()
+            return p.liability, p.rou
+        liability, rou, *_ = self._month(k - 1)
+        return liability, rou
+
+    def posted_months(self) -> list[ScheduleMonth]:
+        """Rounded months with segment openings after each change; balances end at zero."""
+        rows = []
+        for k in range(self._len):
+            opening, rou_open = self._opening(k)
+            liability, rou, payment, mode, cost = self._month(k)
+            interest = liability - opening + payment
+            if mode is Mode.OPERATING_IMPAIRED:
+                cost = interest + rou_open - rou
+            rows.append(
+                ScheduleMonth(
+                    period=self.period(k),
+                    opening_liability=opening,
+                    payment=payment,
+                    interest=interest,
+                    principal=payment - interest,
+                    closing_liability=liability,
+                    rou_opening=rou_open,
+                    rou_amortization=rou_open - rou,
+                    rou_closing=rou,
+                    straight_line_cost=cost,
+                )
+            )
+        return rows
+
+    def periodic_lines(self, k: int) -> list[JournalLine]:
+        """Month k's entry (payment, accretion, cost), plus variable cost of an index review."""
+        if k >= self._len:
+            return []
+        seg = self._segment_of(k)
+        if seg is None:
+            lines = periodic_lines(self.base, k)
+        else:
+            opening, rou_open = self._opening(k)
+            liability, rou, payment, mode, cost = self._month(k)
+            interest = liability - opening + payment
+            amortization = rou_open - rou
+            if mode is Mode.AMORTIZE:
+                lines = _lines(
+                    (AccountRole.INTEREST_EXPENSE, interest, "Interest on lease liability"),
+                    (
+                        AccountRole.LEASE_LIABILITY,
+                        payment - interest,
+                        "Lease liability: payment less interest",
+                    ),
+                    (AccountRole.CASH_CLEARING, -payment, "Lease payment"),
+                    (AccountRole.ROU_AMORTIZATION, amortization, "ROU asset amortization"),
+                    (
+                        AccountRole.ACCUMULATED_AMORTIZATION,
+                        -amortization,
+                        "ROU asset amortization",
+                    ),
+                )
+            else:
+                single = cost if mode is Mode.STRAIGHT_LINE else interest + amortization
+                label = (
+                    "Straight-line lease cost"
+                    if mode is Mode.STRAIGHT_LINE
+                    else "Lease cost: accretion plus ROU amortization (after impairment)"
+                )
+                lines = _lines(
+                    (AccountRole.LEASE_EXPENSE, single, label),
+                    (
+                        AccountRole.LEASE_LIABILITY,
+                        payment - interest,
+                        "Lease liability: payment less accretion",
+                    ),
+                    (AccountRole.CASH_CLEARING, -payment, "Lease payment"),
+                    (AccountRole.ROU_ASSET, -amortization, "ROU asset: lease cost less accretion"),
+                )
+        variable = self.variable.get(k, ZERO)
+        lines += _lines(
+            (AccountRole.VARIABLE_EXPENSE, variable, "Variable lease cost (index review)"),
+            (AccountRole.CASH_CLEARING, -variable, "Variable lease payment (index review)"),
+        )
+        return lines
+
+    def event_lines(self, k: int) -> list[tuple[ChangeEvent, list[JournalLine]]]:
+        """The change entries posted in month k, one per change, in effective order."""
+        return [(e, list(e.lines)) for e in self.events if e.index == k and e.lines]
+
+    def month_lines(self, k: int) -> list[JournalLine]:
+        """Everything month k posts: commencement, change entries, then the periodic entry."""
+        lines = commencement_lines(self.base) if k == 0 else []
+        for _, event in self.event_lines(k):
+            lines += event
+        return lines + self.periodic_lines(k)
+
+    def journal_lines(self) -> dict[date, list[JournalLine]]:
+        """Every month's lines keyed by period, including a termination's month."""
+        last = max([self._len - 1] + [e.index for e in self.events])
+        return {self.period(k): self.month_lines(k) for k in range(last + 1)}
+
+
+def _name(change: LeaseChange) -> str:
+    ref = f" {change.reference}" if change.reference else ""
+    return f"The {KIND_LABELS[change.kind].lower()}{ref} of {change.effective.isoformat()}"
+
+
+def validate_changes(terms: LeaseTerms, changes: tuple[LeaseChange, ...]) -> list[TermsIssue]:
+    """Plain-language problems with a list of changes, each keyed `changes[i].field`."""
+    issues: list[TermsIssue] = []
+    start = terms.commencement.replace(day=1)
+    ended = None
+    term = terms.term_months
+    for i, change in sorted(enumerate(changes), key=lambda item: item[1].effective):
+        f = f"changes[{i}]"
+
+        def add(field: str, message: str, f: str = f) -> None:
+            issues.append(TermsIssue(f"{f}.{field}", message))
+
+        kind = change.kind
+        index = months_between(start, change.effective)
+        if ended is not None:
+            add("effective", f"The lease ended on {ended.isoformat()}; no change can follow.")
+        if index < 1:
+            add(
+                "effective",
+                "A change must take effect after the commencement month; change the lease's "
+                "own terms instead.",
+            )
+        elif index >= max(term, terms.useful_life_months or 0):
+            add("effective", "The change must take effect before the lease term ends.")
+        if change.term_months is not None:
+            if change.term_months <= index:
+                add("term_months", "The new term must end after the change takes effect.")
+            elif change.term_months > MAX_TERM_MONTHS:
+                add("term_months", f"The term cannot exceed {MAX_TERM_MONTHS} months.")
+            else:
+                term = change.term_months
+        rate = change.annual_rate
+        if rate is not None and (not rate.is_finite() or not 0 <= rate < 1):
+            add("annual_rate", "The discount rate is a fraction between 0 and 1 (0.05 for 5 %).")
+        if kind in REVISED_RATE_KINDS and rate is None:
+            add(
+                "annual_rate",
+                "Enter the discount rate at the change date: a modification or a change of term "
+                "is measured at a revised rate (IFRS 16.40/45, ASC 842-20-35-5).",
+            )
+        if kind is ChangeKind.INDEX:
+            if rate is not None:
+                add(
+                    "annual_rate",
+                    "An index review keeps the discount rate (IFRS 16.43); under ASC 842 it is "
+                    "not remeasured on its own. Leave the rate empty.",
+                )
+            if change.payments is None:
+                add("payments", "Enter the payments after the review.")
+        if kind in {ChangeKind.CONSIDERATION} and change.payments is None:
+            add("payments", "Enter the new payments.")
+        if kind is ChangeKind.TERM and change.term_months is None:
+            add("term_months", "Enter the new lease term.")
+        if kind is ChangeKind.INCREASE_SCOPE:
+            if change.separate_lease:
+                add(
+                    "separate_lease",
+                    "An increase in scope priced at its stand-alone price is a separate lease "
+                    "(IFRS 16.44, ASC 842-10-25-8): add it as a new lease instead.",
+                )
+            if change.payments is None and change.term_months is None:
+                add("payments", "Enter the payments for the larger scope.")
+        if kind is ChangeKind.DECREASE_SCOPE:
+            fraction = change.scope_fraction
+            if fraction is None and change.term_months is None:
+                add(
+                    "scope_fraction",
+                    "Enter the share of the asset given back (0.5 for half), or a shorter term.",
+                )
+            elif fraction is not None and not (0 < fraction < 1):
+                add("scope_fraction", "The share given back is between 0 and 1 (0.5 for half).")
+        if kind is ChangeKind.RECLASSIFICATION:
+            if terms.standard is not Standard.ASC_842:
+                add("classification", "IFRS 16 has one lessee model; nothing to reclassify.")
+            elif change.classification is None:
+                add("classification", "Choose the new classification.")
+        if change.classification is not None and terms.standard is not Standard.ASC_842:
+            add("classification", "Only ASC 842 leases are classified.")
+        if kind in ENDING_KINDS or kind is ChangeKind.IMPAIRMENT:
+            amount = change.amount
+            if not amount.is_finite() or amount < 0:
+                add("amount", "The amount cannot be negative.")
+            elif amount != amount.quantize(Decimal(1).scaleb(-terms.currency_decimals)):
+                add("amount", f"Enter the amount with at most {terms.currency_decimals} decimals.")
+            elif kind is ChangeKind.IMPAIRMENT and amount == 0:
+                add("amount", "Enter the impairment loss.")
+        if kind is ChangeKind.PURCHASE_OPTION and terms.is_operating:
+            pass  # buying the asset ends the lease whatever its class
+        for j, stream in enumerate(change.payments or ()):
+            if stream.amount < 0 or not stream.amount.is_finite():
+                add(f"payments[{j}].amount", "A payment cannot be negative.")
+        if kind in ENDING_KINDS:
+            ended = change.effective
+    return issues
+
+
+def build_changed_schedule(
+    terms: LeaseTerms, changes: tuple[LeaseChange, ...] | list[LeaseChange] = ()
+) -> ChangedSchedule:
+    """The original measurement followed by every change, in effective order."""
+    return ChangedSchedule(terms, tuple(changes))
