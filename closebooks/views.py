@@ -10,6 +10,7 @@ from closebooks import selectors, services
 from closebooks.exports import csv_response, draft_rows, frozen_rows
 from closebooks.forms import ReopenForm
 from closebooks.models import AccountingPeriod, JournalEntry
+from closebooks.readiness import extra_readiness
 from closebooks.selectors import (
     attach_currency_totals,
     closed_periods_for_company,
@@ -52,12 +53,14 @@ def close_books(request):
     services.periods_ensure(company=request.company)
     period = next_period_to_close(request.company)
     readiness = period_readiness(period) if period else []
+    notices = extra_readiness(period) if period else []
     return render(
         request,
         "closebooks/close_books.html",
         {
             "period": period,
             "readiness": readiness,
+            "notices": notices,
             "last_closed": last_closed_period(request.company),
             "tab": "close",
         },

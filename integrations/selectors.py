@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from integrations.models import EntryStatus, NetSuiteConnection, SyncAttempt, SyncRun
+from integrations.models import EntryStatus, NetSuiteConnection, SyncAttempt, SyncEntry, SyncRun
 
 
 def attach_latest_runs(periods: Iterable) -> list:
@@ -49,3 +49,14 @@ def run_entries(run: SyncRun, *, failed_only: bool = False):
 def run_attempts(run: SyncRun) -> QuerySet[SyncAttempt]:
     """Every HTTP attempt of a run with the entry it was for."""
     return run.attempts.select_related("entry")
+
+
+def sync_status_by_entry(journal_entry_ids) -> dict[int, SyncEntry]:
+    """The latest sync row of each journal entry (status, NetSuite internal ID), in one query."""
+    latest: dict[int, SyncEntry] = {}
+    rows = SyncEntry.objects.filter(journal_entry_id__in=list(journal_entry_ids)).order_by(
+        "journal_entry_id", "-run__started_at", "-id"
+    )
+    for row in rows:
+        latest.setdefault(row.journal_entry_id, row)
+    return latest

@@ -1,5 +1,52 @@
 """How the tie-out joins other apps without them importing this one."""
 
+from __future__ import annotations
+
+from django.db import transaction
+from django.urls import reverse
+
+from closebooks.models import AccountingPeriod, PeriodStatus
+from closebooks.readiness import Notice, register
+from integrations.signals import sync_completed
+
+
+def _after_sync(sender, run, **kwargs) -> None:
+    """Queue a tie-out of the synced period once the run's transaction commits."""
+    from reports.tasks import tieout_after_sync_task
+
+    period_id = run.period_id
+    transaction.on_commit(lambda: tieout_after_sync_task.delay(period_id))
+
+
+def tieout_readiness(period: AccountingPeriod) -> list[Notice]:
+    """Before closing a period, the last closed one should tie out with NetSuite."""
+    from reports.selectors import latest_tieout
+    from reports.services import sent_entries
+
+    previous = (
+        AccountingPeriod.objects.filter(
+            company_id=period.company_id, status=PeriodStatus.CLOSED, start__lt=period.start
+        )
+        .order_by("-start")
+        .first()
+    )
+    if previous is None or not sent_entries(previous):
+        return []  # nothing in NetSuite to compare with
+    tieout = latest_tieout(previous)
+    url = reverse("reports_tieout", args=[previous.pk])
+    if tieout is None:
+        return [Notice(f"Tie-out of {previous.label}", "not run yet: run it to check NetSuite's "
+                       "general ledger still agrees with our entries.", url)]  # fmt: skip
+    if tieout.status == "findings":
+        count = tieout.findings.count()
+        reason = f"{count} difference(s) with NetSuite; review them before closing."
+        return [Notice(f"Tie-out of {previous.label}", reason, url)]
+    if tieout.status == "failed":
+        return [Notice(f"Tie-out of {previous.label}", f"could not finish: {tieout.message}", url)]
+    return []
+
 
 def connect() -> None:
     """Called once from the app config."""
+    sync_completed.connect(_after_sync, dispatch_uid="reports.tieout_after_sync")
+    register(tieout_readiness)

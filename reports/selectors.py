@@ -618,3 +618,20 @@ def trial_balance(company, period_start: date) -> list[BalanceRow]:
 
 
 CLASSIFICATIONS = CLASSIFICATION_LABELS
+
+
+# --- Tie-out ------------------------------------------------------------------------------
+
+
+def latest_tieout(period):
+    """The period's most recent tie-out, or None."""
+    from reports.models import TieOut
+
+    return TieOut.objects.filter(period=period).order_by("-started_at", "-id").first()
+
+
+def tieouts_for_company(company):
+    """Every tie-out of the company, newest first."""
+    from reports.models import TieOut
+
+    return TieOut.objects.filter(company=company).select_related("period", "started_by")

@@ -55,6 +55,7 @@ from integrations.services.references import (
     ReferenceResolver,
     UnresolvedReferenceError,
 )
+from integrations.signals import sync_completed
 
 log = logging.getLogger(__name__)
 
@@ -691,6 +692,8 @@ def _finish(run: SyncRun, *, message: str = "") -> SyncRun:
             after={"sent": run.entries_sent, "failed": run.entries_failed},
         )
         sync_outcome_notify(run=run)
+        if run.status == SyncStatus.COMPLETED:
+            sync_completed.send(sender=SyncRun, run=run)
     return run
 
 

@@ -1,0 +1,105 @@
+"""The tie-out of a closed, synced period with NetSuite's general ledger, and what it found."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from occupier.money import MoneyField
+
+
+class TieOutStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    AGREES = "agrees", "Agrees with NetSuite"
+    FINDINGS = "findings", "Differences found"
+    FAILED = "failed", "Could not finish"
+
+
+class TieOutTrigger(models.TextChoices):
+    SYNC = "sync", "After a sync"
+    MANUAL = "manual", "On demand"
+
+
+class TieOut(models.Model):
+    """One comparison of a period's entries and lease-account balances with NetSuite."""
+
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, related_name="tieouts"
+    )
+    period = models.ForeignKey(
+        "closebooks.AccountingPeriod", on_delete=models.CASCADE, related_name="tieouts"
+    )
+    close_version = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=10, choices=TieOutStatus.choices, default=TieOutStatus.RUNNING
+    )
+    trigger = models.CharField(max_length=10, choices=TieOutTrigger.choices)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    entries_checked = models.PositiveIntegerField(default=0)
+    lines_read = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            # One tie-out in flight per period: a second press or a sync's hook joins it.
+            models.UniqueConstraint(
+                fields=["period"],
+                condition=Q(status="running"),
+                name="tieout_one_running_per_period",
+            )
+        ]
+        indexes = [models.Index(fields=["company", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"Tie-out {self.period} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status != TieOutStatus.RUNNING
+
+
+class FindingKind(models.TextChoices):
+    ENTRY_DELETED = "entry_deleted", "Entry deleted in NetSuite"
+    ENTRY_CHANGED = "entry_changed", "Entry changed in NetSuite"
+    AMOUNT_DIFFERS = "amount_differs", "Amount differs"
+    MANUAL_ENTRY = "manual_entry", "Manual entry to a lease account"
+    BALANCE_DIFFERS = "balance_differs", "Account balance differs"
+
+
+class TieOutFinding(models.Model):
+    """One difference between our books and NetSuite, naming the entry or transaction."""
+
+    tieout = models.ForeignKey(TieOut, on_delete=models.CASCADE, related_name="findings")
+    kind = models.CharField(max_length=20, choices=FindingKind.choices)
+    journal_entry = models.ForeignKey(
+        "closebooks.JournalEntry",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    external_key = models.CharField(max_length=80, blank=True)
+    netsuite_id = models.CharField(max_length=40, blank=True)
+    netsuite_tranid = models.CharField(max_length=60, blank=True)
+    netsuite_url = models.URLField(max_length=500, blank=True)
+    subsidiary = models.CharField(max_length=200, blank=True)
+    account_number = models.CharField(max_length=40, blank=True)
+    ours = MoneyField(null=True, blank=True)
+    theirs = MoneyField(null=True, blank=True)
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["kind", "external_key", "account_number", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.external_key or self.netsuite_tranid}"
+
+    @property
+    def difference(self):
+        if self.ours is None or self.theirs is None:
+            return None
+        return self.ours - self.theirs

@@ -1,0 +1,430 @@
+"""The tie-out: read a synced period back from NetSuite with SuiteQL and compare it with our books.
+
+What is read (SuiteQL, paged, one table per query as the Records Catalog names them):
+* ``accountingperiod`` — the posting period of the period's last day;
+* ``transaction`` — every journal in that posting period (ours carry our external IDs);
+* ``transactionaccountingline`` — their posted lines (account, debit, credit, amount);
+* ``transactionline`` — the subsidiary of each transaction;
+* ``account`` / ``subsidiary`` — internal IDs of our account numbers and subsidiary names.
+
+Findings: our entries deleted or changed in NetSuite, amounts that differ, journals others posted
+to our lease accounts, and lease-account balances per subsidiary that no longer agree.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from audit.services import audit_record
+from closebooks.models import AccountingPeriod, JournalEntry, JournalLine
+from integrations.models import EntryStatus, NetSuiteConnection, SyncEntry
+from integrations.netsuite.errors import NetSuiteError
+from integrations.services.connection import netsuite_client
+from integrations.services.references import (
+    ReferenceResolver,
+    UnresolvedReferenceError,
+    suiteql_literal,
+)
+from integrations.services.sync import pinned_internal_ids, reference_mappings
+from reports.models import FindingKind, TieOut, TieOutFinding, TieOutStatus, TieOutTrigger
+
+log = logging.getLogger(__name__)
+
+ZERO = Decimal("0.00")
+ID_BATCH = 500  # internal IDs per IN (…) list
+
+
+class TieOutNotPossible(Exception):
+    """The tie-out cannot run; `user_message` says why and what to do."""
+
+    def __init__(self, user_message: str) -> None:
+        self.user_message = user_message
+        super().__init__(user_message)
+
+
+def _enqueue(tieout_id: int) -> None:
+    from reports.tasks import tieout_task
+
+    tieout_task.delay(tieout_id)
+
+
+def sent_entries(period: AccountingPeriod) -> dict[int, SyncEntry]:
+    """The latest successful send of each current entry of the period, by journal entry id."""
+    sent: dict[int, SyncEntry] = {}
+    rows = SyncEntry.objects.filter(
+        run__period=period,
+        journal_entry__close_version=period.close_version,
+        status=EntryStatus.SENT,
+    ).order_by("journal_entry_id", "-sent_at", "-id")
+    for row in rows:
+        sent.setdefault(row.journal_entry_id, row)
+    return sent
+
+
+def tieout_start(
+    *,
+    period: AccountingPeriod,
+    actor=None,
+    trigger: str = TieOutTrigger.MANUAL,
+    enqueue: Callable[[int], None] = _enqueue,
+) -> TieOut:
+    """Create a Running tie-out for a closed, synced period and queue it after commit."""
+    if not period.is_closed:
+        raise TieOutNotPossible(f"{period.label} is not closed: close it and sync it first.")
+    connection = NetSuiteConnection.objects.filter(company=period.company, enabled=True).first()
+    if connection is None or not connection.has_credentials():
+        raise TieOutNotPossible(
+            "NetSuite is not connected for this company, so there is nothing to compare with."
+        )
+    if not sent_entries(period):
+        raise TieOutNotPossible(
+            f"No entry of {period.label} is in NetSuite yet: press Sync on Closed Periods first."
+        )
+    try:
+        with transaction.atomic():
+            tieout = TieOut.objects.create(
+                company=period.company,
+                period=period,
+                close_version=period.close_version,
+                trigger=trigger,
+                started_by=actor,
+            )
+            audit_record(
+                company=period.company,
+                actor=actor,
+                action="tieout.start",
+                subject=tieout,
+                after={"period": period.label, "trigger": trigger},
+            )
+            transaction.on_commit(lambda: enqueue(tieout.pk))
+    except IntegrityError:
+        # Already running for this period: that run answers this request too.
+        return TieOut.objects.get(period=period, status=TieOutStatus.RUNNING)
+    return tieout
+
+
+@dataclass
+class NetSuiteLine:
+    transaction: str
+    account: str
+    debit: Decimal
+    credit: Decimal
+
+
+def _dec(value) -> Decimal:
+    return Decimal(value) if value not in (None, "") else ZERO
+
+
+def _batches(values: list[str], size: int = ID_BATCH) -> Iterable[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+class Reader:
+    """The SuiteQL reads of one tie-out; independent queries run side by side.
+
+    Queries are built from integers and from strings quoted by ``suiteql_literal`` only.
+    """
+
+    def __init__(self, client, workers: int) -> None:
+        self.client = client
+        self.workers = max(1, workers)
+        self.rows_read = 0
+
+    def many(self, queries: list[str]) -> list[dict]:
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            results = list(pool.map(self.client.suiteql, queries))
+        rows = [row for result in results for row in result]
+        self.rows_read += len(rows)
+        return rows
+
+    def posting_period(self, period: AccountingPeriod) -> str | None:
+        day = period.end.isoformat()
+        rows = self.many(
+            [
+                "SELECT id FROM accountingperiod WHERE isyear = 'F' AND isquarter = 'F' "  # noqa: S608
+                f"AND isadjust = 'F' AND startdate <= TO_DATE('{day}', 'YYYY-MM-DD') "
+                f"AND enddate >= TO_DATE('{day}', 'YYYY-MM-DD')"
+            ]
+        )
+        return str(rows[0]["id"]) if rows else None
+
+    def journals(self, posting_period: str) -> list[dict]:
+        return self.many(
+            [
+                "SELECT id, tranid, externalid, lastmodifieddate FROM transaction "  # noqa: S608
+                "WHERE type = 'Journal' AND posting = 'T' "
+                f"AND postingperiod = {int(posting_period)} "
+                "ORDER BY id"
+            ]
+        )
+
+    def by_external_id(self, keys: list[str]) -> list[dict]:
+        return self.many(
+            [
+                "SELECT id, tranid, externalid, postingperiod FROM transaction "  # noqa: S608
+                "WHERE externalid IN (" + ", ".join(suiteql_literal(k) for k in batch) + ")"
+                for batch in _batches(keys, 200)
+            ]
+        )
+
+    def accounting_lines(self, ids: list[str]) -> list[NetSuiteLine]:
+        rows = self.many(
+            [
+                "SELECT transaction, transactionline, account, debit, credit FROM "  # noqa: S608
+                "transactionaccountingline WHERE posting = 'T' AND accountingbook = 1 AND "
+                f"transaction IN ({', '.join(str(int(i)) for i in batch)}) "
+                "ORDER BY transaction, transactionline"
+                for batch in _batches(ids)
+            ]
+        )
+        return [
+            NetSuiteLine(str(r["transaction"]), str(r.get("account", "")), _dec(r.get("debit")),
+                         _dec(r.get("credit")))
+            for r in rows
+        ]  # fmt: skip
+
+    def subsidiaries(self, ids: list[str]) -> dict[str, str]:
+        rows = self.many(
+            [
+                "SELECT DISTINCT transaction, subsidiary FROM transactionline WHERE "  # noqa: S608
+                f"transaction IN ({', '.join(str(int(i)) for i in batch)})"
+                for batch in _batches(ids)
+            ]
+        )
+        return {str(r["transaction"]): str(r.get("subsidiary", "")) for r in rows}
+
+
+def _totals(lines: Iterable, account_of) -> dict[str, tuple[Decimal, Decimal]]:
+    """(debits, credits) per account number."""
+    out: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    for line in lines:
+        slot = out[account_of(line)]
+        slot[0] += line.debit
+        slot[1] += line.credit
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def tieout_run(tieout_id: int, *, client=None) -> TieOut | None:
+    """Read the period back from NetSuite and record every difference; safe to run twice."""
+    claimed = TieOut.objects.filter(pk=tieout_id, status=TieOutStatus.RUNNING).update(
+        finished_at=None
+    )
+    if not claimed:
+        return None
+    tieout = TieOut.objects.select_related("company", "period").get(pk=tieout_id)
+    period, company = tieout.period, tieout.company
+    connection = NetSuiteConnection.objects.get(company=company)
+    client = client or netsuite_client(connection)
+    entries = list(
+        JournalEntry.objects.filter(period=period, close_version=tieout.close_version)
+        .prefetch_related(Prefetch("lines", queryset=JournalLine.objects.order_by("line_no")))
+        .order_by("external_key")
+    )
+    sent = sent_entries(period)
+    reader = Reader(client, connection.concurrency_limit)
+    resolver = ReferenceResolver(
+        client, mappings=reference_mappings(company), pinned=pinned_internal_ids(company)
+    )
+    our_accounts = sorted({line.account_number for e in entries for line in e.lines.all()})
+    our_subsidiaries = sorted({e.subsidiary for e in entries})
+    try:
+        resolver.prefetch({"account": our_accounts, "subsidiary": our_subsidiaries})
+        account_ids = {n: resolver.resolve("account", n) for n in our_accounts}
+        subsidiary_ids = {s: resolver.resolve("subsidiary", s) for s in our_subsidiaries}
+        posting_period = reader.posting_period(period)
+        journals = reader.journals(posting_period) if posting_period else []
+        ours_found = {
+            row["externalid"]: row
+            for row in reader.by_external_id([e.external_key for e in entries if e.pk in sent])
+        }
+        ids = sorted(
+            {str(r["id"]) for r in journals} | {str(r["id"]) for r in ours_found.values()}, key=int
+        )
+        lines = reader.accounting_lines(ids)
+        line_subsidiary = reader.subsidiaries(ids)
+    except (NetSuiteError, UnresolvedReferenceError) as error:
+        message = getattr(error, "user_message", str(error))
+        message = message() if callable(message) else message
+        return _finish(tieout, TieOutStatus.FAILED, f"NetSuite could not be read: {message}", [])
+
+    number_of = {v: k for k, v in account_ids.items() if v}
+    lease_account_ids = set(number_of)
+    lines_by_tx: dict[str, list[NetSuiteLine]] = defaultdict(list)
+    for line in lines:
+        lines_by_tx[line.transaction].append(line)
+
+    findings: list[TieOutFinding] = []
+
+    def finding(kind, message, **fields) -> None:
+        findings.append(TieOutFinding(tieout=tieout, kind=kind, message=message, **fields))
+
+    def account_label(account_id: str) -> str:
+        return number_of.get(account_id, f"NetSuite account {account_id}")
+
+    # 1. Our entries: deleted, changed, amounts that differ.
+    ours_keys = set()
+    for entry in entries:
+        if entry.pk not in sent:
+            continue
+        ours_keys.add(entry.external_key)
+        sync_entry = sent[entry.pk]
+        row = ours_found.get(entry.external_key)
+        base = dict(
+            journal_entry=entry, external_key=entry.external_key, subsidiary=entry.subsidiary
+        )
+        if row is None:
+            finding(
+                FindingKind.ENTRY_DELETED,
+                f"Entry {entry.external_key} was sent to NetSuite (internal ID "
+                f"{sync_entry.netsuite_internal_id or '—'}) but NetSuite no longer has it. "
+                "Sync the period again to put it back, or find out who deleted it.",
+                netsuite_id=sync_entry.netsuite_internal_id,
+                ours=entry.total_debit,
+                **base,
+            )
+            continue
+        ns_id = str(row["id"])
+        link = dict(netsuite_id=ns_id, netsuite_tranid=row.get("tranid", ""),
+                    netsuite_url=client.journal_entry_url(ns_id))  # fmt: skip
+        ours_totals = _totals(entry.lines.all(), lambda line: line.account_number)
+        theirs_totals = _totals(
+            lines_by_tx.get(ns_id, []), lambda line: account_label(line.account)
+        )
+        if ours_totals == theirs_totals:
+            continue
+        ours_debit = entry.total_debit
+        theirs_debit = sum((t[0] for t in theirs_totals.values()), ZERO)
+        finding(
+            FindingKind.ENTRY_CHANGED,
+            f"Entry {entry.external_key} was changed in NetSuite ({row.get('tranid', ns_id)}): "
+            f"its lines no longer match what we sent. Debits: ours {ours_debit:,.2f}, "
+            f"NetSuite {theirs_debit:,.2f}. Sync the period again to restore it, or book the "
+            "change in the lease so both agree.",
+            ours=ours_debit,
+            theirs=theirs_debit,
+            **base,
+            **link,
+        )
+        for account in sorted(set(ours_totals) | set(theirs_totals)):
+            mine = ours_totals.get(account, (ZERO, ZERO))
+            theirs = theirs_totals.get(account, (ZERO, ZERO))
+            if mine != theirs:
+                finding(
+                    FindingKind.AMOUNT_DIFFERS,
+                    f"Account {account} on {entry.external_key}: ours {mine[0] - mine[1]:,.2f} "
+                    f"(debit − credit), NetSuite {theirs[0] - theirs[1]:,.2f}.",
+                    account_number=account,
+                    ours=mine[0] - mine[1],
+                    theirs=theirs[0] - theirs[1],
+                    **base,
+                    **link,
+                )
+
+    # 2. Journals others posted to our lease accounts in the period.
+    subsidiary_names = {v: k for k, v in subsidiary_ids.items() if v}
+    for row in journals:
+        if row.get("externalid") in ours_keys:
+            continue
+        ns_id = str(row["id"])
+        touched = [line for line in lines_by_tx.get(ns_id, []) if line.account in lease_account_ids]
+        if not touched:
+            continue
+        net = sum((line.debit - line.credit for line in touched), ZERO)
+        accounts = ", ".join(sorted({account_label(line.account) for line in touched}))
+        finding(
+            FindingKind.MANUAL_ENTRY,
+            f"Journal {row.get('tranid', ns_id)} in NetSuite posts to lease account(s) {accounts} "
+            f"({net:,.2f} net debit) and did not come from this product. Book it as a lease "
+            "change here, or reverse it in NetSuite.",
+            netsuite_id=ns_id,
+            netsuite_tranid=row.get("tranid", ""),
+            netsuite_url=client.journal_entry_url(ns_id),
+            account_number=accounts[:40],
+            subsidiary=subsidiary_names.get(line_subsidiary.get(ns_id, ""), ""),
+            theirs=net,
+        )
+
+    # 3. Lease-account balances of the period per subsidiary: our lines against NetSuite's.
+    ours_balance: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    for entry in entries:
+        for line in entry.lines.all():
+            ours_balance[(entry.subsidiary, line.account_number)] += line.debit - line.credit
+    theirs_balance: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    for row in journals:
+        ns_id = str(row["id"])
+        subsidiary = subsidiary_names.get(line_subsidiary.get(ns_id, ""), "")
+        for line in lines_by_tx.get(ns_id, []):
+            if line.account in lease_account_ids:
+                theirs_balance[(subsidiary, number_of[line.account])] += line.debit - line.credit
+    for key in sorted(set(ours_balance) | set(theirs_balance)):
+        mine, theirs = ours_balance.get(key, ZERO), theirs_balance.get(key, ZERO)
+        if mine != theirs:
+            finding(
+                FindingKind.BALANCE_DIFFERS,
+                f"{period.label} activity on account {key[1]} for "
+                f"{key[0] or 'an unknown subsidiary'}: "
+                f"ours {mine:,.2f}, NetSuite {theirs:,.2f} (net debit).",
+                subsidiary=key[0],
+                account_number=key[1],
+                ours=mine,
+                theirs=theirs,
+            )
+
+    tieout.entries_checked = len(ours_keys)
+    tieout.lines_read = reader.rows_read
+    status = TieOutStatus.FINDINGS if findings else TieOutStatus.AGREES
+    unsent = len(entries) - len(ours_keys)
+    note = (
+        f" {unsent} entr{'y is' if unsent == 1 else 'ies are'} not in NetSuite yet."
+        if unsent
+        else ""
+    )
+    summary = (
+        f"{len(findings)} difference(s) with NetSuite." if findings
+        else f"{period.label} agrees with NetSuite's general ledger."
+    ) + note  # fmt: skip
+    return _finish(tieout, status, summary, findings)
+
+
+def _finish(tieout: TieOut, status: str, message: str, findings: list[TieOutFinding]) -> TieOut:
+    with transaction.atomic():
+        locked = TieOut.objects.select_for_update().get(pk=tieout.pk)
+        if locked.status != TieOutStatus.RUNNING:
+            return locked  # finished by another execution
+        TieOutFinding.objects.bulk_create(findings, batch_size=1000)
+        tieout.status = status
+        tieout.message = message
+        tieout.finished_at = timezone.now()
+        tieout.save(
+            update_fields=["status", "message", "finished_at", "entries_checked", "lines_read"]
+        )
+        audit_record(
+            company=tieout.company,
+            actor=None,
+            action=f"tieout.{status}",
+            subject=tieout,
+            after={"findings": len(findings), "period": tieout.period.label},
+        )
+    return tieout
+
+
+def tieout_after_sync(*, period_id: int) -> TieOut | None:
+    """The sync hook: start a tie-out of the period unless it cannot run."""
+    period = AccountingPeriod.objects.select_related("company").filter(pk=period_id).first()
+    if period is None:
+        return None
+    try:
+        return tieout_start(period=period, trigger=TieOutTrigger.SYNC)
+    except TieOutNotPossible as error:
+        log.info("tie-out after sync skipped for period %s: %s", period_id, error)
+        return None

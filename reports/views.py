@@ -1,0 +1,365 @@
+"""Accounting → Reports: roll-forward, disclosures, journal register, trial balance, tie-out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from closebooks.models import AccountingPeriod, PeriodStatus
+from companies.models import Permission
+from companies.permissions import member_required
+from integrations.selectors import sync_status_by_entry
+from reports import exports, selectors, services
+from reports.forms import DisclosureForm, RegisterForm, RollForwardForm, TrialBalanceForm
+from reports.models import TieOut
+from reports.periods import Range, fiscal_range
+from reports.subledger import lease_facts
+
+lease_accounting_required = member_required(Permission.LEASE_ACCOUNTING)
+REGISTER_PER_PAGE = 50
+ROLL_LABELS = {
+    "opening": "Opening",
+    "additions": "Additions",
+    "changes": "Changes",
+    "amortization": "Amortization / accretion",
+    "payments": "Payments",
+    "terminations": "Terminations",
+    "impairment": "Impairment",
+    "closing": "Closing",
+}
+
+
+def _default_range(company) -> Range:
+    """The current fiscal year to date, ending with the last closed period if there is one."""
+    last = (
+        AccountingPeriod.objects.filter(company=company, status=PeriodStatus.CLOSED)
+        .order_by("-start")
+        .first()
+    )
+    if last is None:
+        from django.utils import timezone
+
+        this = timezone.localdate().replace(day=1)
+        return Range(this, this)
+    year = fiscal_range(company, last.fiscal_year)
+    return Range(year.start, last.start)
+
+
+def _query(request, **changes) -> str:
+    params = request.GET.copy()
+    for key, value in changes.items():
+        params[key] = value
+    return "?" + params.urlencode()
+
+
+def register_url(span: Range, **filters) -> str:
+    """The journal register for a range and filters: where every figure's entries are listed."""
+    params = {"start": f"{span.start:%Y-%m}", "end": f"{span.end:%Y-%m}"}
+    params.update({k: v for k, v in filters.items() if v})
+    return reverse("reports_register") + "?" + urlencode(params)
+
+
+def _render(request, template: str, context: dict, fmt: str):
+    context["print_view"] = fmt == "print"
+    return render(request, template, context)
+
+
+@lease_accounting_required
+def index(request):
+    return render(request, "reports/index.html", {"span": _default_range(request.company)})
+
+
+@lease_accounting_required
+def rollforward_view(request):
+    form = RollForwardForm(request.GET or None)
+    default = _default_range(request.company)
+    if form.is_bound and not form.is_valid():
+        return render(request, "reports/rollforward.html", {"form": form}, status=400)
+    data = form.cleaned_data if form.is_bound else {}
+    span = form.span(default) if form.is_bound else default
+    group_by = data.get("group") or "subsidiary"
+    filters = form.filters() if form.is_bound else {}
+    report = selectors.rollforward(request.company, span, group_by=group_by, **filters)
+    fmt = data.get("format") or "html"
+    drill_param = {"subsidiary": "subsidiary", "asset_type": "asset_type",
+                   "classification": "classification", "lease": "lease"}[group_by]  # fmt: skip
+    for row in report.rows + report.totals:
+        row.drill = (
+            _query(request, group="lease", **{drill_param: row.key}, format="html")
+            if row.key and group_by != "lease"
+            else ""
+        )
+        lease = row.key if group_by == "lease" else ""
+        row.rou_entries = register_url(span, lease=lease, subsidiary=filters.get("subsidiary"))
+    if fmt == "xlsx":
+        return _rollforward_xlsx(request, report, filters)
+    return _render(
+        request,
+        "reports/rollforward.html",
+        {"form": form, "report": report, "labels": ROLL_LABELS, "span": span,
+         "group_label": selectors.GROUPINGS[group_by], "filters": filters,
+         "register_all": register_url(span, **{k: v for k, v in filters.items()
+                                              if k in ("subsidiary", "lease")})},
+        fmt,
+    )  # fmt: skip
+
+
+def _rollforward_xlsx(request, report, filters):
+    headers = ["Group", "Currency", *[f"ROU {ROLL_LABELS[c]}" for c in ROLL_LABELS],
+               *[f"Liability {ROLL_LABELS[c]}" for c in ROLL_LABELS], "Leases"]  # fmt: skip
+    money = set(range(2, 2 + 2 * len(ROLL_LABELS)))
+    rows = [
+        [row.label, row.currency, *[a for _, a in row.columns("rou")],
+         *[a for _, a in row.columns("liability")], row.lease_count]
+        for row in report.rows
+    ]  # fmt: skip
+    recon = [
+        [r.subsidiary, r.currency, r.label, ", ".join(r.accounts), r.subledger, r.posted,
+         r.difference]
+        for r in report.reconciliation
+    ]  # fmt: skip
+    parameters = [
+        ("Report", "Roll-forward of ROU assets and lease liabilities"),
+        ("Company", request.company.name),
+        ("Periods", report.span.label),
+        ("Grouped by", selectors.GROUPINGS[report.group_by]),
+        *[(k.replace("_", " ").capitalize(), v) for k, v in filters.items() if v],
+        ("Reconciles to posted entries", "Yes" if report.reconciles else "No"),
+    ]
+    return exports.xlsx_response(
+        f"rollforward-{report.span.start:%Y%m}-{report.span.end:%Y%m}.xlsx",
+        parameters,
+        [
+            exports.Section("Roll-forward", headers, rows, money),
+            exports.Section(
+                "Reconciliation",
+                ["Subsidiary", "Currency", "Balance", "Accounts", "Subledger", "Posted",
+                 "Difference"],
+                recon,
+                {4, 5, 6},
+            ),
+        ],
+    )  # fmt: skip
+
+
+@lease_accounting_required
+def disclosures_view(request):
+    form = DisclosureForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return render(request, "reports/disclosures.html", {"form": form}, status=400)
+    if not form.is_bound:
+        form = DisclosureForm({"year": _default_range(request.company).end.year})
+        form.is_valid()
+    span = form.span(request.company)
+    from reports.periods import unclosed_months
+
+    facts = lease_facts(request.company, span.start, span.end)
+    sets = selectors.disclosures(request.company, span, facts=facts)
+    fmt = form.cleaned_data.get("format") or "html"
+    for item in sets:
+        for figure in item.figures:
+            figure.url = register_url(span) if figure.lease_codes else ""
+            figure.leases_url = (
+                reverse("reports_rollforward")
+                + "?"
+                + urlencode(
+                    {"start": f"{span.start:%Y-%m}", "end": f"{span.end:%Y-%m}", "group": "lease",
+                     "classification": _classification_of(figure.key)}
+                )
+                if figure.lease_codes
+                else ""
+            )  # fmt: skip
+    if fmt == "xlsx":
+        return _disclosures_xlsx(request, span, sets)
+    return _render(
+        request,
+        "reports/disclosures.html",
+        {"form": form, "sets": sets, "span": span,
+         "unclosed": unclosed_months(request.company, span)},
+        fmt,
+    )  # fmt: skip
+
+
+def _classification_of(key: str) -> str:
+    if "operating" in key:
+        return "operating"
+    if "finance" in key:
+        return "finance"
+    return ""
+
+
+def _disclosures_xlsx(request, span, sets):
+    sections = []
+    for item in sets:
+        name = "ASC 842" if item.standard == "asc842" else "IFRS 16"
+        rows = [[f.label, f.amount, f.note] for f in item.figures]
+        sections.append(
+            exports.Section(f"{name} {item.currency}", ["Figure", "Amount", "Note"], rows, {1},
+                            total=False)
+        )  # fmt: skip
+        maturity_rows = []
+        for m in item.maturities:
+            for index, amount in enumerate(m.years, start=1):
+                maturity_rows.append([m.label, f"Year {index}", amount])
+            maturity_rows += [
+                [m.label, "Thereafter", m.thereafter],
+                [m.label, "Total undiscounted payments", m.undiscounted],
+                [m.label, "Less imputed interest", -m.imputed_interest],
+                [m.label, "Present value (lease liabilities)", m.present_value],
+                [m.label, "Current", m.current],
+                [m.label, "Non-current", m.non_current],
+            ]
+        sections.append(
+            exports.Section(f"Maturity {name} {item.currency}", ["Leases", "Year", "Amount"],
+                            maturity_rows, {2}, total=False)
+        )  # fmt: skip
+    parameters = [
+        ("Report", "Lease disclosures"),
+        ("Company", request.company.name),
+        ("Periods", span.label),
+    ]
+    return exports.xlsx_response(f"disclosures-{span.start:%Y%m}-{span.end:%Y%m}.xlsx",
+                                 parameters, sections)  # fmt: skip
+
+
+@lease_accounting_required
+def register_view(request):
+    form = RegisterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return render(request, "reports/register.html", {"form": form}, status=400)
+    data = form.cleaned_data if form.is_bound else {}
+    span = (
+        form.span(_default_range(request.company))
+        if form.is_bound
+        else _default_range(request.company)
+    )
+    filters = {k: data.get(k) or "" for k in ("subsidiary", "account", "lease", "q")}
+    entries = selectors.register_entries(
+        request.company, span, sort=data.get("sort") or "period", **filters
+    )
+    fmt = data.get("format") or "html"
+    if fmt == "xlsx":
+        return _register_xlsx(request, span, filters, entries)
+    page = Paginator(entries, REGISTER_PER_PAGE).get_page(request.GET.get("page"))
+    rows = selectors.with_lines(page.object_list)
+    status = sync_status_by_entry([e.pk for e in rows])
+    for entry in rows:
+        entry.sync = status.get(entry.pk)
+    return _render(
+        request,
+        "reports/register.html",
+        {"form": form, "page": page, "rows": rows, "span": span, "filters": filters,
+         "sort": data.get("sort") or "period",
+         "sort_links": {k: _query(request, sort=k, page=1) for k in ("period", "-period", "key",
+                                                                       "amount", "-amount")},
+         "page_query": _query(request, page="")[:-1]},
+        fmt,
+    )  # fmt: skip
+
+
+def _register_xlsx(request, span, filters, entries):
+    entries = selectors.with_lines(entries)
+    status = sync_status_by_entry([e.pk for e in entries])
+    entry_rows, line_rows = [], []
+    for e in entries:
+        sync = status.get(e.pk)
+        entry_rows.append(
+            [e.period.label, e.external_key, e.close_version, e.subsidiary, e.currency, e.memo,
+             e.total_debit, e.total_credit, sync.get_status_display() if sync else "Not sent",
+             sync.netsuite_internal_id if sync else ""]
+        )  # fmt: skip
+        for line in e.register_lines:
+            line_rows.append(
+                [e.external_key, line.line_no, line.account_number, line.account_name,
+                 line.debit, line.credit, line.memo, line.lease_code, line.department]
+            )  # fmt: skip
+    return exports.xlsx_response(
+        f"journal-register-{span.start:%Y%m}-{span.end:%Y%m}.xlsx",
+        [("Report", "Journal entry register"), ("Company", request.company.name),
+         ("Periods", span.label), *[(k, v) for k, v in filters.items() if v]],
+        [
+            exports.Section("Entries", ["Period", "External ID", "Version", "Subsidiary",
+                                        "Currency", "Memo", "Debits", "Credits", "Sync status",
+                                        "NetSuite internal ID"], entry_rows, {6, 7}),
+            exports.Section("Lines", ["External ID", "Line", "Account", "Account name", "Debit",
+                                      "Credit", "Memo", "Lease", "Department"], line_rows, {4, 5}),
+        ],
+    )  # fmt: skip
+
+
+@lease_accounting_required
+def trial_balance_view(request):
+    form = TrialBalanceForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return render(request, "reports/trial_balance.html", {"form": form}, status=400)
+    month = form.month() if form.is_bound else _default_range(request.company).end
+    rows = selectors.trial_balance(request.company, month)
+    span = Range(month, month)
+    for row in rows:
+        row.url = register_url(span, subsidiary=row.subsidiary, account=row.account_number)
+    fmt = (form.cleaned_data.get("format") if form.is_bound else "") or "html"
+    if fmt == "xlsx":
+        return exports.xlsx_response(
+            f"trial-balance-{month:%Y%m}.xlsx",
+            [("Report", "Trial balance of lease accounts"), ("Company", request.company.name),
+             ("As of the end of", span.label)],
+            [exports.Section("Trial balance", ["Subsidiary", "Currency", "Account", "Name",
+                                               "Opening", "Debits", "Credits", "Closing"],
+                             [[r.subsidiary, r.currency, r.account_number, r.account_name,
+                               r.opening, r.debit, r.credit, r.closing] for r in rows],
+                             {4, 5, 6, 7})],
+        )  # fmt: skip
+    return _render(
+        request, "reports/trial_balance.html", {"form": form, "rows": rows, "span": span}, fmt
+    )
+
+
+@lease_accounting_required
+def tieout_list(request):
+    periods = list(
+        AccountingPeriod.objects.filter(
+            company=request.company, status=PeriodStatus.CLOSED
+        ).order_by("-start")[:24]
+    )
+    latest: dict[int, TieOut] = {}
+    for tieout in TieOut.objects.filter(period__in=periods).order_by("period_id", "-started_at"):
+        latest.setdefault(tieout.period_id, tieout)
+    for period in periods:
+        period.latest_tieout = latest.get(period.pk)
+    return render(request, "reports/tieout_list.html", {"periods": periods})
+
+
+def _get_period(request, pk: int) -> AccountingPeriod:
+    period = get_object_or_404(AccountingPeriod, pk=pk, company=request.company)
+    period.company = request.company
+    return period
+
+
+@lease_accounting_required
+def tieout_detail(request, pk: int):
+    period = _get_period(request, pk)
+    tieout = selectors.latest_tieout(period)
+    findings = list(tieout.findings.select_related("journal_entry")) if tieout else []
+    return render(
+        request,
+        "reports/tieout_detail.html",
+        {"period": period, "tieout": tieout, "findings": findings},
+    )
+
+
+@require_POST
+@lease_accounting_required
+def tieout_start_view(request, pk: int):
+    period = _get_period(request, pk)
+    try:
+        services.tieout_start(period=period, actor=request.user)
+    except services.TieOutNotPossible as error:
+        messages.error(request, error.user_message)
+    else:
+        messages.success(request, f"Tie-out of {period.label} started; this page shows it.")
+    return redirect("reports_tieout", pk=period.pk)
