@@ -133,7 +133,8 @@ def main() -> None:
         for count in sizes:
             bound = count * latency / args.limit
             if not args.skip_rest:
-                sb.reset()
+                sb.reset()  # a reset also clears the faults: set the latency again
+                sb.set_faults(latency_ms=args.latency_ms)
                 rest = run_rest(sb, entries(count, "REST"), args.limit)
                 refused = sb.request_count("refused_concurrency")
                 print(
@@ -141,6 +142,7 @@ def main() -> None:
                     f"{rest / bound:.2f}× bound   (refused for concurrency: {refused})"
                 )
             sb.reset()
+            sb.set_faults(latency_ms=args.latency_ms)
             soap = run_soap(sb, entries(count, "SOAP"), args.limit, args.batch)
             calls = sb.request_count()
             target = SOAP_TARGET * bound
