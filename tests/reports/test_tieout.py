@@ -1,0 +1,177 @@
+"""End to end: sync a period to the simulator, change it inside NetSuite, and the tie-out finds it.
+
+Everything runs over real HTTP against the simulator; the sync and the tie-out bodies are called
+directly (the Celery wiring is checked separately by the hook test).
+"""
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+
+from integrations.models import NetSuiteConnection, SyncStatus
+from integrations.netsuite.payload import JournalEntryData, JournalLineData
+from integrations.services.connection import netsuite_client
+from integrations.services.references import ReferenceResolver
+from integrations.services.sync import period_sync_start, sync_run_process
+from netsuite_sandbox.testing import running_sandbox
+from reports.hooks import tieout_readiness
+from reports.models import FindingKind, TieOutStatus
+from reports.services import TieOutNotPossible, tieout_run, tieout_start
+from tests.factories import make_company, make_user
+from tests.integrations.factories import (
+    add_lease,
+    close_first_period,
+    connect,
+    set_up_netsuite_accounting,
+)
+from tests.sandbox_address import simulator_allowed
+
+NO_QUEUE = lambda pk: None  # noqa: E731 - the tests run the task bodies themselves
+
+
+@pytest.fixture(scope="module")
+def sandbox_server(tmp_path_factory):
+    with (
+        running_sandbox(tmp_path_factory.mktemp("sandbox")) as sandbox,
+        simulator_allowed(sandbox.base_url),
+    ):
+        yield sandbox
+
+
+@pytest.fixture
+def sandbox(sandbox_server):
+    sandbox_server.reset()
+    yield sandbox_server
+    sandbox_server.reset()
+
+
+@pytest.fixture
+def synced(db, sandbox):
+    """A company whose January 2026 (two leases) is closed and sent to the simulator."""
+    company = make_company()
+    set_up_netsuite_accounting(company)
+    for code in ("HQ-1", "WH-2"):
+        add_lease(company, code)
+    connect(company, sandbox)
+    user = make_user("fiona")
+    period = close_first_period(company, user)
+    run = sync_run_process(period_sync_start(period=period, actor=user, enqueue=NO_QUEUE).pk)
+    assert run.status == SyncStatus.COMPLETED
+    return company, period, user
+
+
+def tie_out(period, user=None):
+    return tieout_run(tieout_start(period=period, actor=user, enqueue=NO_QUEUE).pk)
+
+
+def test_a_freshly_synced_period_agrees_with_netsuite(synced):
+    company, period, user = synced
+    tieout = tie_out(period, user)
+    assert tieout.status == TieOutStatus.AGREES, list(tieout.findings.values_list("message"))
+    assert tieout.entries_checked == 2
+    assert tieout.lines_read > 0
+
+
+def test_the_tie_out_finds_an_entry_changed_in_netsuite_and_a_manual_entry(synced, sandbox):
+    company, period, user = synced
+    client = netsuite_client(NetSuiteConnection.objects.get(company=company))
+    resolver = ReferenceResolver(client)
+    entry = period.journal_entries.order_by("external_key").first()
+    lines = list(entry.lines.order_by("line_no"))
+
+    def ns_line(line, bump=Decimal(0)) -> JournalLineData:
+        account = resolver.resolve("account", line.account_number)
+        if line.debit:
+            return JournalLineData(account, line.debit + bump, None)
+        return JournalLineData(account, None, line.credit + bump)
+
+    # Someone edits our entry in NetSuite: 100.00 more on its first debit and first credit.
+    first_debit = next(i for i, line in enumerate(lines) if line.debit)
+    first_credit = next(i for i, line in enumerate(lines) if line.credit)
+    edited = [
+        ns_line(line, Decimal(100) if i in (first_debit, first_credit) else Decimal(0))
+        for i, line in enumerate(lines)
+    ]
+    ours = JournalEntryData(
+        external_id=entry.external_key,
+        subsidiary_id=resolver.resolve("subsidiary", entry.subsidiary),
+        currency_id=resolver.resolve("currency", entry.currency),
+        tran_date=entry.tran_date,
+        memo=entry.memo,
+        lines=tuple(edited),
+    )
+    client.upsert_journal_entry(ours)
+    # And someone posts a manual journal to the lease liability and ROU accounts.
+    rou = next(line for line in lines if line.account_number == "1410")
+    liability = next(line for line in lines if line.account_number == "2310")
+    manual = replace(
+        ours,
+        external_id="MANUAL-TRUE-UP-1",
+        memo="Manual true-up",
+        lines=(
+            JournalLineData(resolver.resolve("account", rou.account_number), Decimal(250), None),
+            JournalLineData(
+                resolver.resolve("account", liability.account_number), None, Decimal(250)
+            ),
+        ),
+    )
+    manual_id = client.upsert_journal_entry(manual).internal_id
+
+    tieout = tie_out(period, user)
+
+    assert tieout.status == TieOutStatus.FINDINGS
+    by_kind = {}
+    for finding in tieout.findings.all():
+        by_kind.setdefault(finding.kind, []).append(finding)
+    (changed,) = by_kind[FindingKind.ENTRY_CHANGED]
+    assert changed.journal_entry_id == entry.pk
+    assert changed.theirs - changed.ours == Decimal(100)
+    assert changed.netsuite_url.endswith(f"id={changed.netsuite_id}")
+    amounts = {f.account_number: f.theirs - f.ours for f in by_kind[FindingKind.AMOUNT_DIFFERS]}
+    assert sorted(amounts.values()) == [Decimal(-100), Decimal(100)]
+    (found_manual,) = by_kind[FindingKind.MANUAL_ENTRY]
+    assert found_manual.netsuite_id == str(manual_id)
+    assert found_manual.theirs == Decimal(0)  # 250 debit and 250 credit on lease accounts
+    assert "1410" in found_manual.account_number and "2310" in found_manual.account_number
+    balances = {f.account_number for f in by_kind[FindingKind.BALANCE_DIFFERS]}
+    assert {"1410", "2310"} <= balances
+
+    # The next close lists the differences as a readiness item.
+    period_after = period.company.accounting_periods.filter(start__gt=period.start).first()
+    if period_after is None:
+        from closebooks.services import periods_ensure
+
+        periods_ensure(company=company)
+        period_after = period.company.accounting_periods.filter(start__gt=period.start).first()
+    (notice,) = tieout_readiness(period_after)
+    assert "difference" in notice.reason and str(period.pk) in notice.url
+
+
+def test_an_open_or_unsynced_period_cannot_be_tied_out(db, sandbox):
+    company = make_company()
+    set_up_netsuite_accounting(company)
+    add_lease(company, "HQ-1")
+    connect(company, sandbox)
+    period = close_first_period(company)
+    with pytest.raises(TieOutNotPossible, match="press Sync"):
+        tieout_start(period=period, enqueue=NO_QUEUE)
+    assert not period.tieouts.exists()
+
+
+def test_a_completed_sync_queues_a_tie_out_on_commit(
+    db, sandbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    from reports import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.tieout_after_sync_task, "delay", queued.append)
+    company = make_company()
+    set_up_netsuite_accounting(company)
+    add_lease(company, "HQ-1")
+    connect(company, sandbox)
+    period = close_first_period(company)
+    run = period_sync_start(period=period, actor=None, enqueue=NO_QUEUE)
+    with django_capture_on_commit_callbacks(execute=True):
+        sync_run_process(run.pk)
+    assert queued == [period.pk]
