@@ -36,6 +36,12 @@ class Company(models.Model):
     journal_granularity = models.CharField(
         max_length=10, choices=JournalGranularity.choices, default=JournalGranularity.DETAIL
     )
+    require_mfa = models.BooleanField(
+        "require two-factor sign-in",
+        default=False,
+        help_text="Company admins and people who manage integration settings must confirm each "
+        "sign-in with an authenticator app code (or a recovery code).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

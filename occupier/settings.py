@@ -6,6 +6,7 @@ generated into an untracked file under var/. Setting DATABASE_URL, REDIS_URL / C
 EMAIL_URL and the keys switches to the production profile. See .env.example.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -39,6 +40,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
+    "django_prometheus",
     "companies",
     "audit",
     "leases",
@@ -49,16 +56,24 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "companies.middleware.CurrentCompanyMiddleware",
+    "companies.mfa.SecondFactorMiddleware",
+    "occupier.logs.RequestContextMiddleware",
+    # Last but one: it answers a locked-out sign-in with the lockout page.
+    "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "occupier.urls"
@@ -95,6 +110,8 @@ else:
     # Lets two test runs share one server without sharing a test database.
     if env("DATABASE_TEST_NAME", default=""):
         DATABASES["default"]["TEST"] = {"NAME": env("DATABASE_TEST_NAME")}
+# A connection dropped by the server (restart, failover) is replaced instead of failing a request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
@@ -111,6 +128,50 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in throttling: https://django-axes.readthedocs.io/en/latest/4_configuration.html
+# The axes backend comes first so a locked-out user or address is refused before the password is
+# checked. Failures are counted per user name and, separately, per address; each lock lasts
+# AXES_COOLOFF_MINUTES and every attempt is kept in the database (shown in the admin).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = strict_bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = strict_int("AXES_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=strict_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Behind a proxy, the client's address is read from X-Forwarded-For (AXES_PROXY_COUNT hops);
+# without one that header is ignored, since a client could send any value.
+AXES_IPWARE_PROXY_COUNT = strict_int("AXES_PROXY_COUNT", 0, minimum=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
+# Second factor (django-otp): TOTP apps and single-use recovery codes; see companies.mfa.
+OTP_TOTP_ISSUER = "Occupier Lease Accounting"
+
+# Content-Security-Policy (django-csp): scripts only from our own static files, so no inline
+# <script> and no on* attribute runs. Style attributes stay allowed (they run no code).
+# https://django-csp.readthedocs.io/en/latest/configuration.html
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
@@ -171,6 +232,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = strict_int("CELERY_TASK_SOFT_TIME_LIMIT", 15 * 60, minimum=1)
 CELERY_TASK_TIME_LIMIT = strict_int("CELERY_TASK_TIME_LIMIT", 16 * 60, minimum=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Our logging settings (JSON, ids, redaction) apply in the worker too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = strict_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
 # The first wait before a sync whose NetSuite was unreachable tries again; doubles each time.
@@ -193,15 +256,53 @@ NETSUITE_WSDL = env("NETSUITE_WSDL", default="")
 NETSUITE_SANDBOX_URL = env("NETSUITE_SANDBOX_URL", default="")
 NETSUITE_HTTP_TIMEOUT_SECONDS = strict_int("NETSUITE_HTTP_TIMEOUT_SECONDS", 60, minimum=1)
 
-if not DEBUG and not EMBEDDED_DATABASE:
+# The production profile (DATABASE_URL set, DEBUG off): HTTPS only. `manage.py check --deploy`
+# is clean with these (tests/security/test_deploy_check.py).
+PRODUCTION = not DEBUG and not EMBEDDED_DATABASE
+if PRODUCTION:
     SESSION_COOKIE_SECURE = strict_bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = strict_bool("SECURE_SSL_REDIRECT", default=True)
+    # The container's health check and the metrics scraper talk plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics$"]
+    SECURE_HSTS_SECONDS = strict_int("SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = strict_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = strict_bool("SECURE_HSTS_PRELOAD", default=True)
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
 
+# Logs: one JSON object a line in production (LOG_FORMAT=json), plain text elsewhere. Every
+# record carries the request, company and sync run ids, and secrets and Authorization headers
+# are redacted before any handler sees them (occupier.logs).
+LOG_FORMAT = env("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "context": {"()": "occupier.logs.ContextFilter"},
+        "redact": {"()": "occupier.logs.RedactingFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s "
+            "%(company_id)s %(sync_run_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["context", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Metrics for Prometheus at /metrics (django-prometheus, plus integrations.metrics). Allowed
+# only from the addresses listed here (the scraper's), since they describe every company.
+METRICS_ALLOWED_ADDRESSES = env.list("METRICS_ALLOWED_ADDRESSES", default=["127.0.0.1", "::1"])
+PROMETHEUS_METRIC_NAMESPACE = "occupier"

@@ -10,6 +10,8 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TypeVar
 
+from integrations import metrics
+
 from .errors import NetSuiteError
 from .limiter import ConcurrencyLimiter
 from .payload import AttemptRecord
@@ -53,8 +55,11 @@ def run_with_retries(
         started = time.monotonic()
         try:
             with limiter.slot(limiter_key) if limiter is not None else nullcontext():
+                sent = time.monotonic()
+                metrics.limiter_waited(sent - started)
                 result = call()
         except NetSuiteError as error:
+            metrics.netsuite_answered(error.status_code or type(error).__name__, _seconds(started))
             retry = error.retryable and number < policy.max_attempts
             delay = policy.delay(number, rng) if retry else None
             attempts.append(
@@ -79,6 +84,7 @@ def run_with_retries(
             )
             sleep(delay or 0)
             continue
+        metrics.netsuite_answered(status_of(result), time.monotonic() - sent)
         attempts.append(
             AttemptRecord(
                 number=number, duration_ms=_ms_since(started), status_code=status_of(result)
@@ -86,6 +92,10 @@ def run_with_retries(
         )
         return result
     raise AssertionError("unreachable: the last attempt either returns or raises")
+
+
+def _seconds(started: float) -> float:
+    return time.monotonic() - started
 
 
 def _ms_since(started: float) -> int:
