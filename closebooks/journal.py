@@ -20,7 +20,7 @@ from datetime import date
 from decimal import Decimal
 from itertools import groupby
 
-from closebooks.keys import detail_key, summary_key
+from closebooks.keys import catchup_key, change_key, detail_key, summary_key
 from leases.selectors import PostingLine
 
 MAX_LINES = 1000  # NetSuite's limit of lines per journal entry
@@ -54,6 +54,10 @@ class DraftEntry:
     lease_id: int | None = None
     lease_code: str = ""
     sequence: int = 1
+    kind: str = "periodic"  # periodic | change | catch_up (a lease change's own entries)
+    change_kind: str = ""  # the engine's ChangeKind for change and catch-up entries
+    reason: str = ""  # why a change or catch-up entry exists, shown in the close preview
+    tran_date: date | None = None  # None: the period's last day (the go-live entry: its first)
 
     @property
     def total_debit(self) -> Decimal:
@@ -213,6 +217,49 @@ def summary_entries(
 def build_entries(
     lines: Iterable[PostingLine], *, granularity: str, company_id: int, period: date, label: str
 ) -> list[DraftEntry]:
-    """The entries of a period in the company's granularity."""
+    """The entries of a period in the company's granularity; lease changes get their own."""
+    lines = list(lines)
+    regular = [x for x in lines if getattr(x, "entry_kind", "periodic") == "periodic"]
     builder = summary_entries if granularity == "summary" else detail_entries
-    return builder(lines, company_id=company_id, period=period, label=label)
+    entries = builder(regular, company_id=company_id, period=period, label=label)
+    return change_entries(lines, company_id=company_id, period=period, label=label) + entries
+
+
+def change_entries(
+    lines: Iterable[PostingLine], *, company_id: int, period: date, label: str
+) -> list[DraftEntry]:
+    """One entry per lease change posted in the month and one catch-up per lease (any granularity:
+    an auditor ties each to its change)."""
+    groups: dict[tuple, list] = {}
+    for line in lines:
+        kind = getattr(line, "entry_kind", "periodic")
+        if kind != "periodic":
+            groups.setdefault((line.lease_code, line.lease_id, kind, line.entry_ref), []).append(
+                line
+            )
+    entries = []
+    for (code, lease_id, kind, ref), group in sorted(
+        groups.items(), key=lambda g: g[0][:1] + g[0][2:]
+    ):
+        first = group[0]
+        if kind == "change":
+            key = change_key(company_id=company_id, period=period, lease_code=code, reference=ref)
+            memo = f"Lease change {ref} · lease {code} · {first.reason} · {label}"
+        else:
+            key = catchup_key(company_id=company_id, period=period, lease_code=code)
+            memo = f"Catch-up · {first.reason} · booked in {label}"
+        entries.append(
+            DraftEntry(
+                external_key=key,
+                subsidiary=first.subsidiary,
+                currency=first.currency,
+                memo=memo[:300],
+                lines=[_draft_line(line) for line in group],
+                lease_id=lease_id,
+                lease_code=code,
+                kind=kind,
+                change_kind=first.change_kind,
+                reason=first.reason,
+            )
+        )
+    return entries

@@ -10,10 +10,12 @@ from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from closebooks.changes import blocking_changes, close_postings
+from closebooks.golive import golive_entries, is_golive_period
 from closebooks.journal import ZERO, DraftEntry, build_entries
 from closebooks.models import AccountingPeriod, JournalEntry, JournalLine, PeriodStatus
 from leases.models import Lease, LeaseStatus
-from leases.selectors import PostingProblem, period_postings
+from leases.selectors import PostingProblem, golive_postings
 
 
 def periods_for_company(company) -> QuerySet[AccountingPeriod]:
@@ -124,6 +126,14 @@ def period_readiness(period: AccountingPeriod) -> list[ReadinessItem]:
             when = timezone.localtime(lease.changes_pending_since).strftime("%Y-%m-%d")
             reason = f"Edited on {when} by {lease.changes_pending_by or '—'}; changes not approved"
         items.append(ReadinessItem(lease.pk, lease.code, lease.name, reason, _lease_url(lease.pk)))
+    for change in blocking_changes(period.company, period.start):
+        # A pending change dated in or before the month blocks the close until it is decided.
+        reason = (
+            f"Change {change.reference} ({change.get_kind_display()}, effective "
+            f"{change.effective_date.isoformat()}) by {change.created_by or '—'} waits for approval"
+        )
+        lease = change.lease
+        items.append(ReadinessItem(lease.pk, lease.code, lease.name, reason, _lease_url(lease.pk)))
     return items
 
 
@@ -193,7 +203,7 @@ class PeriodPreview:
 def period_preview(period: AccountingPeriod) -> PeriodPreview:
     """The period's entries in the company's granularity, a summary and a trial balance."""
     company = period.company
-    postings = period_postings(company, period.start)
+    postings = close_postings(company, period.start)
     entries = build_entries(
         postings.lines,
         granularity=company.journal_granularity,
@@ -201,9 +211,16 @@ def period_preview(period: AccountingPeriod) -> PeriodPreview:
         period=period.start,
         label=period.label,
     )
+    all_lines = list(postings.lines)
+    if is_golive_period(period):
+        # The first close also freezes the go-live entry: preview it with the month's entries.
+        golive = golive_postings(company)
+        entries = golive_entries(golive.lines, period=period) + entries
+        postings.problems.extend(golive.problems)
+        all_lines += golive.lines
     summary: dict[tuple, SummaryRow] = {}
     balance: dict[tuple, TrialBalanceRow] = {}
-    for line in postings.lines:
+    for line in all_lines:
         key = (
             line.subsidiary,
             line.currency,

@@ -10,12 +10,17 @@ from django.db.models import Min
 from django.utils import timezone
 
 from audit.services import audit_record
+from closebooks.changes import blocking_changes, close_postings
+from closebooks.golive import golive_entries, is_golive_period
 from closebooks.journal import ZERO, SplitError, build_entries
 from closebooks.models import AccountingPeriod, JournalEntry, JournalLine, PeriodStatus
-from companies.models import Membership
-from leases import engine
+from companies.models import Company, Membership, TransitionMethod
+from leases.change_services import lease_changes_book
 from leases.models import Lease, LeaseStatus
-from leases.selectors import lease_terms, leases_with_terms, period_postings
+from leases.selectors import (
+    company_go_live,
+    golive_postings,
+)
 
 LINE_BATCH = 2000
 
@@ -40,6 +45,9 @@ def periods_ensure(*, company, through: date | None = None) -> list[AccountingPe
     """Create the missing monthly periods up to `through` (default: this month); return them all."""
     through = month_start(through or timezone.localdate())
     first = AccountingPeriod.objects.filter(company=company).aggregate(first=Min("start"))["first"]
+    go_live = company_go_live(company)
+    if first is None and go_live is not None:
+        first = go_live  # the calendar starts at go-live: nothing is closed or posted before it
     if first is None:
         # A company's calendar starts with its earliest active lease and never grows backwards.
         earliest = Lease.objects.filter(company=company, status=LeaseStatus.ACTIVE).aggregate(
@@ -56,6 +64,47 @@ def periods_ensure(*, company, through: date | None = None) -> list[AccountingPe
         ignore_conflicts=True,  # created concurrently or earlier: the unique constraint decides
     )
     return list(AccountingPeriod.objects.filter(company=company).order_by("start"))
+
+
+@transaction.atomic
+def company_go_live_set(
+    *, company, actor, go_live: date | None, transition_method: str = ""
+) -> Company:
+    """Set the go-live month and default transition method; refused once a period has closed."""
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    if transition_method not in ("", *TransitionMethod.values):
+        raise ValidationError(f"Unknown transition method “{transition_method}”.")
+    periods = AccountingPeriod.objects.filter(company=company)
+    if periods.filter(status=PeriodStatus.CLOSED).exists():
+        raise ValidationError(
+            "A period is already closed, so the go-live date can no longer change: the posted "
+            "figures depend on it. Reopen every closed period first."
+        )
+    start = month_start(go_live) if go_live else None
+    earlier = periods.filter(start__lt=start) if start else periods.none()
+    if earlier.filter(close_version__gt=0).exists():
+        raise ValidationError(
+            "A period before the go-live month was closed once and keeps its history; choose a "
+            "go-live month after it."
+        )
+    before = {
+        "go_live_date": str(company.go_live_date or ""),
+        "transition_method": company.transition_method,
+    }
+    company.go_live_date = start
+    company.transition_method = transition_method
+    company.save(update_fields=["go_live_date", "transition_method"])
+    # Never-closed months before go-live hold nothing and would only block the first close.
+    earlier.delete()
+    audit_record(
+        company=company,
+        actor=actor,
+        action="company.go_live",
+        subject=company,
+        before=before,
+        after={"go_live_date": str(start or ""), "transition_method": transition_method},
+    )
+    return company
 
 
 def _first_open_before(period: AccountingPeriod) -> date | None:
@@ -89,10 +138,25 @@ def period_close(*, period: AccountingPeriod, actor) -> list[JournalEntry]:
             f"Close {_label(earlier)} first: periods close in order and {_label(earlier)} is "
             "still open."
         )
-    postings = period_postings(company, period.start)
+    blocking = blocking_changes(company, period.start)
+    if blocking:
+        raise ValidationError(
+            [
+                f"Lease {c.lease.code}: change {c.reference} ({c.get_kind_display()}, effective "
+                f"{c.effective_date.isoformat()}) waits for approval; approve or withdraw it "
+                f"before closing {period.label}."
+                for c in blocking
+            ]
+        )
+    postings = close_postings(company, period.start)
     if postings.problems:
         raise ValidationError(
             [f"{problem.lease_code}: {problem.message}" for problem in postings.problems]
+        )
+    golive = golive_postings(company) if is_golive_period(period) else None
+    if golive is not None and golive.problems:
+        raise ValidationError(
+            [f"{problem.lease_code}: {problem.message}" for problem in golive.problems]
         )
     try:
         drafts = build_entries(
@@ -102,6 +166,8 @@ def period_close(*, period: AccountingPeriod, actor) -> list[JournalEntry]:
             period=period.start,
             label=period.label,
         )
+        if golive is not None:
+            drafts = golive_entries(golive.lines, period=period) + drafts
     except SplitError as error:
         raise ValidationError(str(error)) from error
 
@@ -121,11 +187,13 @@ def period_close(*, period: AccountingPeriod, actor) -> list[JournalEntry]:
                 external_key=draft.external_key,
                 subsidiary=draft.subsidiary,
                 currency=draft.currency,
-                tran_date=period.end,
+                tran_date=draft.tran_date or period.end,
                 memo=draft.memo,
                 lease_id=draft.lease_id,
                 lease_code=draft.lease_code,
                 sequence=draft.sequence,
+                kind=draft.kind,
+                change_kind=draft.change_kind,
                 line_count=len(draft.lines),
                 total_debit=draft.total_debit,
                 total_credit=draft.total_credit,
@@ -154,6 +222,8 @@ def period_close(*, period: AccountingPeriod, actor) -> list[JournalEntry]:
         ),
         batch_size=LINE_BATCH,
     )
+    # Changes included for the first time are booked in this period, for every later close.
+    lease_changes_book(change_ids=postings.newly_booked, period=period.start)
     audit_record(
         company=company,
         actor=actor,
@@ -211,43 +281,3 @@ def period_reopen(*, period: AccountingPeriod, actor, reason: str) -> Accounting
         note=reason,
     )
     return period
-
-
-def _lines(schedule: engine.Schedule | None, month: date) -> list[tuple]:
-    """A month's engine lines as comparable tuples ([] without a schedule)."""
-    if schedule is None:
-        return []
-    return [(x.role, x.debit, x.credit) for x in engine.journal_lines_for_month(schedule, month)]
-
-
-def lease_change_guard(*, lease: Lease, new_terms: engine.LeaseTerms) -> None:
-    """Refuse a lease change that would alter the figures of any closed period."""
-    if lease.pk is None or lease.status != LeaseStatus.ACTIVE:
-        return  # only active leases have posted anything
-    closed = list(
-        AccountingPeriod.objects.filter(company_id=lease.company_id, status=PeriodStatus.CLOSED)
-        .order_by("start")
-        .values_list("start", flat=True)
-    )
-    if not closed:
-        return
-    # Re-read the stored lease: the caller's instance may already hold the edited values.
-    stored = leases_with_terms(Lease.objects.filter(pk=lease.pk)).first()
-    current_terms = lease_terms(stored) if stored is not None else None
-    try:
-        old_schedule = engine.build_schedule(current_terms) if current_terms else None
-    except engine.LeaseTermsError:
-        old_schedule = None
-    try:
-        new_schedule = engine.build_schedule(new_terms)
-    except engine.LeaseTermsError:
-        return  # invalid terms are the form's to report, not the guard's
-
-    changed = [m for m in closed if _lines(old_schedule, m) != _lines(new_schedule, m)]
-    if changed:
-        names = ", ".join(_label(m) for m in changed[:3])
-        more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
-        raise ValidationError(
-            f"This change to lease {lease.code} would change the figures of closed period "
-            f"{names}{more}; reopen that period first or date the change in an open period."
-        )

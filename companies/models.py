@@ -22,6 +22,18 @@ class JournalGranularity(models.TextChoices):
     SUMMARY = "summary", "Summary (one entry per subsidiary and currency)"
 
 
+class TransitionMethod(models.TextChoices):
+    """How leases that commenced before go-live get their opening balances (engine.transition)."""
+
+    ASC_840 = "asc840", "ASC 840 → ASC 842 (modified retrospective, package of expedients)"
+    IFRS16_LIABILITY = "ifrs16_liability", "IAS 17 → IFRS 16, C8(b)(ii): ROU equal to liability"
+    IFRS16_RETROSPECTIVE = (
+        "ifrs16_retrospective",
+        "IAS 17 → IFRS 16, C8(b)(i): ROU as if IFRS 16 had always applied",
+    )
+    OPENING_BALANCES = "opening_balances", "Opening balances from a previous lease system"
+
+
 class Company(models.Model):
     """A tenant: owns leases, periods and the NetSuite connection."""
 
@@ -41,6 +53,20 @@ class Company(models.Model):
         default=False,
         help_text="Company admins and people who manage integration settings must confirm each "
         "sign-in with an authenticator app code (or a recovery code).",
+    )
+    # The first month the product closes and posts; earlier leases come in with balances.
+    go_live_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="First month the product closes and posts. Leases that commenced earlier come "
+        "in with their balances as of this month; nothing is posted before it.",
+    )
+    transition_method = models.CharField(
+        max_length=24,
+        blank=True,
+        choices=TransitionMethod.choices,
+        help_text="Default for leases that commenced before go-live; blank means ASC 840 → 842 "
+        "for ASC 842 leases and C8(b)(ii) for IFRS 16 leases.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from leases.engine import AccountRole
+from leases.engine import KIND_LABELS, AccountRole
 from occupier.money import MoneyField
 
 
@@ -94,6 +94,9 @@ ACCOUNT_FIELDS: dict[AccountRole, str] = {
     AccountRole.TRANSITION_EQUITY: "transition_equity_account",
     AccountRole.VARIABLE_EXPENSE: "variable_expense_account",
     AccountRole.SHORT_TERM_EXPENSE: "short_term_expense_account",
+    AccountRole.MODIFICATION_GAIN_LOSS: "modification_gain_loss_account",
+    AccountRole.IMPAIRMENT_LOSS: "impairment_loss_account",
+    AccountRole.OWNED_ASSET: "owned_asset_account",
 }
 # ASC 842 finance leases keep their asset and liability apart from operating leases'.
 FINANCE_ROLES: dict[AccountRole, AccountRole] = {
@@ -121,6 +124,9 @@ ACCOUNT_LABELS: dict[str, str] = {
     "transition_equity_account": "Retained earnings / transition (go-live)",
     "variable_expense_account": "Variable lease expense",
     "short_term_expense_account": "Short-term / low-value lease expense",
+    "modification_gain_loss_account": "Gain or loss on lease changes",
+    "impairment_loss_account": "ROU asset impairment loss",
+    "owned_asset_account": "Property and equipment (purchase option exercised)",
 }
 
 # NetSuite account types (REST code and display name) a mapping field may point to; an account
@@ -147,6 +153,9 @@ ACCOUNT_TYPES: dict[str, set[str]] = {
     | _CURRENT_ASSET
     | {"othcurrliab", "othercurrentliability"},
     "transition_equity_account": {"equity"},
+    "modification_gain_loss_account": _EXPENSE | {"income", "othincome", "otherincome"},
+    "impairment_loss_account": _EXPENSE,
+    "owned_asset_account": _ASSET,
 }
 
 
@@ -213,6 +222,15 @@ class GLMappingFields(models.Model):
         GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
     )
     short_term_expense_account = models.ForeignKey(
+        GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    modification_gain_loss_account = models.ForeignKey(
+        GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    impairment_loss_account = models.ForeignKey(
+        GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    owned_asset_account = models.ForeignKey(
         GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
     )
     department = models.ForeignKey(
@@ -417,3 +435,93 @@ class LeaseIncentive(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} incentive"
+
+
+class LeaseOpeningBalance(models.Model):
+    """How a lease that commenced before the company's go-live comes in, and its balances."""
+
+    lease = models.OneToOneField(Lease, on_delete=models.CASCADE, related_name="opening")
+    method = models.CharField(
+        max_length=24,
+        blank=True,
+        choices=[
+            ("asc840", "ASC 840 → ASC 842"),
+            ("ifrs16_liability", "IFRS 16 C8(b)(ii): ROU equal to liability"),
+            ("ifrs16_retrospective", "IFRS 16 C8(b)(i): ROU as if always applied"),
+            ("opening_balances", "Opening balances from a previous system"),
+        ],
+        help_text="Blank: the company's transition method.",
+    )
+    # Percent like Lease.discount_rate; blank keeps the lease's own rate.
+    transition_rate = models.DecimalField(
+        "discount rate at transition (% a year)",
+        max_digits=10,
+        decimal_places=6,
+        null=True,
+        blank=True,
+    )
+    deferred_rent = MoneyField(
+        "deferred rent at go-live",
+        default=0,
+        help_text="Straight-line rent accrued (positive) or prepaid (negative) under ASC 840 / "
+        "IAS 17 just before go-live.",
+    )
+    unamortized_incentives = MoneyField("unamortized lease incentives", default=0)
+    liability = MoneyField("opening lease liability", null=True, blank=True)
+    rou_asset = MoneyField("opening ROU asset (net)", null=True, blank=True)
+    accumulated_amortization = MoneyField("accumulated amortization", default=0)
+
+    def __str__(self) -> str:
+        return f"Opening balances of {self.lease}"
+
+
+class LeaseChangeStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for approval"
+    APPROVED = "approved", "Approved"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class LeaseChange(models.Model):
+    """A change to an active lease from a date (modification, remeasurement, termination, ...).
+
+    `details` holds the change as the engine's JSON (docs/lease_schedule_json.md, `changes`).
+    A change posts only once approved by a second user; `booking_period` is the month whose close
+    first included it (its catch-up entry, if any, is in that month), set by that close.
+    """
+
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, related_name="lease_changes"
+    )
+    lease = models.ForeignKey(Lease, on_delete=models.CASCADE, related_name="changes")
+    number = models.PositiveIntegerField(help_text="1, 2, 3 … per lease.")
+    kind = models.CharField(max_length=20, choices=[(k.value, v) for k, v in KIND_LABELS.items()])
+    effective_date = models.DateField()
+    details = models.JSONField(default=dict)
+    reason = models.CharField(max_length=300, blank=True)
+    status = models.CharField(
+        max_length=10, choices=LeaseChangeStatus.choices, default=LeaseChangeStatus.PENDING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    booking_period = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["lease", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["lease", "number"], name="leasechange_unique_number"),
+        ]
+        indexes = [models.Index(fields=["company", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.lease.code} change {self.number}"
+
+    @property
+    def reference(self) -> str:
+        """How memos and keys name the change, e.g. "CH3"."""
+        return f"CH{self.number}"

@@ -10,6 +10,13 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from audit.models import AuditEvent
 from leases import engine
+from leases.engine.transition import (
+    GoLive,
+    GoLiveSchedule,
+    OpeningBalances,
+    TransitionMethod,
+    build_golive_schedule,
+)
 from leases.models import (
     ACCOUNT_FIELDS,
     ACCOUNT_LABELS,
@@ -64,7 +71,7 @@ def leases_with_terms(leases: QuerySet[Lease]) -> QuerySet[Lease]:
     return leases.select_related("subsidiary", *MAPPING_RELATIONS).prefetch_related(
         Prefetch("payments", queryset=LeasePayment.objects.prefetch_related("steps")),
         "incentives",
-    )
+    ).select_related("opening", "company")
 
 
 def lease_terms(lease: Lease) -> engine.LeaseTerms:
@@ -176,10 +183,121 @@ class PeriodPostings:
     problems: list[PostingProblem]
 
 
+def company_go_live(company) -> date | None:
+    """The first day of the company's go-live month, or None (closes from the first lease)."""
+    go_live = getattr(company, "go_live_date", None)
+    return go_live.replace(day=1) if go_live else None
+
+
+def lease_go_live(lease: Lease, go_live: date | None) -> GoLive | None:
+    """The go-live inputs of a lease that commenced before go-live (None for any other lease)."""
+    if go_live is None or lease.commencement_date.replace(day=1) >= go_live:
+        return None
+    opening = getattr(lease, "opening", None) if _has_opening(lease) else None
+    method = (opening.method if opening else "") or lease.company.transition_method
+    if opening is not None and opening.liability is not None and not opening.method:
+        method = TransitionMethod.OPENING_BALANCES  # balances given: they win over the default
+    if not method:
+        method = "asc840" if lease.standard == "asc842" else "ifrs16_liability"
+    balances = None
+    if opening is not None and opening.liability is not None:
+        balances = OpeningBalances(
+            liability=opening.liability,
+            rou_asset=opening.rou_asset if opening.rou_asset is not None else opening.liability,
+            accumulated_amortization=opening.accumulated_amortization,
+        )
+    rate = opening.transition_rate if opening and opening.transition_rate is not None else None
+    return GoLive(
+        go_live=go_live,
+        method=TransitionMethod(method),
+        transition_rate=None if rate is None else rate / HUNDRED,
+        deferred_rent=opening.deferred_rent if opening else Decimal(0),
+        unamortized_incentives=opening.unamortized_incentives if opening else Decimal(0),
+        opening=balances,
+    )
+
+
+def _has_opening(lease: Lease) -> bool:
+    try:
+        return lease.opening is not None
+    except Lease.opening.RelatedObjectDoesNotExist:
+        return False
+
+
+def lease_schedule(lease: Lease, go_live: date | None) -> engine.Schedule | GoLiveSchedule:
+    """The lease's schedule: from commencement, or from go-live with its opening balances."""
+    terms = lease_terms(lease)
+    inputs = lease_go_live(lease, go_live)
+    if inputs is None:
+        return engine.build_schedule(terms)
+    return build_golive_schedule(terms, inputs)
+
+
+def _month_lines(schedule, period: date) -> list[engine.JournalLine]:
+    if isinstance(schedule, GoLiveSchedule):
+        return schedule.journal_lines_for_month(period)
+    return engine.journal_lines_for_month(schedule, period)
+
+
+def _map_lines(
+    lease: Lease,
+    defaults: AccountingDefaults,
+    engine_lines: list[engine.JournalLine],
+    lines: list[PostingLine],
+    problems: list[PostingProblem],
+) -> None:
+    """Add the lease's lines mapped to accounts and segments, or its unmapped-account problems."""
+    segments = {
+        field: (mapped_segment(lease, defaults, field) or "") for field in SEGMENT_FIELDS.values()
+    }
+    lease_lines: list[PostingLine] = []
+    missing: set[str] = set()
+    for line in engine_lines:
+        field = ACCOUNT_FIELDS[lease_posting_role(lease, line.role)]
+        account = mapped_account(lease, defaults, field)
+        if account is None:
+            missing.add(field)
+            continue
+        lease_lines.append(
+            PostingLine(
+                lease_id=lease.pk,
+                lease_code=lease.code,
+                lease_name=lease.name,
+                subsidiary=lease.subsidiary.name,
+                currency=lease.currency,
+                role=line.role,
+                account_number=account.number,
+                account_name=account.name,
+                debit=line.debit,
+                credit=line.credit,
+                memo=line.memo,
+                department=str(segments["department"]),
+                lease_class=str(segments["lease_class"]),
+                location=str(segments["location"]),
+            )
+        )
+    if missing:
+        # A lease with any unmapped line contributes nothing: a partial entry would not balance.
+        for field in sorted(missing):
+            problems.append(
+                PostingProblem(
+                    lease.pk,
+                    lease.code,
+                    f"No “{ACCOUNT_LABELS[field]}” account is mapped. Set it on the lease "
+                    "or in the company's GL defaults.",
+                )
+            )
+        return
+    lines.extend(lease_lines)
+
+
 def period_postings(
     company, period: date, *, leases: QuerySet[Lease] | None = None
 ) -> PeriodPostings:
     """Every active lease's journal lines for the month starting `period`, mapped to accounts."""
+    go_live = company_go_live(company)
+    if go_live is not None and period < go_live:
+        return PeriodPostings(lines=[], problems=[])  # nothing is posted before go-live
     defaults = accounting_defaults(company)
     if leases is None:
         leases = Lease.objects.filter(company=company, status=LeaseStatus.ACTIVE)
@@ -187,53 +305,35 @@ def period_postings(
     problems: list[PostingProblem] = []
     for lease in leases_with_terms(leases):
         try:
-            schedule = engine.build_schedule(lease_terms(lease))
+            schedule = lease_schedule(lease, go_live)
         except engine.LeaseTermsError as error:
             problems.append(PostingProblem(lease.pk, lease.code, f"Lease terms: {error}"))
             continue
-        segments = {
-            field: (mapped_segment(lease, defaults, field) or "")
-            for field in SEGMENT_FIELDS.values()
-        }
-        lease_lines: list[PostingLine] = []
-        missing: set[str] = set()
-        for line in engine.journal_lines_for_month(schedule, period):
-            field = ACCOUNT_FIELDS[lease_posting_role(lease, line.role)]
-            account = mapped_account(lease, defaults, field)
-            if account is None:
-                missing.add(field)
-                continue
-            lease_lines.append(
-                PostingLine(
-                    lease_id=lease.pk,
-                    lease_code=lease.code,
-                    lease_name=lease.name,
-                    subsidiary=lease.subsidiary.name,
-                    currency=lease.currency,
-                    role=line.role,
-                    account_number=account.number,
-                    account_name=account.name,
-                    debit=line.debit,
-                    credit=line.credit,
-                    memo=line.memo,
-                    department=str(segments["department"]),
-                    lease_class=str(segments["lease_class"]),
-                    location=str(segments["location"]),
-                )
-            )
-        if missing:
-            # A lease with any unmapped line contributes nothing: a partial entry would not balance.
-            for field in sorted(missing):
-                problems.append(
-                    PostingProblem(
-                        lease.pk,
-                        lease.code,
-                        f"No “{ACCOUNT_LABELS[field]}” account is mapped. Set it on the lease "
-                        "or in the company's GL defaults.",
-                    )
-                )
-            continue
-        lines.extend(lease_lines)
+        _map_lines(lease, defaults, _month_lines(schedule, period), lines, problems)
     # One problem per lease and message is enough for a person to act on.
     unique = list(dict.fromkeys(problems))
     return PeriodPostings(lines=lines, problems=unique)
+
+
+def golive_postings(company, *, leases: QuerySet[Lease] | None = None) -> PeriodPostings:
+    """The go-live entry's lines: opening balances of every active lease that commenced before."""
+    go_live = company_go_live(company)
+    if go_live is None:
+        return PeriodPostings(lines=[], problems=[])
+    defaults = accounting_defaults(company)
+    if leases is None:
+        leases = Lease.objects.filter(company=company, status=LeaseStatus.ACTIVE)
+    leases = leases.filter(commencement_date__lt=go_live)
+    lines: list[PostingLine] = []
+    problems: list[PostingProblem] = []
+    for lease in leases_with_terms(leases):
+        inputs = lease_go_live(lease, go_live)
+        if inputs is None:
+            continue
+        try:
+            schedule = build_golive_schedule(lease_terms(lease), inputs)
+        except engine.LeaseTermsError as error:
+            problems.append(PostingProblem(lease.pk, lease.code, f"Go-live: {error}"))
+            continue
+        _map_lines(lease, defaults, schedule.golive_lines(), lines, problems)
+    return PeriodPostings(lines=lines, problems=list(dict.fromkeys(problems)))

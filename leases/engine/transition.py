@@ -1,0 +1,373 @@
+"""Go-live: bring a lease that commenced before the company's go-live in with its balances.
+
+A company starts closing in the product at its go-live month. A lease that commenced earlier
+is not replayed from commencement: it enters at go-live with an opening liability and ROU asset,
+found one of four ways, and runs off from there.
+
+* ``asc840`` — ASC 840 → ASC 842, modified retrospective at the effective date with the package
+  of practical expedients (ASC 842-10-65-1): classification and initial direct costs are not
+  reassessed; the liability is the present value of the remaining payments at the rate at the
+  transition date; the ROU asset is that liability less accrued (deferred) rent plus prepaid
+  rent, less unamortized incentives. No equity effect. An ASC 840 capital lease keeps its
+  carrying amounts, so it comes in with ``opening_balances``.
+* ``ifrs16_liability`` — IAS 17 → IFRS 16, C5(b) with C8(b)(ii): liability as above, ROU equal
+  to the liability adjusted by prepaid or accrued payments. No equity effect.
+* ``ifrs16_retrospective`` — C5(b) with C8(b)(i): the ROU asset at its carrying amount as if
+  IFRS 16 had always applied, discounted at the rate at the date of initial application; the
+  difference goes to opening retained earnings.
+* ``opening_balances`` — balances from a previous lease system (liability, ROU asset,
+  accumulated amortization, deferred rent); the schedule continues from them exactly.
+
+From go-live on, every month is as in `schedule`: the liability accretes at the monthly rate and
+each balance is rounded once, so the posted liability after go-live equals the one of the same
+lease computed from commencement to the cent. An ASC 842 operating lease's remaining single
+cost is the remaining payments plus the ROU asset less the liability, straight-line over the
+remaining term (ASC 842-10-65-1(g)); a finance or IFRS 16 ROU asset is amortized straight-line
+over its remaining amortization months.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+from .dates import add_months, month_start, months_between
+from .payments import cents, expand_flows
+from .schedule import ENGINE_CONTEXT, amortization_months, build_schedule, monthly_rate
+from .types import (
+    ZERO,
+    AccountRole,
+    JournalLine,
+    LeaseTerms,
+    LeaseTermsError,
+    ScheduleMonth,
+    Standard,
+    TermsIssue,
+)
+from .validation import check_terms
+
+# Largest gap, in currency units, between a previous system's liability and the present value
+# of the remaining payments that is taken as that system's rounding (into the first interest).
+LIABILITY_TOLERANCE = Decimal(1)
+
+
+class TransitionMethod(enum.StrEnum):
+    """How a lease that commenced before go-live gets its opening balances."""
+
+    ASC_840 = "asc840"
+    IFRS16_LIABILITY = "ifrs16_liability"  # C8(b)(ii)
+    IFRS16_RETROSPECTIVE = "ifrs16_retrospective"  # C8(b)(i)
+    OPENING_BALANCES = "opening_balances"
+
+
+@dataclass(frozen=True, slots=True)
+class OpeningBalances:
+    """Balances at the start of the go-live month, as another lease system left them."""
+
+    liability: Decimal
+    rou_asset: Decimal  # net carrying amount (cost less accumulated amortization)
+    accumulated_amortization: Decimal = ZERO  # finance / IFRS 16: kept on its contra account
+
+
+@dataclass(frozen=True, slots=True)
+class GoLive:
+    """The go-live inputs of one lease."""
+
+    go_live: date  # any day of the go-live month
+    method: TransitionMethod
+    # The rate at the transition date (ASC 840 / IAS 17 methods); None keeps the lease's own.
+    transition_rate: Decimal | None = None
+    # Straight-line rent accrued (+, a liability) or prepaid (−, an asset) under ASC 840 / IAS 17
+    # just before go-live; cleared into the ROU asset by the go-live entry.
+    deferred_rent: Decimal = ZERO
+    unamortized_incentives: Decimal = ZERO  # ASC 840 lease incentive liability at go-live
+    opening: OpeningBalances | None = None  # required for OPENING_BALANCES
+
+    @property
+    def period(self) -> date:
+        return month_start(self.go_live)
+
+
+@dataclass(frozen=True, slots=True)
+class GoLiveBalances:
+    """What the go-live entry recognises (posted, rounded to the currency unit)."""
+
+    liability: Decimal
+    rou_cost: Decimal  # the ROU asset's gross amount
+    accumulated_amortization: Decimal
+    deferred_rent: Decimal  # + accrued rent derecognised (debit), − prepaid (credit)
+    unamortized_incentives: Decimal
+    # The balancing amount: + credited to retained earnings / transition, − debited.
+    equity: Decimal
+
+    @property
+    def rou_net(self) -> Decimal:
+        return self.rou_cost - self.accumulated_amortization
+
+
+def _issue(field: str, message: str) -> LeaseTermsError:
+    return LeaseTermsError([TermsIssue(field, message)])
+
+
+class GoLiveSchedule:
+    """The months of one lease from its go-live month to the end, rounded for posting.
+
+    Duck-compatible with `Schedule` where the close and the reports read it: `start`, `terms`,
+    `payments`, `posted_months()`, `period()`, `__len__`.
+    """
+
+    def __init__(self, terms: LeaseTerms, go_live: GoLive) -> None:
+        check_terms(terms)
+        self.terms = terms
+        self.go_live = go_live
+        self.start = go_live.period
+        self.offset = months_between(terms.commencement, self.start)  # months already run
+        if self.offset < 1:
+            raise _issue(
+                "go_live",
+                "The lease commences in or after the go-live month: measure it from "
+                "commencement instead of bringing it in with opening balances.",
+            )
+        if self.offset >= terms.term_months and self.offset >= amortization_months(terms):
+            raise _issue(
+                "go_live", "The lease ended before the go-live month; there is nothing to bring in."
+            )
+        rate_terms = terms
+        if (
+            go_live.transition_rate is not None
+            and go_live.method is not TransitionMethod.OPENING_BALANCES
+        ):
+            rate_terms = replace(terms, annual_rate=go_live.transition_rate)
+        self.rate = monthly_rate(rate_terms)
+        self._unit = cents(terms.currency_decimals)
+        self.payments, closing, exact_liability = self._remaining(rate_terms)
+        self.balances, full_rou = self._balances(rate_terms, exact_liability)
+        q = self._q
+        self.closing_liability = [q(c) for c in closing]
+        self.rou_closing, self.straight_line = self._rou(full_rou)
+
+    # -- construction -------------------------------------------------------------------------
+
+    def _q(self, amount: Decimal) -> Decimal:
+        return amount.quantize(self._unit, ROUND_HALF_UP)
+
+    def _remaining(self, terms: LeaseTerms) -> tuple[list[Decimal], list[Decimal], Decimal]:
+        """Payments and full-precision closing liabilities of the months from go-live on."""
+        flows = expand_flows(terms)
+        g, n = self.offset, terms.term_months
+        months = max(n, amortization_months(terms)) - g
+        payments = [ZERO] * months
+        closing = [ZERO] * months
+        with localcontext(ENGINE_CONTEXT):
+            v = 1 / (1 + self.rate)
+            balance = ZERO
+            # The same backward recursion as `schedule`, so balances match it bit for bit.
+            for k in range(n - 1, g - 1, -1):
+                closing[k - g] = balance
+                balance = (balance + flows.arrears[k]) * v + flows.advance[k]
+                payments[k - g] = flows.advance[k] + flows.arrears[k]
+        return payments, closing, balance if g < n else ZERO
+
+    def _balances(self, terms: LeaseTerms, exact: Decimal) -> tuple[GoLiveBalances, Decimal]:
+        """The go-live balances by method, and the ROU asset at full precision."""
+        go, q = self.go_live, self._q
+        method = go.method
+        deferred, incentives = go.deferred_rent, go.unamortized_incentives
+        if method is TransitionMethod.OPENING_BALANCES:
+            opening = go.opening
+            if opening is None:
+                raise _issue("opening", "Enter the opening liability and ROU asset.")
+            if abs(opening.liability - exact) > LIABILITY_TOLERANCE:
+                raise _issue(
+                    "opening.liability",
+                    f"The opening liability {opening.liability:,} is not the present value of "
+                    f"the remaining payments at the lease's rate ({q(exact):,}); check the rate "
+                    "and payments the previous system used.",
+                )
+            if opening.rou_asset < 0 or opening.accumulated_amortization < 0:
+                raise _issue("opening.rou_asset", "Opening balances cannot be negative.")
+            liability, rou = q(opening.liability), q(opening.rou_asset)
+            accumulated = q(opening.accumulated_amortization)
+            cost = rou + accumulated
+            equity = cost - accumulated - liability + deferred + incentives
+            return GoLiveBalances(liability, cost, accumulated, deferred, incentives, equity), rou
+        if method is TransitionMethod.ASC_840 and terms.standard is not Standard.ASC_842:
+            raise _issue("method", "The ASC 840 transition applies to ASC 842 leases only.")
+        if method is TransitionMethod.ASC_840 and not terms.is_operating:
+            raise _issue(
+                "method",
+                "An ASC 840 capital lease keeps its carrying amounts under ASC 842: bring it in "
+                "with opening balances (asset, obligation and accumulated amortization).",
+            )
+        if method is not TransitionMethod.ASC_840 and terms.standard is not Standard.IFRS_16:
+            raise _issue("method", "The IFRS 16 transition applies to IFRS 16 leases only.")
+        liability = q(exact)
+        if method is TransitionMethod.IFRS16_RETROSPECTIVE:
+            # C8(b)(i): carrying amount as if IFRS 16 had always applied, at today's rate.
+            measured = build_schedule(terms).measurement
+            months = measured.amortization_months
+            with localcontext(ENGINE_CONTEXT):
+                full = measured.rou * max(months - self.offset, 0) / months
+            rou = q(full)
+            # The difference to the liability (after clearing accrued rent) is equity.
+            equity = rou - liability + deferred + incentives
+            return GoLiveBalances(liability, rou, ZERO, deferred, incentives, equity), rou
+        # ASC 840 operating and C8(b)(ii): ROU = liability − accrued + prepaid − incentives.
+        rou = liability - deferred - incentives
+        if rou < 0:
+            raise _issue(
+                "deferred_rent",
+                "Deferred rent and incentives exceed the lease liability; the ROU asset would be "
+                "negative. Check the balances (an impairment is recognised before go-live).",
+            )
+        return GoLiveBalances(liability, rou, ZERO, deferred, incentives, ZERO), rou
+
+    def _rou(self, rou: Decimal) -> tuple[list[Decimal], list[Decimal] | None]:
+        """Posted ROU closing balances and, for an operating lease, the monthly single cost."""
+        n = len(self.payments)
+        q = self._q
+        liability = self.balances.liability
+        closing = []
+        with localcontext(ENGINE_CONTEXT):
+            if self.terms.is_operating:
+                # Remaining cost = remaining payments + ROU − liability, straight-line; the ROU
+                # asset is the plug (cost − accretion), so it ends at zero with the liability.
+                term = self.terms.term_months - self.offset
+                total = sum(self.payments, ZERO) + rou - liability
+                cumulative = [q(total * (k + 1) / term) for k in range(n)]
+                paid = ZERO
+                for k in range(n):
+                    paid += self.payments[k]
+                    accreted = self.closing_liability[k] - liability + paid
+                    closing.append(rou - cumulative[k] + accreted)
+                cost = [cumulative[k] - (cumulative[k - 1] if k else ZERO) for k in range(n)]
+                return closing, cost
+            months = amortization_months(self.terms) - self.offset
+            for k in range(n):
+                closing.append(rou - q(rou * min(k + 1, months) / months) if months > 0 else ZERO)
+            return closing, None
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.payments)
+
+    def period(self, index: int) -> date:
+        return add_months(self.start, index)
+
+    def opening_liability(self, index: int) -> Decimal:
+        return self.balances.liability if index == 0 else self.closing_liability[index - 1]
+
+    def rou_opening(self, index: int) -> Decimal:
+        return self.balances.rou_net if index == 0 else self.rou_closing[index - 1]
+
+    def interest_at(self, index: int) -> Decimal:
+        """Accretion of month `index`: the difference of rounded balances plus the payment."""
+        return self.closing_liability[index] - self.opening_liability(index) + self.payments[index]
+
+    def posted_months(self) -> list[ScheduleMonth]:
+        """The months from go-live on, every column rounded and tying to its balances."""
+        rows = []
+        for k in range(len(self)):
+            interest = self.interest_at(k)
+            rows.append(
+                ScheduleMonth(
+                    period=self.period(k),
+                    opening_liability=self.opening_liability(k),
+                    payment=self.payments[k],
+                    interest=interest,
+                    principal=self.payments[k] - interest,
+                    closing_liability=self.closing_liability[k],
+                    rou_opening=self.rou_opening(k),
+                    rou_amortization=self.rou_opening(k) - self.rou_closing[k],
+                    rou_closing=self.rou_closing[k],
+                    straight_line_cost=None
+                    if self.straight_line is None
+                    else self.straight_line[k],
+                )
+            )
+        return rows
+
+    # -- journal ------------------------------------------------------------------------------
+
+    def golive_lines(self) -> list[JournalLine]:
+        """The go-live entry: the ROU asset and liability in, the old balances out, equity."""
+        b = self.balances
+        return _lines(
+            (AccountRole.ROU_ASSET, b.rou_cost, "Go-live: right-of-use asset"),
+            (
+                AccountRole.ACCUMULATED_AMORTIZATION,
+                -b.accumulated_amortization,
+                "Go-live: accumulated amortization",
+            ),
+            (AccountRole.LEASE_LIABILITY, -b.liability, "Go-live: lease liability"),
+            (AccountRole.DEFERRED_RENT, b.deferred_rent, "Go-live: deferred rent cleared"),
+            (
+                AccountRole.DEFERRED_RENT,
+                b.unamortized_incentives,
+                "Go-live: unamortized lease incentives cleared",
+            ),
+            (AccountRole.TRANSITION_EQUITY, -b.equity, "Go-live: transition adjustment"),
+        )
+
+    def periodic_lines(self, index: int) -> list[JournalLine]:
+        """Month `index` after go-live, as the engine's monthly entry."""
+        payment = self.payments[index]
+        interest = self.interest_at(index)
+        amortization = self.rou_opening(index) - self.rou_closing[index]
+        if self.straight_line is not None:
+            return _lines(
+                (AccountRole.LEASE_EXPENSE, self.straight_line[index], "Straight-line lease cost"),
+                (
+                    AccountRole.LEASE_LIABILITY,
+                    payment - interest,
+                    "Lease liability: payment less accretion",
+                ),
+                (AccountRole.CASH_CLEARING, -payment, "Lease payment"),
+                (
+                    AccountRole.ROU_ASSET,
+                    -amortization,
+                    "ROU asset: straight-line cost less accretion",
+                ),
+            )
+        return _lines(
+            (AccountRole.INTEREST_EXPENSE, interest, "Interest on lease liability"),
+            (
+                AccountRole.LEASE_LIABILITY,
+                payment - interest,
+                "Lease liability: payment less interest",
+            ),
+            (AccountRole.CASH_CLEARING, -payment, "Lease payment"),
+            (AccountRole.ROU_AMORTIZATION, amortization, "ROU asset amortization"),
+            (AccountRole.ACCUMULATED_AMORTIZATION, -amortization, "ROU asset amortization"),
+        )
+
+    def journal_lines_for_month(self, period: date) -> list[JournalLine]:
+        """The month's lines; nothing before go-live (the go-live entry is separate)."""
+        index = months_between(self.start, period)
+        if not 0 <= index < len(self):
+            return []
+        return self.periodic_lines(index)
+
+
+def _lines(*entries: tuple[AccountRole, Decimal, str]) -> list[JournalLine]:
+    """Non-zero lines from (role, signed amount: + debit / − credit, memo)."""
+    out = []
+    for role, amount, memo in entries:
+        if amount > 0:
+            out.append(JournalLine(role, amount, ZERO, memo))
+        elif amount < 0:
+            out.append(JournalLine(role, ZERO, -amount, memo))
+    return out
+
+
+def build_golive_schedule(terms: LeaseTerms, go_live: GoLive) -> GoLiveSchedule:
+    """Validate and bring `terms` in at `go_live`; raises `LeaseTermsError` with plain reasons."""
+    return GoLiveSchedule(terms, go_live)
+
+
+def commences_before(terms: LeaseTerms, go_live: date | None) -> bool:
+    """Whether a lease must come in with opening balances rather than from commencement."""
+    return go_live is not None and month_start(terms.commencement) < month_start(go_live)

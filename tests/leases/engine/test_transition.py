@@ -1,0 +1,229 @@
+"""Go-live transition: ASC 840 → 842, IAS 17 → IFRS 16 C5(b)/C8(b), opening balances."""
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from leases.engine import (
+    AccountRole,
+    Classification,
+    Frequency,
+    LeaseTerms,
+    LeaseTermsError,
+    PaymentStream,
+    RateConvention,
+    RentStep,
+    Standard,
+    Timing,
+    build_schedule,
+)
+from leases.engine.transition import (
+    GoLive,
+    OpeningBalances,
+    TransitionMethod,
+    build_golive_schedule,
+)
+
+CENT = D("0.01")
+
+
+def _balanced(lines) -> bool:
+    return sum(x.debit for x in lines) == sum(x.credit for x in lines)
+
+
+def _leasequery_lease() -> LeaseTerms:
+    # LeaseQuery, "Operating leases under GAAP: transitioning to the new standard"
+    # (leasequery.com/blog/operating-leases-under-gap-transitioning-to-new-standard/): a 10-year
+    # lease from 1 Jan 2015, $10,000 a year in arrears for years 1-5 and $15,000 for years 6-10,
+    # 6 % incremental borrowing rate at transition, 8 years remaining from 1 Jan 2017.
+    return LeaseTerms(
+        commencement=date(2015, 1, 1),
+        term_months=120,
+        standard=Standard.ASC_842,
+        classification=Classification.OPERATING,
+        annual_rate=D("0.06"),
+        rate_convention=RateConvention.EFFECTIVE,  # annual payments, annual discounting
+        payments=(
+            PaymentStream(
+                D("10000"),
+                Frequency.ANNUAL,
+                Timing.ARREARS,
+                steps=(RentStep(date(2020, 1, 1), D("15000")),),
+            ),
+        ),
+    )
+
+
+def test_asc_840_transition_matches_the_published_liability_and_clears_deferred_rent():
+    # ASC 840 straight-line rent is 125,000 / 10 = 12,500 a year; two years paid at 10,000
+    # leave 5,000 of accrued (deferred) rent, which reduces the ROU asset (ASC 842-10-65-1).
+    go_live = GoLive(date(2017, 1, 1), TransitionMethod.ASC_840, deferred_rent=D("5000"))
+    schedule = build_golive_schedule(_leasequery_lease(), go_live)
+    b = schedule.balances
+    assert b.liability == D("79781.85")  # published: 79,782
+    assert b.liability.quantize(D(1)) == D("79782")
+    assert b.rou_cost == D("74781.85")
+    assert b.equity == 0  # no equity effect under ASC 842's transition for operating leases
+    months = schedule.posted_months()
+    assert len(months) == 96
+    # The remaining single lease cost is ASC 840's straight-line 12,500 a year, spread monthly.
+    assert sum(m.straight_line_cost for m in months) == D("100000.00")
+    assert sum(m.straight_line_cost for m in months[:12]) == D("12500.00")
+    assert months[-1].closing_liability == 0 and months[-1].rou_closing == 0
+    lines = schedule.golive_lines()
+    assert [(x.role, x.debit, x.credit) for x in lines] == [
+        (AccountRole.ROU_ASSET, D("74781.85"), 0),
+        (AccountRole.LEASE_LIABILITY, 0, D("79781.85")),
+        (AccountRole.DEFERRED_RENT, D("5000"), 0),
+    ]
+    assert all(_balanced(schedule.periodic_lines(k)) for k in range(len(schedule)))
+
+
+def _ifrs16_lease() -> LeaseTerms:
+    # xplaind.com, "Applying IFRS 16", Lease A: a 4-year office lease from 1 July 2017,
+    # 200,000 a year paid at the start of each lease year, IBR 12 %, initial application
+    # 1 January 2019. The 1 July 2018 payment covers six months after 1 January 2019: prepaid.
+    return LeaseTerms(
+        commencement=date(2017, 7, 1),
+        term_months=48,
+        standard=Standard.IFRS_16,
+        annual_rate=D("0.12"),
+        rate_convention=RateConvention.EFFECTIVE,
+        payments=(PaymentStream(D("200000"), Frequency.ANNUAL, Timing.ADVANCE),),
+    )
+
+
+def test_ifrs_16_c8b_ii_rou_equals_the_liability_adjusted_by_the_prepaid_payment():
+    go_live = GoLive(
+        date(2019, 1, 1), TransitionMethod.IFRS16_LIABILITY, deferred_rent=D("-100000")
+    )
+    b = build_golive_schedule(_ifrs16_lease(), go_live).balances
+    # C8(a): PV at 12 % of 200,000 on 1 Jul 2019 and 1 Jul 2020, seen from 1 Jan 2019:
+    # 200,000 / 1.12^0.5 + 200,000 / 1.12^1.5 = 357,716.38.
+    assert b.liability == D("357716.38")
+    assert b.rou_cost == D("457716.38")  # C8(b)(ii): + 100,000 prepaid
+    assert b.equity == 0
+
+
+def test_ifrs_16_c8b_i_rou_as_if_always_applied_and_the_difference_goes_to_retained_earnings():
+    go_live = GoLive(
+        date(2019, 1, 1), TransitionMethod.IFRS16_RETROSPECTIVE, deferred_rent=D("-100000")
+    )
+    schedule = build_golive_schedule(_ifrs16_lease(), go_live)
+    b = schedule.balances
+    # C8(b)(i): at commencement, PV at 12 % of four payments in advance = 680,366.25; after
+    # 18 of 48 months of straight-line depreciation, 30/48 remains = 425,228.91.
+    assert b.rou_cost == D("425228.91")
+    assert b.liability == D("357716.38")
+    # Retained earnings: 425,228.91 − 357,716.38 − 100,000 prepaid derecognised = −32,487.47.
+    assert b.equity == D("-32487.47")
+    lines = schedule.golive_lines()
+    assert _balanced(lines)
+    assert (AccountRole.TRANSITION_EQUITY, D("32487.47"), 0) in [
+        (x.role, x.debit, x.credit) for x in lines
+    ]
+    months = schedule.posted_months()
+    assert sum(m.rou_amortization for m in months) == D("425228.91")
+    assert months[-1].closing_liability == 0
+
+
+def test_opening_balances_far_from_the_remaining_payments_are_refused_with_a_reason():
+    terms = _leasequery_lease()
+    go_live = GoLive(
+        date(2017, 1, 1),
+        TransitionMethod.OPENING_BALANCES,
+        opening=OpeningBalances(liability=D("90000"), rou_asset=D("85000")),
+    )
+    with pytest.raises(LeaseTermsError) as error:
+        build_golive_schedule(terms, go_live)
+    assert error.value.issues[0].field == "opening.liability"
+    assert "79,781.85" in error.value.issues[0].message
+
+
+def test_a_lease_commencing_in_the_go_live_month_is_not_brought_in():
+    with pytest.raises(LeaseTermsError) as error:
+        build_golive_schedule(
+            _leasequery_lease(), GoLive(date(2015, 1, 1), TransitionMethod.ASC_840)
+        )
+    assert error.value.issues[0].field == "go_live"
+
+
+@st.composite
+def leases_and_go_live(draw):
+    frequency = draw(st.sampled_from(list(Frequency)))
+    periods = draw(st.integers(min_value=2, max_value=96 // int(frequency)))
+    term = periods * int(frequency)
+    standard = draw(st.sampled_from(list(Standard)))
+    classification = (
+        draw(st.sampled_from(list(Classification))) if standard is Standard.ASC_842 else None
+    )
+    life = None
+    if classification is not Classification.OPERATING and draw(st.booleans()):
+        life = draw(st.integers(min_value=term, max_value=term + 36))
+    terms = LeaseTerms(
+        commencement=date(2020, draw(st.integers(1, 12)), 1),
+        term_months=term,
+        standard=standard,
+        classification=classification,
+        annual_rate=D(draw(st.integers(min_value=0, max_value=1500))) / 10000,
+        rate_convention=draw(st.sampled_from(list(RateConvention))),
+        useful_life_months=life,
+        ownership_transfers=life is not None,
+        payments=(
+            PaymentStream(
+                D(draw(st.integers(min_value=100, max_value=5_000_000))) / 100,
+                frequency,
+                draw(st.sampled_from(list(Timing))),
+            ),
+        ),
+        initial_direct_costs=D(draw(st.integers(min_value=0, max_value=100_000))) / 100,
+    )
+    offset = draw(st.integers(min_value=1, max_value=term - 1))
+    return terms, offset
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(leases_and_go_live())
+def test_a_lease_brought_in_with_opening_balances_runs_on_as_if_computed_from_commencement(case):
+    terms, g = case
+    original = build_schedule(terms)
+    posted = original.posted()
+    before = original.posted_months()[g - 1]
+    accumulated = D(0) if terms.is_operating else posted.rou - before.rou_closing
+    schedule = build_golive_schedule(
+        terms,
+        GoLive(
+            original.period(g),
+            TransitionMethod.OPENING_BALANCES,
+            opening=OpeningBalances(
+                liability=before.closing_liability,
+                rou_asset=before.rou_closing,
+                accumulated_amortization=accumulated,
+            ),
+        ),
+    )
+    after = original.posted_months()[g:]
+    mine = schedule.posted_months()
+    assert len(mine) == len(after)
+    for theirs, ours in zip(after, mine, strict=True):
+        assert ours.period == theirs.period
+        # The liability side is identical to the cent: same recursion, same rounding.
+        assert ours.payment == theirs.payment.quantize(CENT)
+        assert ours.interest == theirs.interest
+        assert ours.closing_liability == theirs.closing_liability
+        # The ROU asset is re-spread from its go-live balance: never more than a cent apart.
+        assert abs(ours.rou_closing - theirs.rou_closing) <= CENT
+    # Over the remaining life the totals are identical, and both end at exactly zero.
+    assert sum(m.rou_amortization for m in mine) == sum(m.rou_amortization for m in after)
+    if terms.is_operating:
+        assert sum(m.straight_line_cost for m in mine) == sum(m.straight_line_cost for m in after)
+    assert mine[-1].closing_liability == 0 and mine[-1].rou_closing == 0
+    # Every entry balances, the go-live entry included; it carries the ROU asset at cost.
+    golive = schedule.golive_lines()
+    assert _balanced(golive)
+    rou_debit = sum(x.debit for x in golive if x.role is AccountRole.ROU_ASSET)
+    assert rou_debit == before.rou_closing + accumulated
+    assert all(_balanced(schedule.periodic_lines(k)) for k in range(len(schedule)))
