@@ -19,6 +19,7 @@ from zeep.cache import SqliteCache
 
 from .credentials import NetSuiteCredentials
 from .errors import (
+    InvalidJournalEntryError,
     NetSuiteConnectionError,
     NetSuiteError,
     NetSuiteTimeoutError,
@@ -260,16 +261,37 @@ class SoapClient:
 
     # Reference: https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_N3533243.html
     def upsert_journal_entries(self, entries: Sequence[JournalEntryData]) -> list[UpsertResult]:
-        """upsertList in chunks of 200; per-record failures come back in `UpsertResult.error`."""
-        results: list[UpsertResult] = []
-        for start in range(0, len(entries), MAX_RECORDS_PER_LIST):
-            chunk = list(entries[start : start + MAX_RECORDS_PER_LIST])
+        """upsertList in chunks of 200: one result per entry, in order; a refused record has
+        `error` set (NetSuite's, or our pre-send check's) and the rest of its batch is saved."""
+        results: list[UpsertResult | None] = [None] * len(entries)
+        # Our own checks first: an entry NetSuite would refuse is never sent, and never sinks
+        # the batch it would have travelled in.
+        sendable: list[int] = []
+        for index, entry in enumerate(entries):
+            try:
+                validate_entry(entry)
+            except InvalidJournalEntryError as error:
+                results[index] = UpsertResult(
+                    external_id=entry.external_id,
+                    internal_id=None,
+                    status_code=None,
+                    duration_ms=0,
+                    transport=self.transport_name,
+                    error=error,
+                )
+            else:
+                sendable.append(index)
+        for start in range(0, len(sendable), MAX_RECORDS_PER_LIST):
+            indexes = sendable[start : start + MAX_RECORDS_PER_LIST]
+            chunk = [entries[i] for i in indexes]
             records = [self.journal_entry_record(e) for e in chunk]
             attempts: list[AttemptRecord] = []
             started = time.monotonic()
             status, responses = self._call("upsertList", records, attempts)
-            results.extend(self._results(chunk, responses, status, started, attempts))
-        return results
+            batch = self._results(chunk, responses, status, started, attempts)
+            for index, result in zip(indexes, batch, strict=True):
+                results[index] = result
+        return [result for result in results if result is not None]
 
     def _results(
         self,

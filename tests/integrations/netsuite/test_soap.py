@@ -11,6 +11,7 @@ from lxml import etree
 
 from integrations.netsuite.errors import (
     AuthenticationError,
+    InvalidJournalEntryError,
     PermissionDeniedError,
     RateLimitedError,
     RecordValidationError,
@@ -210,6 +211,39 @@ def test_upsert_list_chunks_at_200_and_reports_per_record_failures(soap):
     assert isinstance(failed[0].error, RecordValidationError)
     assert failed[0].error.code == "INVALID_KEY_OR_REF"
     assert results[0].internal_id == "1000" and results[200].internal_id == "1000"
+
+
+@responses.activate
+def test_an_entry_our_checks_refuse_is_not_sent_and_does_not_sink_its_batch(soap):
+    unbalanced = make_entry(
+        "E-BAD",
+        lines=(
+            JournalLineData("1", Decimal("10.00"), None),
+            JournalLineData("2", None, Decimal("9.99")),
+        ),
+    )
+    entries = [make_entry("E-1"), unbalanced, make_entry("E-3")]
+    responses.post(
+        ENDPOINT,
+        body=envelope(
+            '<upsertListResponse xmlns="urn:messages_2023_2.platform.webservices.netsuite.com">'
+            "<writeResponseList>"
+            + write_response(True, "71")
+            + write_response(True, "73")
+            + "</writeResponseList></upsertListResponse>"
+        ),
+    )
+
+    results = soap.upsert_journal_entries(entries)
+
+    assert [r.external_id for r in results] == ["E-1", "E-BAD", "E-3"]
+    assert [r.internal_id for r in results] == ["71", None, "73"]
+    assert [r.ok for r in results] == [True, False, True]
+    assert isinstance(results[1].error, InvalidJournalEntryError)
+    assert results[1].error.reason == "unbalanced"
+    (call,) = responses.calls
+    sent = etree.fromstring(call.request.body).findall("soap:Body/msg:upsertList/msg:record", NS)
+    assert [r.get("externalId") for r in sent] == ["E-1", "E-3"]
 
 
 @responses.activate
