@@ -1,9 +1,11 @@
 """Deterministic external keys for journal entries (they become NetSuite external IDs).
 
 Format: ``LA-{company pk}-{YYYYMM}-{kind}-{body}`` where kind is ``D`` (detail, body = lease
-code) or ``S`` (summary, body = currency and subsidiary). When the body is not already made of
-``[A-Za-z0-9_-]`` or would push the key past ``MAX_KEY_LENGTH``, the kind gets an ``X`` and the body
-becomes a sanitised prefix plus a hash of the original, so two different sources never share a key.
+code), ``S`` (summary, body = currency and subsidiary), ``M`` (a lease change's own entry,
+body = change reference and lease code) or ``C`` (a lease's catch-up entry, body = lease code).
+When the body is not already made of ``[A-Za-z0-9_-]`` or would push the key past
+``MAX_KEY_LENGTH``, the kind gets an ``X`` and the body becomes a sanitised prefix plus a hash of
+the original, so two different sources never share a key.
 A split entry's part number follows the kind (``D2``, ``SX3``); an unsplit entry has none.
 """
 
@@ -49,3 +51,13 @@ def summary_key(
     """The key of a subsidiary and currency's summary entry for a month."""
     # The currency (three letters, no '-') comes first so the split point is unambiguous.
     return _key(company_id, period, "S", f"{currency}-{subsidiary}", part)
+
+
+def change_key(*, company_id: int, period: date, lease_code: str, reference: str) -> str:
+    """The key of one lease change's entry (remeasurement, termination, ...) in its month."""
+    return _key(company_id, period, "M", f"{reference}-{lease_code}", None)
+
+
+def catchup_key(*, company_id: int, period: date, lease_code: str) -> str:
+    """The key of a lease's catch-up entry for changes effective in closed months."""
+    return _key(company_id, period, "C", lease_code, None)

@@ -101,6 +101,14 @@ class JournalEntry(models.Model):
     )
     lease_code = models.CharField(max_length=40, blank=True)
     sequence = models.PositiveIntegerField(default=1, help_text="Part number when split.")
+    # What the entry is, for reports and the preview: the month's entry, a lease change's own
+    # entry (remeasurement, derecognition, termination, impairment …) or a catch-up.
+    kind = models.CharField(
+        max_length=10,
+        default="periodic",
+        choices=[("periodic", "Periodic"), ("change", "Lease change"), ("catch_up", "Catch-up")],
+    )
+    change_kind = models.CharField(max_length=20, blank=True)
     line_count = models.PositiveIntegerField()
     total_debit = MoneyField()
     total_credit = MoneyField()

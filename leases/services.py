@@ -275,7 +275,12 @@ def lease_update(
         # must keep their figures.
         new_terms = terms_from_input(merged, payments, incentives)
         _check_terms(new_terms)
-        _lease_change_guard(lease=lease, new_terms=new_terms)
+        if new_terms != lease_terms(lease):
+            # Posted months keep their figures: a new measurement is a dated lease change.
+            raise ValidationError(
+                f"Lease {lease.code} is active, so its terms change through *Change lease* "
+                "from a date (remeasurement, catch-up in the first open period)."
+            )
     for name in LEASE_FIELDS:
         setattr(lease, name, merged[name])
     lease.full_clean(exclude=["company"], validate_unique=False, validate_constraints=False)
@@ -324,15 +329,6 @@ def lease_approve_changes(*, lease: Lease, actor) -> Lease:
         note="Approved by the person who made the changes." if own else "",
     )
     return lease
-
-
-def _lease_change_guard(*, lease: Lease, new_terms: engine.LeaseTerms) -> None:
-    """Ask close books whether the change would alter a closed period (when that app has it)."""
-    try:
-        from closebooks.services import lease_change_guard
-    except ImportError:
-        return  # close books is not there yet: there are no closed periods to protect
-    lease_change_guard(lease=lease, new_terms=new_terms)
 
 
 def missing_accounts(lease: Lease, schedule: engine.Schedule) -> list[str]:

@@ -1,8 +1,6 @@
 """Ordering, locking, reopening and re-closing periods through the services."""
 
-from dataclasses import replace
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,9 +8,8 @@ from django.core.exceptions import ValidationError
 from audit.models import AuditEvent
 from closebooks.models import AccountingPeriod, JournalEntry, JournalLine, PeriodStatus
 from closebooks.selectors import current_entries
-from closebooks.services import lease_change_guard, period_close, period_reopen, periods_ensure
-from leases.models import AccountingDefaults, Lease
-from leases.selectors import lease_terms, leases_with_terms
+from closebooks.services import period_close, period_reopen, periods_ensure
+from leases.models import AccountingDefaults
 from tests.closebooks.conftest import FEB, JAN, MAR
 
 
@@ -222,47 +219,3 @@ def test_detail_and_summary_entries_have_equal_totals(books):
     assert sum(e.total_credit for e in summary) == sum(e.total_credit for e in detail)
     assert summary[0].lease is None
     assert summary[0].line_count < sum(e.line_count for e in detail)
-
-
-def new_terms_for(lease, **changes):
-    stored = leases_with_terms(Lease.objects.filter(pk=lease.pk)).get()
-    return replace(lease_terms(stored), **changes)
-
-
-def test_the_guard_refuses_a_change_to_a_closed_periods_figures(books):
-    periods_ensure(company=books.company, through=MAR)
-    period_close(period=period(books.company, JAN), actor=books.accountant.user)
-    lease = Lease.objects.get(code="L-2")
-    terms = new_terms_for(lease, annual_rate=Decimal("0.08"))
-
-    with pytest.raises(ValidationError) as error:
-        lease_change_guard(lease=lease, new_terms=terms)
-
-    assert error.value.messages == [
-        "This change to lease L-2 would change the figures of closed period Jan 2026; "
-        "reopen that period first or date the change in an open period."
-    ]
-
-
-def test_the_guard_lets_through_changes_that_leave_closed_figures_alone(books):
-    periods_ensure(company=books.company, through=MAR)
-    lease = Lease.objects.get(code="L-2")
-    changed = new_terms_for(lease, annual_rate=Decimal("0.08"))
-    # No closed period yet: anything goes.
-    assert lease_change_guard(lease=lease, new_terms=changed) is None
-    period_close(period=period(books.company, JAN), actor=books.accountant.user)
-    # Same terms: nothing changes.
-    assert lease_change_guard(lease=lease, new_terms=new_terms_for(lease)) is None
-    # A draft lease has posted nothing.
-    draft = Lease.objects.get(code="L-3")
-    draft.status = "draft"
-    assert lease_change_guard(lease=draft, new_terms=new_terms_for(draft, term_months=12)) is None
-
-
-def test_the_guard_refuses_a_new_commencement_inside_a_closed_period(books):
-    periods_ensure(company=books.company, through=MAR)
-    period_close(period=period(books.company, JAN), actor=books.accountant.user)
-    lease = Lease.objects.get(code="L-1")
-    # Moving commencement to March removes January's posted figures.
-    with pytest.raises(ValidationError, match="closed period Jan 2026"):
-        lease_change_guard(lease=lease, new_terms=new_terms_for(lease, commencement=MAR))

@@ -1,0 +1,226 @@
+"""Reads of lease changes: the engine's view of them and the journal lines a period posts.
+
+Which changes a period's close includes (see docs/leases.md, "Changes after commencement"):
+an approved change is *booked* in the first period closed after its approval whose month is not
+before the change's own month (`LeaseChange.booking_period`, set by that close). Period P posts
+the schedule with every change booked up to P. A change booked in P but effective in an earlier
+(closed) month also posts a **catch-up** in P: everything the new schedule posts for the months
+before P minus what the books already hold for them (the schedule with the changes booked
+before P). Closed periods never change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+
+from leases import engine
+from leases.engine.dates import month_start, months_between
+from leases.engine.jsonio import change_from_json
+from leases.models import ACCOUNT_FIELDS, ACCOUNT_LABELS, SEGMENT_FIELDS, Lease, LeaseChange
+from leases.models import LeaseChangeStatus as Status
+from leases.selectors import (
+    PostingLine,
+    PostingProblem,
+    accounting_defaults,
+    lease_posting_role,
+    lease_terms,
+    leases_with_terms,
+    mapped_account,
+    mapped_segment,
+)
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePostingLine(PostingLine):
+    """A posting line of a lease with changes, tagged with the entry it belongs to."""
+
+    entry_kind: str = "periodic"  # periodic | change | catch_up
+    entry_ref: str = ""  # the change's reference (CH3) for change entries
+    change_kind: str = ""  # engine ChangeKind value, for change and catch-up entries
+    reason: str = ""  # why the entry exists, in words (shown in the close preview)
+
+
+def engine_change(change: LeaseChange) -> engine.LeaseChange:
+    """The engine's view of a stored change."""
+    data = dict(change.details)
+    data.update(
+        kind=change.kind, effective=change.effective_date.isoformat(), reference=change.reference
+    )
+    return change_from_json(data)
+
+
+def lease_changes(lease: Lease) -> QuerySet[LeaseChange]:
+    """Every change of a lease, oldest first, with who made and decided it."""
+    return lease.changes.select_related("created_by", "decided_by").order_by("number")
+
+
+def pending_changes(company) -> QuerySet[LeaseChange]:
+    """Changes waiting for approval, for the close wizard and the lease list."""
+    return (
+        LeaseChange.objects.filter(company=company, status=Status.PENDING)
+        .select_related("lease", "created_by")
+        .order_by("effective_date", "pk")
+    )
+
+
+def _booked_by(changes: list[LeaseChange], period: date, *, before: bool) -> list[LeaseChange]:
+    """Approved changes in the books up to `period` (or strictly before it)."""
+    out = []
+    for c in changes:
+        booked = c.booking_period or max(month_start(c.effective_date), period)
+        if c.booking_period is None and month_start(c.effective_date) > period:
+            continue  # waits for its own month
+        if (booked < period) if before else (booked <= period):
+            out.append(c)
+    return out
+
+
+def approved_changes_schedule(lease: Lease, through: date | None = None):
+    """The lease's schedule with its approved changes (up to the period `through`, if given)."""
+    changes = [c for c in lease.changes.all() if c.status == Status.APPROVED]
+    if through is not None:
+        changes = _booked_by(changes, through, before=False)
+    return engine.build_changed_schedule(lease_terms(lease), [engine_change(c) for c in changes])
+
+
+@dataclass
+class ChangePostings:
+    lines: list[ChangePostingLine] = field(default_factory=list)
+    problems: list[PostingProblem] = field(default_factory=list)
+    lease_ids: set[int] = field(default_factory=set)  # leases posted here, not by period_postings
+    newly_booked: list[int] = field(default_factory=list)  # change ids the close books in P
+
+
+def leases_with_changes(company, period: date) -> QuerySet[Lease]:
+    """Active leases with an approved change that is in the books by `period`."""
+    return (
+        Lease.objects.filter(
+            company=company,
+            status="active",
+            changes__status=Status.APPROVED,
+        )
+        .filter(
+            Q(changes__booking_period__lte=period)
+            | Q(changes__booking_period__isnull=True, changes__effective_date__lt=_next(period))
+        )
+        .distinct()
+    )
+
+
+def _next(period: date) -> date:
+    return date(period.year + period.month // 12, period.month % 12 + 1, 1)
+
+
+def _net(lines: list[engine.JournalLine], sign: int, into: dict) -> None:
+    for line in lines:
+        key = (line.role, line.memo)
+        into[key] = into.get(key, ZERO) + sign * (line.debit - line.credit)
+
+
+def change_postings(company, period: date) -> ChangePostings:
+    """Journal lines of period `period` for every lease with changes in the books by then."""
+    out = ChangePostings()
+    defaults = accounting_defaults(company)
+    leases = leases_with_terms(leases_with_changes(company, period)).prefetch_related("changes")
+    for lease in leases:
+        out.lease_ids.add(lease.pk)
+        approved = [c for c in lease.changes.all() if c.status == Status.APPROVED]
+        booked = _booked_by(approved, period, before=False)
+        earlier = _booked_by(approved, period, before=True)
+        new = [c for c in booked if c not in earlier]
+        try:
+            terms = lease_terms(lease)
+            now = engine.build_changed_schedule(terms, [engine_change(c) for c in booked])
+            then = engine.build_changed_schedule(terms, [engine_change(c) for c in earlier])
+        except engine.LeaseTermsError as error:
+            out.problems.append(PostingProblem(lease.pk, lease.code, f"Lease change: {error}"))
+            continue
+        out.newly_booked += [c.pk for c in new if c.booking_period is None]
+        k = months_between(now.start, period)
+        by_ref = {c.reference: c for c in booked}
+        drafts: list[tuple[engine.JournalLine, str, str, str, str]] = []
+        if k >= 0:
+            for event, lines in now.event_lines(k):
+                ref = event.change.reference
+                reason = f"{event.label}; lease {lease.code}"
+                drafts += [(x, "change", ref, event.change.kind.value, reason) for x in lines]
+            periodic = (engine.commencement_lines(now.base) if k == 0 else []) + now.periodic_lines(
+                k
+            )
+            drafts += [(x, "periodic", "", "", "") for x in periodic]
+        late = [c for c in new if month_start(c.effective_date) < period]
+        if late:
+            first = min(months_between(now.start, c.effective_date) for c in late)
+            totals: dict = {}
+            for m in range(first, k):
+                _net(now.month_lines(m), 1, totals)
+                _net(then.month_lines(m), -1, totals)
+            names = ", ".join(
+                f"{by_ref[c.reference].reference} {engine.KIND_LABELS[engine.ChangeKind(c.kind)]} "
+                f"effective {c.effective_date.isoformat()}"
+                for c in late
+            )
+            reason = (
+                f"Catch-up for lease {lease.code}: {names}, for closed months from "
+                f"{now.period(first):%b %Y}"
+            )
+            kind = late[0].kind if len(late) == 1 else "several"
+            for (role, memo), amount in totals.items():
+                if amount:
+                    line = engine.JournalLine(
+                        role,
+                        amount if amount > 0 else ZERO,
+                        -amount if amount < 0 else ZERO,
+                        f"Catch-up: {memo}",
+                    )
+                    drafts.append((line, "catch_up", "", kind, reason))
+        segments = {f: (mapped_segment(lease, defaults, f) or "") for f in SEGMENT_FIELDS.values()}
+        missing: set[str] = set()
+        lease_lines = []
+        for line, entry_kind, ref, change_kind, reason in drafts:
+            field_name = ACCOUNT_FIELDS[lease_posting_role(lease, line.role)]
+            account = mapped_account(lease, defaults, field_name)
+            if account is None:
+                missing.add(field_name)
+                continue
+            lease_lines.append(
+                ChangePostingLine(
+                    lease_id=lease.pk,
+                    lease_code=lease.code,
+                    lease_name=lease.name,
+                    subsidiary=lease.subsidiary.name,
+                    currency=lease.currency,
+                    role=line.role,
+                    account_number=account.number,
+                    account_name=account.name,
+                    debit=line.debit,
+                    credit=line.credit,
+                    memo=line.memo,
+                    department=str(segments["department"]),
+                    lease_class=str(segments["lease_class"]),
+                    location=str(segments["location"]),
+                    entry_kind=entry_kind,
+                    entry_ref=ref,
+                    change_kind=change_kind,
+                    reason=reason,
+                )
+            )
+        if missing:
+            for name in sorted(missing):
+                out.problems.append(
+                    PostingProblem(
+                        lease.pk,
+                        lease.code,
+                        f"No “{ACCOUNT_LABELS[name]}” account is mapped. Set it on the lease or "
+                        "in the company's GL defaults.",
+                    )
+                )
+            continue
+        out.lines += lease_lines
+    return out
