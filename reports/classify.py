@@ -25,12 +25,13 @@ class Kind(enum.StrEnum):
     TERMINATION = "terminations"  # terminations and derecognition
     IMPAIRMENT = "impairment"
     PERIODIC = "periodic"  # the month's payment, accretion and amortization
+    GO_LIVE = "go_live"  # balances brought in at go-live: the opening, not a movement
 
 
 # Memo prefix (the engine writes "<Event>: …") → kind; checked in order, first match wins.
 MEMO_KINDS: tuple[tuple[str, Kind], ...] = (
     ("commencement", Kind.ADDITION),
-    ("go-live", Kind.ADDITION),
+    ("go-live", Kind.GO_LIVE),
     ("catch-up", Kind.ADDITION),
     ("remeasurement", Kind.CHANGE),
     ("modification", Kind.CHANGE),
@@ -123,6 +124,8 @@ def classify_month(lines: Iterable) -> Movement:
     periodic_liability = ZERO  # credit-positive
     for line in lines:
         kind = line_kind(line.memo)
+        if kind is Kind.GO_LIVE:
+            continue
         signed = line.debit - line.credit  # debit-positive
         role = str(line.role)
         if role in ROU_ROLES:

@@ -14,9 +14,15 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from leases import engine
-from leases.engine.dates import add_months, months_between
+from leases.engine.dates import months_between
 from leases.models import ACCOUNT_FIELDS, AssetType, Lease, LeaseStatus
-from leases.selectors import accounting_defaults, lease_terms, leases_with_terms, mapped_account
+from leases.selectors import (
+    accounting_defaults,
+    company_go_live,
+    lease_schedule,
+    leases_with_terms,
+    mapped_account,
+)
 from reports.classify import LIABILITY_ROLES, ROU_ROLES, ZERO, Movement, classify_month
 
 ASSET_TYPE_LABELS = dict(AssetType.choices)
@@ -93,6 +99,27 @@ def _accounts(lease: Lease, defaults, roles: set[str]) -> tuple[str, ...]:
     return tuple(sorted(numbers))
 
 
+def _balances(schedule) -> tuple[list[Decimal], list[Decimal], Decimal | None, Decimal | None]:
+    """Posted month-end ROU and liability balances, and the go-live opening balances if any."""
+    if isinstance(schedule, engine.Schedule):
+        posted = schedule.posted()
+        return posted.rou_closing, posted.closing_liability, None, None
+    # A go-live schedule: its balances are posted figures from the go-live month on.
+    return (
+        schedule.rou_closing,
+        schedule.closing_liability,
+        schedule.rou_opening(0),
+        schedule.opening_liability(0),
+    )
+
+
+def _month_lines(schedule, period: date) -> list:
+    """The month's journal lines as the close posts them (the go-live entry is separate)."""
+    if isinstance(schedule, engine.Schedule):
+        return engine.journal_lines_for_month(schedule, period)
+    return schedule.journal_lines_for_month(period)
+
+
 def _balance(values: list[Decimal], index: int) -> Decimal:
     """A month-end balance; zero before commencement and after the last month."""
     return values[index] if 0 <= index < len(values) else ZERO
@@ -103,6 +130,7 @@ def lease_facts(
 ) -> list[LeaseFacts]:
     """Every active lease's balances and movements for the months `start`..`end` (first days)."""
     defaults = accounting_defaults(company)
+    go_live = company_go_live(company)
     if leases is None:
         leases = Lease.objects.filter(company=company, status=LeaseStatus.ACTIVE)
     months = months_between(start, end) + 1
@@ -123,20 +151,23 @@ def lease_facts(
         )
         out.append(facts)
         try:
-            schedule = engine.build_schedule(lease_terms(lease))
+            schedule = lease_schedule(lease, go_live)
         except engine.LeaseTermsError as error:
             facts.problem = f"Lease terms: {error}"
             continue
-        posted = schedule.posted()
+        rou, liability, opening_rou, opening_liability = _balances(schedule)
         first = months_between(schedule.start, start)  # schedule index of the range's first month
         last = first + months - 1
-        facts.opening_rou = _balance(posted.rou_closing, first - 1)
-        facts.opening_liability = _balance(posted.closing_liability, first - 1)
-        facts.closing_rou = _balance(posted.rou_closing, last)
-        facts.closing_liability = _balance(posted.closing_liability, last)
+        # Before its first month a lease has nothing on the books, except a lease brought in at
+        # go-live, which opens with the balances of the go-live entry.
+        facts.opening_rou = rou[first - 1] if 0 < first <= len(rou) else ZERO
+        facts.opening_liability = liability[first - 1] if 0 < first <= len(rou) else ZERO
+        if first <= 0 <= last and opening_rou is not None:
+            facts.opening_rou, facts.opening_liability = opening_rou, opening_liability
+        facts.closing_rou = _balance(rou, last)
+        facts.closing_liability = _balance(liability, last)
         for index in range(max(first, 0), min(last + 1, len(schedule))):
-            lines = engine.journal_lines_for_month(schedule, add_months(schedule.start, index))
-            facts.movement.add(classify_month(lines))
+            facts.movement.add(classify_month(_month_lines(schedule, schedule.period(index))))
         if 0 <= last < len(schedule) - 1:
             facts.future_payments = [
                 (schedule.period(k), schedule.payments[k])
@@ -144,5 +175,5 @@ def lease_facts(
                 if schedule.payments[k]
             ]
             facts.remaining_months = len(schedule) - last - 1
-            facts.liability_in_12_months = _balance(posted.closing_liability, last + 12)
+            facts.liability_in_12_months = _balance(liability, last + 12)
     return out

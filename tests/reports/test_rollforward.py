@@ -1,10 +1,16 @@
 """The roll-forward ties to the journals: closing equals the trial balance, opening to closing."""
 
+from datetime import date
 from decimal import Decimal
 
+from closebooks.models import JournalEntry
+from closebooks.services import company_go_live_set
 from reports.periods import Range
 from reports.selectors import rollforward, trial_balance
-from tests.reports.conftest import FEB, JAN, MAR
+from tests.leases.factories import make_lease, set_up_accounting
+from tests.reports.conftest import FEB, JAN, MAR, close_through
+
+JUL, SEP = date(2026, 7, 1), date(2026, 9, 1)
 
 
 def test_rollforward_closing_equals_the_trial_balance_of_the_posted_entries(books):
@@ -31,3 +37,26 @@ def test_a_later_range_opens_where_the_earlier_one_closed(books):
     assert first.movement.liability["additions"] > 0
     assert second.movement.liability["additions"] == 0
     assert second.movement.liability["payments"] == Decimal("-4230.15")
+
+
+def test_leases_brought_in_at_go_live_open_with_their_go_live_balances(personas):
+    """A company going live in Jul 2026: leases from 2023 and 2024 come in through the go-live
+    entry, so they are the opening balance; only the lease commencing in August is an addition.
+    The whole roll-forward still reconciles to the posted entries (go-live entry included)."""
+    set_up_accounting(personas.company)
+    company = personas.company
+    make_lease(company, code="OLD-OP", commencement=date(2023, 1, 1), term_months=60)
+    make_lease(company, code="NEW", commencement=date(2026, 8, 1), term_months=24)
+    company_go_live_set(company=company, actor=personas.settings_admin.user, go_live=JUL)
+    company.refresh_from_db()
+    close_through(company, SEP, personas.accountant.user)
+
+    report = rollforward(company, Range(JUL, SEP), group_by="lease")
+    assert report.reconciles, report.differences
+    rows = {row.key: row for row in report.rows}
+    old, new = rows["OLD-OP"], rows["NEW"]
+    assert old.opening_liability > 0 and old.movement.liability["additions"] == 0
+    assert new.opening_liability == 0 and new.movement.liability["additions"] > 0
+    assert old.liability_ties and new.liability_ties and old.rou_ties and new.rou_ties
+    golive = JournalEntry.objects.filter(company=company, external_key__startswith="LG-")
+    assert golive.exists()
