@@ -388,3 +388,45 @@ def test_bad_changes_name_the_field(change, field, text):
     with pytest.raises(LeaseTermsError) as error:
         build_changed_schedule(annual(100000), [change])
     assert any(i.field == field and text in i.message for i in error.value.issues)
+
+
+def test_lease_schedule_json_takes_changes_and_returns_before_and_after():
+    """The auditors' JSON path: IFRS 16 IE Example 19 through jsonio.run."""
+    from leases.engine.jsonio import run
+
+    result = run(
+        {
+            "commencement": "2020-01-01",
+            "term_months": 120,
+            "standard": "ifrs16",
+            "annual_rate": "6%",
+            "rate_convention": "effective",
+            "payments": [{"amount": "100000", "frequency": "annual", "timing": "arrears"}],
+            "changes": [
+                {
+                    "kind": "consideration",
+                    "effective": "2025-01-01",
+                    "annual_rate": "0.07",
+                    "payments": [{"amount": "95000", "frequency": "annual", "timing": "arrears"}],
+                }
+            ],
+        }
+    )
+    change = result["changes"][0]
+    assert whole(D(change["before"]["liability"])) == 421236
+    assert whole(D(change["after"]["liability"])) == 389519
+    assert change["months_after"][0]["period"] == "2025-01-01"
+    assert [m["segment_start"] for m in result["schedule"]].count(True) == 2
+    bad = run(
+        {
+            **{
+                "commencement": "2020-01-01",
+                "term_months": 12,
+                "standard": "ifrs16",
+                "annual_rate": "0.05",
+                "payments": [{"amount": "1"}],
+            },
+            "changes": [{"kind": "term", "effective": "2020-06-01", "term_months": 24}],
+        }
+    )
+    assert bad["errors"][0]["field"] == "changes[0].annual_rate"
