@@ -243,10 +243,14 @@ def tieout_run(tieout_id: int, *, client=None) -> TieOut | None:
         subsidiary_ids = {s: resolver.resolve("subsidiary", s) for s in our_subsidiaries}
         posting_period = reader.posting_period(period)
         journals = reader.journals(posting_period) if posting_period else []
-        ours_found = {
-            row["externalid"]: row
-            for row in reader.by_external_id([e.external_key for e in entries if e.pk in sent])
-        }
+        # Our entries are normally among the period's journals; only those that are not (moved
+        # to another period, or deleted) are looked up by external ID.
+        ours_found = {row["externalid"]: row for row in journals if row.get("externalid")}
+        missing = [
+            e.external_key for e in entries if e.pk in sent and e.external_key not in ours_found
+        ]
+        if missing:
+            ours_found.update({row["externalid"]: row for row in reader.by_external_id(missing)})
         ids = sorted(
             {str(r["id"]) for r in journals} | {str(r["id"]) for r in ours_found.values()}, key=int
         )
@@ -296,6 +300,16 @@ def tieout_run(tieout_id: int, *, client=None) -> TieOut | None:
         ns_id = str(row["id"])
         link = dict(netsuite_id=ns_id, netsuite_tranid=row.get("tranid", ""),
                     netsuite_url=client.journal_entry_url(ns_id))  # fmt: skip
+        moved_to = str(row.get("postingperiod", posting_period))
+        if posting_period and moved_to != str(posting_period):
+            finding(
+                FindingKind.ENTRY_CHANGED,
+                f"Entry {entry.external_key} was moved in NetSuite ({row.get('tranid', ns_id)}) "
+                f"to another posting period (internal ID {moved_to}); ours is dated in "
+                f"{period.label}. Move it back in NetSuite, or sync the period again.",
+                **base,
+                **link,
+            )
         ours_totals = _totals(entry.lines.all(), lambda line: line.account_number)
         theirs_totals = _totals(
             lines_by_tx.get(ns_id, []), lambda line: account_label(line.account)

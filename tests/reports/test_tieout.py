@@ -148,6 +148,23 @@ def test_the_tie_out_finds_an_entry_changed_in_netsuite_and_a_manual_entry(synce
     assert "difference" in notice.reason and str(period.pk) in notice.url
 
 
+def test_the_tie_out_finds_an_entry_deleted_in_netsuite(synced):
+    company, period, user = synced
+    client = netsuite_client(NetSuiteConnection.objects.get(company=company))
+    entry = period.journal_entries.order_by("external_key").last()
+    client.delete_journal_entry(entry.external_key)
+
+    tieout = tie_out(period, user)
+
+    assert tieout.status == TieOutStatus.FINDINGS
+    (deleted,) = tieout.findings.filter(kind=FindingKind.ENTRY_DELETED)
+    assert deleted.journal_entry_id == entry.pk and deleted.ours == entry.total_debit
+    assert "no longer has it" in deleted.message
+    # Its lines are missing from NetSuite's balances too.
+    assert tieout.findings.filter(kind=FindingKind.BALANCE_DIFFERS).exists()
+    assert not tieout.findings.filter(kind=FindingKind.MANUAL_ENTRY).exists()
+
+
 def test_an_open_or_unsynced_period_cannot_be_tied_out(db, sandbox):
     company = make_company()
     set_up_netsuite_accounting(company)
