@@ -514,6 +514,10 @@ def read_netsuite(client, prefix: str | None) -> tuple[NetSuiteCalendar, dict]:
     return calendar, (read_netsuite_entries(client, prefix) if prefix else {})
 
 
+def _row_id(row: SyncEntry) -> int:
+    return row.pk
+
+
 def confirm_with_netsuite(
     period: AccountingPeriod, calendar: NetSuiteCalendar, in_netsuite: dict
 ) -> Confirmation:
@@ -534,7 +538,7 @@ def confirm_with_netsuite(
         if key in in_netsuite:
             state.base_internal_id, state.base_period_id = in_netsuite[key]
     proven: list[tuple[SyncEntry, str]] = []
-    latest = {row.external_key: row for row in rows}  # the last row written for each ID
+    latest = {row.external_key: row for row in sorted(rows, key=_row_id)}  # the newest row
     for external_id, (internal_id, period_id) in in_netsuite.items():
         key = base_key_of(external_id)
         state = held.setdefault(key, Held(key))

@@ -148,10 +148,15 @@ def period_sync_start(
     if not plan.steps and not resend:
         if not plan.unchanged:
             raise SyncNotPossible(f"{period.label} has no journal entries to send.")
-        raise SyncNotPossible(
-            f"Already in NetSuite; nothing to send. {period.label} has not changed since it was "
-            "last sent."
+        sent = SyncRun.objects.filter(
+            period=period, close_version=period.close_version, status=SyncStatus.COMPLETED
         )
+        if sent.exists():
+            raise SyncNotPossible(
+                f"Already in NetSuite; nothing to send. {period.label} has not changed since it "
+                "was last sent."
+            )
+        # Closed again unchanged: an empty run confirms it against NetSuite and completes.
     # Check every line sent as it is against our copy of NetSuite's reference data first.
     preflight = period_preflight(period)
     to_send = {s.base_key for s in plan.steps if s.action in (EntryAction.ADD, EntryAction.UPDATE)}
