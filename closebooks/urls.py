@@ -12,6 +12,11 @@ urlpatterns = [
         name="period_preview_csv",
     ),
     path("close-books/periods/<int:pk>/close/", views.period_close_view, name="period_close"),
+    path(
+        "close-books/periods/<int:pk>/close/confirm/",
+        views.period_close_confirm,
+        name="period_close_confirm",
+    ),
     path("close-books/periods/<int:pk>/entries/", views.period_entries, name="period_entries"),
     path(
         "close-books/periods/<int:pk>/entries.csv",

@@ -103,10 +103,55 @@ def period_preview_csv(request, pk: int):
     )
 
 
+def _totals_by_currency(preview) -> list[dict]:
+    """Entries, debits and credits per currency; amounts in different currencies never add up."""
+    counts: dict[str, int] = {}
+    for entry in preview.entries:
+        counts[entry.currency] = counts.get(entry.currency, 0) + 1
+    return [
+        {"currency": currency, "entries": counts.get(currency, 0), "debit": debit, "credit": credit}
+        for currency, debit, credit in preview.currency_totals
+    ]
+
+
+@lease_accounting_required
+def period_close_confirm(request, pk: int):
+    """Step 3: what Close & Lock will freeze (entries, totals per currency), asked once."""
+    period = _get_period(request, pk)
+    preview = selectors.period_preview(period)
+    next_period = next_period_to_close(request.company)
+    can_close = (
+        next_period is not None
+        and next_period.pk == period.pk
+        and not preview.problems
+        and preview.balanced
+        and bool(preview.entries)
+    )
+    return render(
+        request,
+        "closebooks/period_close_confirm.html",
+        {
+            "period": period,
+            "preview": preview,
+            "can_close": can_close,
+            "totals": _totals_by_currency(preview),
+            "tab": "close",
+        },
+    )
+
+
 @lease_accounting_required
 @require_POST
 def period_close_view(request, pk: int):
     period = _get_period(request, pk)
+    expected = request.POST.get("expected_entries")
+    if expected is not None and expected != str(len(selectors.period_preview(period).entries)):
+        # Something changed between the confirmation and the press: show the new figures.
+        messages.warning(
+            request,
+            f"{period.label} changed since you looked: check what will be frozen again.",
+        )
+        return redirect("period_close_confirm", pk=period.pk)
     try:
         entries = services.period_close(period=period, actor=request.user)
     except ValidationError as error:

@@ -1,0 +1,104 @@
+"""Numbers, dates and rates the way accounting software shows them.
+
+{{ amount|money:"USD" }}   1,234.56 USD, negatives as (1,234.56) USD
+{{ count|number }}         12,345
+{{ rate|rate }}            6.5 %  (not 6.500000 %)
+{{ day|company_date }}     31 Dec 2026, one format across the app
+{{ moment|when }}          31 Dec 2026, 14:05 UTC, in the viewer's time zone, zone shown
+{{ n|counted:"entry,entries" }}  1 entry, 2 entries
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+
+register = template.Library()
+
+DATE_FORMAT = "j M Y"  # unambiguous in every country: 5 Mar 2026, never 03/05/2026
+TIME_FORMAT = "H:i T"
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def format_amount(value, places: int = 2) -> str:
+    """1234.5 → 1,234.50; negatives in parentheses; rounded half up, as in the ledger."""
+    number = _decimal(value)
+    if number is None:
+        return ""
+    quantum = Decimal(1).scaleb(-places)
+    rounded = number.quantize(quantum, rounding=ROUND_HALF_UP)
+    text = f"{abs(rounded):,.{places}f}"
+    return f"({text})" if rounded < 0 else text
+
+
+@register.filter
+def money(value, currency: str = "") -> str:
+    """An amount with two decimals, thousands separators and its currency code."""
+    text = format_amount(value, 2)
+    if not text:
+        return "—"
+    return f"{text} {currency}" if currency else text
+
+
+@register.filter
+def number(value, places: int = 0) -> str:
+    """A count or quantity with thousands separators."""
+    return format_amount(value, int(places)) or "—"
+
+
+@register.filter
+def rate(value) -> str:
+    """A percentage without trailing zeros: 6.500000 → 6.5 %."""
+    number = _decimal(value)
+    if number is None:
+        return "—"
+    text = format(number.normalize(), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text} %"
+
+
+@register.filter
+def company_date(value) -> str:
+    """A date in the app's one format."""
+    if not value:
+        return "—"
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        value = value.date()
+    if not isinstance(value, date):
+        return str(value)
+    return format_date(value, DATE_FORMAT)
+
+
+@register.filter
+def when(value) -> str:
+    """A moment in the viewer's time zone, with the zone shown."""
+    if not value:
+        return "—"
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{format_date(local, DATE_FORMAT)}, {format_date(local, TIME_FORMAT)}"
+
+
+@register.filter
+def counted(value, forms: str) -> str:
+    """'1 entry' or '2 entries' from "entry,entries"; one form adds an s."""
+    singular, _, plural = forms.partition(",")
+    plural = plural or singular + "s"
+    try:
+        count = int(value)
+    except (TypeError, ValueError):
+        count = len(value)
+    return f"{count:,} {singular if count == 1 else plural}"

@@ -1,0 +1,86 @@
+"""Close & Lock asks once, showing what will be frozen: entries and totals per currency."""
+
+import re
+
+from django.test import Client
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from closebooks.models import AccountingPeriod, JournalEntry
+from closebooks.selectors import period_preview
+from closebooks.services import periods_ensure
+from tests.closebooks.conftest import JAN, MAR
+from tests.leases.factories import make_lease
+from tests.permissions import AM, R, Route, X, check_matrix, everyone
+
+
+def client_for(membership) -> Client:
+    client = Client()
+    client.force_login(membership.user)
+    return client
+
+
+def jan_of(books) -> AccountingPeriod:
+    periods_ensure(company=books.company, through=MAR)
+    return AccountingPeriod.objects.get(company=books.company, start=JAN)
+
+
+def test_the_confirmation_lists_the_entries_and_the_totals_of_each_currency(books):
+    jan = jan_of(books)
+    preview = period_preview(jan)
+    ((currency, debit, credit),) = preview.currency_totals
+
+    page = client_for(books.accountant).get(reverse("period_close_confirm", args=[jan.pk]))
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert f"3 journal entries with {preview.line_count} lines, dated 31 Jan 2026" in html
+    row = re.search(r'<table class="grid" id="close-totals">.*?</table>', html, re.S).group(0)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
+    assert cells == [currency, "3", f"{debit:,.2f} {currency}", f"{credit:,.2f} {currency}"]
+    assert 'name="expected_entries" value="3"' in html
+    assert JournalEntry.objects.count() == 0  # asking freezes nothing
+
+
+def test_the_preview_asks_through_the_confirmation_instead_of_closing_at_once(books):
+    jan = jan_of(books)
+    html = client_for(books.accountant).get(reverse("period_preview", args=[jan.pk])).content
+    assert reverse("period_close_confirm", args=[jan.pk]).encode() in html
+    assert f'action="{reverse("period_close", args=[jan.pk])}"'.encode() not in html
+
+
+def test_confirming_closes_once(books):
+    jan = jan_of(books)
+    client = client_for(books.accountant)
+
+    response = client.post(reverse("period_close", args=[jan.pk]), {"expected_entries": "3"})
+
+    assert response.url == reverse("period_entries", args=[jan.pk])
+    assert JournalEntry.objects.filter(period=jan).count() == 3
+
+
+def test_a_period_that_changed_after_the_confirmation_is_shown_again_not_closed(books):
+    jan = jan_of(books)
+    client = client_for(books.accountant)
+    client.get(reverse("period_close_confirm", args=[jan.pk]))
+    make_lease(books.company, code="L-4", amount="99.00", commencement=JAN)  # a fourth entry
+
+    response = client.post(reverse("period_close", args=[jan.pk]), {"expected_entries": "3"})
+
+    assert response.url == reverse("period_close_confirm", args=[jan.pk])
+    assert (
+        JournalEntry.objects.count(),
+        AuditEvent.objects.filter(action="period.close").count(),
+    ) == (0, 0)
+
+
+def test_only_lease_accounting_may_open_the_confirmation(books):
+    jan = jan_of(books)
+    routes = [
+        Route(
+            "close confirmation",
+            lambda p: reverse("period_close_confirm", args=[jan.pk]),
+            everyone(403, **{AM: 200, R: 200, X: 404}),
+        )
+    ]
+    assert check_matrix(books, routes) == []
