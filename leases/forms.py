@@ -83,6 +83,11 @@ LEASE_HELP = {
     "variable_expense_account": "Variable payments outside the liability (CAM, taxes, usage).",
     "short_term_expense_account": "Straight-line cost of leases under the short-term or "
     "low-value exemption.",
+    "modification_gain_loss_account": "Gain or loss when part or all of a lease ends early "
+    "(decrease in scope, termination).",
+    "impairment_loss_account": "Impairment of the right-of-use asset (ASC 360 / IAS 36).",
+    "owned_asset_account": "Property and equipment the ROU asset becomes when the purchase "
+    "option is exercised.",
     "department": "NetSuite department the entries carry.",
     "lease_class": "NetSuite class the entries carry.",
     "location": "NetSuite location the entries carry.",
