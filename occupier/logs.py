@@ -7,6 +7,9 @@ import re
 import uuid
 from contextvars import ContextVar
 
+from django.core.signals import request_finished
+from django.dispatch import receiver
+
 request_id_var: ContextVar[str] = ContextVar("request_id", default="")
 company_id_var: ContextVar[str] = ContextVar("company_id", default="")
 sync_run_id_var: ContextVar[str] = ContextVar("sync_run_id", default="")
@@ -20,6 +23,10 @@ _SECRET_PAIR = re.compile(
     r"(?i)(['\"]?\b[\w-]*(?:secret|password|passwd|token|signature|api[_-]?key|consumer[_-]?key"
     r"|session[_-]?id|csrftoken)[\w-]*['\"]?\s*[:=]\s*)(['\"]?)([^'\"\s,;&}]+)\2"
 )
+# SOAP: <signature …>…</signature>, <consumerKey>…</consumerKey>, <token>…</token>, <password>.
+_XML_SECRET = re.compile(
+    r"(?i)(<(?:\w+:)?(signature|token|consumerKey|password|nonce)\b[^>]*>)[^<]*(</)"
+)
 # A URL with a password in it: scheme://user:password@host.
 _URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^:/\s@]+:)[^@\s/]+@")
 
@@ -28,6 +35,7 @@ def redact(text: str) -> str:
     """The text with secrets, Authorization headers and URL passwords replaced."""
     text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(2)}", text)
     text = _SECRET_PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(2)}", text)
+    text = _XML_SECRET.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(3)}", text)
     return _URL_PASSWORD.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
 
 
@@ -68,20 +76,24 @@ class RequestContextMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if re.fullmatch(r"[\w.-]{8,64}", incoming) else uuid.uuid4().hex
         company = getattr(request, "company", None)
-        tokens = (
-            request_id_var.set(request_id),
-            company_id_var.set(str(company.pk) if company is not None else ""),
-            sync_run_id_var.set(""),
-        )
-        try:
-            response = self.get_response(request)
-        finally:
-            for var, token in zip(
-                (request_id_var, company_id_var, sync_run_id_var), tokens, strict=True
-            ):
-                var.reset(token)
+        # Left set until the response is closed (request_finished), so that Django's own
+        # "Not Found" / "Server Error" lines, written after the middleware, carry them too.
+        request_id_var.set(request_id)
+        company_id_var.set(str(company.pk) if company is not None else "")
+        sync_run_id_var.set("")
+        response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+
+@receiver(request_finished)
+def _forget_request(**kwargs) -> None:
+    clear_context()
+
+
+def clear_context() -> None:
+    for var in (request_id_var, company_id_var, sync_run_id_var):
+        var.set("")
 
 
 # Tasks whose first argument is a sync run's id.
@@ -104,5 +116,4 @@ def task_context_start(task_id: str, task_name: str, args, kwargs) -> None:
 
 
 def task_context_end() -> None:
-    for var in (request_id_var, company_id_var, sync_run_id_var):
-        var.set("")
+    clear_context()
