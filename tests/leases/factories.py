@@ -26,7 +26,7 @@ CHART = [
     ("6430", "Short-term lease expense", "short_term_expense_account"),
     ("7200", "Gain or loss on lease changes", "modification_gain_loss_account"),
     ("6440", "ROU impairment loss", "impairment_loss_account"),
-    ("1500", "Property and equipment", "owned_asset_account"),
+    ("1510", "Property and equipment", "owned_asset_account"),
 ]
 
 
