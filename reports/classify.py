@@ -8,6 +8,7 @@ to ``MEMO_KINDS``; a line whose memo is not listed counts as periodic activity.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -44,8 +45,9 @@ MEMO_KINDS: tuple[tuple[str, Kind], ...] = (
 )
 
 
+@functools.lru_cache(maxsize=1024)
 def line_kind(memo: str) -> Kind:
-    """The event a line's memo names."""
+    """The event a line's memo names (memos repeat, so the answer is cached)."""
     text = memo.strip().lower()
     for prefix, kind in MEMO_KINDS:
         if text.startswith(prefix):
@@ -113,13 +115,14 @@ class Movement:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-def classify_month(lines: Iterable) -> Movement:
-    """One lease-month's journal lines (objects with role, debit, credit, memo) as movements.
+def classify_month(lines: Iterable, into: Movement | None = None) -> Movement:
+    """One lease-month's journal lines (objects with role, debit, credit, memo) as movements,
+    added to `into` when given.
 
     The periodic liability line is net (payment less accretion): the month's payment comes from
     the clearing line, and accretion is what is left, so each column is a real flow.
     """
-    m = Movement()
+    m = into if into is not None else Movement()
     periodic_payment = ZERO
     periodic_liability = ZERO  # credit-positive
     for line in lines:

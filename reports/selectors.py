@@ -11,7 +11,6 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from closebooks.models import JournalEntry, JournalLine, PeriodStatus
-from leases.engine.dates import months_between
 from reports.classify import MOVEMENTS, ZERO, Movement
 from reports.periods import Range
 from reports.subledger import CLASSIFICATION_LABELS, LeaseFacts, lease_facts
@@ -299,14 +298,10 @@ def _codes(facts: list[LeaseFacts]) -> list[str]:
 def maturity(label: str, facts: list[LeaseFacts], span: Range) -> Maturity:
     """Five years and thereafter, counted in 12-month years from the range's end."""
     years = [ZERO] * 5
-    thereafter = ZERO
     for f in facts:
-        for month, amount in f.future_payments:
-            year = (months_between(span.end, month) - 1) // 12
-            if year < 5:
-                years[year] += amount
-            else:
-                thereafter += amount
+        for index, amount in enumerate(f.maturity_years):
+            years[index] += amount
+    thereafter = _sum(facts, lambda f: f.maturity_thereafter)
     pv = _sum(facts, lambda f: f.closing_liability)
     later = _sum(facts, lambda f: f.liability_in_12_months)
     return Maturity(label, years, thereafter, pv, pv - later, _codes(facts))
@@ -323,7 +318,7 @@ def weighted_term_years(facts: list[LeaseFacts]) -> Decimal | None:
 
 def weighted_rate(facts: list[LeaseFacts]) -> Decimal | None:
     """Discount rate weighted by each lease's remaining undiscounted payments (ASC 842-20-55-12)."""
-    payments = {f.code: sum((a for _, a in f.future_payments), ZERO) for f in facts}
+    payments = {f.code: sum(f.maturity_years, f.maturity_thereafter) for f in facts}
     weight = sum(payments.values(), ZERO)
     if not weight:
         return None

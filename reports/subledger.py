@@ -56,8 +56,10 @@ class LeaseFacts:
     closing_rou: Decimal = ZERO
     closing_liability: Decimal = ZERO
     movement: Movement = field(default_factory=Movement)
-    # Payments still to come after the range's last month: (month, amount).
-    future_payments: list[tuple[date, Decimal]] = field(default_factory=list)
+    # Undiscounted payments still to come after the range's last month: each of the next five
+    # 12-month years, and thereafter.
+    maturity_years: list[Decimal] = field(default_factory=lambda: [ZERO] * 5)
+    maturity_thereafter: Decimal = ZERO
     liability_in_12_months: Decimal = ZERO
     remaining_months: int = 0
     problem: str = ""
@@ -135,6 +137,16 @@ def lease_facts(
         leases = Lease.objects.filter(company=company, status=LeaseStatus.ACTIVE)
     months = months_between(start, end) + 1
     out: list[LeaseFacts] = []
+    account_cache: dict[tuple, tuple[str, ...]] = {}
+
+    def accounts(lease: Lease, roles: set[str]) -> tuple[str, ...]:
+        # Most leases use the company defaults: look each mapping up once.
+        own = tuple(getattr(lease, f"{field}_id") for field in ACCOUNT_FIELDS.values())
+        key = (own, lease.standard, lease.classification, tuple(sorted(roles)))
+        if key not in account_cache:
+            account_cache[key] = _accounts(lease, defaults, roles)
+        return account_cache[key]
+
     for lease in leases_with_terms(leases).order_by("code"):
         facts = LeaseFacts(
             lease_id=lease.pk,
@@ -146,8 +158,8 @@ def lease_facts(
             standard=lease.standard,
             classification=classification_of(lease),
             rate_percent=lease.discount_rate,
-            rou_accounts=_accounts(lease, defaults, ROU_ROLES),
-            liability_accounts=_accounts(lease, defaults, LIABILITY_ROLES),
+            rou_accounts=accounts(lease, ROU_ROLES),
+            liability_accounts=accounts(lease, LIABILITY_ROLES),
         )
         out.append(facts)
         try:
@@ -167,13 +179,15 @@ def lease_facts(
         facts.closing_rou = _balance(rou, last)
         facts.closing_liability = _balance(liability, last)
         for index in range(max(first, 0), min(last + 1, len(schedule))):
-            facts.movement.add(classify_month(_month_lines(schedule, schedule.period(index))))
+            classify_month(_month_lines(schedule, schedule.period(index)), into=facts.movement)
         if 0 <= last < len(schedule) - 1:
-            facts.future_payments = [
-                (schedule.period(k), schedule.payments[k])
-                for k in range(last + 1, len(schedule))
-                if schedule.payments[k]
-            ]
+            payments = schedule.payments
+            for k in range(last + 1, len(schedule)):
+                year = (k - last - 1) // 12
+                if year < 5:
+                    facts.maturity_years[year] += payments[k]
+                else:
+                    facts.maturity_thereafter += payments[k]
             facts.remaining_months = len(schedule) - last - 1
             facts.liability_in_12_months = _balance(liability, last + 12)
     return out
