@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
 
@@ -14,8 +15,10 @@ from integrations.netsuite.errors import (
     RecordValidationError,
     WsdlUnavailableError,
 )
+from integrations.netsuite.limiter import LocalConcurrencyLimiter
 from integrations.netsuite.payload import JournalEntryData, JournalLineData
 from integrations.netsuite.retry import RetryPolicy
+from integrations.netsuite.soap import MAX_RECORDS_PER_LIST
 
 testing = pytest.importorskip("netsuite_sandbox.testing")
 pytestmark = pytest.mark.e2e
@@ -46,6 +49,7 @@ def make_client(sb, transport: str = "rest", **overrides) -> NetSuiteClient:
         base_url=sb.base_url,  # SOAP reads the WSDL the simulator serves there
         retry_policy=RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.05),
         timeout_s=10,
+        **overrides,
     )
 
 
@@ -120,3 +124,32 @@ def test_soap_verify_loads_the_wsdl_from_the_simulator_and_a_bad_base_url_says_s
         client.upsert_journal_entry(entry("SIM-SOAP-9"))
     assert "(HTTP 404)" in str(caught.value)
     assert sb.entries() == []
+
+
+def test_soap_batches_in_flight_together_stay_under_the_limit_and_fail_only_bad_records(sb):
+    """What the worker will do: upsertList calls of 200 from threads, one limiter slot each."""
+    limit_before = sb.set_faults()["concurrency_limit"]
+    sb.set_faults(latency_ms=50, concurrency_limit=2)
+    limiter = LocalConcurrencyLimiter(2)
+    entries = [
+        entry(f"SIM-B-{n:03d}", department_id="999" if n in (7, 404) else "1") for n in range(450)
+    ]
+    chunks = [entries[i : i + MAX_RECORDS_PER_LIST] for i in range(0, 450, MAX_RECORDS_PER_LIST)]
+    clients = [make_client(sb, "soap", limiter=limiter) for _ in chunks]
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+            batches = list(pool.map(lambda c, e: c.upsert_journal_entries(e), clients, chunks))
+            # A replay of the whole run (a lost answer, a killed worker) updates, never adds.
+            list(pool.map(lambda c, e: c.upsert_journal_entries(e), clients, chunks))
+    finally:
+        sb.set_faults(concurrency_limit=limit_before)  # the limit outlives a reset
+
+    results = [r for batch in batches for r in batch]
+    assert [r.external_id for r in results] == [e.external_id for e in entries]
+    assert [r.external_id for r in results if not r.ok] == ["SIM-B-007", "SIM-B-404"]
+    assert all(isinstance(r.error, RecordValidationError) for r in results if not r.ok)
+    stored = sb.entries()
+    assert len(stored) == len({e["externalId"] for e in stored}) == 448
+    log = sb.requests(limit=0)
+    assert log["by_outcome"] == {"ok": 6}  # 3 calls twice; none refused for concurrency
