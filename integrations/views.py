@@ -3,17 +3,24 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from closebooks.models import AccountingPeriod
 from companies.models import Permission
-from companies.permissions import member_required, member_required_any
+from companies.permissions import admin_required, member_required, member_required_any
 from companies.selectors import company_members
 from companies.sod import conflict_sentence, conflicts_for
-from integrations.forms import ConnectionForm, ReferenceMappingForm, ReferencePickForm
+from integrations.forms import (
+    ConnectionForm,
+    ReferenceMappingForm,
+    ReferencePickForm,
+    SyncSettingsForm,
+)
 from integrations.models import SECRET_FIELDS, ReferenceMapping, SyncRun, SyncStatus
 from integrations.selectors import (
     attach_latest_runs,
+    attach_sync_plans,
     connection_is_enabled,
     run_attempts,
     run_entries,
@@ -23,7 +30,9 @@ from integrations.services.connection import (
     connection_for_company,
     connection_save,
     connection_verify,
+    sync_settings_save,
 )
+from integrations.services.diff import describe_step, period_plan
 from integrations.services.discovery import (
     RefreshNotPossible,
     last_completed_refresh,
@@ -32,7 +41,12 @@ from integrations.services.discovery import (
 )
 from integrations.services.mappings import reference_mapping_delete, reference_mapping_save
 from integrations.services.preflight import mapping_health, picker_choices
-from integrations.services.sync import SyncNotPossible, period_sync_start, sync_run_retry
+from integrations.services.sync import (
+    SyncNotPossible,
+    is_superseded,
+    period_sync_start,
+    sync_run_retry,
+)
 
 VIEW_SYNC = (Permission.LEASE_ACCOUNTING, Permission.INTEGRATIONS)
 
@@ -114,13 +128,14 @@ def integration_settings(request):
 
 
 def _cell(request, period: AccountingPeriod, notice: str = ""):
-    attach_latest_runs([period])
+    attach_sync_plans(attach_latest_runs([period]))
     return render(
         request,
         "closebooks/_integration_cell.html",
         {
             "period": period,
             "can_sync": request.membership.has(Permission.INTEGRATIONS),
+            "can_send_again": request.membership.is_company_admin,
             "sync_enabled": connection_is_enabled(request.company),
             "notice": notice,
         },
@@ -153,6 +168,61 @@ def period_sync(request, pk: int):
     return redirect("closed_periods")
 
 
+@admin_required
+@require_POST
+def period_send_again(request, pk: int):
+    """An admin's deliberate resend: NetSuite is read again and only what it lacks is sent."""
+    period = _get_period(request, pk)
+    try:
+        period_sync_start(period=period, actor=request.user, resend=True)
+    except SyncNotPossible as refusal:
+        notice, level = refusal.user_message, messages.ERROR
+    else:
+        notice = f"Reading NetSuite again for {period.label}: only entries missing there are sent."
+        level = messages.SUCCESS
+    if request.htmx:
+        return _cell(request, period, notice=notice)
+    messages.add_message(request, level, notice)
+    return redirect("closed_periods")
+
+
+@member_required_any(*VIEW_SYNC)
+def period_sync_plan(request, pk: int):
+    """What the next Sync of the period will change in NetSuite, entry by entry."""
+    period = _get_period(request, pk)
+    connection = connection_for_company(request.company)
+    plan = period_plan(period, removal_method=connection.removal_method)
+    return render(
+        request,
+        "integrations/period_plan.html",
+        {
+            "period": period,
+            "plan": plan,
+            "steps": [(step, describe_step(step)) for step in plan.steps],
+            "connection": connection,
+            "can_change": request.membership.is_company_admin,
+        },
+    )
+
+
+@admin_required
+def sync_settings(request):
+    """Company admins: how removals are made in NetSuite, and who gets the outcome emails."""
+    connection = connection_for_company(request.company)
+    form = SyncSettingsForm(
+        request.POST or None,
+        initial={
+            "removal_method": connection.removal_method,
+            "notify_emails": connection.notify_emails,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        sync_settings_save(company=request.company, actor=request.user, **form.cleaned_data)
+        messages.success(request, "Saved the sync settings.")
+        return redirect("sync_settings")
+    return render(request, "integrations/sync_settings.html", {"form": form})
+
+
 @member_required_any(*VIEW_SYNC)
 def period_sync_status(request, pk: int):
     return _cell(request, _get_period(request, pk))
@@ -166,6 +236,7 @@ def sync_run_detail(request, pk: int):
         "integrations/run_detail.html",
         {
             "run": run,
+            "superseded": is_superseded(run),
             "entries": run_entries(run),
             "attempts": run_attempts(run)[:200],
             "can_sync": request.membership.has(Permission.INTEGRATIONS),
@@ -284,10 +355,27 @@ def reference_data_status(request):
     return _refresh_card(request)
 
 
+def _safe_return_to(request) -> str:
+    """Where to go after saving (the failed run's errors page), if it is one of our pages."""
+    target = request.POST.get("return_to") or request.GET.get("return_to") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return ""
+
+
 @member_required_any(*MAPPING_EDITORS)
 def reference_data(request):
     initial = {k: request.GET[k] for k in ("kind", "our_value") if k in request.GET}
+    # Pre-fill the picker with the current mapping, so the user sees what is there now.
+    current = ReferenceMapping.objects.filter(company=request.company, **initial).first()
+    if len(initial) == 2 and current is not None:
+        initial["netsuite_record"] = (
+            f"{current.netsuite_value} (#{current.netsuite_internal_id})"
+            if current.netsuite_internal_id
+            else current.netsuite_value
+        )
     form = ReferencePickForm(request.POST or None, initial=initial, company=request.company)
+    return_to = _safe_return_to(request)
     if request.method == "POST" and form.is_valid():
         record = form.cleaned_data["record"]
         reference_mapping_save(
@@ -303,7 +391,7 @@ def reference_data(request):
             f"{form.cleaned_data['our_value']} now maps to NetSuite's {record.display} "
             f"(internal ID {record.internal_id}). Press Sync or Retry to use it.",
         )
-        return redirect("reference_data")
+        return redirect(return_to or "reference_data")
     rows = mapping_health(request.company)
     return render(
         request,
@@ -315,5 +403,6 @@ def reference_data(request):
             "choices": picker_choices(request.company),
             "refresh": last_refresh(request.company),
             "can_refresh": request.membership.has(Permission.INTEGRATION_SETTINGS),
+            "return_to": return_to,
         },
     )

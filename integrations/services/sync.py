@@ -295,7 +295,8 @@ def _fix_url(kind: str, entry: JournalEntry, value: str = "") -> str:
     if not kind:
         return ""
     try:
-        return reverse("reference_mappings") + "?" + urlencode({"kind": kind, "our_value": value})
+        # The picker of NetSuite's own values, so a typo cannot be saved and fail again.
+        return reverse("reference_data") + "?" + urlencode({"kind": kind, "our_value": value})
     except NoReverseMatch:
         return ""
 

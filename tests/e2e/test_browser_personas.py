@@ -1,0 +1,249 @@
+"""Every persona in headless Chromium at desktop width and on a 390 px phone.
+
+Each persona's menu holds exactly its pages; every page it opens fits the screen (nothing scrolls
+sideways) and passes axe-core without serious violations; a fix from the errors page plus Retry
+completes in one pass on a phone. Screenshots go to test-artifacts/screenshots/personas-*.png.
+"""
+
+# ruff: noqa: F811 (browser_page is a fixture imported from test_browser and used by name)
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+from django.urls import reverse
+
+from integrations.models import SyncRun, SyncStatus
+from integrations.services.discovery import reference_data_refresh
+from integrations.services.sync import period_sync_start, sync_run_process
+from tests.e2e.conftest import ROOT, on_ci
+from tests.e2e.support import run_finished
+from tests.e2e.test_browser import Journey, browser_page  # noqa: F401 (a fixture)
+from tests.integrations.factories import add_lease, close_first_period, connect
+from tests.integrations.test_navigation import MENUS, SETTINGS, expected
+from tests.permissions import AM, OP, A, M, R
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+AXE_VERSION = "4.10.3"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+# A header taller than this on a phone leaves too little of the page in view.
+PHONE_HEADER_MAX_PX = 80
+SERIOUS = ("serious", "critical")
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core from the npm registry, installed once into the untracked var/ folder."""
+    target = ROOT / "var" / f"axe-core-{AXE_VERSION}"
+    script = target / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            if on_ci():
+                pytest.fail(
+                    "npm is required on CI for the accessibility check (apt-get install npm)"
+                )
+            pytest.skip("npm is not installed; the accessibility check is skipped")
+        staging = target.with_name(f"{target.name}.{os.getpid()}")
+        subprocess.run(
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(staging),
+                "--no-audit",
+                "--no-fund",
+                "--silent",
+                f"axe-core@{AXE_VERSION}",
+            ],
+            check=True,
+            timeout=300,
+        )
+        try:
+            staging.rename(target)
+        except OSError:  # another session installed it meanwhile
+            shutil.rmtree(staging, ignore_errors=True)
+    return script.read_text()
+
+
+def serious_violations(page, axe_source: str) -> list[str]:
+    """axe-core's serious and critical violations on the current page, as readable lines."""
+    # Evaluated over the DevTools protocol, so a strict Content-Security-Policy does not block it.
+    page.evaluate(axe_source)
+    violations = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(v['targets'])}"
+        for v in violations
+        if v["impact"] in SERIOUS
+    ]
+
+
+def sideways_overflow(page) -> int:
+    """How many pixels the page scrolls sideways (0 when it fits)."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+
+
+@pytest.fixture
+def failed_sync(personas, sandbox):
+    """A closed Jan 2026 whose sync failed on a department NetSuite does not know."""
+    company = personas.company
+    add_lease(company, "HQ-1")
+    add_lease(company, "FAC-2", department="Facilities Management")
+    connect(company, sandbox)
+    period = close_first_period(company, actor=personas.accountant.user)
+    run = period_sync_start(period=period, actor=personas.reviewer.user, enqueue=lambda pk: None)
+    sync_run_process(run.pk)
+    run.refresh_from_db()
+    assert run.status == SyncStatus.FAILED
+    return run
+
+
+class PersonaJourney(Journey):
+    def __init__(self, page, base_url: str, persona: str, width: int) -> None:
+        super().__init__(page, base_url, f"personas-{width}-{persona}")
+        self.width = width
+
+    def open_menu(self) -> None:
+        toggle = self.page.locator(".menu-toggle")
+        if toggle.is_visible():
+            assert toggle.get_attribute("aria-expanded") == "false"
+            toggle.click()
+            assert toggle.get_attribute("aria-expanded") == "true"
+
+    def menu(self) -> list[str]:
+        self.open_menu()
+        links = self.page.locator("nav.mainnav a")
+        assert all(link.is_visible() for link in links.all())
+        return [text.strip() for text in links.all_inner_texts()]
+
+    def visit(self, url: str, label: str) -> None:
+        response = self.page.goto(self.base_url + url)
+        assert response.status == 200, f"{url}: {response.status}"
+        self.shot(label)
+        assert sideways_overflow(self.page) == 0, f"{url} scrolls sideways at {self.width} px"
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_each_persona_finds_exactly_its_pages_and_each_fits_the_screen(
+    personas, failed_sync, live_server, browser_page, axe_source, viewport
+):
+    page = browser_page
+    page.set_viewport_size(viewport)
+    width = viewport["width"]
+    checked_by_axe: set[str] = set()
+    problems: list[str] = []
+    for persona in (A, AM, OP, R, M):
+        page.context.clear_cookies()
+        journey = PersonaJourney(page, live_server.url, persona, width)
+        journey.sign_in(personas.all()[persona])
+        journey.shot("home")
+        if width == PHONE["width"]:
+            header = page.locator("header.topbar").bounding_box()
+            assert header["height"] <= PHONE_HEADER_MAX_PX
+        assert journey.menu() == expected(MENUS[persona])
+        links = page.locator("nav.mainnav a")
+        urls = dict(zip(links.all_inner_texts(), [a.get_attribute("href") for a in links.all()]))
+        if persona in SETTINGS:
+            journey.visit(urls.pop("Settings"), "settings")
+            tiles = page.locator("a.tile")
+            urls.update(
+                (f"Settings {name}", href)
+                for name, href in zip(
+                    [t.split("\n")[0] for t in tiles.all_inner_texts()],
+                    [a.get_attribute("href") for a in tiles.all()],
+                )
+            )
+        for label, url in urls.items():
+            journey.visit(url, label.lower().replace(" ", "-").replace("&", "and"))
+            if width == DESKTOP["width"] and url not in checked_by_axe:
+                checked_by_axe.add(url)
+                problems += [f"{url}: {v}" for v in serious_violations(page, axe_source)]
+    assert problems == []
+    if width == DESKTOP["width"]:
+        assert len(checked_by_axe) >= 12  # every main page was checked
+
+
+def test_the_operator_syncs_from_a_phone_with_the_button_in_view(
+    personas, failed_sync, live_server, browser_page
+):
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    journey = PersonaJourney(page, live_server.url, "operator", PHONE["width"])
+    journey.sign_in(personas.integrations_operator)
+    journey.open_menu()
+    page.click("nav.mainnav a:has-text('Closed Periods')")
+    page.wait_for_load_state()
+    journey.shot("closed-periods")
+    cell = page.locator(f"#sync-cell-{failed_sync.period_id}")
+    for action in (cell.locator("a:has-text('Failed')"), cell.locator("button:has-text('Retry')")):
+        box = action.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert sideways_overflow(page) == 0
+
+
+def test_a_fix_from_the_errors_page_and_retry_complete_in_one_pass_on_a_phone(
+    personas, failed_sync, live_server, browser_page, worker
+):
+    run = failed_sync
+    reference_data_refresh(company=personas.company)  # the picker lists NetSuite's own values
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    journey = PersonaJourney(page, live_server.url, "fix-and-retry", PHONE["width"])
+    journey.sign_in(personas.reviewer)
+    journey.go("sync_run_errors", run.pk)
+    journey.shot("errors")
+    assert sideways_overflow(page) == 0
+
+    page.click("a:has-text('Fix it')")
+    page.wait_for_load_state()
+    journey.shot("picker")
+    assert page.input_value("input[name=our_value]") == "Facilities Management"
+    options = page.locator("#ns-department option")
+    choice = next(
+        value
+        for value in (o.get_attribute("value") for o in options.all())
+        if value.startswith("Facilities (#")
+    )
+    page.fill("input[name=netsuite_record]", choice)
+    page.click("button:has-text('Save mapping and go back to the failed sync')")
+    page.wait_for_load_state()
+    journey.shot("back-on-errors")
+    # Straight back to the failed run, Retry in view.
+    assert page.url.startswith(live_server.url + reverse("sync_run_errors", args=[run.pk]))
+    retry = page.locator("button:has-text('Retry')")
+    box = retry.bounding_box()
+    assert box["x"] + box["width"] <= PHONE["width"]
+
+    retry.click()
+    page.wait_for_load_state()
+    page.locator(f"#sync-cell-{run.period_id} >> text=Completed").wait_for()
+    journey.shot("completed")
+    run = run_finished(SyncRun.objects.get(pk=run.pk))
+    assert (run.status, run.retry_count, run.entries_sent) == (SyncStatus.COMPLETED, 1, 2)
+
+
+def test_the_segregation_warning_appears_while_flags_are_ticked(
+    personas, live_server, browser_page
+):
+    page = browser_page
+    journey = PersonaJourney(page, live_server.url, "duties", DESKTOP["width"])
+    journey.sign_in(personas.settings_admin)
+    journey.go("membership_edit", personas.integrations_operator.pk)
+    assert page.locator("[data-duty-warnings] .warning-box").count() == 0
+    page.check("input[name=can_manage_integration_settings]")
+    warning = page.locator("[data-duty-warnings] .warning-box")
+    warning.wait_for()
+    journey.shot("ticked")
+    assert "breaks segregation of duties" in warning.inner_text()
+    page.uncheck("input[name=can_manage_integration_settings]")
+    assert page.locator("[data-duty-warnings] .warning-box").count() == 0
