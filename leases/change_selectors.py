@@ -123,6 +123,31 @@ def _net(lines: list[engine.JournalLine], sign: int, into: dict) -> None:
         into[key] = into.get(key, ZERO) + sign * (line.debit - line.credit)
 
 
+def _catch_up_totals(now, then, first: int, end: int) -> dict:
+    """(role, memo) -> signed amount: what `now` posts for months first..end-1 minus `then`."""
+    totals: dict = {}
+    for m in range(first, end):
+        _net(now.month_lines(m), 1, totals)
+        _net(then.month_lines(m), -1, totals)
+    return totals
+
+
+def catch_up_lines(now, then, first: int, end: int) -> list[engine.JournalLine]:
+    """The catch-up entry's lines (netted per role and memo; debits equal credits)."""
+    lines = []
+    for (role, memo), amount in _catch_up_totals(now, then, first, end).items():
+        if amount:
+            lines.append(
+                engine.JournalLine(
+                    role,
+                    amount if amount > 0 else ZERO,
+                    -amount if amount < 0 else ZERO,
+                    f"Catch-up: {memo}",
+                )
+            )
+    return lines
+
+
 def change_postings(company, period: date) -> ChangePostings:
     """Journal lines of period `period` for every lease with changes in the books by then."""
     out = ChangePostings()
@@ -157,10 +182,7 @@ def change_postings(company, period: date) -> ChangePostings:
         late = [c for c in new if month_start(c.effective_date) < period]
         if late:
             first = min(months_between(now.start, c.effective_date) for c in late)
-            totals: dict = {}
-            for m in range(first, k):
-                _net(now.month_lines(m), 1, totals)
-                _net(then.month_lines(m), -1, totals)
+            totals = _catch_up_totals(now, then, first, k)
             names = ", ".join(
                 f"{by_ref[c.reference].reference} {engine.KIND_LABELS[engine.ChangeKind(c.kind)]} "
                 f"effective {c.effective_date.isoformat()}"

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from audit.services import audit_record
+from audit.models import AuditEvent
+from audit.services import audit_record, scrub
 from leases import engine
 from leases.change_selectors import engine_change
 from leases.engine.jsonio import change_from_json
@@ -147,3 +148,154 @@ def lease_changes_book(*, change_ids: list[int], period: date) -> int:
     return LeaseChange.objects.filter(pk__in=change_ids, booking_period__isnull=True).update(
         booking_period=period
     )
+
+
+def _bulk_audit(company, actor, action: str, rows: list[tuple[Lease, dict, dict]]) -> None:
+    """One audit row per change, written in one statement (imports of thousands of changes)."""
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                company=company,
+                actor=actor,
+                action=action,
+                subject_type=Lease._meta.label,
+                subject_id=str(lease.pk),
+                subject_label=str(lease)[:255],
+                before=scrub(before),
+                after=scrub(after),
+            )
+            for lease, before, after in rows
+        ],
+        batch_size=2000,
+    )
+
+
+@transaction.atomic
+def lease_changes_import(*, company, actor, rows: list) -> list[LeaseChange]:
+    """Save validated change rows (see change_imports) as pending changes: all or none."""
+    lease_ids = sorted({row.lease.pk for row in rows})
+    # Lock the leases in a fixed order so two imports cannot number the same change twice.
+    list(Lease.objects.select_for_update().filter(pk__in=lease_ids).order_by("pk").values("pk"))
+    numbers = dict(
+        LeaseChange.objects.filter(lease_id__in=lease_ids)
+        .values("lease_id")
+        .annotate(n=Max("number"))
+        .values_list("lease_id", "n")
+    )
+    changes = []
+    for row in rows:
+        if row.lease.company_id != company.pk or row.lease.status != LeaseStatus.ACTIVE:
+            raise ValidationError(f"Line {row.line}: lease {row.lease.code} is not active.")
+        numbers[row.lease.pk] = numbers.get(row.lease.pk, 0) + 1
+        changes.append(
+            LeaseChange(
+                company=company,
+                lease=row.lease,
+                number=numbers[row.lease.pk],
+                kind=row.kind,
+                effective_date=row.effective,
+                details=row.details,
+                reason=row.reason[:300],
+                created_by=actor,
+            )
+        )
+    LeaseChange.objects.bulk_create(changes, batch_size=2000)
+    _bulk_audit(
+        company,
+        actor,
+        "lease_change.create",
+        [
+            (
+                c.lease,
+                {},
+                {
+                    "change": c.reference,
+                    "kind": c.kind,
+                    "effective": c.effective_date.isoformat(),
+                    "details": c.details,
+                    "status": c.status,
+                    "source": "import",
+                },
+            )
+            for c in changes
+        ],
+    )
+    return changes
+
+
+@transaction.atomic
+def lease_changes_approve_many(*, company, actor, change_ids: list[int]) -> int:
+    """Approve many pending changes at once (a yearly index review); all or none."""
+    changes = list(
+        LeaseChange.objects.select_for_update(of=("self",))
+        .filter(company=company, pk__in=change_ids)
+        .select_related("lease", "created_by")
+        .order_by("pk")
+    )
+    if len(changes) != len(set(change_ids)):
+        raise ValidationError("Some of these changes are not yours to approve.")
+    for change in changes:
+        if change.status != LeaseChangeStatus.PENDING:
+            raise ValidationError(
+                f"Change {change.reference} to lease {change.lease.code} is "
+                f"{change.get_status_display().lower()}."
+            )
+        if change.created_by_id == actor.pk:
+            raise ValidationError(
+                f"You proposed change {change.reference} to lease {change.lease.code}; another "
+                "person must approve it."
+            )
+    # Re-measure only leases whose approved changes moved since these were proposed.
+    oldest = min((c.created_at for c in changes), default=None)
+    moved = (
+        set(
+            LeaseChange.objects.filter(
+                lease_id__in={c.lease_id for c in changes},
+                status=LeaseChangeStatus.APPROVED,
+                decided_at__gte=oldest,
+            ).values_list("lease_id", flat=True)
+        )
+        if oldest
+        else set()
+    )
+    if moved:
+        for lease in leases_with_terms(Lease.objects.filter(pk__in=moved)).prefetch_related(
+            "changes"
+        ):
+            mine = [c for c in changes if c.lease_id == lease.pk]
+            approved = [
+                engine_change(c)
+                for c in lease.changes.all()
+                if c.status == LeaseChangeStatus.APPROVED
+            ]
+            try:
+                engine.build_changed_schedule(
+                    lease_terms(lease), [*approved, *(engine_change(c) for c in mine)]
+                )
+            except engine.LeaseTermsError as error:
+                raise ValidationError(
+                    [f"Lease {lease.code}: {m}" for m in _issues(error)]
+                ) from error
+    now = timezone.now()
+    LeaseChange.objects.filter(pk__in=[c.pk for c in changes]).update(
+        status=LeaseChangeStatus.APPROVED, decided_at=now, decided_by=actor
+    )
+    _bulk_audit(
+        company,
+        actor,
+        "lease_change.approve",
+        [
+            (
+                c.lease,
+                {"change": c.reference, "status": LeaseChangeStatus.PENDING},
+                {
+                    "change": c.reference,
+                    "status": LeaseChangeStatus.APPROVED,
+                    "proposed_by": str(c.created_by or ""),
+                    "approved_by": str(actor),
+                },
+            )
+            for c in changes
+        ],
+    )
+    return len(changes)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leases import views
+from leases import change_views, views
 
 urlpatterns = [
     path("", views.lease_list, name="lease_list"),
@@ -14,6 +14,24 @@ urlpatterns = [
         "<int:pk>/approve-changes/",
         views.lease_approve_changes_view,
         name="lease_approve_changes",
+    ),
+    path("<int:pk>/change/", change_views.lease_change, name="lease_change"),
+    path(
+        "changes/<int:pk>/approve/",
+        change_views.lease_change_approve_view,
+        name="lease_change_approve",
+    ),
+    path(
+        "changes/<int:pk>/withdraw/",
+        change_views.lease_change_withdraw_view,
+        name="lease_change_withdraw",
+    ),
+    path("changes/pending/", change_views.lease_changes_pending, name="lease_changes_pending"),
+    path("changes/import/", change_views.lease_changes_import_view, name="lease_changes_import"),
+    path(
+        "changes/import/template.csv",
+        change_views.lease_changes_template,
+        name="lease_changes_template",
     ),
     path("<int:pk>/schedule.csv", views.lease_schedule_csv, name="lease_schedule_csv"),
     path("<int:pk>/schedule.xlsx", views.lease_schedule_xlsx, name="lease_schedule_xlsx"),

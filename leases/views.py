@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from companies.models import Permission
 from companies.permissions import member_required
 from leases import engine
+from leases.change_selectors import approved_changes_schedule, lease_changes
 from leases.exports import SCHEDULE_COLUMNS, schedule_csv, schedule_xlsx
 from leases.forms import (
     AccountingDefaultsForm,
@@ -170,11 +171,21 @@ def _schedule(lease: Lease) -> tuple[engine.Schedule | None, list[str]]:
 def lease_detail(request, pk: int):
     lease = _get_lease(request, pk)
     schedule, problems = _schedule(lease)
-    months, posted, missing = [], None, []
+    months, posted, missing, starts = [], None, [], set()
+    changes = list(lease_changes(lease))
     if schedule is not None:
         months = schedule.posted_months()
         posted = schedule.posted()
         missing = missing_accounts(lease, schedule)
+        if any(c.status == "approved" for c in changes):
+            # The schedule in the books: the original measurement, then each approved change.
+            try:
+                changed = approved_changes_schedule(lease)
+            except engine.LeaseTermsError as error:
+                problems = [issue.message for issue in error.issues]
+            else:
+                months = changed.posted_months()
+                starts = {changed.period(k) for k in changed.segment_starts[1:]}
     return render(
         request,
         "leases/lease_detail.html",
@@ -188,6 +199,8 @@ def lease_detail(request, pk: int):
             "missing_accounts": missing,
             "columns": SCHEDULE_COLUMNS,
             "events": lease_audit_events(lease)[:50],
+            "lease_changes": changes,
+            "segment_starts": starts,
         },
     )
 

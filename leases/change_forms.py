@@ -1,0 +1,118 @@
+"""The *Change lease* form: a kind, an effective date and the new terms, as the engine's JSON."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from leases.engine import KIND_LABELS, ChangeKind
+from leases.models import Lease, PaymentFrequency
+
+HUNDRED = Decimal(100)
+MONEY = {"max_digits": 16, "decimal_places": 2, "min_value": Decimal(0)}
+
+# Which inputs each kind uses (the page hides the others; the engine refuses what is missing).
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    ChangeKind.TERM: ("term_months", "new_rent", "annual_rate"),
+    ChangeKind.CONSIDERATION: ("new_rent", "annual_rate"),
+    ChangeKind.INDEX: ("new_rent",),
+    ChangeKind.DECREASE_SCOPE: ("scope_percent", "term_months", "new_rent", "annual_rate"),
+    ChangeKind.INCREASE_SCOPE: ("new_rent", "term_months", "annual_rate"),
+    ChangeKind.RECLASSIFICATION: ("classification", "new_rent", "annual_rate"),
+    ChangeKind.TERMINATION: ("amount",),
+    ChangeKind.PURCHASE_OPTION: ("amount",),
+    ChangeKind.IMPAIRMENT: ("amount",),
+}
+
+
+class LeaseChangeForm(forms.Form):
+    """One change; `details()` gives the engine JSON stored on the change."""
+
+    kind = forms.ChoiceField(choices=[(k.value, v) for k, v in KIND_LABELS.items()])
+    effective = forms.DateField(
+        label="Effective date",
+        help_text="Applied from the first day of its month. A date in a closed month posts a "
+        "catch-up entry in the first open period.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    new_rent = forms.DecimalField(
+        label="New payment",
+        required=False,
+        help_text="Each payment from the effective date.",
+        **MONEY,
+    )
+    frequency = forms.TypedChoiceField(
+        choices=PaymentFrequency.choices, coerce=int, required=False, empty_value=None
+    )
+    timing = forms.ChoiceField(
+        choices=[("", "Same as now"), ("advance", "In advance"), ("arrears", "In arrears")],
+        required=False,
+    )
+    term_months = forms.IntegerField(
+        label="New term (months from commencement)", required=False, min_value=1, max_value=1200
+    )
+    annual_rate = forms.DecimalField(
+        label="Discount rate at the change (% a year)",
+        required=False,
+        max_digits=10,
+        decimal_places=6,
+        min_value=Decimal(0),
+        max_value=Decimal("99.999999"),
+        help_text="Modifications and term changes use a revised rate; an index review keeps it.",
+    )
+    scope_percent = forms.DecimalField(
+        label="Share of the asset given back (%)",
+        required=False,
+        max_digits=7,
+        decimal_places=4,
+        min_value=Decimal("0.0001"),
+        max_value=Decimal("99.9999"),
+    )
+    amount = forms.DecimalField(
+        label="Amount",
+        required=False,
+        help_text="Termination payment, purchase price or impairment loss.",
+        **MONEY,
+    )
+    classification = forms.ChoiceField(
+        choices=[("", "—"), ("operating", "Operating"), ("finance", "Finance")], required=False
+    )
+    reason = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args, lease: Lease, **kwargs) -> None:
+        self.lease = lease
+        super().__init__(*args, **kwargs)
+
+    def clean_reason(self) -> str:
+        # NUL bytes cannot be stored by PostgreSQL: refuse them with a sentence, not a 500.
+        reason = self.cleaned_data["reason"]
+        if "\x00" in reason:
+            raise forms.ValidationError("Remove the invisible control characters.")
+        return reason.strip()
+
+    def details(self) -> dict[str, Any]:
+        """The change as the engine's JSON (only the inputs its kind uses)."""
+        data = self.cleaned_data
+        used = KIND_FIELDS[data["kind"]]
+        out: dict[str, Any] = {}
+        if "new_rent" in used and data.get("new_rent") is not None:
+            current = next(iter(self.lease.payments.all()), None)
+            frequency = data.get("frequency") or (current.frequency if current else 1)
+            timing = data.get("timing") or (current.timing if current else "advance")
+            names = {int(f): f.name.lower() for f in PaymentFrequency}
+            out["payments"] = [
+                {"amount": str(data["new_rent"]), "frequency": names[frequency], "timing": timing}
+            ]
+        if "term_months" in used and data.get("term_months") is not None:
+            out["term_months"] = data["term_months"]
+        if "annual_rate" in used and data.get("annual_rate") is not None:
+            out["annual_rate"] = str(data["annual_rate"] / HUNDRED)
+        if "scope_percent" in used and data.get("scope_percent") is not None:
+            out["scope_fraction"] = str(data["scope_percent"] / HUNDRED)
+        if "amount" in used and data.get("amount") is not None:
+            out["amount"] = str(data["amount"])
+        if "classification" in used and data.get("classification"):
+            out["classification"] = data["classification"]
+        return out

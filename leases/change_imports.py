@@ -1,0 +1,184 @@
+"""CSV import of lease changes (a yearly CPI review): validate every line, then save all or none."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from leases import engine
+from leases.change_selectors import engine_change
+from leases.engine.jsonio import change_from_json
+from leases.imports import RowError, _missing_columns, _Row, read_csv
+from leases.models import Lease, LeaseChangeStatus, LeaseStatus
+from leases.selectors import lease_terms, leases_with_terms
+
+HUNDRED = Decimal(100)
+FREQUENCIES = {
+    "monthly": "monthly",
+    "quarterly": "quarterly",
+    "semi-annual": "semi_annual",
+    "semi_annual": "semi_annual",
+    "annual": "annual",
+}
+
+# (column, required, what it holds) — docs/leases.md documents the same list.
+CHANGE_COLUMNS: list[tuple[str, bool, str]] = [
+    ("lease_code", True, "the code of an active lease"),
+    ("kind", True, ", ".join(k.value for k in engine.ChangeKind)),
+    ("effective_date", True, "YYYY-MM-DD; applied from the first day of its month"),
+    ("new_payment", False, "each payment from the effective date"),
+    ("payment_frequency", False, "monthly, quarterly, semi-annual or annual; default: as now"),
+    ("payment_timing", False, "advance or arrears; default: as now"),
+    ("term_months", False, "new total term from commencement"),
+    ("discount_rate", False, "annual percent at the change (modifications and term changes)"),
+    ("scope_percent", False, "share of the asset given back, percent (decrease in scope)"),
+    ("amount", False, "termination payment, purchase price or impairment loss"),
+    ("classification", False, "operating or finance (ASC 842 reclassification)"),
+    ("reason", False, "a note kept with the change"),
+]
+EXAMPLE = {
+    "lease_code": "NYC-HQ-01",
+    "kind": "index",
+    "effective_date": "2027-01-01",
+    "new_payment": "10450.00",
+    "reason": "CPI review 2027 (+4.5 %)",
+}
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One validated change of an import file, with its preview figures."""
+
+    line: int
+    lease: Lease
+    kind: str
+    effective: date
+    details: dict[str, Any]
+    reason: str
+    event: engine.ChangeEvent
+
+
+def change_template_csv() -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([c for c, _, _ in CHANGE_COLUMNS])
+    writer.writerow([EXAMPLE.get(c, "") for c, _, _ in CHANGE_COLUMNS])
+    return out.getvalue()
+
+
+def _details(r: _Row, lease: Lease | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    payment = r.decimal("new_payment")
+    if payment is not None:
+        if payment < 0:
+            r.error("new_payment", "a payment cannot be negative.")
+        current = next(iter(lease.payments.all()), None) if lease else None
+        names = {1: "monthly", 3: "quarterly", 6: "semi_annual", 12: "annual"}
+        frequency = r.choice(
+            "payment_frequency",
+            FREQUENCIES,
+            names.get(current.frequency, "monthly") if current else "monthly",
+        )
+        timing = r.choice(
+            "payment_timing",
+            {"advance": "advance", "arrears": "arrears"},
+            current.timing if current else "advance",
+        )
+        out["payments"] = [{"amount": str(payment), "frequency": frequency, "timing": timing}]
+    term = r.integer("term_months")
+    if term is not None:
+        out["term_months"] = term
+    rate = r.decimal("discount_rate")
+    if rate is not None:
+        out["annual_rate"] = str(rate / HUNDRED)
+    scope = r.decimal("scope_percent")
+    if scope is not None:
+        out["scope_fraction"] = str(scope / HUNDRED)
+    amount = r.decimal("amount")
+    if amount is not None:
+        out["amount"] = str(amount)
+    classification = r.choice(
+        "classification", {"operating": "operating", "finance": "finance"}, None
+    )
+    if classification:
+        out["classification"] = classification
+    return out
+
+
+def validate_changes_file(company, upload) -> tuple[list[ChangeRow], list[RowError]]:
+    """Validated change rows (each previewed by the engine) and every error, by line and column."""
+    from leases.imports import FileRejected
+
+    try:
+        header, rows = read_csv(upload)
+    except FileRejected as error:
+        return [], [RowError(1, "", str(error))]
+    errors = _missing_columns(header, [c for c, required, _ in CHANGE_COLUMNS if required])
+    if errors:
+        return [], errors
+    codes = {raw.get("lease_code", "") for _, raw in rows}
+    leases = {
+        lease.code: lease
+        for lease in leases_with_terms(
+            Lease.objects.filter(company=company, code__in=codes)
+        ).prefetch_related("changes")
+    }
+    kinds = {k.value: k.value for k in engine.ChangeKind}
+    valid: list[ChangeRow] = []
+    # Changes earlier in the file count for the later lines of the same lease.
+    proposed: dict[int, list[engine.LeaseChange]] = {}
+    for line, raw in rows:
+        before = len(errors)
+        r = _Row(line, raw, errors)
+        code = r.text("lease_code", required=True, max_length=40)
+        lease = leases.get(code)
+        if code and lease is None:
+            r.error("lease_code", f"no lease has the code {code}.")
+        elif lease is not None and lease.status != LeaseStatus.ACTIVE:
+            r.error("lease_code", f"lease {code} is not active; edit a draft directly.")
+        kind = r.choice("kind", kinds, None)
+        if kind is None and not raw.get("kind"):
+            r.error("kind", "this value is required.")
+        effective = r.day("effective_date", required=True)
+        reason = r.text("reason", max_length=300)
+        details = _details(r, lease)
+        if len(errors) > before or lease is None or kind is None or effective is None:
+            continue
+        data = dict(details, kind=kind, effective=effective.isoformat(), reference=f"line {line}")
+        try:
+            change = change_from_json(data)
+            approved = [
+                engine_change(c)
+                for c in lease.changes.all()
+                if c.status == LeaseChangeStatus.APPROVED
+            ]
+            earlier = proposed.setdefault(lease.pk, [])
+            schedule = engine.build_changed_schedule(
+                lease_terms(lease), [*approved, *earlier, change]
+            )
+        except engine.LeaseTermsError as error:
+            for issue in error.issues:
+                column = issue.field.rsplit(".", 1)[-1]
+                r.error(COLUMN_OF.get(column, ""), issue.message)
+            continue
+        earlier.append(change)
+        event = next(e for e in schedule.events if e.change is change)
+        valid.append(ChangeRow(line, lease, kind, effective, details, reason, event))
+    return valid, errors
+
+
+# The engine's field names → the file's columns, so an error points at the right cell.
+COLUMN_OF = {
+    "effective": "effective_date",
+    "term_months": "term_months",
+    "annual_rate": "discount_rate",
+    "scope_fraction": "scope_percent",
+    "amount": "amount",
+    "classification": "classification",
+    "payments": "new_payment",
+    "separate_lease": "kind",
+}

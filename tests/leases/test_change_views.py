@@ -1,0 +1,140 @@
+"""The Change lease pages: preview, save pending, approve by a colleague, bulk CSV import."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from leases.models import LeaseChange
+from tests.leases.factories import make_lease, set_up_accounting
+
+
+@pytest.fixture
+def lease(personas):
+    set_up_accounting(personas.company)
+    return make_lease(personas.company, code="HQ-1", commencement=date(2026, 1, 1))
+
+
+def _post_change(client, lease, action, **overrides):
+    data = {
+        "kind": "consideration",
+        "effective": "2026-07-10",
+        "new_rent": "1200.00",
+        "annual_rate": "6",
+        "reason": "Rent review",
+        "action": action,
+    } | overrides
+    return client.post(reverse("lease_change", args=[lease.pk]), data)
+
+
+def test_preview_shows_before_and_after_and_saves_nothing(client, personas, lease):
+    client.force_login(personas.accountant.user)
+    page = _post_change(client, lease, "preview")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Change in consideration" in html and "Applied from 2026-07-01" in html
+    assert "Remeasurement: lease liability" in html
+    assert "new segment" in html
+    assert not LeaseChange.objects.exists()
+
+
+def test_saved_change_is_pending_and_only_a_colleague_approves_it(client, personas, lease):
+    client.force_login(personas.accountant.user)
+    response = _post_change(client, lease, "save")
+    assert response.status_code == 302
+    change = LeaseChange.objects.get()
+    assert (change.status, change.number, change.kind) == ("pending", 1, "consideration")
+    assert change.details == {
+        "payments": [{"amount": "1200.00", "frequency": "monthly", "timing": "advance"}],
+        "annual_rate": "0.06",
+    }
+    page = client.get(reverse("lease_detail", args=[lease.pk])).content.decode()
+    assert "CH1" in page and "Waiting for approval" in page
+    # The maker's own approval is refused and nothing changes.
+    refused = client.post(reverse("lease_change_approve", args=[change.pk]), follow=True)
+    assert "another person" in refused.content.decode()
+    change.refresh_from_db()
+    assert change.status == "pending"
+    client.force_login(personas.reviewer.user)
+    client.post(reverse("lease_change_approve", args=[change.pk]))
+    change.refresh_from_db()
+    assert (change.status, change.decided_by) == ("approved", personas.reviewer.user)
+    assert (
+        AuditEvent.objects.filter(
+            action="lease_change.create", actor=personas.accountant.user
+        ).count()
+        == 1
+    )
+    assert (
+        AuditEvent.objects.filter(
+            action="lease_change.approve", actor=personas.reviewer.user
+        ).count()
+        == 1
+    )
+    # The lease page now shows the segmented schedule with the change marked.
+    page = client.get(reverse("lease_detail", args=[lease.pk])).content.decode()
+    assert 'class="segment-start"' in page
+
+
+def test_a_bad_change_says_what_to_fix(client, personas, lease):
+    client.force_login(personas.accountant.user)
+    page = _post_change(client, lease, "save", annual_rate="", effective="2026-01-05")
+    html = page.content.decode()
+    assert "after the commencement month" in html
+    assert "revised rate" in html
+    assert not LeaseChange.objects.exists()
+
+
+def test_another_companys_change_is_not_found(client, personas, lease):
+    set_up_accounting(personas.other_company, subsidiary="Globex UK")
+    other = make_lease(personas.other_company, code="X-1", commencement=date(2026, 1, 1))
+    client.force_login(personas.accountant.user)
+    assert client.get(reverse("lease_change", args=[other.pk])).status_code == 404
+
+
+CSV_HEADER = "lease_code,kind,effective_date,new_payment,discount_rate\n"
+
+
+def _upload(client, text, action="preview"):
+    return client.post(
+        reverse("lease_changes_import"),
+        {"file": SimpleUploadedFile("c.csv", text.encode()), "action": action},
+    )
+
+
+def test_csv_import_is_all_or_nothing_with_line_and_column_errors(client, personas, lease):
+    client.force_login(personas.accountant.user)
+    bad = (
+        CSV_HEADER
+        + "HQ-1,index,2027-01-01,1045.00,\nNOPE,index,2027-01-01,1,\nHQ-1,term,2027-02-01,,\n"
+    )
+    html = _upload(client, bad, action="save").content.decode()
+    assert "Line 3, column lease_code: no lease has the code NOPE." in html
+    assert "Line 4, column discount_rate:" in html
+    assert not LeaseChange.objects.exists()
+
+
+def test_csv_import_previews_then_saves_and_a_colleague_approves_all(client, personas, lease):
+    second = make_lease(personas.company, code="HQ-2", commencement=date(2026, 1, 1))
+    client.force_login(personas.accountant.user)
+    text = CSV_HEADER + "HQ-1,index,2027-01-01,1045.00,\nHQ-2,index,2027-01-01,1045.00,\n"
+    preview = _upload(client, text).content.decode()
+    assert "Save 2 changes" in preview and "HQ-2" in preview
+    assert not LeaseChange.objects.exists()
+    # Saving sends the previewed text back: no second upload.
+    saved = client.post(reverse("lease_changes_import"), {"content": text, "action": "save"})
+    assert saved.status_code == 302
+    assert sorted(LeaseChange.objects.values_list("lease__code", "status")) == [
+        ("HQ-1", "pending"),
+        ("HQ-2", "pending"),
+    ]
+    ids = [str(c.pk) for c in LeaseChange.objects.all()]
+    client.post(reverse("lease_changes_pending"), {"change": ids})
+    assert set(LeaseChange.objects.values_list("status", flat=True)) == {"pending"}  # maker
+    client.force_login(personas.reviewer.user)
+    client.post(reverse("lease_changes_pending"), {"change": ids})
+    assert set(LeaseChange.objects.values_list("status", flat=True)) == {"approved"}
+    assert second.changes.get().details["payments"][0]["amount"] == str(Decimal("1045.00"))
