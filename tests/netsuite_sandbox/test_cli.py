@@ -31,7 +31,7 @@ def test_create_account_prints_json_and_reissues_tokens(tmp_path: Path, capsys) 
         # Both tokens stay valid, and the reference data was loaded once.
         assert store.credentials("1234567_SB1", first["consumer_key"], first["token_id"])
         assert store.credentials("1234567_SB1", second["consumer_key"], second["token_id"])
-        assert len(store.reference("1234567_SB1")["account"]) == 15
+        assert len(store.reference("1234567_SB1")["account"]) == 19
     finally:
         store.close()
 
