@@ -438,7 +438,7 @@ class Parser:
             while self.accept("op", ","):
                 values.append(self.value())
             self.expect("op", ")")
-            cond = Cond("in", (left, tuple(values)))
+            cond = Cond("in", (left, tuple(values), _literal_set(values)))
         elif self.accept("kw", "like"):
             cond = Cond("like", (left, self.value()))
         elif self.accept("kw", "between"):
@@ -525,6 +525,26 @@ def _like(value: Any, pattern: Any) -> bool | None:
     return re.fullmatch(regex, str(value), re.DOTALL) is not None
 
 
+def _literal_set(values: list[Any]) -> frozenset[Any] | None:
+    """The values of an IN list of literals of one kind, for a set lookup (a long IN list over
+    thousands of rows would otherwise compare every pair); None when the general path decides."""
+    literal = values and all(isinstance(v, Lit) and v.value is not None for v in values)
+    if literal and {type(v.value) for v in values} in ({Decimal}, {str}):
+        return frozenset(v.value for v in values)
+    return None
+
+
+def _in_fast(values: frozenset[Any] | None, value: Any) -> bool | None:
+    if values is None or value is None:
+        return None
+    sample = next(iter(values))
+    if isinstance(sample, Decimal) and isinstance(value, int | Decimal):
+        return Decimal(value) in values
+    if isinstance(sample, str) and isinstance(value, str):
+        return value in values
+    return None
+
+
 def _test(cond: Cond, row: Row) -> bool | None:
     op, args = cond.op, cond.args
     if op == "and":
@@ -542,6 +562,9 @@ def _test(cond: Cond, row: Row) -> bool | None:
         return _eval(args[0], row) is not None
     if op == "in":
         value = _eval(args[0], row)
+        fast = _in_fast(args[2], value)
+        if fast is not None:
+            return fast
         results = [_compare("=", value, _eval(v, row)) for v in args[1]]
         return True if True in results else (None if None in results else False)
     if op == "like":
