@@ -23,7 +23,7 @@ from closebooks.selectors import (
 )
 from companies.models import Permission
 from companies.permissions import admin_required, member_required, member_required_any
-from integrations.selectors import attach_latest_runs, connection_is_enabled
+from integrations.selectors import attach_latest_runs, attach_sync_plans, connection_is_enabled
 from integrations.services.preflight import period_preflight
 
 ENTRIES_PER_PAGE = 100
@@ -167,7 +167,9 @@ def period_close_view(request, pk: int):
 @entries_readers
 def closed_periods(request):
     # One query for every period's latest sync run, whatever the number of periods.
-    rows = attach_latest_runs(attach_currency_totals(closed_periods_for_company(request.company)))
+    rows = attach_sync_plans(
+        attach_latest_runs(attach_currency_totals(closed_periods_for_company(request.company)))
+    )
     return render(
         request,
         "closebooks/closed_periods.html",
@@ -175,6 +177,7 @@ def closed_periods(request):
             "rows": rows,
             "tab": "closed",
             "can_sync": request.membership.has(Permission.INTEGRATIONS),
+            "can_send_again": request.membership.is_company_admin,
             "sync_enabled": connection_is_enabled(request.company),
         },
     )

@@ -3,9 +3,10 @@
 import re
 
 from django import forms
+from django.core.validators import validate_email
 
 from integrations.crypto import CredentialDecryptionError
-from integrations.models import SECRET_FIELDS, NetSuiteConnection, Transport
+from integrations.models import SECRET_FIELDS, NetSuiteConnection, RemovalMethod, Transport
 from integrations.netsuite.accounts import InvalidAccountIdError, parse_account_id
 from integrations.netsuite.credentials import InvalidCredentialError, NetSuiteCredentials
 from integrations.netsuite.hosts import AddressNotAllowedError
@@ -215,3 +216,43 @@ class ReferencePickForm(forms.Form):
             )
         cleaned["record"] = found
         return cleaned
+
+
+class SyncSettingsForm(CleanForm):
+    """Company-level sync choices a company admin makes: removals and who gets outcome emails."""
+
+    removal_method = forms.ChoiceField(
+        label="When an entry leaves our books after it was sent",
+        choices=RemovalMethod.choices,
+        widget=forms.RadioSelect,
+        help_text="When the entry's NetSuite period is closed, a reversal is posted either way: "
+        "NetSuite refuses to delete there.",
+    )
+    notify_emails = forms.CharField(
+        label="Also email every sync outcome to",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "finance@example.com"}),
+        help_text="One address a line (for example the finance team's). The person who pressed "
+        "Sync always gets the email too.",
+    )
+
+    def clean_notify_emails(self) -> str:
+        addresses = [a.strip() for a in re.split(r"[\s,;]+", self.cleaned_data["notify_emails"])]
+        addresses = [a for a in addresses if a]
+        bad = []
+        for address in addresses:
+            try:
+                validate_email(address)
+            except forms.ValidationError:
+                bad.append(address)
+        if bad:
+            raise forms.ValidationError(
+                f"Not an email address: {', '.join(bad[:5])}. Write one address a line."
+            )
+        if len(addresses) > 20:
+            raise forms.ValidationError("At most 20 addresses; use a team address instead.")
+        seen: list[str] = []
+        for address in addresses:
+            if address.lower() not in {s.lower() for s in seen}:
+                seen.append(address)
+        return "\n".join(seen)

@@ -23,6 +23,27 @@ def attach_latest_runs(periods: Iterable) -> list:
     return periods
 
 
+def attach_sync_plans(periods: Iterable) -> list:
+    """Set `sync_plan` on each period closed again since its last sync (else None).
+
+    From the ledger and our copy of NetSuite's periods: no NetSuite call on a page.
+    """
+    from integrations.services.diff import period_plan
+
+    periods = list(periods)
+    method = None
+    for period in periods:
+        run = getattr(period, "latest_run", None)
+        period.sync_plan = None
+        if run is None or run.close_version == period.close_version:
+            continue
+        if method is None:
+            connection = NetSuiteConnection.objects.filter(company_id=period.company_id).first()
+            method = connection.removal_method if connection else "delete"
+        period.sync_plan = period_plan(period, removal_method=method)
+    return periods
+
+
 def connection_is_enabled(company) -> bool:
     """Whether Sync buttons should show for this company."""
     return NetSuiteConnection.objects.filter(company=company, enabled=True).exists()

@@ -8,6 +8,13 @@ urlpatterns = [
     path(
         "integrations/periods/<int:pk>/status/", views.period_sync_status, name="period_sync_status"
     ),
+    path(
+        "integrations/periods/<int:pk>/send-again/",
+        views.period_send_again,
+        name="period_send_again",
+    ),
+    path("integrations/periods/<int:pk>/plan/", views.period_sync_plan, name="period_sync_plan"),
+    path("settings/integrations/sync/", views.sync_settings, name="sync_settings"),
     path("integrations/runs/<int:pk>/", views.sync_run_detail, name="sync_run_detail"),
     path("integrations/runs/<int:pk>/errors/", views.sync_run_errors, name="sync_run_errors"),
     path("integrations/runs/<int:pk>/retry/", views.sync_run_retry_view, name="sync_run_retry"),

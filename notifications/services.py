@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -9,7 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.models import SyncRun, SyncStatus
+from integrations.models import NetSuiteConnection, SyncRun, SyncStatus
 from notifications.models import NotificationStatus, SyncNotification
 
 
@@ -19,13 +21,29 @@ def _enqueue(notification_id: int) -> None:
     send_sync_email_task.delay(notification_id)
 
 
+def company_recipients(company) -> list[str]:
+    """The company's list of addresses that receive every sync outcome email."""
+    connection = NetSuiteConnection.objects.filter(company=company).first()
+    return connection.notify_email_list if connection else []
+
+
 def sync_outcome_notify(*, run: SyncRun, enqueue=_enqueue) -> SyncNotification | None:
-    """Owe the starter one email for this outcome and round; a second call owes nothing more."""
+    """Owe one email for this outcome and round, to the starter and the company's list.
+
+    A second call owes nothing more (one row per run, outcome and round).
+    """
+    if run.status == SyncStatus.IN_PROGRESS:
+        return None
     user = run.started_by
-    if user is None or not user.email or run.status == SyncStatus.IN_PROGRESS:
+    starter = user.email if user is not None else ""
+    also_to = [a for a in company_recipients(run.company) if a.lower() != starter.lower()]
+    if not starter and not also_to:
         return None
     notification, created = SyncNotification.objects.get_or_create(
-        run=run, outcome=run.status, round=run.retry_count, defaults={"recipient": user.email}
+        run=run,
+        outcome=run.status,
+        round=run.retry_count,
+        defaults={"recipient": starter, "also_to": also_to},
     )
     if created:
         transaction.on_commit(lambda: enqueue(notification.pk))
@@ -65,7 +83,7 @@ def sync_notification_send(notification_id: int) -> bool:
     """Send an owed email once; a mail failure is raised for the task to retry."""
     claimed = SyncNotification.objects.filter(
         pk=notification_id, status__in=[NotificationStatus.PENDING, NotificationStatus.FAILED]
-    ).update(status=NotificationStatus.SENDING)
+    ).update(status=NotificationStatus.SENDING, claimed_at=timezone.now())
     if not claimed:
         return False
     notification = SyncNotification.objects.select_related(
@@ -73,7 +91,7 @@ def sync_notification_send(notification_id: int) -> bool:
     ).get(pk=notification_id)
     subject, text, html = render_sync_email(notification.run)
     message = EmailMultiAlternatives(
-        subject, text, settings.DEFAULT_FROM_EMAIL, [notification.recipient]
+        subject, text, settings.DEFAULT_FROM_EMAIL, notification.recipients
     )
     message.attach_alternative(html, "text/html")
     try:
@@ -89,3 +107,44 @@ def sync_notification_send(notification_id: int) -> bool:
         status=NotificationStatus.SENT, attempts=notification.attempts + 1, sent_at=timezone.now()
     )
     return True
+
+
+# An owed email still "pending" this long after it was owed lost its task (a worker died before
+# taking it); one "sending" this long lost its worker mid-send.
+PENDING_GRACE = timedelta(minutes=2)
+SENDING_STUCK_AFTER = timedelta(minutes=5)
+MAX_SWEPT_ATTEMPTS = 8
+
+
+def sync_notifications_sweep(*, now=None, enqueue=_enqueue) -> list[int]:
+    """Queue (once each) the owed emails that were left unsent; return their ids.
+
+    A worker that died after the mail server took the message but before marking it sent makes
+    the sweep send it again: an email may arrive twice then, but is never lost.
+    """
+    now = now or timezone.now()
+    stuck = SyncNotification.objects.filter(
+        status=NotificationStatus.SENDING, claimed_at__lt=now - SENDING_STUCK_AFTER
+    )
+    for notification in stuck:
+        # Conditional on the claim it had, so two sweeps never both take it back.
+        SyncNotification.objects.filter(
+            pk=notification.pk,
+            status=NotificationStatus.SENDING,
+            claimed_at=notification.claimed_at,
+        ).update(
+            status=NotificationStatus.PENDING,
+            attempts=notification.attempts + 1,
+            last_error="The worker stopped while sending; sent again by the sweep.",
+        )
+    owed = SyncNotification.objects.filter(
+        status=NotificationStatus.PENDING, created_at__lt=now - PENDING_GRACE
+    ) | SyncNotification.objects.filter(
+        status=NotificationStatus.FAILED,
+        attempts__lt=MAX_SWEPT_ATTEMPTS,
+        claimed_at__lt=now - SENDING_STUCK_AFTER,
+    )
+    ids = list(owed.values_list("pk", flat=True))
+    for notification_id in ids:
+        enqueue(notification_id)
+    return ids

@@ -4,7 +4,7 @@ import smtplib
 
 from celery import shared_task
 
-from notifications.services import sync_notification_send
+from notifications.services import sync_notification_send, sync_notifications_sweep
 
 
 @shared_task(
@@ -21,3 +21,9 @@ from notifications.services import sync_notification_send
 def send_sync_email_task(notification_id: int) -> None:
     """Send one owed sync email."""
     sync_notification_send(notification_id)
+
+
+@shared_task(name="notifications.sweep_unsent", queue="celery", soft_time_limit=60)
+def sweep_unsent_emails_task() -> None:
+    """Periodic: send the owed emails a dead worker left pending or sending."""
+    sync_notifications_sweep()

@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "occupier.cleaning.RefuseControlCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -239,8 +240,11 @@ CELERY_TIMEZONE = TIME_ZONE
 # The first wait before a sync whose NetSuite was unreachable tries again; doubles each time.
 SYNC_RETRY_BASE_SECONDS = strict_int("SYNC_RETRY_BASE_SECONDS", 15, minimum=1)
 CELERY_BEAT_SCHEDULE = {
-    # Resume or fail syncs whose worker stopped without finishing (see integrations.tasks).
-    "recover-stale-syncs": {"task": "integrations.recover_stale_syncs", "schedule": 60.0},
+    # Resume or fail syncs whose worker stopped without finishing (see integrations.tasks): a run
+    # silent for 60 s is dead, so checking every 20 s finds it within about a minute.
+    "recover-stale-syncs": {"task": "integrations.recover_stale_syncs", "schedule": 20.0},
+    # Send the outcome emails that a dead worker left pending or half-sent (once each).
+    "sweep-unsent-emails": {"task": "notifications.sweep_unsent", "schedule": 60.0},
     # Keep the copy of NetSuite's reference data (pre-flight checks, pickers) a day old at most.
     "refresh-reference-data": {
         "task": "integrations.refresh_all_reference_data",

@@ -159,3 +159,27 @@ def _audit_view(connection: NetSuiteConnection) -> dict:
         "base_url": connection.base_url,
         "last_verify_ok": connection.last_verify_ok,
     }
+
+
+@transaction.atomic
+def sync_settings_save(*, company, actor, removal_method: str, notify_emails: str):
+    """A company admin's sync choices (how removals are made, who is emailed); audited."""
+    connection = NetSuiteConnection.objects.select_for_update().filter(
+        company=company
+    ).first() or NetSuiteConnection(company=company)
+    before = {
+        "removal_method": connection.removal_method,
+        "notify_emails": connection.notify_emails,
+    }
+    connection.removal_method = removal_method
+    connection.notify_emails = notify_emails
+    connection.save()
+    audit_record(
+        company=company,
+        actor=actor,
+        action="integration.sync_settings",
+        subject=connection,
+        before=before,
+        after={"removal_method": removal_method, "notify_emails": notify_emails},
+    )
+    return connection
