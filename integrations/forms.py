@@ -218,7 +218,7 @@ class ReferencePickForm(forms.Form):
         return cleaned
 
 
-class SyncSettingsForm(CleanForm):
+class SyncSettingsForm(forms.Form):
     """Company-level sync choices a company admin makes: removals and who gets outcome emails."""
 
     removal_method = forms.ChoiceField(
