@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from leases.engine.jsonio import run
+from leases.engine.transition_json import run  # jsonio.run, plus the go_live block
 
 
 class Command(BaseCommand):

@@ -1,0 +1,116 @@
+"""The `go_live` block of a lease_schedule input: a lease brought in at go-live (see transition).
+
+Kept apart from `jsonio` so the two inputs grow independently; `run` hands every input without
+a `go_live` block to `jsonio.run` unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import jsonio
+from .jsonio import _lines_json, _month_json, _Reader, _s, terms_from_json
+from .transition import GoLive, OpeningBalances, TransitionMethod, build_golive_schedule
+from .types import ZERO, LeaseTermsError, TermsIssue
+
+# Whole months is the engine's only convention so far: every month is a full twelfth of a year.
+DAY_COUNTS = ("whole_months",)
+
+
+def golive_from_json(data: dict) -> GoLive:
+    """Parse the `go_live` object; raises `LeaseTermsError` naming every bad field."""
+    r = _Reader()
+    block = data.get("go_live")
+    if not isinstance(block, dict):
+        raise LeaseTermsError([TermsIssue("go_live", "Give an object.")])
+    day = r.day(block, "date", "go_live.date")
+    method = r.choice(block, "method", "go_live.method", TransitionMethod)
+    rate = (
+        r.decimal(block, "transition_rate", "go_live.transition_rate")
+        if block.get("transition_rate") is not None
+        else None
+    )
+    opening = None
+    raw = block.get("opening_balances")
+    if raw is not None:
+        if not isinstance(raw, dict):
+            r.fail("go_live.opening_balances", "Give an object.")
+        else:
+            f = "go_live.opening_balances"
+            opening = OpeningBalances(
+                liability=r.decimal(raw, "liability", f"{f}.liability", ZERO),
+                rou_asset=r.decimal(raw, "rou_asset", f"{f}.rou_asset", ZERO),
+                accumulated_amortization=r.decimal(
+                    raw, "accumulated_amortization", f"{f}.accumulated_amortization", ZERO
+                ),
+            )
+    if method is TransitionMethod.OPENING_BALANCES and raw is None:
+        r.fail("go_live.opening_balances", "The opening_balances method needs opening_balances.")
+    day_count = str(data.get("day_count", "whole_months"))
+    if day_count not in DAY_COUNTS:
+        r.fail("day_count", f"Only {', '.join(DAY_COUNTS)} is supported so far.")
+    go_live = GoLive(
+        go_live=day,
+        method=method,
+        transition_rate=rate,
+        deferred_rent=r.decimal(block, "deferred_rent", "go_live.deferred_rent", ZERO),
+        unamortized_incentives=r.decimal(
+            block, "unamortized_incentives", "go_live.unamortized_incentives", ZERO
+        ),
+        opening=opening,
+    )
+    if r.issues:
+        raise LeaseTermsError(r.issues)
+    return go_live
+
+
+def golive_result_to_json(schedule) -> dict[str, Any]:  # noqa: ANN001 - a GoLiveSchedule
+    """Go-live balances and entry, then the schedule and journal from go-live on."""
+    b = schedule.balances
+    return {
+        "go_live": {
+            "period": schedule.start.isoformat(),
+            "method": schedule.go_live.method.value,
+            "months_before_go_live": schedule.offset,
+            "monthly_rate": _s(schedule.rate),
+            "balances": {
+                "liability": _s(b.liability),
+                "rou_cost": _s(b.rou_cost),
+                "accumulated_amortization": _s(b.accumulated_amortization),
+                "rou_net": _s(b.rou_net),
+                "deferred_rent": _s(b.deferred_rent),
+                "unamortized_incentives": _s(b.unamortized_incentives),
+                "equity": _s(b.equity),
+            },
+            "journal": _lines_json(schedule.golive_lines()),
+        },
+        "schedule": [_month_json(row) for row in schedule.posted_months()],
+        "journal": [
+            {
+                "period": schedule.period(k).isoformat(),
+                "lines": _lines_json(schedule.periodic_lines(k)),
+            }
+            for k in range(len(schedule))
+        ],
+    }
+
+
+def run(data: dict, *, full_precision: bool = False) -> dict[str, Any]:
+    """`jsonio.run`, plus the go-live block when the input has one."""
+    if not isinstance(data, dict) or "go_live" not in data:
+        return jsonio.run(data, full_precision=full_precision)
+    try:
+        issues = []
+        try:
+            terms = terms_from_json(data)
+        except LeaseTermsError as exc:
+            issues += exc.issues
+        try:
+            go_live = golive_from_json(data)
+        except LeaseTermsError as exc:
+            issues += exc.issues
+        if issues:
+            raise LeaseTermsError(issues)
+        return golive_result_to_json(build_golive_schedule(terms, go_live))
+    except LeaseTermsError as exc:
+        return {"errors": [{"field": i.field, "message": i.message} for i in exc.issues]}
