@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -234,10 +235,18 @@ def period_close(*, period: AccountingPeriod, actor) -> list[JournalEntry]:
             "status": period.status,
             "close_version": period.close_version,
             "entries": len(entries),
-            "total_debit": str(sum((d.total_debit for d in drafts), ZERO)),
+            # Per currency: amounts in different currencies are never added together.
+            "debits_by_currency": _debits_by_currency(drafts),
         },
     )
     return entries
+
+
+def _debits_by_currency(drafts) -> dict[str, str]:
+    totals: dict[str, Decimal] = {}
+    for draft in drafts:
+        totals[draft.currency] = totals.get(draft.currency, ZERO) + draft.total_debit
+    return {currency: str(total) for currency, total in sorted(totals.items())}
 
 
 @transaction.atomic

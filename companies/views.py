@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from audit.presentation import ACTION_SENTENCES, action_sentence, event_changes
 from audit.selectors import audit_events_for_company
 from companies.forms import CompanySettingsForm, InviteForm, MembershipFlagsForm
 from companies.middleware import SESSION_KEY
@@ -149,6 +150,15 @@ def company_settings(request):
 
 @admin_required
 def audit_log(request):
-    events = audit_events_for_company(request.company, action_prefix=request.GET.get("action", ""))
+    action = request.GET.get("action", "")
+    events = audit_events_for_company(request.company, action_prefix=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "companies/audit_log.html", {"page": page})
+    rows = [(event, action_sentence(event.action), event_changes(event)) for event in page]
+    # The filter offers the kinds of action, read as sentences (the prefix before the dot).
+    prefixes = sorted({code.split(".")[0] for code in ACTION_SENTENCES})
+    kinds = [(f"{prefix}.", prefix.replace("_", " ").capitalize()) for prefix in prefixes]
+    return render(
+        request,
+        "companies/audit_log.html",
+        {"page": page, "rows": rows, "action": action, "kinds": kinds},
+    )
