@@ -269,6 +269,14 @@ class AccountingDefaults(GLMappingFields):
     company = models.OneToOneField(
         "companies.Company", on_delete=models.CASCADE, related_name="accounting_defaults"
     )
+    # The short-term exemption is a policy election by class of underlying asset.
+    short_term_asset_types = models.JSONField(
+        "short-term exemption elected for",
+        default=list,
+        blank=True,
+        help_text="Asset types whose leases of 12 months or less may be expensed straight-line "
+        "with no ROU asset or liability (ASC 842-20-25-2, IFRS 16.8).",
+    )
 
     def __str__(self) -> str:
         return f"GL defaults of {self.company}"
@@ -325,6 +333,17 @@ class Lease(GLMappingFields):
     initial_direct_costs = MoneyField(default=0)
     prepaid_rent = MoneyField("prepaid rent / payments before commencement", default=0)
     restoration_cost = MoneyField("restoration cost (IFRS 16)", default=0)
+    exemption = models.CharField(
+        "recognition exemption",
+        max_length=12,
+        blank=True,
+        choices=[
+            ("", "None: recognise the ROU asset and liability"),
+            ("short_term", "Short-term (12 months or less)"),
+            ("low_value", "Low-value asset"),
+        ],
+        help_text="Exempt leases are expensed straight-line with no ROU asset or liability.",
+    )
     status = models.CharField(max_length=10, choices=LeaseStatus.choices, default=LeaseStatus.DRAFT)
     activated_at = models.DateTimeField(null=True, blank=True)
     activated_by = models.ForeignKey(

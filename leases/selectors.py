@@ -10,6 +10,12 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from audit.models import AuditEvent
 from leases import engine
+from leases.engine.exemptions import (
+    Exemption,
+    ExemptSchedule,
+    build_exempt_schedule,
+    suggests_short_term,
+)
 from leases.engine.transition import (
     GoLive,
     GoLiveSchedule,
@@ -68,10 +74,14 @@ def lease_audit_events(lease: Lease) -> QuerySet[AuditEvent]:
 
 def leases_with_terms(leases: QuerySet[Lease]) -> QuerySet[Lease]:
     """Leases with everything the engine and the GL mapping need, in a fixed number of queries."""
-    return leases.select_related("subsidiary", *MAPPING_RELATIONS).prefetch_related(
-        Prefetch("payments", queryset=LeasePayment.objects.prefetch_related("steps")),
-        "incentives",
-    ).select_related("opening", "company")
+    return (
+        leases.select_related("subsidiary", *MAPPING_RELATIONS)
+        .prefetch_related(
+            Prefetch("payments", queryset=LeasePayment.objects.prefetch_related("steps")),
+            "incentives",
+        )
+        .select_related("opening", "company")
+    )
 
 
 def lease_terms(lease: Lease) -> engine.LeaseTerms:
@@ -224,17 +234,51 @@ def _has_opening(lease: Lease) -> bool:
         return False
 
 
-def lease_schedule(lease: Lease, go_live: date | None) -> engine.Schedule | GoLiveSchedule:
-    """The lease's schedule: from commencement, or from go-live with its opening balances."""
+def lease_schedule(
+    lease: Lease, go_live: date | None, *, defaults: AccountingDefaults | None = None
+) -> engine.Schedule | GoLiveSchedule | ExemptSchedule:
+    """The lease's schedule: from commencement, from go-live with its opening balances, or the
+    straight-line expense of a short-term or low-value lease."""
     terms = lease_terms(lease)
+    if lease.exemption:
+        return _exempt_schedule(lease, terms, defaults or accounting_defaults(lease.company))
     inputs = lease_go_live(lease, go_live)
     if inputs is None:
         return engine.build_schedule(terms)
     return build_golive_schedule(terms, inputs)
 
 
+def _exempt_schedule(
+    lease: Lease, terms: engine.LeaseTerms, defaults: AccountingDefaults
+) -> ExemptSchedule:
+    exemption = Exemption(lease.exemption)
+    if exemption is Exemption.SHORT_TERM and lease.asset_type not in (
+        defaults.short_term_asset_types or []
+    ):
+        raise engine.LeaseTermsError(
+            [
+                engine.TermsIssue(
+                    "exemption",
+                    f"The short-term exemption is not elected for "
+                    f"{lease.get_asset_type_display().lower()} leases. Elect it in the GL "
+                    "defaults or clear the lease's exemption.",
+                )
+            ]
+        )
+    return build_exempt_schedule(terms, exemption)
+
+
+def short_term_suggested(lease: Lease, defaults: AccountingDefaults) -> bool:
+    """A recognised lease that the company's short-term policy would let it expense instead."""
+    return (
+        not lease.exemption
+        and lease.asset_type in (defaults.short_term_asset_types or [])
+        and suggests_short_term(lease_terms(lease))
+    )
+
+
 def _month_lines(schedule, period: date) -> list[engine.JournalLine]:
-    if isinstance(schedule, GoLiveSchedule):
+    if isinstance(schedule, GoLiveSchedule | ExemptSchedule):
         return schedule.journal_lines_for_month(period)
     return engine.journal_lines_for_month(schedule, period)
 
@@ -305,7 +349,7 @@ def period_postings(
     problems: list[PostingProblem] = []
     for lease in leases_with_terms(leases):
         try:
-            schedule = lease_schedule(lease, go_live)
+            schedule = lease_schedule(lease, go_live, defaults=defaults)
         except engine.LeaseTermsError as error:
             problems.append(PostingProblem(lease.pk, lease.code, f"Lease terms: {error}"))
             continue
@@ -323,7 +367,8 @@ def golive_postings(company, *, leases: QuerySet[Lease] | None = None) -> Period
     defaults = accounting_defaults(company)
     if leases is None:
         leases = Lease.objects.filter(company=company, status=LeaseStatus.ACTIVE)
-    leases = leases.filter(commencement_date__lt=go_live)
+    # Exempt leases have no balances to bring in: their straight-line cost simply runs on.
+    leases = leases.filter(commencement_date__lt=go_live, exemption="")
     lines: list[PostingLine] = []
     problems: list[PostingProblem] = []
     for lease in leases_with_terms(leases):

@@ -58,6 +58,7 @@ LEASE_FIELDS = [
     "initial_direct_costs",
     "prepaid_rent",
     "restoration_cost",
+    "exemption",
     *ACCOUNT_FIELDS.values(),
     *SEGMENT_FIELDS.values(),
 ]
@@ -383,6 +384,9 @@ def accounting_defaults_update(*, company, actor, values: dict[str, Any]) -> Acc
     for name in MAPPING_FIELDS:
         if name in values:
             setattr(defaults, name, values[name])
+    if "short_term_asset_types" in values:
+        before["short_term_asset_types"] = list(defaults.short_term_asset_types)
+        defaults.short_term_asset_types = sorted(values["short_term_asset_types"])
     defaults.save()
     audit_record(
         company=company,
@@ -390,7 +394,8 @@ def accounting_defaults_update(*, company, actor, values: dict[str, Any]) -> Acc
         action="accounting_defaults.update",
         subject=defaults,
         before=before,
-        after={name: _value(getattr(defaults, name)) for name in MAPPING_FIELDS},
+        after={name: _value(getattr(defaults, name)) for name in MAPPING_FIELDS}
+        | {"short_term_asset_types": list(defaults.short_term_asset_types)},
     )
     return defaults
 

@@ -311,6 +311,7 @@ def accounting_defaults_edit(request):
         name: getattr(defaults, f"{name}_id")
         for name in [*ACCOUNT_FIELDS.values(), *SEGMENT_FIELDS.values()]
     }
+    initial["short_term_asset_types"] = defaults.short_term_asset_types
     form = AccountingDefaultsForm(request.POST or None, company=request.company, initial=initial)
     if request.method == "POST" and form.is_valid():
         accounting_defaults_update(
