@@ -7,11 +7,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.models import NetSuiteConnection, SyncRun, SyncStatus
+from integrations.models import EntryStatus, NetSuiteConnection, SyncRun, SyncStatus
 from notifications.models import NotificationStatus, SyncNotification
 
 
@@ -54,6 +55,17 @@ def _absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
+def failed_entry_reasons(run: SyncRun, limit: int = 10) -> list[tuple[str, int]]:
+    """Why entries were not accepted: each distinct reason with its number of entries."""
+    rows = (
+        run.entries.filter(status=EntryStatus.FAILED)
+        .values("error_message")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "error_message")[:limit]
+    )
+    return [(row["error_message"] or "No reason was given.", row["count"]) for row in rows]
+
+
 def render_sync_email(run: SyncRun) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of the email for a finished run."""
     completed = run.status == SyncStatus.COMPLETED
@@ -67,6 +79,7 @@ def render_sync_email(run: SyncRun) -> tuple[str, str, str]:
             reverse("closed_periods") if completed else reverse("sync_run_errors", args=[run.pk])
         ),
         "details_url": _absolute(reverse("sync_run_detail", args=[run.pk])),
+        "problems": [] if completed else failed_entry_reasons(run),
     }
     name = "completed" if completed else "failed"
     subject = (

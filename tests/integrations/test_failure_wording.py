@@ -1,0 +1,87 @@
+"""What the outcome emails and the errors page say: why entries failed, and when a run recovered."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from integrations.models import ReferenceMapping, SyncStatus
+from integrations.services.sync import period_sync_start, sync_run_process, sync_run_retry
+from notifications.services import render_sync_email
+from tests.factories import make_personas
+from tests.integrations.factories import (
+    add_lease,
+    close_first_period,
+    connect,
+    set_up_netsuite_accounting,
+)
+
+NO_QUEUE = lambda run_id: None  # noqa: E731 - the tests run the worker's body themselves
+
+
+@pytest.fixture
+def failed_run(db, sandbox):
+    """Jan 2026 synced with 2 of 3 entries in a department NetSuite does not know."""
+    personas = make_personas()
+    company = personas.company
+    set_up_netsuite_accounting(company)
+    add_lease(company, "HQ-1")
+    add_lease(company, "FAC-2", department="Facilities Management")
+    add_lease(company, "FAC-3", department="Facilities Management")
+    connect(company, sandbox)
+    period = close_first_period(company)
+    run = period_sync_start(period=period, actor=personas.reviewer.user, enqueue=NO_QUEUE)
+    run = sync_run_process(run.pk)
+    assert (run.status, run.entries_failed) == (SyncStatus.FAILED, 2)
+    run.personas = personas
+    return run
+
+
+def test_the_failure_email_names_each_reason_with_its_count(failed_run):
+    _, text, html = render_sync_email(failed_run)
+    reason = "Department 'Facilities Management' was not found in NetSuite."
+    assert f"- {reason} (2 entries)" in text
+    assert (
+        "Department &#x27;Facilities Management&#x27; was not found in NetSuite. (2 entries)"
+        in html
+    )
+    details = reverse("sync_run_detail", args=[failed_run.pk])
+    assert details in text and 'href="http://' in html and details in html
+
+
+def test_the_success_email_html_links_the_run_details_like_its_text(failed_run):
+    ReferenceMapping.objects.create(
+        company=failed_run.company,
+        kind="department",
+        our_value="Facilities Management",
+        netsuite_value="Facilities",
+    )
+    sync_run_retry(run=failed_run, actor=failed_run.personas.reviewer.user, enqueue=NO_QUEUE)
+    run = sync_run_process(failed_run.pk)
+    assert run.status == SyncStatus.COMPLETED
+
+    _, text, html = render_sync_email(run)
+    details = reverse("sync_run_detail", args=[run.pk])
+    assert details in text
+    assert f'{details}">' in html
+
+
+def test_the_errors_page_says_the_run_has_since_completed(failed_run):
+    client = Client()
+    client.force_login(failed_run.personas.reviewer.user)
+    url = reverse("sync_run_errors", args=[failed_run.pk])
+    before = client.get(url).content.decode()
+    assert "Why the Jan 2026 sync failed" in before and ">Retry</button>" in before
+
+    ReferenceMapping.objects.create(
+        company=failed_run.company,
+        kind="department",
+        our_value="Facilities Management",
+        netsuite_value="Facilities",
+    )
+    sync_run_retry(run=failed_run, actor=failed_run.personas.reviewer.user, enqueue=NO_QUEUE)
+    sync_run_process(failed_run.pk)
+    after = client.get(url).content.decode()
+
+    assert "The Jan 2026 sync has since completed" in after
+    assert "Why the Jan 2026 sync failed" not in after
+    assert "fix the causes" not in after.lower() and ">Retry</button>" not in after
