@@ -544,3 +544,37 @@ class LeaseChange(models.Model):
     def reference(self) -> str:
         """How memos and keys name the change, e.g. "CH3"."""
         return f"CH{self.number}"
+
+
+class VariablePaymentKind(models.TextChoices):
+    CAM = "cam", "Common-area maintenance"
+    PROPERTY_TAX = "property_tax", "Property tax"
+    INSURANCE = "insurance", "Insurance"
+    PERCENTAGE_RENT = "percentage_rent", "Percentage rent"
+    USAGE = "usage", "Usage"
+    OTHER = "other", "Other"
+
+
+class VariablePayment(models.Model):
+    """A variable payment outside the liability: expensed in its month on its own lines."""
+
+    lease = models.ForeignKey(Lease, on_delete=models.CASCADE, related_name="variable_payments")
+    period = models.DateField(help_text="First day of the month the payment is expensed in.")
+    kind = models.CharField(max_length=20, choices=VariablePaymentKind.choices)
+    amount = MoneyField()
+    memo = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["period", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lease", "period", "kind"], name="variablepayment_unique_month_kind"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="variablepayment_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} ({self.period:%b %Y})"

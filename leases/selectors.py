@@ -33,6 +33,7 @@ from leases.models import (
     LeasePayment,
     LeaseStatus,
     Segment,
+    VariablePayment,
     posting_role,
 )
 
@@ -347,16 +348,40 @@ def period_postings(
         leases = Lease.objects.filter(company=company, status=LeaseStatus.ACTIVE)
     lines: list[PostingLine] = []
     problems: list[PostingProblem] = []
+    variable = variable_lines_by_lease(leases, period)
     for lease in leases_with_terms(leases):
         try:
             schedule = lease_schedule(lease, go_live, defaults=defaults)
         except engine.LeaseTermsError as error:
             problems.append(PostingProblem(lease.pk, lease.code, f"Lease terms: {error}"))
             continue
-        _map_lines(lease, defaults, _month_lines(schedule, period), lines, problems)
+        month = _month_lines(schedule, period) + variable.get(lease.pk, [])
+        _map_lines(lease, defaults, month, lines, problems)
     # One problem per lease and message is enough for a person to act on.
     unique = list(dict.fromkeys(problems))
     return PeriodPostings(lines=lines, problems=unique)
+
+
+def variable_lines_by_lease(
+    leases: QuerySet[Lease], period: date
+) -> dict[int, list[engine.JournalLine]]:
+    """Each lease's variable payments of the month as their own expense lines (one query)."""
+    out: dict[int, list[engine.JournalLine]] = {}
+    payments = VariablePayment.objects.filter(lease__in=leases, period=period).order_by(
+        "lease_id", "kind"
+    )
+    zero = Decimal(0)
+    for payment in payments:
+        memo = f"Variable lease payment: {payment.get_kind_display()}"
+        if payment.memo:
+            memo = f"{memo} · {payment.memo}"
+        out.setdefault(payment.lease_id, []).extend(
+            [
+                engine.JournalLine(engine.AccountRole.VARIABLE_EXPENSE, payment.amount, zero, memo),
+                engine.JournalLine(engine.AccountRole.CASH_CLEARING, zero, payment.amount, memo),
+            ]
+        )
+    return out
 
 
 def golive_postings(company, *, leases: QuerySet[Lease] | None = None) -> PeriodPostings:

@@ -26,6 +26,7 @@ from leases.models import (
     RentStep,
     Segment,
     Subsidiary,
+    VariablePayment,
 )
 from leases.selectors import (
     accounting_defaults,
@@ -509,3 +510,66 @@ def leases_import(*, company, actor, rows: list[LeaseRow]) -> ImportSummary:
             messages = "; ".join(error.messages)
             raise ValidationError(f"Line {row.line}: {messages}") from error
     return summary
+
+
+def _refuse_closed_month(lease: Lease, period: date) -> None:
+    """A variable payment may not land in a closed month or before go-live (nothing posts)."""
+    go_live = getattr(lease.company, "go_live_date", None)
+    if go_live and period < go_live.replace(day=1):
+        raise ValidationError(
+            {"period": f"{period:%b %Y} is before go-live; nothing is posted before it."}
+        )
+    try:
+        from closebooks.models import AccountingPeriod
+    except ImportError:
+        return
+    closed = AccountingPeriod.objects.filter(
+        company_id=lease.company_id, start=period, status="closed"
+    ).exists()
+    if closed:
+        raise ValidationError(
+            {"period": f"{period:%b %Y} is closed; reopen it first to change what it posted."}
+        )
+
+
+@transaction.atomic
+def variable_payment_save(
+    *, lease: Lease, actor, period: date, kind: str, amount: Decimal, memo: str = ""
+) -> VariablePayment:
+    """Record (or correct) a variable payment of a month; expensed in that month's close."""
+    period = period.replace(day=1)
+    if amount <= 0:
+        raise ValidationError({"amount": "Enter an amount above zero."})
+    _refuse_closed_month(lease, period)
+    payment, created = VariablePayment.objects.select_for_update().get_or_create(
+        lease=lease, period=period, kind=kind, defaults={"amount": amount, "memo": memo}
+    )
+    before = None if created else {"amount": str(payment.amount), "memo": payment.memo}
+    if not created:
+        payment.amount, payment.memo = amount, memo
+        payment.save(update_fields=["amount", "memo"])
+    audit_record(
+        company=lease.company,
+        actor=actor,
+        action="variable_payment.save",
+        subject=lease,
+        before=before,
+        after={"period": str(period), "kind": kind, "amount": str(amount), "memo": memo},
+    )
+    return payment
+
+
+@transaction.atomic
+def variable_payment_delete(*, payment: VariablePayment, actor) -> None:
+    """Remove a variable payment of an open month."""
+    lease = payment.lease
+    _refuse_closed_month(lease, payment.period)
+    before = {"period": str(payment.period), "kind": payment.kind, "amount": str(payment.amount)}
+    payment.delete()
+    audit_record(
+        company=lease.company,
+        actor=actor,
+        action="variable_payment.delete",
+        subject=lease,
+        before=before,
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leases import change_views, views
+from leases import change_views, variable_views, views
 
 urlpatterns = [
     path("", views.lease_list, name="lease_list"),
@@ -32,6 +32,16 @@ urlpatterns = [
         "changes/import/template.csv",
         change_views.lease_changes_template,
         name="lease_changes_template",
+    ),
+    path(
+        "<int:pk>/variable-payments/",
+        variable_views.lease_variable_payments,
+        name="lease_variable_payments",
+    ),
+    path(
+        "variable-payments/<int:pk>/delete/",
+        variable_views.lease_variable_payment_delete,
+        name="lease_variable_payment_delete",
     ),
     path("<int:pk>/schedule.csv", views.lease_schedule_csv, name="lease_schedule_csv"),
     path("<int:pk>/schedule.xlsx", views.lease_schedule_xlsx, name="lease_schedule_xlsx"),
