@@ -101,12 +101,13 @@ def main() -> None:
     portfolio(company, args.leases)
     span = fiscal_range(company, 2026)
 
-    timings, result = [], None
+    timings, cpu, result = [], [], None
     for _ in range(args.repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         facts = lease_facts(company, span.start, span.end)
         result = disclosures(company, span, facts=facts)
         timings.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
     started = time.perf_counter()
     report = rollforward(company, span, facts=facts)
     roll_s = time.perf_counter() - started
@@ -115,6 +116,9 @@ def main() -> None:
     on_books = sum(1 for f in facts if f.on_balance_sheet)
     print(f"disclosures FY2026: {args.leases:,} leases ({on_books:,} on the balance sheet)")
     print(f"disclosures time: best {best:.2f} s, median {median:.2f} s (target <= {TARGET_S} s)")
+    # On a shared machine wall time includes waiting for a core; CPU time is the work itself.
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"CPU time: best {min(cpu):.2f} s (load average {load:.1f} on {os.cpu_count()} cores)")
     print(f"roll-forward grouping and reconciliation on the same facts: {roll_s:.2f} s "
           f"({len(report.rows)} rows)")  # fmt: skip
     print(f"target <= {TARGET_S} s:", "met" if median <= TARGET_S else "NOT met")

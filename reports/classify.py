@@ -13,8 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from leases.engine import AccountRole
-
 ZERO = Decimal(0)
 
 
@@ -115,6 +113,22 @@ class Movement:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
+# What a line of each role feeds; roles compared by value (an engine StrEnum equals its value).
+ROU, LIABILITY, CLEARING = "rou", "liability", "clearing"
+ROLE_TARGETS: dict[str, str] = {
+    **dict.fromkeys(ROU_ROLES, ROU),
+    **dict.fromkeys(LIABILITY_ROLES, LIABILITY),
+    "cash_clearing": CLEARING,
+    "lease_expense": "lease_cost",
+    "interest_expense": "interest",
+    "rou_amortization": "amortization_expense",
+    "impairment_loss": "impairment_loss",
+    "modification_gain_loss": "gain_loss",
+    "variable_expense": "variable_cost",
+    "short_term_expense": "short_term_cost",
+}
+
+
 def classify_month(lines: Iterable, into: Movement | None = None) -> Movement:
     """One lease-month's journal lines (objects with role, debit, credit, memo) as movements,
     added to `into` when given.
@@ -126,22 +140,23 @@ def classify_month(lines: Iterable, into: Movement | None = None) -> Movement:
     periodic_payment = ZERO
     periodic_liability = ZERO  # credit-positive
     for line in lines:
+        target = ROLE_TARGETS.get(line.role)
+        if target is None:
+            continue  # prepaid rent, provision, deferred rent, equity: not in these reports
         kind = line_kind(line.memo)
         if kind is Kind.GO_LIVE:
             continue
         signed = line.debit - line.credit  # debit-positive
-        role = str(line.role)
-        if role in ROU_ROLES:
-            column = "amortization" if kind is Kind.PERIODIC else kind.value
-            m.rou[column] += signed
-        elif role in LIABILITY_ROLES:
+        if target is ROU:
+            m.rou["amortization" if kind is Kind.PERIODIC else kind.value] += signed
+        elif target is LIABILITY:
             if kind is Kind.PERIODIC:
                 periodic_liability -= signed
             else:
                 m.liability[kind.value] -= signed
                 if kind is Kind.ADDITION:
                     m.new_liabilities -= signed
-        elif role == AccountRole.CASH_CLEARING:
+        elif target is CLEARING:
             # Lease payments are credits to clearing; initial direct costs and incentives also
             # pass through clearing at commencement but are not lease payments.
             if kind is Kind.PERIODIC:
@@ -149,20 +164,8 @@ def classify_month(lines: Iterable, into: Movement | None = None) -> Movement:
                 m.cash_paid -= signed
             elif "payment" in line.memo.lower():
                 m.cash_paid -= signed
-        elif role == AccountRole.LEASE_EXPENSE:
-            m.lease_cost += signed
-        elif role == AccountRole.INTEREST_EXPENSE:
-            m.interest += signed
-        elif role == AccountRole.ROU_AMORTIZATION:
-            m.amortization_expense += signed
-        elif role == "impairment_loss":
-            m.impairment_loss += signed
-        elif role == "modification_gain_loss":
-            m.gain_loss += signed
-        elif role == "variable_expense":
-            m.variable_cost += signed
-        elif role == "short_term_expense":
-            m.short_term_cost += signed
+        else:
+            setattr(m, target, getattr(m, target) + signed)
     if periodic_payment or periodic_liability:
         m.liability["payments"] -= periodic_payment
         m.liability["amortization"] += periodic_liability + periodic_payment
