@@ -2,7 +2,9 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -61,6 +63,13 @@ def _get_run(request, pk: int) -> SyncRun:
     )
 
 
+def _reload_settings(request):
+    """After saving, show the saved state: htmx reloads the page, a plain form post redirects."""
+    if request.htmx:
+        return HttpResponse(headers={"HX-Redirect": reverse("integration_settings")})
+    return redirect("integration_settings")
+
+
 @member_required(Permission.INTEGRATION_SETTINGS)
 def integration_settings(request):
     connection = connection_for_company(request.company)
@@ -95,7 +104,7 @@ def integration_settings(request):
             messages.success(request, f"Verified and saved. {outcome.message}")
             # A verified connection can read NetSuite's reference data: refresh our copy.
             reference_refresh_start(company=request.company, actor=request.user)
-            return redirect("integration_settings")
+            return _reload_settings(request)
         if data["save_disabled_if_unverified"]:
             connection_save(enabled=False, **fields)
             messages.warning(
@@ -103,8 +112,20 @@ def integration_settings(request):
                 "Saved with the integration disabled, because verification failed: "
                 f"{outcome.message} {outcome.corrective_action}",
             )
-            return redirect("integration_settings")
+            return _reload_settings(request)
         verify_failure = outcome
+    if request.htmx and request.method == "POST":
+        # Only the outcome is swapped in: the form keeps what was typed, and no secret is echoed.
+        form_errors = [
+            (form.fields[name].label if name in form.fields else "", error)
+            for name, errors in form.errors.items()
+            for error in errors
+        ]
+        return render(
+            request,
+            "integrations/_verify_result.html",
+            {"verify_failure": verify_failure, "form_errors": form_errors, "kept_in_form": True},
+        )
     duty_warnings = [
         (m.user, conflict_sentence(c))
         for m in company_members(request.company)

@@ -145,8 +145,10 @@ class AuthenticationError(NetSuiteError):
     def user_message(self, context: Context | None = None) -> str:
         """Name the account when the product gives it."""
         account = (context or {}).get("account_id")
-        where = f" for account {account}" if account else ""
-        return f"NetSuite refused to log in with the saved credentials{where}."
+        where = f" to account {account}" if account else ""
+        # Verify tests what was just typed; a sync uses what is stored.
+        which = "you entered" if (context or {}).get("entered") else "saved for this company"
+        return f"NetSuite refused to log in{where} with the credentials {which}."
 
     def corrective_action(self, context: Context | None = None) -> str:
         """List the usual causes; NetSuite only names the exact one in its Login Audit Trail."""
@@ -157,7 +159,12 @@ class AuthenticationError(NetSuiteError):
             "or was created for another account or integration record; the token's role lacks "
             "the 'Log in using Access Tokens' and web services permissions. NetSuite shows the "
             "exact reason under Setup > Users/Roles > User Management > View Login Audit Trail. "
-            "Then save corrected credentials and press Verify connection."
+            + (
+                "Then correct them and press Verify & Save."
+                if (context or {}).get("entered")
+                else "Then enter corrected credentials on Settings → Integrations and press "
+                "Verify & Save."
+            )
         )
 
 

@@ -94,7 +94,9 @@ def connection_verify(
     try:
         result = netsuite_client(connection, credentials, **client_overrides).verify_connection()
     except NetSuiteError as error:
-        return VerifyOutcome(False, error.user_message(), error.corrective_action())
+        # The words speak of the credentials just entered, not the stored ones.
+        context = {"account_id": credentials.realm, "entered": True}
+        return VerifyOutcome(False, error.user_message(context), error.corrective_action(context))
     kind = credentials.account.kind_label
     detail = result.detail.rstrip(".")
     message = f"Connected to NetSuite {kind} account {credentials.realm}. {detail}."

@@ -121,8 +121,16 @@ def test_login_failure_lists_the_usual_causes():
     error = rest(401, "INVALID_LOGIN", "Invalid login attempt.")
     assert isinstance(error, AuthenticationError) and not error.retryable
     assert error.user_message({"account_id": "1234567_SB1"}) == (
-        "NetSuite refused to log in with the saved credentials for account 1234567_SB1."
+        "NetSuite refused to log in to account 1234567_SB1 with the credentials saved for this "
+        "company."
     )
+    # Verify & Save tests what was typed, and names the real button.
+    entered = {"account_id": "1234567_SB1", "entered": True}
+    assert error.user_message(entered) == (
+        "NetSuite refused to log in to account 1234567_SB1 with the credentials you entered."
+    )
+    assert error.corrective_action(entered).endswith("Then correct them and press Verify & Save.")
+    assert "Verify connection" not in error.corrective_action()
     action = error.corrective_action()
     for cause in (
         "Token-Based Authentication is not enabled",
