@@ -162,7 +162,13 @@ def change_postings(company, period: date) -> ChangePostings:
         try:
             terms = lease_terms(lease)
             now = engine.build_changed_schedule(terms, [engine_change(c) for c in booked])
-            then = engine.build_changed_schedule(terms, [engine_change(c) for c in earlier])
+            late = [c for c in new if month_start(c.effective_date) < period]
+            # What the books hold already: needed only for a catch-up.
+            then = (
+                engine.build_changed_schedule(terms, [engine_change(c) for c in earlier])
+                if late
+                else None
+            )
         except engine.LeaseTermsError as error:
             out.problems.append(PostingProblem(lease.pk, lease.code, f"Lease change: {error}"))
             continue
@@ -179,7 +185,6 @@ def change_postings(company, period: date) -> ChangePostings:
                 k
             )
             drafts += [(x, "periodic", "", "", "") for x in periodic]
-        late = [c for c in new if month_start(c.effective_date) < period]
         if late:
             first = min(months_between(now.start, c.effective_date) for c in late)
             totals = _catch_up_totals(now, then, first, k)

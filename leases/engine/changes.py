@@ -259,11 +259,8 @@ class ChangedSchedule:
             return
         base = self.base
         posted = base.posted()
-        flows = expand_flows(terms)
-        horizon = max(
-            [len(base), terms.term_months, MAX_TERM_MONTHS]
-            + [c.term_months or 0 for c in self.changes]
-        )
+        flows = base.flows or expand_flows(terms)
+        horizon = max([len(base), terms.term_months] + [c.term_months or 0 for c in self.changes])
         pad = [ZERO] * (horizon - terms.term_months)
         # The payment at commencement is in the ROU, never in the liability: drop it here.
         adv = [ZERO] + list(flows.advance[1:]) + pad

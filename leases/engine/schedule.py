@@ -88,7 +88,15 @@ class Schedule:
     it is never rewritten.
     """
 
-    __slots__ = ("terms", "measurement", "start", "payments", "closing_liability", "_posted")
+    __slots__ = (
+        "terms",
+        "measurement",
+        "start",
+        "payments",
+        "closing_liability",
+        "_posted",
+        "flows",
+    )
 
     def __init__(
         self,
@@ -103,6 +111,7 @@ class Schedule:
         self.payments = payments  # settled against the liability, in whole currency units
         self.closing_liability = closing_liability
         self._posted: PostedSchedule | None = None
+        self.flows: PaymentFlows | None = None  # the expanded cash flows, kept for changes
 
     def __len__(self) -> int:
         return len(self.payments)
@@ -345,4 +354,6 @@ def build_schedule(terms: LeaseTerms) -> Schedule:
         # ROU amortized over a useful life beyond the term: the liability is already settled.
         payments += [ZERO] * extra
         closing += [ZERO] * extra
-    return Schedule(terms, measurement, payments, closing)
+    schedule = Schedule(terms, measurement, payments, closing)
+    schedule.flows = flows
+    return schedule

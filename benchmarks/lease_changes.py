@@ -1,0 +1,145 @@
+"""Benchmark: a yearly index review of 10,000 active leases (preview, save, approve), and the close
+of the month with those changes against the same close without them, on PostgreSQL.
+
+Usage: DATABASE_URL=postgres://user@host:5432/any python benchmarks/lease_changes.py
+[--leases N] [--keep]. The run uses its own database ``bench_changes`` on the same server
+(created fresh, dropped afterwards unless --keep).
+
+Bounds (issue: lease changes): preview + save + approve ≤ 10 s; the close with the changes
+≤ 1.5 × the same close without them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import time
+from datetime import date
+from decimal import Decimal
+
+from bench_database import django_on_fresh_database  # noqa: E402 - a sibling script module
+
+BENCH_DB = "bench_changes"
+REVIEW = date(2026, 1, 1)
+
+
+def portfolio(count: int):
+    """`count` active leases from 2025 (a third IFRS 16, the rest ASC 842 operating / finance)."""
+    from companies.models import Company, Membership, User
+    from leases.models import Lease, LeasePayment
+    from tests.leases.factories import set_up_accounting
+
+    company = Company.objects.create(name="Bench Co", slug="bench-co")
+    maker = User.objects.create_user(username="maker", password=None)
+    checker = User.objects.create_user(username="checker", password=None)
+    for user in (maker, checker):
+        Membership.objects.create(
+            company=company, user=user, can_access_lease_accounting=True, is_company_admin=True
+        )
+    subsidiary = set_up_accounting(company)
+    leases = Lease.objects.bulk_create(
+        [
+            Lease(
+                company=company,
+                code=f"L-{n:05d}",
+                name=f"Lease {n}",
+                subsidiary=subsidiary,
+                currency="USD",
+                commencement_date=date(2025, 1 + n % 12, 1),
+                term_months=60 + 12 * (n % 5),
+                standard="ifrs16" if n % 3 == 0 else "asc842",
+                classification="" if n % 3 == 0 else ("operating" if n % 2 else "finance"),
+                discount_rate=Decimal("5") + Decimal(n % 40) / 10,
+                status="active",
+            )
+            for n in range(count)
+        ],
+        batch_size=2000,
+    )
+    LeasePayment.objects.bulk_create(
+        [
+            LeasePayment(lease=lease, amount=Decimal(1000 + n % 9000) + Decimal("0.25"))
+            for n, lease in enumerate(leases)
+        ],
+        batch_size=2000,
+    )
+    return company, maker, checker, leases
+
+
+def review_csv(leases) -> bytes:
+    """The CPI review file: every lease's rent up 3.2 % from January 2026."""
+    out = io.StringIO()
+    out.write("lease_code,kind,effective_date,new_payment,reason\n")
+    for n, lease in enumerate(leases):
+        rent = (Decimal(1000 + n % 9000) + Decimal("0.25")) * Decimal("1.032")
+        out.write(f"{lease.code},index,{REVIEW.isoformat()},{rent.quantize(Decimal('0.01'))},CPI\n")
+    return out.getvalue().encode()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--leases", type=int, default=10_000)
+    parser.add_argument("--keep", action="store_true", help="Keep the bench_changes database.")
+    args = parser.parse_args()
+    with django_on_fresh_database(BENCH_DB, keep=args.keep):
+        run(args)
+
+
+def run(args) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from closebooks.models import AccountingPeriod, JournalEntry
+    from closebooks.services import period_close, period_reopen, periods_ensure
+    from leases.change_imports import validate_changes_file
+    from leases.change_services import lease_changes_approve_many, lease_changes_import
+
+    started = time.perf_counter()
+    company, maker, checker, leases = portfolio(args.leases)
+    print(f"set-up: {args.leases} leases in {time.perf_counter() - started:.1f} s")
+    periods_ensure(company=company, through=REVIEW)
+    period = AccountingPeriod.objects.get(company=company, start=REVIEW)
+    AccountingPeriod.objects.filter(company=company, start__lt=REVIEW).update(
+        status="closed", closed_at=timezone.now(), close_version=1
+    )
+
+    # The same month closed without changes first, then reopened: the baseline.
+    started = time.perf_counter()
+    period_close(period=period, actor=maker)
+    without = time.perf_counter() - started
+    period_reopen(period=period, actor=maker, reason="benchmark baseline")
+
+    upload = SimpleUploadedFile("review.csv", review_csv(leases))
+    started = time.perf_counter()
+    rows, errors = validate_changes_file(company, upload)
+    preview = time.perf_counter() - started
+    assert not errors, errors[:3]
+    started = time.perf_counter()
+    changes = lease_changes_import(company=company, actor=maker, rows=rows)
+    save = time.perf_counter() - started
+    started = time.perf_counter()
+    approved = lease_changes_approve_many(
+        company=company, actor=checker, change_ids=[c.pk for c in changes]
+    )
+    approve = time.perf_counter() - started
+    assert approved == args.leases
+    total = preview + save + approve
+    print(
+        f"index review of {args.leases} leases: preview {preview:.2f} s + save {save:.2f} s + "
+        f"approve {approve:.2f} s = {total:.2f} s (bound ≤ 10 s)"
+    )
+
+    period.refresh_from_db()
+    started = time.perf_counter()
+    entries = period_close(period=period, actor=maker)
+    with_changes = time.perf_counter() - started
+    assert JournalEntry.objects.filter(period=period, close_version=2).count() == len(entries)
+    print(f"close {REVIEW:%b %Y} without changes: {without:.2f} s")
+    print(
+        f"close {REVIEW:%b %Y} with {args.leases} changes: {with_changes:.2f} s = "
+        f"{with_changes / without:.2f} × (bound ≤ 1.5 ×)"
+    )
+
+
+if __name__ == "__main__":
+    main()
