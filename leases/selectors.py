@@ -407,3 +407,26 @@ def golive_postings(company, *, leases: QuerySet[Lease] | None = None) -> Period
             continue
         _map_lines(lease, defaults, schedule.golive_lines(), lines, problems)
     return PeriodPostings(lines=lines, problems=list(dict.fromkeys(problems)))
+
+
+@dataclass(frozen=True, slots=True)
+class LiabilitySplit:
+    """The liability at a period end, split by when its principal falls due."""
+
+    period: date
+    liability: Decimal
+    current: Decimal  # principal due within 12 months of the period end
+    non_current: Decimal
+
+
+def liability_split(months: list[engine.ScheduleMonth]) -> list[LiabilitySplit]:
+    """Current / non-current liability at each month end: current is the principal repaid in
+    the next 12 months (the liability now less the liability 12 months later)."""
+    closing = [m.closing_liability for m in months]
+    out = []
+    for k, month in enumerate(months):
+        later = closing[k + 12] if k + 12 < len(closing) else Decimal(0)
+        # Accretion can outgrow payments (rent-free months): never below zero or above the total.
+        current = min(max(closing[k] - later, Decimal(0)), max(closing[k], Decimal(0)))
+        out.append(LiabilitySplit(month.period, closing[k], current, closing[k] - current))
+    return out

@@ -44,6 +44,7 @@ from leases.selectors import (
     lease_terms,
     leases_search,
     leases_with_terms,
+    liability_split,
 )
 from leases.services import (
     accounting_defaults_update,
@@ -201,6 +202,7 @@ def lease_detail(request, pk: int):
             "events": lease_audit_events(lease)[:50],
             "lease_changes": changes,
             "segment_starts": starts,
+            "liability_split": liability_split(months) if months else [],
         },
     )
 

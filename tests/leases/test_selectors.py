@@ -70,3 +70,25 @@ def test_draft_leases_and_months_outside_the_term_post_nothing(db):
     assert period_postings(company, date(2027, 1, 1)).lines == []
     Lease.objects.filter(pk=lease.pk).update(status="draft")
     assert period_postings(company, date(2026, 2, 1)).lines == []
+
+
+def test_the_current_liability_is_the_principal_repaid_in_the_next_twelve_months():
+    from leases import engine
+    from leases.selectors import liability_split
+
+    terms = engine.LeaseTerms(
+        commencement=date(2026, 1, 1),
+        term_months=24,
+        standard=engine.Standard.ASC_842,
+        classification=engine.Classification.FINANCE,
+        annual_rate=Decimal("0.06"),
+        payments=(engine.PaymentStream(Decimal("1000.00")),),
+    )
+    months = engine.build_schedule(terms).posted_months()
+    split = liability_split(months)
+    # At the end of month 1 the liability is repaid by month 13's end; current = the difference.
+    assert split[0].current == months[0].closing_liability - months[12].closing_liability
+    assert split[0].current + split[0].non_current == months[0].closing_liability
+    # In the last year everything is current; at the end nothing is left.
+    assert split[12].non_current == 0 and split[12].current == months[12].closing_liability
+    assert (split[-1].current, split[-1].non_current) == (0, 0)
