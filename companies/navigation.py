@@ -35,7 +35,7 @@ class NavItem:
 MAIN_ITEMS = (
     NavItem("Home", "home"),
     NavItem("Leases", "lease_list", (LEASES,)),
-    NavItem("Lease changes", "lease_change_list", (LEASES,)),
+    NavItem("Lease changes", "lease_changes_pending", (LEASES,)),
     NavItem("Close Books", "close_books", (LEASES,)),
     NavItem("Closed Periods", "closed_periods", (LEASES, SYNC)),
     NavItem("Integration Log", "integration_log", (LEASES, SYNC)),
@@ -52,6 +52,13 @@ SETTINGS_ITEMS = (
         (CONNECTION,),
         "The NetSuite connection and its setup.",
     ),
+    NavItem(
+        "Sync settings",
+        "sync_settings",
+        (ADMIN,),
+        "How removals are made in NetSuite, and who gets the sync emails.",
+    ),
+    NavItem("Go-live", "golive_settings", (ADMIN,), "The first month closed and posted here."),
     NavItem(
         "Reference data",
         "reference_data",
