@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from audit.models import AuditEvent
 from closebooks.models import AccountingPeriod, JournalEntry
@@ -107,3 +108,23 @@ def test_a_change_in_an_open_month_posts_its_own_entry_there(books):
     assert [e.external_key for e in own] == [f"LA-{books.company.pk}-202602-M-CH1-L-2"]
     assert own[0].total_debit == own[0].total_credit
     assert not [e for e in preview.entries if e.kind == "periodic" and e.lease_code == "L-2"]
+
+
+def test_the_preview_page_shows_the_catch_up_line_by_line_with_its_reason(client, books):
+    periods_ensure(company=books.company, through=MAR)
+    for start in (JAN, FEB):
+        period_close(period=period(books.company, start), actor=books.accountant.user)
+    change = lease_change_create(
+        lease=Lease.objects.get(code="L-1"),
+        actor=books.accountant.user,
+        kind="consideration",
+        effective=date(2026, 2, 3),
+        details=RENT_UP,
+    )
+    lease_change_approve(change=change, actor=books.reviewer.user)
+    client.force_login(books.accountant.user)
+    march = period(books.company, MAR)
+    html = client.get(reverse("period_preview", args=[march.pk])).content.decode()
+    assert f"LA-{books.company.pk}-202603-C-L-1" in html
+    assert "Catch-up for lease L-1: CH1 Change in consideration effective 2026-02-03" in html
+    assert "Catch-up: Remeasurement: lease liability" in html
