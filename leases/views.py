@@ -239,6 +239,12 @@ def lease_approve_changes_view(request, pk: int):
 def _export_months(request, pk: int):
     lease = _get_lease(request, pk)
     schedule, problems = _schedule(lease)
+    if schedule is not None and lease.changes.filter(status="approved").exists():
+        # The schedule in the books: the original measurement, then each approved change.
+        try:
+            return lease, approved_changes_schedule(lease).posted_months(), problems
+        except engine.LeaseTermsError as error:
+            return lease, None, [issue.message for issue in error.issues]
     return lease, (schedule.posted_months() if schedule else None), problems
 
 
