@@ -430,3 +430,33 @@ def test_lease_schedule_json_takes_changes_and_returns_before_and_after():
         }
     )
     assert bad["errors"][0]["field"] == "changes[0].annual_rate"
+
+
+def test_asc842_shorter_term_for_the_same_asset_is_a_remeasurement_not_a_termination():
+    """A shorter term for the same underlying asset is not a partial termination: the liability
+    is remeasured (revised rate) against the ROU asset, with no gain or loss. Figures derived
+    from PwC Example 5-2's lease (two remaining payments of $100,000 in advance at 6 %)."""
+    change = LeaseChange(ChangeKind.TERM, date(2023, 1, 1), term_months=48, annual_rate=D("0.06"))
+    schedule = build_changed_schedule(pwc_5_2_lease(), [change])
+    event = schedule.events[0]
+    assert event.gain_loss == 0
+    assert event.liability_adjustment == event.rou_adjustment < 0
+    assert whole(event.liability_after) == whole(D(100000) + D(100000) / D("1.06"))
+    assert not any(x.role is AccountRole.MODIFICATION_GAIN_LOSS for x in event.lines)
+    assert len(schedule) == 48
+    assert_closes(schedule)
+
+
+def test_increase_in_scope_that_is_not_a_separate_lease_is_remeasured():
+    change = LeaseChange(
+        ChangeKind.INCREASE_SCOPE,
+        date(2025, 1, 1),
+        annual_rate=D("0.07"),
+        payments=arrears(150000),
+    )
+    schedule = build_changed_schedule(annual(100000), [change])
+    event = schedule.events[0]
+    expected = sum((D(150000) / D("1.07") ** n for n in range(1, 6)), D(0))
+    assert whole(event.liability_after) == whole(expected)
+    assert event.rou_adjustment == event.liability_adjustment > 0
+    assert_closes(schedule)
