@@ -1,7 +1,9 @@
 """Demo data: a company connected to the NetSuite simulator, with closed periods ready to sync.
 
 One period (Oct 2026) fails on a department NetSuite does not know, so a newcomer can see a
-failure, fix the mapping and press Retry.
+failure, fix the mapping and press Retry. The company goes live in Jul 2026 with four leases it
+already had (ASC 840 with deferred rent, short-term, variable CAM, a finance lease from a previous
+system); the Jul 2026 close posts their go-live entry.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 
 from closebooks.models import AccountingPeriod
-from closebooks.services import period_close, periods_ensure
+from closebooks.services import company_go_live_set, period_close, periods_ensure
 from companies.models import Company, Membership, User
 from companies.services import company_create
 from integrations.models import NetSuiteConnection
@@ -28,7 +30,20 @@ from integrations.services.connection import (
     connection_save,
     connection_verify,
 )
-from leases.models import AccountingDefaults, GLAccount, Lease, LeasePayment, Segment, Subsidiary
+from leases.engine import build_schedule
+from leases.engine.dates import months_between
+from leases.engine.transition import asc840_deferred_rent
+from leases.models import (
+    AccountingDefaults,
+    GLAccount,
+    Lease,
+    LeaseOpeningBalance,
+    LeasePayment,
+    Segment,
+    Subsidiary,
+    VariablePayment,
+)
+from leases.selectors import lease_terms
 
 DEMO_COMPANY = "Occupier Demo Inc."
 SANDBOX_ACCOUNT = "1234567_SB1"
@@ -73,6 +88,9 @@ CHART = [
     ("2320", "Lease liability - finance", "Long Term Liability"),
     ("6400", "Lease expense", "Expense"), ("6410", "ROU amortization expense", "Expense"),
     ("7100", "Interest expense", "Other Expense"),
+    ("2160", "Deferred rent", "Other Current Liability"),
+    ("3900", "Retained earnings - lease transition", "Equity"),
+    ("6420", "Variable lease expense", "Expense"), ("6430", "Short-term lease expense", "Expense"),
 ]  # fmt: skip
 DEFAULTS = {
     "rou_asset_account": "1410", "lease_liability_account": "2310",
@@ -80,6 +98,8 @@ DEFAULTS = {
     "rou_amortization_account": "6410", "cash_clearing_account": "2150",
     "prepaid_rent_account": "1300", "finance_rou_asset_account": "1420",
     "finance_lease_liability_account": "2320", "accumulated_amortization_account": "1425",
+    "deferred_rent_account": "2160", "transition_equity_account": "3900",
+    "variable_expense_account": "6420", "short_term_expense_account": "6430",
 }  # fmt: skip
 SEGMENTS = [
     ("department", "Operations"), ("department", "Facilities"), ("department", "UK Property"),
@@ -103,6 +123,11 @@ LEASES = [
                               "department": "Facilities Management"}),
 ]  # fmt: skip
 CLOSE_THROUGH = date(2026, 10, 1)
+# The company goes live in Jul 2026 with four leases it already had; Jul 2026's close posts the
+# go-live entry (their opening balances) beside the month's entries.
+GO_LIVE = date(2026, 7, 1)
+CAM = {date(2026, 7, 1): "1840.00", date(2026, 8, 1): "1840.00", date(2026, 9, 1): "1840.00",
+       date(2026, 10, 1): "2215.40"}  # fmt: skip
 
 
 @dataclass
@@ -187,6 +212,7 @@ def _books(company: Company) -> None:
             escalation_kind=kind,
             escalation_value=Decimal(value) if value else None,
         )
+    _existing_portfolio(company, subs["US"], segments)
     Lease.objects.create(
         company=company,
         code="SEA-01",
@@ -200,6 +226,72 @@ def _books(company: Company) -> None:
         discount_rate=Decimal("6.5"),
         status="draft",
     )
+
+
+def _existing_portfolio(company: Company, us: Subsidiary, segments: dict) -> None:
+    """Four leases from before go-live: ASC 840 with deferred rent, short-term, CAM, finance."""
+
+    def lease(code, name, asset, start, months, amount, classification="operating", **fields):
+        escalation = fields.pop("escalation", None)
+        created = Lease.objects.create(
+            company=company,
+            code=code,
+            name=name,
+            asset_type=asset,
+            subsidiary=us,
+            currency="USD",
+            commencement_date=start,
+            term_months=months,
+            standard="asc842",
+            classification=classification,
+            discount_rate=Decimal("5.75"),
+            status="active",
+            landlord="Lakeside Properties LLC",
+            **fields,
+        )
+        LeasePayment.objects.create(
+            lease=created,
+            amount=Decimal(amount),
+            escalation_kind="percent" if escalation else "",
+            escalation_value=Decimal(escalation) if escalation else None,
+        )
+        created.refresh_from_db()  # money defaults back as Decimals for the engine
+        return created
+
+    # ASC 840 → 842: escalating rent carried straight-line under ASC 840, so deferred rent.
+    boston = lease("BOS-840", "Boston office (ASC 840)", "real_estate", date(2023, 7, 1), 84,
+                   "21000.00", escalation="3")  # fmt: skip
+    deferred = asc840_deferred_rent(lease_terms(boston), GO_LIVE)
+    LeaseOpeningBalance.objects.create(lease=boston, method="asc840", deferred_rent=deferred)
+    # Short-term: twelve months of copiers, expensed straight-line (equipment is elected).
+    lease("CPY-ST", "Office copiers (short-term)", "equipment", date(2026, 3, 1), 12, "640.00",
+          exemption="short_term")  # fmt: skip
+    # Common-area maintenance billed monthly outside the liability.
+    dallas = lease("DAL-CAM", "Dallas warehouse", "real_estate", date(2025, 1, 1), 60,
+                   "9500.00")  # fmt: skip
+    for period, amount in CAM.items():
+        VariablePayment.objects.create(
+            lease=dallas, period=period, kind="cam", amount=Decimal(amount), memo="CAM invoice"
+        )
+    # A finance lease from the previous lease system, with its balances as that system left them.
+    forklifts = lease("FORK-FIN", "Forklifts (6)", "equipment", date(2025, 4, 1), 48, "2480.00",
+                      "finance", useful_life_months=60,
+                      lease_class=segments[("class", "Equipment")])  # fmt: skip
+    before = build_schedule(lease_terms(forklifts))
+    month = before.posted_months()[months_between(before.start, GO_LIVE) - 1]
+    LeaseOpeningBalance.objects.create(
+        lease=forklifts,
+        method="opening_balances",
+        liability=month.closing_liability,
+        rou_asset=month.rou_closing,
+        accumulated_amortization=before.posted().rou - month.rou_closing,
+    )
+
+
+def _go_live(company: Company) -> None:
+    admin = User.objects.get(username="alice")
+    company_go_live_set(company=company, actor=admin, go_live=GO_LIVE)
+    AccountingDefaults.objects.filter(company=company).update(short_term_asset_types=["equipment"])
 
 
 def _close_periods(company: Company) -> None:
@@ -259,6 +351,8 @@ def demo_load(*, sandbox_url: str) -> DemoResult:
     _users(company, passwords)
     if created:
         _books(company)
+        _go_live(company)
+        company.refresh_from_db()
         _close_periods(company)
     message = _connect(company, sandbox_url)
     return DemoResult(company=company, passwords=passwords, connection_message=message)

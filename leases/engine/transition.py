@@ -371,3 +371,19 @@ def build_golive_schedule(terms: LeaseTerms, go_live: GoLive) -> GoLiveSchedule:
 def commences_before(terms: LeaseTerms, go_live: date | None) -> bool:
     """Whether a lease must come in with opening balances rather than from commencement."""
     return go_live is not None and month_start(terms.commencement) < month_start(go_live)
+
+
+def asc840_deferred_rent(terms: LeaseTerms, go_live: date) -> Decimal:
+    """ASC 840 / IAS 17 straight-line rent accrued (+) or prepaid (−) just before go-live.
+
+    Straight-line rent over the term (all fixed payments ÷ term) for the months already run,
+    less the cash paid for them; what a lessee's ledger carries as deferred rent at go-live.
+    """
+    flows = expand_flows(terms)
+    n = terms.term_months
+    g = min(months_between(terms.commencement, month_start(go_live)), n)
+    payments = [flows.advance[k] + flows.arrears[k] for k in range(n)]
+    with localcontext(ENGINE_CONTEXT):
+        straight_line = sum(payments, ZERO) * g / n
+        accrued = straight_line - sum(payments[:g], ZERO)
+    return accrued.quantize(cents(terms.currency_decimals), ROUND_HALF_UP)

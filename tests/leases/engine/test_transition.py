@@ -24,6 +24,7 @@ from leases.engine.transition import (
     GoLive,
     OpeningBalances,
     TransitionMethod,
+    asc840_deferred_rent,
     build_golive_schedule,
 )
 
@@ -60,6 +61,7 @@ def _leasequery_lease() -> LeaseTerms:
 def test_asc_840_transition_matches_the_published_liability_and_clears_deferred_rent():
     # ASC 840 straight-line rent is 125,000 / 10 = 12,500 a year; two years paid at 10,000
     # leave 5,000 of accrued (deferred) rent, which reduces the ROU asset (ASC 842-10-65-1).
+    assert asc840_deferred_rent(_leasequery_lease(), date(2017, 1, 1)) == D("5000.00")
     go_live = GoLive(date(2017, 1, 1), TransitionMethod.ASC_840, deferred_rent=D("5000"))
     schedule = build_golive_schedule(_leasequery_lease(), go_live)
     b = schedule.balances
