@@ -103,6 +103,12 @@ class Store:
                     "INSERT INTO sqlite_sequence (name, seq) VALUES ('journal_entries', 1000)"
                 )
 
+    def change_count(self) -> int:
+        """How many rows were changed through this store since it opened: a cache key that moves
+        with every write (all writes go through this one connection)."""
+        with self._lock:
+            return self._conn.total_changes
+
     def close(self) -> None:
         """Close the database connection."""
         self._conn.close()

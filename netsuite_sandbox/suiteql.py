@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -143,22 +144,53 @@ def _entry_rows(entries: list[dict[str, Any]]) -> tuple[list[Row], list[Row], li
     return transactions, lines, accounting
 
 
+# The account's journal tables and recent query results are kept (on the store) while nothing
+# in the store has changed: a tie-out reads thousands of lines page by page, and rebuilding the
+# tables from every stored entry for each page would make the simulator, not the latency, the
+# bottleneck. Journal entries are written only by the server, through the store's connection.
+RESULTS_KEPT = 16
+
+
+class _Kept:
+    """What one store keeps for SuiteQL between requests."""
+
+    def __init__(self) -> None:
+        self.entry_tables: dict[str, tuple[int, dict[str, list[Row]]]] = {}
+        self.results: OrderedDict[tuple[str, int, str], list[dict[str, str]]] = OrderedDict()
+
+
+def _kept(store: Store) -> _Kept:
+    kept = store.__dict__.get("_suiteql_kept")
+    if kept is None:
+        kept = store.__dict__["_suiteql_kept"] = _Kept()
+    return kept
+
+
 def tables(store: Store, account_id: str) -> Callable[[str], list[Row]]:
     """Return a loader of rows per table for one account (entries are read only if needed)."""
+    version = store.change_count()
+    kept_by_store = _kept(store)
     cache: dict[str, list[Row]] = {}
 
     def load(name: str) -> list[Row]:
         if name not in cache:
             if name.startswith("transaction"):
-                t, tl, tal = _entry_rows(store.entries(account_id))
-                cache.update(
-                    {"transaction": t, "transactionline": tl, "transactionaccountingline": tal}
-                )
+                kept = kept_by_store.entry_tables.get(account_id)
+                if kept is None or kept[0] != version:
+                    t, tl, tal = _entry_rows(store.entries(account_id))
+                    built = {
+                        "transaction": t,
+                        "transactionline": tl,
+                        "transactionaccountingline": tal,
+                    }
+                    kept = kept_by_store.entry_tables[account_id] = (version, built)
+                cache.update(kept[1])
             else:
                 ref = store.reference(account_id)
                 cache[name] = [_ref_row(name, r) for _, r in sorted(ref[name].items())]
         return cache[name]
 
+    load.kept = (kept_by_store.results, (account_id, version))  # type: ignore[attr-defined]
     return load
 
 
@@ -594,7 +626,26 @@ def _sort_key(value: Any) -> tuple[int, Any]:
 
 
 def execute(query: str, load: Callable[[str], list[Row]]) -> list[dict[str, str]]:
-    """Parse and run one query; return rows of lower-case column -> string (nulls omitted)."""
+    """Parse and run one query; return rows of lower-case column -> string (nulls omitted).
+
+    The next pages of a query asked while the store is unchanged reuse its result.
+    """
+    kept = getattr(load, "kept", None)
+    if kept is None:
+        return _execute(query, load)
+    results, key = kept
+    result_key = (*key, query)
+    if result_key in results:
+        results.move_to_end(result_key)
+        return results[result_key]
+    rows = _execute(query, load)
+    results[result_key] = rows
+    while len(results) > RESULTS_KEPT:
+        results.popitem(last=False)
+    return rows
+
+
+def _execute(query: str, load: Callable[[str], list[Row]]) -> list[dict[str, str]]:
     parsed = Parser(query).parse()
     rows = [r for r in load(parsed.table) if not parsed.where or _test(parsed.where, r) is True]
     if any(isinstance(e, Func) and e.name == "count" for e, _ in parsed.items):

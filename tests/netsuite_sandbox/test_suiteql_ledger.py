@@ -84,3 +84,23 @@ def test_a_long_in_list_matches_exactly_what_the_pairwise_comparison_does(store:
     assert [r["id"] for r in mixed] == ids[:2]
     keys = run(store, "SELECT externalid FROM transaction WHERE externalid IN ('OURS-1', 'NONE')")
     assert keys == [{"externalid": "OURS-1"}]
+
+
+def test_a_write_is_seen_by_the_next_query_though_tables_are_kept_between_queries() -> None:
+    store = Store(":memory:")
+    store.create_account(ACCOUNT)
+    try:
+        count = "SELECT COUNT(*) AS n FROM transactionaccountingline"
+        assert run(store, count) == [{"n": "0"}]
+        assert run(store, count) == [{"n": "0"}]  # the kept answer
+        entry = journal.validate(
+            journal.parse_rest_body(journal_body("NEW-1")), store.reference(ACCOUNT)
+        )
+        stored = store.insert_entry(ACCOUNT, entry)
+        assert run(store, count) == [{"n": "2"}]
+        changed = dict(stored, lines=stored["lines"][:1] + stored["lines"][1:])
+        changed["memo"] = "Edited in NetSuite"
+        store.replace_entry(stored["id"], changed)
+        assert run(store, "SELECT memo FROM transaction") == [{"memo": "Edited in NetSuite"}]
+    finally:
+        store.close()
