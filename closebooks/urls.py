@@ -1,6 +1,6 @@
 from django.urls import path
 
-from closebooks import views
+from closebooks import golive_views, views
 
 urlpatterns = [
     path("close-books/", views.close_books, name="close_books"),
@@ -25,4 +25,5 @@ urlpatterns = [
     ),
     path("close-books/periods/<int:pk>/reopen/", views.period_reopen, name="period_reopen"),
     path("close-books/entries/<int:pk>/", views.journal_entry_detail, name="journal_entry_detail"),
+    path("settings/go-live/", golive_views.golive_settings, name="golive_settings"),
 ]

@@ -134,3 +134,25 @@ def test_a_go_live_problem_blocks_the_first_close_with_the_reason(portfolio):
         error.value
     )
     assert not JournalEntry.objects.exists()
+
+
+def test_the_go_live_page_saves_the_month_and_previews_what_comes_in(portfolio):
+    from django.test import Client
+    from django.urls import reverse
+
+    admin, accountant = Client(), Client()
+    admin.force_login(portfolio.settings_admin.user)
+    accountant.force_login(portfolio.accountant.user)
+    url = reverse("golive_settings")
+    assert accountant.get(url).status_code == 403
+    page = admin.get(url)
+    assert page.status_code == 200
+    rows = {row["code"]: row for row in page.context["rows"]}
+    assert sorted(rows) == ["OLD-FIN", "OLD-OP"]
+    assert rows["OLD-FIN"]["liability"] == Decimal("22675.68")
+    assert rows["OLD-FIN"]["rou"] == Decimal("21396.61")
+    response = admin.post(url, {"go_live": "2026-09-20", "transition_method": "asc840"})
+    assert response.status_code == 302
+    portfolio.company.refresh_from_db()
+    assert portfolio.company.go_live_date == date(2026, 9, 1)
+    assert portfolio.company.transition_method == "asc840"
