@@ -3,7 +3,6 @@ from django.urls import path
 from companies import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("company/switch/", views.switch_company, name="switch_company"),
     path("settings/", views.settings_index, name="settings_index"),
     path("settings/company/", views.company_settings, name="company_settings"),

@@ -11,7 +11,7 @@ from audit.presentation import ACTION_SENTENCES, action_sentence, event_changes
 from audit.selectors import audit_events_for_company
 from companies.forms import CompanySettingsForm, InviteForm, MembershipFlagsForm
 from companies.middleware import SESSION_KEY
-from companies.models import Company, Membership, Permission
+from companies.models import Company, Membership
 from companies.navigation import settings_links
 from companies.permissions import admin_required, member_required
 from companies.selectors import company_members, memberships_for_user
@@ -24,12 +24,6 @@ def _get_membership_for_admin(request, pk: int) -> Membership:
     return get_object_or_404(
         Membership.objects.select_related("user"), pk=pk, company=request.company
     )
-
-
-@member_required()
-def home(request):
-    permission_list = [(p.label, request.membership.has(p)) for p in Permission]
-    return render(request, "companies/home.html", {"permission_list": permission_list})
 
 
 @login_required

@@ -2,10 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from companies import signin
+from occupier import dashboard
 from occupier.health import health
 from occupier.metrics import metrics
 
 urlpatterns = [
+    # The home page reads every app (next close, syncs, approvals), so it lives here.
+    path("", dashboard.home, name="home"),
     path("", include("companies.urls")),
     path("accounting/", include("closebooks.urls")),
     path("accounting/", include("reports.urls")),
