@@ -1,0 +1,149 @@
+"""Portfolio import: template imports as-is, errors by sheet/line/column, all or nothing, re-run."""
+
+import io
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from openpyxl import Workbook
+
+from audit.models import AuditEvent
+from closebooks.services import company_go_live_set
+from leases.models import Lease, LeaseOpeningBalance, LeasePayment, RentStep, VariablePayment
+from leases.portfolio import (
+    SHEETS,
+    portfolio_import,
+    portfolio_template_xlsx,
+    read_portfolio,
+)
+
+
+@pytest.fixture
+def company(personas, subsidiary):
+    return company_go_live_set(
+        company=personas.company, actor=personas.settings_admin.user, go_live=date(2026, 7, 1)
+    )
+
+
+def workbook(**sheets) -> io.BytesIO:
+    """A workbook with each sheet's full header and the given rows (dicts by column)."""
+    book = Workbook()
+    book.remove(book.active)
+    for sheet, columns in SHEETS.items():
+        ws = book.create_sheet(sheet)
+        ws.append([name for name, _ in columns])
+        for row in sheets.get(sheet, []):
+            ws.append([row.get(name, "") for name, _ in columns])
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return out
+
+
+LEASE = {
+    "code": "BOS-1",
+    "name": "Boston office",
+    "subsidiary": "Acme US",
+    "commencement_date": "2024-01-01",
+    "term_months": 60,
+    "standard": "asc842",
+    "classification": "operating",
+    "discount_rate": "6",
+    "status": "active",
+}
+STREAM = {"lease_code": "BOS-1", "amount": "5000.00", "steps": "2025-01-01=5200.00"}
+
+
+def test_the_downloaded_template_imports_as_is(company, personas):
+    plan = read_portfolio(io.BytesIO(portfolio_template_xlsx(company)), company=company)
+    assert [str(e) for e in plan.errors] == []
+    assert plan.counts["leases"] == 1 and plan.created == ["EX-001"]
+    portfolio_import(company=company, actor=personas.accountant.user, plan=plan)
+    lease = Lease.objects.get(company=company, code="EX-001")
+    assert lease.payments.get().escalation_value == D("3")
+    assert VariablePayment.objects.get(lease=lease).amount == D("450.00")
+    assert LeaseOpeningBalance.objects.get(lease=lease).deferred_rent == D("1200.00")
+
+
+def test_every_problem_is_reported_by_sheet_line_and_column_and_nothing_is_saved(company):
+    bad_lease = dict(LEASE, code="BAD-1", discount_rate="six", subsidiary="Nowhere Ltd")
+    plan = read_portfolio(
+        workbook(
+            leases=[LEASE, bad_lease, dict(LEASE)],
+            payment_streams=[STREAM, {"lease_code": "GHOST", "amount": "1"}],
+            variable_payments=[
+                {"lease_code": "BOS-1", "month": "2026-05", "kind": "cam", "amount": "10"}
+            ],
+        ),  # fmt: skip
+        company=company,
+    )
+    assert [str(e) for e in plan.errors] == [
+        "Sheet leases, line 3, column subsidiary: No subsidiary is named “Nowhere Ltd”.",
+        "Sheet leases, line 3, column discount_rate: “six” is not a number.",
+        "Sheet leases, line 4, column code: BOS-1 is already on line 2.",
+        "Sheet payment_streams, line 3, column lease_code: No lease GHOST on the leases sheet.",
+        "Sheet variable_payments, line 2, column month: May 2026 is before go-live; nothing is "
+        "posted before it.",
+    ]
+    assert not Lease.objects.filter(company=company).exists()
+
+
+def test_opening_balances_are_checked_by_the_engine_and_totals_are_per_subsidiary(company):
+    opening = {"lease_code": "BOS-1", "method": "opening_balances", "liability": "1.00",
+               "rou_asset": "1.00"}  # fmt: skip
+    plan = read_portfolio(
+        workbook(leases=[LEASE], payment_streams=[STREAM], opening_balances=[opening]),
+        company=company,
+    )
+    assert len(plan.errors) == 1
+    assert str(plan.errors[0]).startswith(
+        "Sheet opening_balances, line 2, column opening.liability: The opening liability 1.00"
+    )
+    plan = read_portfolio(
+        workbook(
+            leases=[LEASE],
+            payment_streams=[STREAM],
+            opening_balances=[{"lease_code": "BOS-1", "method": "asc840", "deferred_rent": "900"}],
+        ),
+        company=company,
+    )
+    assert plan.ok
+    totals = plan.totals[("Acme US", "USD")]
+    assert totals.leases == 1
+    # 30 remaining payments of 5,200 in advance at 6 % nominal; ROU = liability − 900 accrued.
+    assert totals.opening_rou == totals.opening_liability - D("900.00")
+    assert D("140000") < totals.opening_liability < D("156000")
+
+
+def test_a_re_run_updates_by_code_and_refuses_to_rewrite_an_active_lease(company, personas):
+    actor = personas.accountant.user
+    first = read_portfolio(workbook(leases=[LEASE], payment_streams=[STREAM]), company=company)
+    portfolio_import(company=company, actor=actor, plan=first)
+    again = read_portfolio(
+        workbook(
+            leases=[LEASE],
+            payment_streams=[STREAM],
+            variable_payments=[
+                {"lease_code": "BOS-1", "month": "2026-08", "kind": "cam", "amount": "99.00"}
+            ],
+        ),  # fmt: skip
+        company=company,
+    )
+    assert again.ok and again.unchanged == ["BOS-1"]
+    portfolio_import(company=company, actor=actor, plan=again)
+    assert Lease.objects.filter(company=company).count() == 1
+    assert LeasePayment.objects.count() == 1 and RentStep.objects.count() == 1
+    assert VariablePayment.objects.get().amount == D("99.00")
+    changed = read_portfolio(
+        workbook(leases=[dict(LEASE, term_months=72)], payment_streams=[STREAM]), company=company
+    )
+    assert [e.column for e in changed.errors] == ["code"]
+    assert "is active and its terms differ" in changed.errors[0].message
+    assert AuditEvent.objects.filter(action="portfolio.import").count() == 2
+
+
+def test_a_file_that_is_not_a_workbook_is_refused(company):
+    from leases.portfolio import FileRejected
+
+    with pytest.raises(FileRejected, match="not an Excel workbook"):
+        read_portfolio(io.BytesIO(b"code,name\n"), company=company)
