@@ -49,6 +49,7 @@ from integrations.services.sync import (
     period_sync_start,
     sync_run_retry,
 )
+from integrations.setup_guide import STEPS as SETUP_STEPS
 
 VIEW_SYNC = (Permission.LEASE_ACCOUNTING, Permission.INTEGRATIONS)
 
@@ -144,6 +145,7 @@ def integration_settings(request):
             "secrets": secrets,
             "refresh": last_refresh(request.company),
             "can_refresh": True,
+            "guide_steps": SETUP_STEPS,
         },
     )
 

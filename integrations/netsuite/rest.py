@@ -232,7 +232,7 @@ class RestClient:
             account_kind=self.credentials.account.kind_label,
             transport=self.transport_name,
             duration_ms=int((time.monotonic() - started) * 1000),
-            detail=f"Connected; first subsidiary: {name}" if name else "Connected",
+            detail=f"First subsidiary: {name}" if name else "No subsidiary is visible to the role",
         )
 
     def _send(

@@ -17,6 +17,7 @@ from integrations.netsuite.credentials import NetSuiteCredentials
 from integrations.netsuite.errors import NetSuiteError
 from integrations.netsuite.hosts import check_base_url
 from integrations.netsuite.limiter import LocalConcurrencyLimiter, RedisConcurrencyLimiter
+from integrations.setup_guide import likely_missing_step
 
 # One in-process limiter per limit value, for the embedded profile where there is no Redis.
 _local_limiters: dict[int, LocalConcurrencyLimiter] = {}
@@ -85,6 +86,8 @@ class VerifyOutcome:
     ok: bool
     message: str
     corrective_action: str = ""
+    # The step of the NetSuite setup guide most likely missing (integrations.setup_guide).
+    likely_step: int | None = None
 
 
 def connection_verify(
@@ -96,7 +99,12 @@ def connection_verify(
     except NetSuiteError as error:
         # The words speak of the credentials just entered, not the stored ones.
         context = {"account_id": credentials.realm, "entered": True}
-        return VerifyOutcome(False, error.user_message(context), error.corrective_action(context))
+        return VerifyOutcome(
+            False,
+            error.user_message(context),
+            error.corrective_action(context),
+            likely_missing_step(error),
+        )
     kind = credentials.account.kind_label
     detail = result.detail.rstrip(".")
     message = f"Connected to NetSuite {kind} account {credentials.realm}. {detail}."

@@ -56,3 +56,10 @@ document.addEventListener("change", (event) => {
   const form = event.target.closest("form[data-duty-check]");
   if (form && event.target.type === "checkbox") showDutyWarnings(form);
 });
+
+// The NetSuite setup guide: each ticked step stays ticked in this browser.
+document.querySelectorAll("input[data-guide-step]").forEach((box) => {
+  const key = "occupier-guide-" + box.dataset.guideStep;
+  if (localStorage.getItem(key) === "1") box.checked = true;
+  box.addEventListener("change", () => localStorage.setItem(key, box.checked ? "1" : "0"));
+});

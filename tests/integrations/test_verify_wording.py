@@ -57,3 +57,29 @@ def test_invalid_input_from_htmx_lists_each_problem(personas, sandbox):
     )
     html = response.content.decode()
     assert "Nothing was saved." in html and "Account ID" in html
+
+
+def test_the_setup_guide_lists_the_role_permissions_and_marks_the_likely_missing_step(
+    personas, sandbox
+):
+    client = admin_client(personas)
+    page = client.get(reverse("integration_settings")).content.decode()
+    for permission in ("Log in using Access Tokens", "REST Web Services", "Make Journal Entry"):
+        assert permission in page
+    assert "Token-Based Authentication" in page and "1234567_SB1" in page
+
+    failed = client.post(
+        reverse("integration_settings"), _settings_post(sandbox, token_secret="f" * 64)
+    ).content.decode()
+
+    assert 'id="setup-step-4" class="likely-missing"' in failed
+    assert 'href="#setup-step-4">step 4 of the NetSuite setup guide' in failed
+
+
+def test_a_refused_permission_points_at_the_role_step():
+    from integrations.netsuite.errors import AuthenticationError, PermissionDeniedError
+    from integrations.setup_guide import FEATURES, ROLE, TOKEN, likely_missing_step
+
+    assert likely_missing_step(PermissionDeniedError("Your current role lacks it")) == ROLE
+    assert likely_missing_step(AuthenticationError("Invalid login attempt.")) == TOKEN
+    assert likely_missing_step(AuthenticationError("x", code="FEATURE_DISABLED")) == FEATURES
