@@ -7,6 +7,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
+from occupier.cleaning import CleanForm
 from reports.periods import Range, fiscal_range
 from reports.selectors import GROUPINGS, REGISTER_SORTS
 from reports.subledger import CLASSIFICATION_LABELS
@@ -34,7 +35,7 @@ def _this_month() -> date:
     return timezone.localdate().replace(day=1)
 
 
-class RangeForm(forms.Form):
+class RangeForm(CleanForm):
     start = MonthField(label="From", required=False)
     end = MonthField(label="To", required=False)
     format = forms.ChoiceField(choices=FORMATS, required=False)
@@ -59,6 +60,14 @@ class RollForwardForm(RangeForm):
         choices=[("", "All"), *CLASSIFICATION_LABELS.items()], required=False
     )
     lease = forms.CharField(label="Lease code", required=False)
+    sort = forms.ChoiceField(
+        choices=[
+            ("label", "Name"),
+            ("-closing_liability", "Largest liability"),
+            ("-closing_rou", "Largest ROU asset"),
+        ],
+        required=False,
+    )
 
     def filters(self) -> dict[str, str]:
         return {
@@ -67,7 +76,7 @@ class RollForwardForm(RangeForm):
         }
 
 
-class DisclosureForm(forms.Form):
+class DisclosureForm(CleanForm):
     year = forms.IntegerField(label="Fiscal year", min_value=1990, max_value=2200, required=False)
     quarter = forms.ChoiceField(
         choices=[("", "Whole year"), ("1", "Q1"), ("2", "Q2"), ("3", "Q3"), ("4", "Q4")],
@@ -89,7 +98,7 @@ class RegisterForm(RangeForm):
     sort = forms.ChoiceField(choices=[(k, k) for k in REGISTER_SORTS], required=False)
 
 
-class TrialBalanceForm(forms.Form):
+class TrialBalanceForm(CleanForm):
     period = MonthField(label="As of the end of", required=False)
     format = forms.ChoiceField(choices=FORMATS, required=False)
 

@@ -256,9 +256,11 @@ def tieout_run(tieout_id: int, *, client=None) -> TieOut | None:
         )
         lines = reader.accounting_lines(ids)
         line_subsidiary = reader.subsidiaries(ids)
-    except (NetSuiteError, UnresolvedReferenceError) as error:
-        message = getattr(error, "user_message", str(error))
-        message = message() if callable(message) else message
+    except NetSuiteError as error:
+        message = f"{error.user_message()} {error.corrective_action()}".strip()
+        return _finish(tieout, TieOutStatus.FAILED, f"NetSuite could not be read: {message}", [])
+    except UnresolvedReferenceError as error:
+        message = f"{error.user_message} {error.corrective_action}"
         return _finish(tieout, TieOutStatus.FAILED, f"NetSuite could not be read: {message}", [])
 
     number_of = {v: k for k, v in account_ids.items() if v}

@@ -22,6 +22,12 @@ from reports.subledger import lease_facts
 
 lease_accounting_required = member_required(Permission.LEASE_ACCOUNTING)
 REGISTER_PER_PAGE = 50
+ROLL_ROWS_PER_PAGE = 100
+ROLL_SORTS = {
+    "label": lambda row: (row.currency, row.label),
+    "-closing_liability": lambda row: (row.currency, -row.closing_liability, row.label),
+    "-closing_rou": lambda row: (row.currency, -row.closing_rou, row.label),
+}
 ROLL_LABELS = {
     "opening": "Opening",
     "additions": "Additions",
@@ -86,9 +92,16 @@ def rollforward_view(request):
     filters = form.filters() if form.is_bound else {}
     report = selectors.rollforward(request.company, span, group_by=group_by, **filters)
     fmt = data.get("format") or "html"
+    sort = data.get("sort") or "label"
+    report.rows.sort(key=ROLL_SORTS.get(sort, ROLL_SORTS["label"]))
+    page = None
+    rows = report.rows
+    if fmt == "html":  # the workbook and the print view have every row
+        page = Paginator(report.rows, ROLL_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+        rows = list(page.object_list)
     drill_param = {"subsidiary": "subsidiary", "asset_type": "asset_type",
                    "classification": "classification", "lease": "lease"}[group_by]  # fmt: skip
-    for row in report.rows + report.totals:
+    for row in rows + report.totals:
         row.drill = (
             _query(request, group="lease", **{drill_param: row.key}, format="html")
             if row.key and group_by != "lease"
@@ -101,8 +114,10 @@ def rollforward_view(request):
     return _render(
         request,
         "reports/rollforward.html",
-        {"form": form, "report": report, "labels": ROLL_LABELS, "span": span,
-         "group_label": selectors.GROUPINGS[group_by], "filters": filters,
+        {"form": form, "report": report, "rows": rows, "page": page, "labels": ROLL_LABELS,
+         "span": span, "group_label": selectors.GROUPINGS[group_by], "filters": filters,
+         "sort": sort, "sort_links": {k: _query(request, sort=k, page=1) for k in ROLL_SORTS},
+         "page_query": _query(request, page="")[:-1],
          "register_all": register_url(span, **{k: v for k, v in filters.items()
                                               if k in ("subsidiary", "lease")})},
         fmt,
