@@ -1,12 +1,15 @@
 from django.urls import path
 
-from leases import change_views, variable_views, views
+from leases import change_views, portfolio_views, variable_views, views
 
 urlpatterns = [
     path("", views.lease_list, name="lease_list"),
     path("new/", views.lease_create_view, name="lease_create"),
     path("import/", views.lease_import, name="lease_import"),
     path("import/template.csv", views.lease_import_template, name="lease_import_template"),
+    path("portfolio/", portfolio_views.portfolio_upload, name="portfolio_upload"),
+    path("portfolio/import/", portfolio_views.portfolio_confirm, name="portfolio_confirm"),
+    path("portfolio/template.xlsx", portfolio_views.portfolio_template, name="portfolio_template"),
     path("<int:pk>/", views.lease_detail, name="lease_detail"),
     path("<int:pk>/edit/", views.lease_edit, name="lease_edit"),
     path("<int:pk>/activate/", views.lease_activate_view, name="lease_activate"),

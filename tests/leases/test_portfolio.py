@@ -147,3 +147,28 @@ def test_a_file_that_is_not_a_workbook_is_refused(company):
 
     with pytest.raises(FileRejected, match="not an Excel workbook"):
         read_portfolio(io.BytesIO(b"code,name\n"), company=company)
+
+
+def test_the_pages_preview_then_import_and_an_outsider_gets_nothing(
+    company, personas, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    settings.VAR_DIR = tmp_path
+    amy, oscar = Client(), Client()
+    amy.force_login(personas.accountant.user)
+    oscar.force_login(personas.outsider.user)
+    template = amy.get(reverse("portfolio_template"))
+    assert template.status_code == 200
+    upload = SimpleUploadedFile("p.xlsx", template.content)
+    preview = amy.post(reverse("portfolio_upload"), {"file": upload})
+    assert preview.status_code == 200 and preview.context["plan"].ok
+    assert not Lease.objects.filter(company=company).exists()  # a preview saves nothing
+    assert oscar.post(reverse("portfolio_confirm")).status_code in (302, 403, 404)
+    assert not Lease.objects.exists()
+    done = amy.post(reverse("portfolio_confirm"))
+    assert done.status_code == 302
+    assert list(Lease.objects.filter(company=company).values_list("code", flat=True)) == ["EX-001"]
+    assert list(tmp_path.glob("portfolio-uploads/*.xlsx")) == []
