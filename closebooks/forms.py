@@ -2,8 +2,10 @@
 
 from django import forms
 
+from occupier.cleaning import CleanForm
 
-class ReopenForm(forms.Form):
+
+class ReopenForm(CleanForm):
     """The written reason a closed period is reopened; it is kept in the audit log."""
 
     reason = forms.CharField(

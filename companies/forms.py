@@ -1,9 +1,10 @@
 from django import forms
 
 from companies.models import Company, Membership, Permission
+from occupier.cleaning import CleanForm, CleanModelForm
 
 
-class MembershipFlagsForm(forms.ModelForm):
+class MembershipFlagsForm(CleanModelForm):
     """The permission flags of one member."""
 
     class Meta:
@@ -12,16 +13,17 @@ class MembershipFlagsForm(forms.ModelForm):
         labels = {p.value: p.label for p in Permission}
 
 
-class CompanySettingsForm(forms.ModelForm):
+class CompanySettingsForm(CleanModelForm):
     """What a company admin may change about the company itself."""
 
     class Meta:
         model = Company
-        fields = ["name", "default_standard", "journal_granularity"]
+        fields = ["name", "default_standard", "journal_granularity", "require_mfa"]
         labels = {
             "name": "Company name",
             "default_standard": "Default accounting standard",
             "journal_granularity": "Journal entries",
+            "require_mfa": "Require two-factor sign-in for admins and integration settings",
         }
         help_texts = {
             "default_standard": "New leases start with this standard; each lease can differ.",
@@ -30,7 +32,7 @@ class CompanySettingsForm(forms.ModelForm):
         }
 
 
-class InviteForm(forms.Form):
+class InviteForm(CleanForm):
     """Invite a person by email, with the permissions they get in this company."""
 
     email = forms.EmailField(label="Email address")

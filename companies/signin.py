@@ -26,11 +26,12 @@ from companies.mfa import (
     pending_app_device,
     remember_second_factor_owed,
 )
+from occupier.cleaning import CleanForm
 
 log = logging.getLogger(__name__)
 
 
-class CodeForm(forms.Form):
+class CodeForm(CleanForm):
     code = forms.CharField(
         label="Code",
         max_length=20,

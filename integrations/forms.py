@@ -4,6 +4,7 @@ import re
 
 from django import forms
 from django.core.validators import validate_email
+from occupier.cleaning import CleanForm, CleanModelForm
 
 from integrations.crypto import CredentialDecryptionError
 from integrations.models import SECRET_FIELDS, NetSuiteConnection, RemovalMethod, Transport
@@ -25,7 +26,7 @@ WHERE_TO_FIND = {
 }
 
 
-class ConnectionForm(forms.Form):
+class ConnectionForm(CleanForm):
     enabled = forms.BooleanField(
         label="NetSuite integration enabled",
         required=False,
@@ -138,7 +139,7 @@ class ConnectionForm(forms.Form):
         return cleaned
 
 
-class ReferenceMappingForm(forms.ModelForm):
+class ReferenceMappingForm(CleanModelForm):
     """Say which NetSuite record one of our names stands for."""
 
     class Meta:
@@ -164,7 +165,7 @@ class ReferenceMappingForm(forms.ModelForm):
         return cleaned
 
 
-class ReferencePickForm(forms.Form):
+class ReferencePickForm(CleanForm):
     """Map one of our values to a discovered NetSuite record chosen in a picker."""
 
     kind = forms.ChoiceField(choices=[])
@@ -218,7 +219,7 @@ class ReferencePickForm(forms.Form):
         return cleaned
 
 
-class SyncSettingsForm(forms.Form):
+class SyncSettingsForm(CleanForm):
     """Company-level sync choices a company admin makes: removals and who gets outcome emails."""
 
     removal_method = forms.ChoiceField(

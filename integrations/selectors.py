@@ -53,7 +53,9 @@ def runs_for_company(company, *, period_id: str = "", status: str = "") -> Query
     """The integration log: every run of the company, newest first, optionally filtered."""
     runs = SyncRun.objects.filter(company=company).select_related("period", "started_by")
     if period_id:
-        runs = runs.filter(period_id=period_id)
+        # A hand-edited address (?period=abc, ?period=1e309) finds nothing rather than failing.
+        valid = period_id.isascii() and period_id.isdigit() and len(period_id) < 19
+        runs = runs.filter(period_id=int(period_id)) if valid else runs.none()
     if status:
         runs = runs.filter(status=status)
     return runs

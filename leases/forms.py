@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.forms import formset_factory
+from occupier.cleaning import CleanForm, CleanModelForm
 
 from leases import engine
 from leases.engine.dates import months_between
@@ -140,7 +141,7 @@ def _limit_mapping_fields(form: forms.Form, company, defaults=None) -> None:
             field.help_text += DEFAULT_NOTE.format(default=default)
 
 
-class LeaseForm(forms.ModelForm):
+class LeaseForm(CleanModelForm):
     """A lease's facts, measurement inputs and GL mapping overrides."""
 
     end_date = forms.DateField(
@@ -276,7 +277,7 @@ def parse_rent_steps(text: str) -> list[tuple[date, Decimal]]:
     return sorted(steps)
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(CleanForm):
     """One payment stream with its escalation or explicit rent steps."""
 
     amount = forms.DecimalField(
@@ -362,7 +363,7 @@ class PaymentForm(forms.Form):
         )
 
 
-class IncentiveForm(forms.Form):
+class IncentiveForm(CleanForm):
     """A lease incentive from the lessor."""
 
     amount = forms.DecimalField(
@@ -470,7 +471,7 @@ class LeaseEditor:
             self.form.add_error(None, issue.message)
 
 
-class AccountingDefaultsForm(forms.Form):
+class AccountingDefaultsForm(CleanForm):
     """The company's default GL accounts and segments."""
 
     def __init__(self, *args, company, **kwargs):
@@ -484,7 +485,7 @@ class AccountingDefaultsForm(forms.Form):
         _limit_mapping_fields(self, company)
 
 
-class SubsidiaryForm(forms.Form):
+class SubsidiaryForm(CleanForm):
     name = forms.CharField(
         max_length=200, help_text="Exactly as the subsidiary is named in NetSuite."
     )
@@ -497,12 +498,12 @@ class SubsidiaryForm(forms.Form):
         return currency
 
 
-class SegmentForm(forms.Form):
+class SegmentForm(CleanForm):
     kind = forms.ChoiceField(choices=SegmentKind.choices)
     name = forms.CharField(max_length=200, help_text="Exactly as named in NetSuite.")
 
 
-class UploadForm(forms.Form):
+class UploadForm(CleanForm):
     """A CSV file to validate and import."""
 
     file = forms.FileField(help_text="A UTF-8 CSV file with the template's header row.")

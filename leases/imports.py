@@ -12,6 +12,8 @@ from typing import Any
 from leases import engine
 from leases.models import ACCOUNT_FIELDS, SEGMENT_FIELDS, GLAccount, Lease, Segment, Subsidiary
 from leases.services import IncentiveInput, LeaseRow, PaymentInput, terms_from_input
+from occupier.cleaning import BadValue, check_decimal, check_integer, clean_cell
+from occupier.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
 MAX_BYTES = 2 * 1024 * 1024  # a few thousand leases; larger files belong in several uploads
 MAX_ROWS = 5000
@@ -132,10 +134,12 @@ def read_csv(upload) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     except csv.Error as error:
         raise FileRejected(f"Line 1: the file is not valid CSV ({error}).") from error
     rows: list[tuple[int, dict[str, str]]] = []
+    bad_cells: list[str] = []
     try:
         for values in reader:
             if not any(v.strip() for v in values):
                 continue
+            bad_cells += _bad_cells(reader.line_num, header, values)
             rows.append(
                 (reader.line_num, dict(zip(header, (v.strip() for v in values), strict=False)))
             )
@@ -143,9 +147,23 @@ def read_csv(upload) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
         raise FileRejected(
             f"Line {reader.line_num}: the file is not valid CSV ({error})."
         ) from error
+    if bad_cells:
+        raise FileRejected(" ".join(bad_cells[:20]))
     if len(rows) > MAX_ROWS:
         raise FileRejected(f"The file has {len(rows)} rows; the limit is {MAX_ROWS}.")
     return header, rows
+
+
+def _bad_cells(line: int, header: list[str], values: list[str]) -> list[str]:
+    """ "Line N, column C: …" for every cell a database cannot store (e.g. a NUL byte)."""
+    names = header + [f"#{n}" for n in range(len(header) + 1, len(values) + 1)]
+    problems = []
+    for column, value in zip(names, values, strict=False):
+        try:
+            clean_cell(value)
+        except BadValue as error:
+            problems.append(str(RowError(line, column or "(no name)", f"the value {error.reason}")))
+    return problems
 
 
 def _missing_columns(header: list[str], required: list[str]) -> list[RowError]:
@@ -196,7 +214,15 @@ class _Row:
             self.error(column, f"at most {max_length} characters.")
         return value
 
-    def decimal(self, column: str, *, required: bool = False, default: Any = None) -> Any:
+    def decimal(
+        self,
+        column: str,
+        *,
+        required: bool = False,
+        default: Any = None,
+        max_digits: int = MONEY_MAX_DIGITS,
+        decimal_places: int = MONEY_DECIMAL_PLACES,
+    ) -> Any:
         value = self.row.get(column, "")
         if not value:
             if required:
@@ -207,10 +233,11 @@ class _Row:
         except InvalidOperation:
             self.error(column, f"“{value}” is not a number.")
             return default
-        if not number.is_finite():
-            self.error(column, f"“{value}” is not a number.")
+        try:
+            return check_decimal(number, max_digits=max_digits, decimal_places=decimal_places)
+        except BadValue as error:
+            self.error(column, f"“{value[:40]}” {error.reason}")
             return default
-        return number
 
     def integer(self, column: str, *, required: bool = False, default: Any = None) -> Any:
         value = self.row.get(column, "")
@@ -218,10 +245,14 @@ class _Row:
             if required:
                 self.error(column, "this value is required.")
             return default
-        if not value.isdigit():
-            self.error(column, f"“{value}” is not a whole number of months.")
+        if not (value.isascii() and value.isdigit()):
+            self.error(column, f"“{value[:40]}” is not a whole number of months.")
             return default
-        return int(value)
+        try:
+            return check_integer(int(value), minimum=0)
+        except BadValue as error:
+            self.error(column, f"“{value[:40]}” {error.reason}")
+            return default
 
     def day(self, column: str, *, required: bool = False) -> date | None:
         value = self.row.get(column, "")
@@ -319,7 +350,9 @@ def validate_leases(
             "classification": r.choice(
                 "classification", {"operating": "operating", "finance": "finance"}, ""
             ),
-            "discount_rate": r.decimal("discount_rate", required=True),
+            "discount_rate": r.decimal(
+                "discount_rate", required=True, max_digits=10, decimal_places=6
+            ),
             "rate_convention": r.choice(
                 "rate_convention", {"nominal": "nominal", "effective": "effective"}, "nominal"
             ),
@@ -347,7 +380,7 @@ def validate_leases(
             if segment_name and values[name] is None:
                 r.error(name, f"no {kind.label.lower()} is named “{segment_name}”.")
         kind = r.choice("escalation_kind", {"percent": "percent", "amount": "amount"}, "")
-        escalation_value = r.decimal("escalation_value")
+        escalation_value = r.decimal("escalation_value", max_digits=18, decimal_places=6)
         amount = r.decimal("payment_amount", required=True, default=Decimal(0))
         if kind and escalation_value is None:
             r.error("escalation_value", "enter the escalation percentage or amount.")
@@ -363,7 +396,7 @@ def validate_leases(
             escalation_kind=kind,
             escalation_value=escalation_value,
             escalation_every_months=r.integer("escalation_every_months", default=12),
-            index_factor=r.decimal("index_factor"),
+            index_factor=r.decimal("index_factor", max_digits=12, decimal_places=8),
         )
         incentive_amount = r.decimal("incentive_amount")
         incentives = (

@@ -16,6 +16,14 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+
+@pytest.fixture(autouse=True)
+def _plain_http(settings):
+    # With DATABASE_URL set the production profile redirects to HTTPS; the test client and the
+    # live server speak plain HTTP (tests/security/test_deploy_check.py covers the redirect).
+    settings.SECURE_SSL_REDIRECT = False
+
+
 def pytest_report_header(config):
     url = os.environ.get("DATABASE_URL")
     return f"database: {'DATABASE_URL' if url else 'SQLite (embedded profile)'}"

@@ -3,35 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from tests.factories import PASSWORD, make_company, make_member
+from tests.security.pages import pages_without_arguments
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-SKIPPED = {"logout", "metrics", "health", "mfa_verify", "password_reset_done"}
-
-
-def pages_without_arguments() -> list[str]:
-    """Every named route that takes no argument, outside the admin."""
-    names: list[str] = []
-
-    def walk(patterns, prefix=""):
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                if entry.app_name != "admin":
-                    walk(entry.url_patterns)
-            elif (
-                isinstance(entry, URLPattern)
-                and entry.name not in SKIPPED | {None}
-                and not entry.pattern.converters
-                # Not a download (a CSV or XLSX file is no page).
-                and "." not in str(entry.pattern)
-            ):
-                names.append(entry.name)
-
-    walk(get_resolver().url_patterns)
-    return sorted(set(names))
 
 
 def test_every_page_loads_with_no_policy_violation(live_server, transactional_db, browser_page):
