@@ -201,6 +201,8 @@ def lease_facts(
             liability_accounts=mapping[1],
         )
         out.append(facts)
+        if months_between(lease.commencement_date.replace(day=1), start) >= lease.term_months:
+            continue  # ended before the range: nothing on the books, nothing moves, nothing owed
         try:
             schedule = lease_schedule(lease, go_live)
         except engine.LeaseTermsError as error:
