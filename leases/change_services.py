@@ -10,8 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from audit.models import AuditEvent
-from audit.services import audit_record, scrub
+from audit.services import audit_record
 from leases import engine
 from leases.change_selectors import engine_change
 from leases.engine.jsonio import change_from_json
@@ -150,23 +149,21 @@ def lease_changes_book(*, change_ids: list[int], period: date) -> int:
     )
 
 
-def _bulk_audit(company, actor, action: str, rows: list[tuple[Lease, dict, dict]]) -> None:
-    """One audit row per change, written in one statement (imports of thousands of changes)."""
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                company=company,
-                actor=actor,
-                action=action,
-                subject_type=Lease._meta.label,
-                subject_id=str(lease.pk),
-                subject_label=str(lease)[:255],
-                before=scrub(before),
-                after=scrub(after),
-            )
-            for lease, before, after in rows
-        ],
-        batch_size=2000,
+def _batch_audit(company, actor, action: str, changes: list[LeaseChange], **extra) -> None:
+    """One audit row for a batch of changes (an import or a bulk approval of thousands): each
+    change is named in it, and the change rows keep who proposed and who approved them."""
+    audit_record(
+        company=company,
+        actor=actor,
+        action=action,
+        after={
+            "count": len(changes),
+            "changes": [
+                f"{c.lease.code} {c.reference} {c.kind} {c.effective_date.isoformat()}"
+                for c in changes
+            ],
+            **extra,
+        },
     )
 
 
@@ -200,26 +197,7 @@ def lease_changes_import(*, company, actor, rows: list) -> list[LeaseChange]:
             )
         )
     LeaseChange.objects.bulk_create(changes, batch_size=2000)
-    _bulk_audit(
-        company,
-        actor,
-        "lease_change.create",
-        [
-            (
-                c.lease,
-                {},
-                {
-                    "change": c.reference,
-                    "kind": c.kind,
-                    "effective": c.effective_date.isoformat(),
-                    "details": c.details,
-                    "status": c.status,
-                    "source": "import",
-                },
-            )
-            for c in changes
-        ],
-    )
+    _batch_audit(company, actor, "lease_change.import", changes, status="pending")
     return changes
 
 
@@ -280,22 +258,12 @@ def lease_changes_approve_many(*, company, actor, change_ids: list[int]) -> int:
     LeaseChange.objects.filter(pk__in=[c.pk for c in changes]).update(
         status=LeaseChangeStatus.APPROVED, decided_at=now, decided_by=actor
     )
-    _bulk_audit(
+    _batch_audit(
         company,
         actor,
-        "lease_change.approve",
-        [
-            (
-                c.lease,
-                {"change": c.reference, "status": LeaseChangeStatus.PENDING},
-                {
-                    "change": c.reference,
-                    "status": LeaseChangeStatus.APPROVED,
-                    "proposed_by": str(c.created_by or ""),
-                    "approved_by": str(actor),
-                },
-            )
-            for c in changes
-        ],
+        "lease_change.approve_many",
+        changes,
+        proposed_by=sorted({str(c.created_by or "") for c in changes}),
+        approved_by=str(actor),
     )
     return len(changes)

@@ -27,11 +27,13 @@ from .types import (
     JournalLine,
     LeaseTerms,
     LeaseTermsError,
+    PaymentFlows,
     PaymentStream,
     RateConvention,
     ScheduleMonth,
     Standard,
     TermsIssue,
+    Timing,
 )
 from .validation import MAX_TERM_MONTHS
 
@@ -169,20 +171,144 @@ class _State:
     owned: bool  # ownership transfers or purchase reasonably certain
 
 
-@dataclass
 class _Segment:
-    """Posted figures of the months from one change to the next (or the end)."""
+    """Posted figures of the months from one change to the next (or the end).
 
-    start: int
-    mode: Mode
-    opening_liability: Decimal
-    opening_rou: Decimal
-    opening_accumulated: Decimal
-    payments: list[Decimal]
-    closing_full: list[Decimal]
-    closing_liability: list[Decimal]
-    rou_closing: list[Decimal]
-    cost: list[Decimal] | None  # straight-line cost per month (STRAIGHT_LINE only)
+    The month-by-month arrays are computed on first use: a preview needs only the change's own
+    figures and the first month's cost, which come from the opening balances directly.
+    """
+
+    __slots__ = (
+        "start",
+        "mode",
+        "opening_liability",
+        "opening_rou",
+        "opening_accumulated",
+        "_adv",
+        "_arr",
+        "_rate",
+        "_remaining",
+        "_amortization",
+        "_length",
+        "_unit",
+        "_liability_full",
+        "_arrays",
+    )
+
+    def __init__(
+        self,
+        start: int,
+        mode: Mode,
+        opening_liability: Decimal,
+        opening_rou: Decimal,
+        opening_accumulated: Decimal,
+        *,
+        adv: list[Decimal] = (),  # type: ignore[assignment]
+        arr: list[Decimal] = (),  # type: ignore[assignment]
+        rate: Decimal = ZERO,
+        remaining: int = 0,
+        amortization: int = 0,
+        unit: Decimal = ONE,
+        liability_full: Decimal = ZERO,
+    ) -> None:
+        self.start, self.mode = start, mode
+        self.opening_liability, self.opening_rou = opening_liability, opening_rou
+        self.opening_accumulated = opening_accumulated
+        self._adv, self._arr, self._rate = adv, arr, rate
+        self._remaining, self._amortization = remaining, amortization
+        self._length = max(remaining, amortization)
+        self._unit, self._liability_full = unit, liability_full
+        self._arrays: tuple | None = None
+
+    def __len__(self) -> int:
+        return self._length
+
+    @property
+    def payments(self) -> list[Decimal]:
+        return self._materialize()[0]
+
+    @property
+    def closing_full(self) -> list[Decimal]:
+        return self._materialize()[1]
+
+    @property
+    def closing_liability(self) -> list[Decimal]:
+        return self._materialize()[2]
+
+    @property
+    def rou_closing(self) -> list[Decimal]:
+        return self._materialize()[3]
+
+    @property
+    def cost(self) -> list[Decimal] | None:
+        return self._materialize()[4]
+
+    def first_cost(self) -> Decimal:
+        """The first month's total lease cost, from the opening balances alone."""
+        unit, remaining = self._unit, self._remaining
+        with localcontext(ENGINE_CONTEXT):
+            if self.mode is Mode.STRAIGHT_LINE:
+                total = (
+                    sum(self._adv[:remaining], ZERO)
+                    + sum(self._arr[:remaining], ZERO)
+                    + self.opening_rou
+                    - self.opening_liability
+                )
+                return _q(total / remaining, unit)
+            payment = (self._adv[0] + self._arr[0]) if remaining else ZERO
+            closing = (
+                (self._liability_full - self._adv[0]) * (1 + self._rate) - self._arr[0]
+                if remaining > 1
+                else ZERO
+            )
+            interest = _q(closing, unit) - self.opening_liability + payment
+            rou0 = self.opening_rou
+            return interest + _q(rou0 / self._amortization, unit)
+
+    def _materialize(self) -> tuple:
+        if self._arrays is not None:
+            return self._arrays
+        unit, remaining, length = self._unit, self._remaining, self._length
+        adv, arr = self._adv, self._arr
+        with localcontext(ENGINE_CONTEXT):
+            v = 1 / (1 + self._rate)
+            closing = [ZERO] * length
+            balance = ZERO
+            # Backwards, so each balance is exactly the PV of what remains and the last is zero.
+            for j in range(remaining - 1, -1, -1):
+                closing[j] = balance
+                balance = (balance + arr[j]) * v + adv[j]
+            payments = [adv[j] + arr[j] if j < remaining else ZERO for j in range(length)]
+            rounded = [_q(c, unit) for c in closing]
+            rou0, liability0 = self.opening_rou, self.opening_liability
+            rou_closing: list[Decimal] = []
+            cost = None
+            if self.mode is Mode.STRAIGHT_LINE:
+                # ASC 842-20-35-3: remaining payments plus (ROU - liability) after the change,
+                # straight-line over the remaining term; the ROU is the plug.
+                total = sum(payments, ZERO) + rou0 - liability0
+                cumulative = [_q(total * (j + 1) / remaining, unit) for j in range(length)]
+                cost = [cumulative[0]] + [
+                    cumulative[j] - cumulative[j - 1] for j in range(1, length)
+                ]
+                paid = ZERO
+                for j in range(length):
+                    paid += payments[j]
+                    rou_closing.append(rou0 - cumulative[j] + rounded[j] - liability0 + paid)
+            else:
+                amortization = self._amortization
+                for j in range(length):
+                    done = min(j + 1, amortization)
+                    rou_closing.append(rou0 - _q(rou0 * done / amortization, unit))
+        self._arrays = (payments, closing, rounded, rou_closing, cost)
+        return self._arrays
+
+
+def _level(stream: PaymentStream) -> bool:
+    """A stream with one amount throughout (no escalation, steps, rent-free months or index)."""
+    return not (
+        stream.escalations or stream.steps or stream.rent_free_months or stream.index_factor
+    )
 
 
 def _monthly(annual: Decimal, convention: RateConvention) -> Decimal:
@@ -258,7 +384,6 @@ class ChangedSchedule:
         if not self.changes:
             return
         base = self.base
-        posted = base.posted()
         flows = base.flows or expand_flows(terms)
         horizon = max([len(base), terms.term_months] + [c.term_months or 0 for c in self.changes])
         pad = [ZERO] * (horizon - terms.term_months)
@@ -267,6 +392,8 @@ class ChangedSchedule:
         arr = list(flows.arrears) + pad
         ordered = sorted(self.changes, key=lambda c: c.effective)
         first = months_between(base.start, ordered[0].effective)
+        before_liability, before_rou = self._base_point(first - 1)
+        rou_at_commencement = self._base_point(-1)[1]
         operating = terms.is_operating
         state = _State(
             index=first,
@@ -281,9 +408,9 @@ class ChangedSchedule:
             mode=Mode.STRAIGHT_LINE if operating else Mode.AMORTIZE,
             classification=terms.classification,
             liability_full=base.closing_liability[first - 1],
-            liability=posted.closing_liability[first - 1],
-            rou=posted.rou_closing[first - 1],
-            accumulated=ZERO if operating else posted.rou - posted.rou_closing[first - 1],
+            liability=before_liability,
+            rou=before_rou,
+            accumulated=ZERO if operating else rou_at_commencement - before_rou,
             useful_life=terms.useful_life_months,
             owned=terms.ownership_transfers or terms.purchase_option_reasonably_certain,
         )
@@ -318,6 +445,19 @@ class ChangedSchedule:
 
     def _expand(self, streams: tuple[PaymentStream, ...], anchor: int, end: int):
         """Flows of `streams` starting at month `anchor`, for months anchor..end-1."""
+        n = end - anchor
+        if all(_level(stream) for stream in streams):
+            # Level rent (the common index review): every period pays the same rounded amount.
+            advance, arrears = [ZERO] * n, [ZERO] * n
+            for stream in streams:
+                amount = stream.amount.quantize(self.unit, rounding=ROUND_HALF_UP)
+                period = int(stream.frequency)
+                for start in range(0, n, period):
+                    if stream.timing is Timing.ADVANCE:
+                        advance[start] += amount
+                    else:
+                        arrears[min(start + period, n) - 1] += amount
+            return PaymentFlows(advance=advance, arrears=arrears)
         sub = dataclasses.replace(
             self.terms,
             commencement=self.period(anchor),
@@ -361,9 +501,42 @@ class ChangedSchedule:
 
     def _cost_at(self, k: int) -> Decimal:
         """Total lease cost posted in month `k` (interest + amortization, or straight line)."""
+        seg = self._segment_of(k)
+        if seg is None:
+            opening, rou_open = self._base_point(k - 1)
+            liability, rou = self._base_point(k)
+            return liability - opening + self.base.payments[k] + rou_open - rou
+        if k == seg.start:
+            return seg.first_cost()
         opening, rou_open = self._opening(k)
         liability, rou, payment, _, _ = self._month(k)
         return liability - opening + payment + rou_open - rou
+
+    def _base_point(self, k: int) -> tuple[Decimal, Decimal]:
+        """Posted liability and ROU of the original schedule at the end of month k (k = -1: at
+        commencement), by the same formulas as `PostedSchedule`, without computing every month."""
+        base, unit = self.base, self.unit
+        m = base.measurement
+        with localcontext(ENGINE_CONTEXT):
+            liability0 = _q(m.liability, unit)
+            rou0 = (
+                liability0
+                + m.payments_at_commencement
+                + m.prepaid_rent
+                + m.initial_direct_costs
+                - m.incentives_received
+                + m.restoration_cost
+            )
+            if k < 0:
+                return liability0, rou0
+            closing = _q(base.closing_liability[k], unit)
+            if self.terms.is_operating:
+                total = sum(base.payments, ZERO) + rou0 - liability0
+                cumulative = _q(total * (k + 1) / self.terms.term_months, unit)
+                paid = sum(base.payments[: k + 1], ZERO)
+                return closing, rou0 - cumulative + closing - liability0 + paid
+            months = m.amortization_months
+            return closing, rou0 - _q(rou0 * min(k + 1, months) / months, unit)
 
     def _apply(self, state: _State, change: LeaseChange) -> None:
         """Post the change at the start of `state.index` and open the next segment."""
@@ -442,7 +615,7 @@ class ChangedSchedule:
                     lists[k] = ZERO
             state.term = s
             self._len = s
-            self._segments.append(_Segment(s, state.mode, ZERO, ZERO, ZERO, [], [], [], [], None))
+            self._segments.append(_Segment(s, state.mode, ZERO, ZERO, ZERO))
             self._record(
                 change,
                 state,
@@ -617,59 +790,27 @@ class ChangedSchedule:
         return life_left if state.owned else min(remaining, life_left)
 
     def _open_segment(self, state: _State) -> None:
-        """Posted figures from `state.index` to the end, from the state's opening balances."""
-        s, unit = state.index, self.unit
+        """The segment from `state.index` on, from the state's opening balances (arrays lazy)."""
+        s = state.index
         remaining = state.term - s
         amortization = self._amortization_months(state)
-        length = max(remaining, amortization)
-        rate = _monthly(state.annual_rate, self.terms.rate_convention)
-        with localcontext(ENGINE_CONTEXT):
-            v = 1 / (1 + rate)
-            closing = [ZERO] * length
-            balance = ZERO
-            # Backwards, so each balance is exactly the PV of what remains and the last is zero.
-            for j in range(remaining - 1, -1, -1):
-                closing[j] = balance
-                balance = (balance + state.arr[s + j]) * v + state.adv[s + j]
-            payments = [
-                state.adv[s + j] + state.arr[s + j] if j < remaining else ZERO
-                for j in range(length)
-            ]
-            rounded = [_q(c, unit) for c in closing]
-            rou0, liability0 = state.rou, state.liability
-            rou_closing: list[Decimal] = []
-            cost = None
-            if state.mode is Mode.STRAIGHT_LINE:
-                # ASC 842-20-35-3: remaining payments plus (ROU - liability) after the change,
-                # straight-line over the remaining term; the ROU is the plug.
-                total = sum(payments, ZERO) + rou0 - liability0
-                cumulative = [_q(total * (j + 1) / remaining, unit) for j in range(length)]
-                cost = [cumulative[0]] + [
-                    cumulative[j] - cumulative[j - 1] for j in range(1, length)
-                ]
-                paid = ZERO
-                for j in range(length):
-                    paid += payments[j]
-                    rou_closing.append(rou0 - cumulative[j] + rounded[j] - liability0 + paid)
-            else:
-                for j in range(length):
-                    done = min(j + 1, amortization)
-                    rou_closing.append(rou0 - _q(rou0 * done / amortization, unit))
         self._segments.append(
             _Segment(
                 s,
                 state.mode,
-                liability0,
-                rou0,
+                state.liability,
+                state.rou,
                 state.accumulated,
-                payments,
-                closing,
-                rounded,
-                rou_closing,
-                cost,
+                adv=state.adv[s : state.term],
+                arr=state.arr[s : state.term],
+                rate=_monthly(state.annual_rate, self.terms.rate_convention),
+                remaining=remaining,
+                amortization=amortization,
+                unit=self.unit,
+                liability_full=state.liability_full,
             )
         )
-        self._len = s + length
+        self._len = s + max(remaining, amortization)
 
     def _record(
         self,
