@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 
 from integrations.models import NetSuiteConnection, SyncRun, SyncStatus
+from integrations.services.discovery import reference_data_refresh
 from integrations.services.sync import period_sync_start
 from tests.e2e.conftest import ROOT, on_ci
 from tests.e2e.support import run_finished
@@ -178,6 +179,7 @@ def test_reviewer_fixes_a_failed_sync_with_a_mapping_and_retries(
     period = close_first_period(personas.company, actor=personas.accountant.user)
     run = run_finished(period_sync_start(period=period, actor=personas.reviewer.user))
     assert run.status == SyncStatus.FAILED
+    reference_data_refresh(company=personas.company)
     journey = Journey(browser_page, live_server.url, "journey3-fix")
     page = browser_page
     journey.sign_in(personas.reviewer)
@@ -192,15 +194,21 @@ def test_reviewer_fixes_a_failed_sync_with_a_mapping_and_retries(
     )
     page.click("a:has-text('Fix it')")
     page.wait_for_load_state()
+    # The picker of NetSuite's own values (read by the refresh above), so no typo can be saved.
     assert page.input_value("input[name=our_value]") == "Facilities Management"
-    page.fill("input[name=netsuite_value]", "Facilities")
+    page.fill("input[name=netsuite_record]", "Facilities (#")
     journey.shot("mapping-form")
-    page.click("button:has-text('Save mapping')")
+    facilities = page.locator("#ns-department option[value^='Facilities (#']").get_attribute(
+        "value"
+    )
+    page.fill("input[name=netsuite_record]", facilities)
+    page.click("button:has-text('Save mapping and go back to the failed sync')")
     page.wait_for_load_state()
     journey.shot("mapping-saved")
-    assert "Saved:" in page.inner_text(".messages")
+    assert "now maps to NetSuite's Facilities" in page.inner_text(".messages")
 
-    journey.go("sync_run_errors", run.pk)
+    # Straight back on the failed run, with Retry in view.
+    assert page.url.startswith(live_server.url + reverse("sync_run_errors", args=[run.pk]))
     page.click("button:has-text('Retry')")
     page.wait_for_load_state()
     journey.shot("retrying")
