@@ -53,12 +53,8 @@ def latest_run(period) -> SyncRun:
     return SyncRun.objects.filter(period=period).latest("id")
 
 
-@pytest.mark.parametrize("method", [RemovalMethod.DELETE, RemovalMethod.REVERSE])
-def test_remove_a_lease_and_reclose_netsuite_holds_exactly_the_new_set(
-    personas, sandbox, worker, method
-):
+def test_remove_a_lease_and_reclose_netsuite_holds_exactly_the_new_set(personas, sandbox, worker):
     period = synced_period(personas, sandbox, ["HQ-1", "HQ-2", "WH-3"])
-    NetSuiteConnection.objects.filter(company=personas.company).update(removal_method=method)
     removed = next(e["externalId"] for e in sandbox.entries() if "HQ-2" in e["externalId"])
 
     period = reclose(period, personas.settings_admin.user, drop_lease(personas.company, "HQ-2"))
@@ -67,12 +63,12 @@ def test_remove_a_lease_and_reclose_netsuite_holds_exactly_the_new_set(
 
     assert run.status == SyncStatus.COMPLETED, run.message
     (row,) = run.entries.all()
-    in_netsuite = {e["externalId"] for e in sandbox.entries()}
-    if method == RemovalMethod.DELETE:
-        assert row.action == EntryAction.DELETE and removed not in in_netsuite
-    else:
-        assert row.action == EntryAction.REVERSE and f"{removed}:R2" in in_netsuite
-    assert row.status == EntryStatus.SENT
+    assert (row.action, row.external_key, row.status) == (
+        EntryAction.DELETE,
+        removed,
+        EntryStatus.SENT,
+    )
+    assert removed not in {e["externalId"] for e in sandbox.entries()}
     assert_netsuite_equals_our_books(sandbox, period)
 
 
@@ -95,7 +91,9 @@ def test_netsuite_period_closed_the_removal_is_a_reversal_in_the_first_open_peri
     assert_netsuite_equals_our_books(sandbox, period)
 
 
-def test_retry_on_a_superseded_run_is_refused(personas, sandbox, worker):
+def test_retry_on_a_superseded_run_is_refused_and_a_stale_sync_sends_nothing(
+    personas, sandbox, worker
+):
     company = personas.company
     add_lease(company, "HQ-1")
     add_lease(company, "BAD-2", department="Facilities Management")
@@ -105,27 +103,24 @@ def test_retry_on_a_superseded_run_is_refused(personas, sandbox, worker):
     failed = run_finished(latest_run(period))
     assert failed.status == SyncStatus.FAILED
     period = reclose(period, personas.settings_admin.user, drop_lease(company, "BAD-2"))
+    operator = client_for(personas.integrations_operator)
 
-    response = client_for(personas.integrations_operator).post(
-        reverse("sync_run_retry", args=[failed.pk]), follow=True
-    )
+    refused = operator.post(reverse("sync_run_retry", args=[failed.pk]), follow=True)
 
-    assert "closed again" in response.content.decode()
+    assert "closed again" in refused.content.decode()
     failed.refresh_from_db()
     assert failed.status == SyncStatus.FAILED and failed.retry_count == 0
-    assert SyncRun.objects.filter(status=SyncStatus.IN_PROGRESS).count() == 0
+    # Sync sends the new version: HQ-1 is already there, so the run only confirms it.
+    press_sync(personas.integrations_operator, period)
+    run = run_finished(latest_run(period))
+    assert run.status == SyncStatus.COMPLETED and run.entries_total == 0
+    assert_netsuite_equals_our_books(sandbox, period)
 
-
-def test_a_stale_sync_press_on_a_completed_period_sends_nothing(personas, sandbox, worker):
-    period = synced_period(personas, sandbox, ["HQ-1", "HQ-2"])
+    # A stale page presses Sync again: nothing is sent, no run is started.
     before = sandbox.request_count()
-
-    response = client_for(personas.reviewer).post(
-        reverse("period_sync", args=[period.pk]), follow=True
-    )
-
-    assert "Already in NetSuite; nothing to send" in response.content.decode()
-    assert SyncRun.objects.filter(period=period).count() == 1
+    stale = operator.post(reverse("period_sync", args=[period.pk]), follow=True)
+    assert "Already in NetSuite; nothing to send" in stale.content.decode()
+    assert SyncRun.objects.filter(period=period).count() == 2
     assert sandbox.request_count() == before
 
 
