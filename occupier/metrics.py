@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 
 import prometheus_client
@@ -69,9 +70,21 @@ class _Everything:
         yield from prometheus_client.REGISTRY.collect()
 
 
+def _allowed(address: str) -> bool:
+    """Whether the address is in METRICS_ALLOWED_ADDRESSES (addresses or networks)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(
+        ip in ipaddress.ip_network(allowed, strict=False)
+        for allowed in settings.METRICS_ALLOWED_ADDRESSES
+    )
+
+
 def metrics(request):
     """Only the scraper's addresses may read it: it describes every company together."""
-    if request.META.get("REMOTE_ADDR") not in settings.METRICS_ALLOWED_ADDRESSES:
+    if not _allowed(request.META.get("REMOTE_ADDR", "")):
         return HttpResponseForbidden("Metrics are available only to the monitoring server.")
     body = prometheus_client.generate_latest(_registry())
     return HttpResponse(body, content_type=prometheus_client.CONTENT_TYPE_LATEST)
