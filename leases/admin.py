@@ -2,7 +2,15 @@
 
 from django.contrib import admin
 
-from leases.models import AccountingDefaults, GLAccount, Lease, Segment, Subsidiary
+from leases.models import (
+    AccountingDefaults,
+    GLAccount,
+    Lease,
+    LeaseOpeningBalance,
+    Segment,
+    Subsidiary,
+    VariablePayment,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -45,3 +53,14 @@ class SegmentAdmin(ReadOnlyAdmin):
 @admin.register(AccountingDefaults)
 class AccountingDefaultsAdmin(ReadOnlyAdmin):
     list_display = ["company"]
+
+
+@admin.register(LeaseOpeningBalance)
+class LeaseOpeningBalanceAdmin(ReadOnlyAdmin):
+    list_display = ["lease", "method", "liability", "rou_asset", "deferred_rent"]
+
+
+@admin.register(VariablePayment)
+class VariablePaymentAdmin(ReadOnlyAdmin):
+    list_display = ["lease", "period", "kind", "amount"]
+    list_filter = ["kind"]
