@@ -580,11 +580,18 @@ def _in_fast(values: frozenset[Any] | None, value: Any) -> bool | None:
 def _test(cond: Cond, row: Row) -> bool | None:
     op, args = cond.op, cond.args
     if op == "and":
-        a, b = _test(args[0], row), _test(args[1], row)
-        return False if a is False or b is False else (None if a is None or b is None else True)
+        # Three-valued logic: FALSE AND anything is FALSE, so the right side can be skipped.
+        a = _test(args[0], row)
+        if a is False:
+            return False
+        b = _test(args[1], row)
+        return False if b is False else (None if a is None or b is None else True)
     if op == "or":
-        a, b = _test(args[0], row), _test(args[1], row)
-        return True if a is True or b is True else (None if a is None or b is None else False)
+        a = _test(args[0], row)
+        if a is True:
+            return True
+        b = _test(args[1], row)
+        return True if b is True else (None if a is None or b is None else False)
     if op == "not":
         a = _test(args[0], row)
         return None if a is None else not a

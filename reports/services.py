@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 
 from audit.services import audit_record
@@ -40,7 +39,7 @@ from reports.models import FindingKind, TieOut, TieOutFinding, TieOutStatus, Tie
 log = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
-ID_BATCH = 500  # internal IDs per IN (…) list
+ID_BATCH = 1000  # internal IDs per IN (…) list: Oracle's limit of expressions in a list
 
 
 class TieOutNotPossible(Exception):
@@ -141,11 +140,14 @@ class Reader:
         self.rows_read = 0
 
     def many(self, queries: list[str]) -> list[dict]:
+        return [row for result in self.run_all(queries) for row in result]
+
+    def run_all(self, queries: list[str]) -> list[list[dict]]:
+        """Each query's rows, up to the connection's concurrency at once (pages in order)."""
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             results = list(pool.map(self.client.suiteql, queries))
-        rows = [row for result in results for row in result]
-        self.rows_read += len(rows)
-        return rows
+        self.rows_read += sum(len(result) for result in results)
+        return results
 
     def posting_period(self, period: AccountingPeriod) -> str | None:
         day = period.end.isoformat()
@@ -177,31 +179,45 @@ class Reader:
             ]
         )
 
-    def accounting_lines(self, ids: list[str]) -> list[NetSuiteLine]:
-        rows = self.many(
-            [
-                "SELECT transaction, transactionline, account, debit, credit FROM "  # noqa: S608
-                "transactionaccountingline WHERE posting = 'T' AND accountingbook = 1 AND "
-                f"transaction IN ({', '.join(str(int(i)) for i in batch)}) "
-                "ORDER BY transaction, transactionline"
-                for batch in _batches(ids)
-            ]
-        )
-        return [
+    def lines_and_subsidiaries(self, ids: list[str]) -> tuple[list[NetSuiteLine], dict[str, str]]:
+        """The posted lines of these transactions and the subsidiary of each, read together."""
+        batches = list(_batches(ids))
+        line_queries = [
+            # The IN list first: most rows fail it, and a failed AND needs nothing more.
+            "SELECT transaction, transactionline, account, debit, credit FROM "  # noqa: S608
+            f"transactionaccountingline WHERE transaction IN ({_ids_sql(batch)}) "
+            "AND posting = 'T' AND accountingbook = 1 ORDER BY transaction, transactionline"
+            for batch in batches
+        ]
+        subsidiary_queries = [
+            "SELECT DISTINCT transaction, subsidiary FROM transactionline WHERE "  # noqa: S608
+            f"transaction IN ({_ids_sql(batch)})"
+            for batch in batches
+        ]
+        results = self.run_all(line_queries + subsidiary_queries)
+        lines = [
             NetSuiteLine(str(r["transaction"]), str(r.get("account", "")), _dec(r.get("debit")),
                          _dec(r.get("credit")))
-            for r in rows
+            for result in results[: len(batches)]
+            for r in result
         ]  # fmt: skip
+        subsidiaries = {
+            str(r["transaction"]): str(r.get("subsidiary", ""))
+            for result in results[len(batches) :]
+            for r in result
+        }
+        return lines, subsidiaries
 
-    def subsidiaries(self, ids: list[str]) -> dict[str, str]:
-        rows = self.many(
-            [
-                "SELECT DISTINCT transaction, subsidiary FROM transactionline WHERE "  # noqa: S608
-                f"transaction IN ({', '.join(str(int(i)) for i in batch)})"
-                for batch in _batches(ids)
-            ]
-        )
-        return {str(r["transaction"]): str(r.get("subsidiary", "")) for r in rows}
+
+def _ids_sql(ids: list[str]) -> str:
+    return ", ".join(str(int(i)) for i in ids)
+
+
+@dataclass(frozen=True, slots=True)
+class OurLine:
+    account_number: str
+    debit: Decimal
+    credit: Decimal
 
 
 def _totals(lines: Iterable, account_of) -> dict[str, tuple[Decimal, Decimal]]:
@@ -226,23 +242,35 @@ def tieout_run(tieout_id: int, *, client=None) -> TieOut | None:
     connection = NetSuiteConnection.objects.get(company=company)
     client = client or netsuite_client(connection)
     entries = list(
-        JournalEntry.objects.filter(period=period, close_version=tieout.close_version)
-        .prefetch_related(Prefetch("lines", queryset=JournalLine.objects.order_by("line_no")))
-        .order_by("external_key")
+        JournalEntry.objects.filter(period=period, close_version=tieout.close_version).order_by(
+            "external_key"
+        )
     )
+    our_lines: dict[int, list[OurLine]] = defaultdict(list)
+    for entry_id, number, debit, credit in (
+        JournalLine.objects.filter(entry__in=[e.pk for e in entries])
+        .order_by("entry_id", "line_no")
+        .values_list("entry_id", "account_number", "debit", "credit")
+    ):
+        our_lines[entry_id].append(OurLine(number, debit, credit))
     sent = sent_entries(period)
     reader = Reader(client, connection.concurrency_limit)
     resolver = ReferenceResolver(
         client, mappings=reference_mappings(company), pinned=pinned_internal_ids(company)
     )
-    our_accounts = sorted({line.account_number for e in entries for line in e.lines.all()})
+    our_accounts = sorted({line.account_number for lines in our_lines.values() for line in lines})
     our_subsidiaries = sorted({e.subsidiary for e in entries})
     try:
-        resolver.prefetch({"account": our_accounts, "subsidiary": our_subsidiaries})
+        with ThreadPoolExecutor(max_workers=1) as side:
+            # Our account and subsidiary IDs are looked up while the period is read.
+            lookups = side.submit(
+                resolver.prefetch, {"account": our_accounts, "subsidiary": our_subsidiaries}
+            )
+            posting_period = reader.posting_period(period)
+            journals = reader.journals(posting_period) if posting_period else []
+            lookups.result()
         account_ids = {n: resolver.resolve("account", n) for n in our_accounts}
         subsidiary_ids = {s: resolver.resolve("subsidiary", s) for s in our_subsidiaries}
-        posting_period = reader.posting_period(period)
-        journals = reader.journals(posting_period) if posting_period else []
         # Our entries are normally among the period's journals; only those that are not (moved
         # to another period, or deleted) are looked up by external ID.
         ours_found = {row["externalid"]: row for row in journals if row.get("externalid")}
@@ -254,8 +282,7 @@ def tieout_run(tieout_id: int, *, client=None) -> TieOut | None:
         ids = sorted(
             {str(r["id"]) for r in journals} | {str(r["id"]) for r in ours_found.values()}, key=int
         )
-        lines = reader.accounting_lines(ids)
-        line_subsidiary = reader.subsidiaries(ids)
+        lines, line_subsidiary = reader.lines_and_subsidiaries(ids)
     except NetSuiteError as error:
         message = f"{error.user_message()} {error.corrective_action()}".strip()
         return _finish(tieout, TieOutStatus.FAILED, f"NetSuite could not be read: {message}", [])
@@ -312,7 +339,7 @@ def tieout_run(tieout_id: int, *, client=None) -> TieOut | None:
                 **base,
                 **link,
             )
-        ours_totals = _totals(entry.lines.all(), lambda line: line.account_number)
+        ours_totals = _totals(our_lines[entry.pk], lambda line: line.account_number)
         theirs_totals = _totals(
             lines_by_tx.get(ns_id, []), lambda line: account_label(line.account)
         )
@@ -373,7 +400,7 @@ def tieout_run(tieout_id: int, *, client=None) -> TieOut | None:
     # 3. Lease-account balances of the period per subsidiary: our lines against NetSuite's.
     ours_balance: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     for entry in entries:
-        for line in entry.lines.all():
+        for line in our_lines[entry.pk]:
             ours_balance[(entry.subsidiary, line.account_number)] += line.debit - line.credit
     theirs_balance: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     for row in journals:
