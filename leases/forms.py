@@ -8,7 +8,6 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.forms import formset_factory
-from occupier.cleaning import CleanForm, CleanModelForm
 
 from leases import engine
 from leases.engine.dates import months_between
@@ -16,6 +15,7 @@ from leases.models import (
     ACCOUNT_FIELDS,
     ACCOUNT_LABELS,
     SEGMENT_FIELDS,
+    AssetType,
     GLAccount,
     Lease,
     PaymentFrequency,
@@ -25,6 +25,7 @@ from leases.models import (
     account_fits,
 )
 from leases.services import LEASE_FIELDS, IncentiveInput, PaymentInput, terms_from_input
+from occupier.cleaning import CleanForm, CleanModelForm
 
 UNKNOWN_ACCOUNT = "Unknown account: choose one from your chart of accounts."
 
@@ -71,6 +72,9 @@ LEASE_HELP = {
     "prepaid_rent_account": "Where rent paid before commencement sits until it moves to the "
     "ROU asset.",
     "provision_account": "IFRS 16 restoration provision.",
+    "exemption": "Short-term (12 months or less, no purchase option reasonably certain, asset "
+    "type elected in the GL defaults) or low-value: expensed straight-line with no ROU asset "
+    "or liability.",
     "finance_rou_asset_account": "Balance-sheet account of the right-of-use asset of ASC 842 "
     "finance leases (operating leases and IFRS 16 use the one above).",
     "finance_lease_liability_account": "Balance-sheet account of the liability of ASC 842 "
@@ -483,6 +487,15 @@ class AccountingDefaultsForm(CleanForm):
                 queryset=Segment.objects.none(), required=False
             )
         _limit_mapping_fields(self, company)
+        self.fields["short_term_asset_types"] = forms.MultipleChoiceField(
+            label="Short-term exemption elected for",
+            choices=AssetType.choices,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            help_text="Leases of these asset types with a term of 12 months or less and no "
+            "purchase option reasonably certain may be flagged short-term: expensed "
+            "straight-line, with no ROU asset or liability.",
+        )
 
 
 class SubsidiaryForm(CleanForm):

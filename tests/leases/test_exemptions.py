@@ -83,3 +83,18 @@ def test_a_recognised_twelve_month_lease_of_an_elected_type_is_suggested(persona
     assert short_term_suggested(lease, defaults)
     lease.exemption = "short_term"
     assert not short_term_suggested(lease, defaults)
+
+
+def test_the_gl_defaults_page_saves_the_short_term_policy(amy, personas, subsidiary):
+    from django.urls import reverse
+
+    page = amy.get(reverse("accounting_defaults"))
+    data = {
+        name: (value.pk if hasattr(value, "pk") else value)
+        for name, value in page.context["form"].initial.items()
+        if value is not None and name != "short_term_asset_types"
+    }
+    data["short_term_asset_types"] = ["equipment", "vehicle"]
+    assert amy.post(reverse("accounting_defaults"), data).status_code == 302
+    defaults = AccountingDefaults.objects.get(company=personas.company)
+    assert defaults.short_term_asset_types == ["equipment", "vehicle"]
