@@ -10,11 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 from leases import engine
-from leases.change_selectors import engine_change
+from leases.change_selectors import engine_change, leases_for_changes
 from leases.engine.jsonio import change_from_json
 from leases.imports import RowError, _missing_columns, _Row, read_csv
 from leases.models import Lease, LeaseChangeStatus, LeaseStatus
-from leases.selectors import lease_terms, leases_with_terms
+from leases.selectors import lease_terms
 
 HUNDRED = Decimal(100)
 FREQUENCIES = {
@@ -123,9 +123,7 @@ def validate_changes_file(company, upload) -> tuple[list[ChangeRow], list[RowErr
     codes = {raw.get("lease_code", "") for _, raw in rows}
     leases = {
         lease.code: lease
-        for lease in leases_with_terms(
-            Lease.objects.filter(company=company, code__in=codes)
-        ).prefetch_related("changes")
+        for lease in leases_for_changes(Lease.objects.filter(company=company, code__in=codes))
     }
     kinds = {k.value: k.value for k in engine.ChangeKind}
     valid: list[ChangeRow] = []

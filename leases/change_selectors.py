@@ -15,12 +15,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from leases import engine
 from leases.engine.dates import month_start, months_between
 from leases.engine.jsonio import change_from_json
-from leases.models import ACCOUNT_FIELDS, ACCOUNT_LABELS, SEGMENT_FIELDS, Lease, LeaseChange
+from leases.models import (
+    ACCOUNT_FIELDS,
+    ACCOUNT_LABELS,
+    SEGMENT_FIELDS,
+    Lease,
+    LeaseChange,
+    LeasePayment,
+)
 from leases.models import LeaseChangeStatus as Status
 from leases.selectors import (
     PostingLine,
@@ -44,6 +51,16 @@ class ChangePostingLine(PostingLine):
     entry_ref: str = ""  # the change's reference (CH3) for change entries
     change_kind: str = ""  # engine ChangeKind value, for change and catch-up entries
     reason: str = ""  # why the entry exists, in words (shown in the close preview)
+
+
+def leases_for_changes(leases: QuerySet[Lease]) -> QuerySet[Lease]:
+    """Leases with just what the engine needs and their approved changes (no GL mapping): the
+    bulk import checks thousands of leases this way."""
+    return leases.prefetch_related(
+        Prefetch("payments", queryset=LeasePayment.objects.prefetch_related("steps")),
+        "incentives",
+        Prefetch("changes", queryset=LeaseChange.objects.filter(status=Status.APPROVED)),
+    )
 
 
 def engine_change(change: LeaseChange) -> engine.LeaseChange:

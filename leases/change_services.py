@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from leases import engine
-from leases.change_selectors import engine_change
+from leases.change_selectors import engine_change, leases_for_changes
 from leases.engine.jsonio import change_from_json
 from leases.models import Lease, LeaseChange, LeaseChangeStatus, LeaseStatus
 from leases.selectors import lease_terms, leases_with_terms
@@ -202,15 +203,34 @@ def lease_changes_import(*, company, actor, rows: list) -> list[LeaseChange]:
 
 
 @transaction.atomic
-def lease_changes_approve_many(*, company, actor, change_ids: list[int]) -> int:
-    """Approve many pending changes at once (a yearly index review); all or none."""
+def lease_changes_approve_many(*, company, actor, change_ids: list[int] | None = None) -> int:
+    """Approve many pending changes at once (a yearly index review); all or none.
+
+    `change_ids=None` approves every pending change proposed by someone else (the page's
+    *Approve all* button), without sending thousands of ids to the database.
+    """
+    selected = LeaseChange.objects.filter(company=company)
+    if change_ids is None:
+        selected = selected.filter(status=LeaseChangeStatus.PENDING).exclude(created_by=actor)
+    else:
+        selected = selected.filter(pk__in=change_ids)
     changes = list(
-        LeaseChange.objects.select_for_update(of=("self",))
-        .filter(company=company, pk__in=change_ids)
-        .select_related("lease", "created_by")
+        selected.select_for_update(of=("self",))
+        .select_related("lease")
+        .only(
+            "pk",
+            "number",
+            "kind",
+            "effective_date",
+            "details",
+            "status",
+            "created_at",
+            "created_by_id",
+            "lease__code",
+        )
         .order_by("pk")
     )
-    if len(changes) != len(set(change_ids)):
+    if change_ids is not None and len(changes) != len(set(change_ids)):
         raise ValidationError("Some of these changes are not yours to approve.")
     for change in changes:
         if change.status != LeaseChangeStatus.PENDING:
@@ -223,47 +243,47 @@ def lease_changes_approve_many(*, company, actor, change_ids: list[int]) -> int:
                 f"You proposed change {change.reference} to lease {change.lease.code}; another "
                 "person must approve it."
             )
-    # Re-measure only leases whose approved changes moved since these were proposed.
-    oldest = min((c.created_at for c in changes), default=None)
-    moved = (
-        set(
-            LeaseChange.objects.filter(
-                lease_id__in={c.lease_id for c in changes},
-                status=LeaseChangeStatus.APPROVED,
-                decided_at__gte=oldest,
-            ).values_list("lease_id", flat=True)
-        )
-        if oldest
-        else set()
-    )
+    if not changes:
+        return 0
+    # Re-measure only leases with a change approved since these were proposed.
+    oldest = min(c.created_at for c in changes)
+    mine_by_lease: dict[int, list[LeaseChange]] = {}
+    for change in changes:
+        mine_by_lease.setdefault(change.lease_id, []).append(change)
+    moved = {
+        lease_id
+        for lease_id in LeaseChange.objects.filter(
+            company=company, status=LeaseChangeStatus.APPROVED, decided_at__gte=oldest
+        ).values_list("lease_id", flat=True)
+        if lease_id in mine_by_lease
+    }
     if moved:
-        for lease in leases_with_terms(Lease.objects.filter(pk__in=moved)).prefetch_related(
-            "changes"
-        ):
-            mine = [c for c in changes if c.lease_id == lease.pk]
-            approved = [
-                engine_change(c)
-                for c in lease.changes.all()
-                if c.status == LeaseChangeStatus.APPROVED
-            ]
+        for lease in leases_for_changes(Lease.objects.filter(pk__in=moved)):
+            approved = [engine_change(c) for c in lease.changes.all()]
+            mine = [engine_change(c) for c in mine_by_lease[lease.pk]]
             try:
-                engine.build_changed_schedule(
-                    lease_terms(lease), [*approved, *(engine_change(c) for c in mine)]
-                )
+                engine.build_changed_schedule(lease_terms(lease), [*approved, *mine])
             except engine.LeaseTermsError as error:
                 raise ValidationError(
                     [f"Lease {lease.code}: {m}" for m in _issues(error)]
                 ) from error
     now = timezone.now()
-    LeaseChange.objects.filter(pk__in=[c.pk for c in changes]).update(
+    updated = selected.filter(status=LeaseChangeStatus.PENDING).update(
         status=LeaseChangeStatus.APPROVED, decided_at=now, decided_by=actor
     )
+    if updated != len(changes):
+        raise ValidationError("The changes moved while you approved them; try again.")
     _batch_audit(
         company,
         actor,
         "lease_change.approve_many",
         changes,
-        proposed_by=sorted({str(c.created_by or "") for c in changes}),
+        proposed_by=sorted(
+            str(user)
+            for user in get_user_model().objects.filter(
+                pk__in={c.created_by_id for c in changes if c.created_by_id}
+            )
+        ),
         approved_by=str(actor),
     )
     return len(changes)

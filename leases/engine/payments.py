@@ -46,6 +46,15 @@ def expand_flows(terms: LeaseTerms) -> PaymentFlows:
     arrears = [ZERO] * n
     for stream in terms.payments:
         period = int(stream.frequency)
+        if not (
+            stream.escalations or stream.steps or stream.rent_free_months or stream.index_factor
+        ):
+            # Level rent: one rounded amount every period (most leases; keeps closes fast).
+            amount = stream.amount.quantize(unit, rounding=ROUND_HALF_UP)
+            target = advance if stream.timing is Timing.ADVANCE else arrears
+            for start in range(0, n, period):
+                target[start if target is advance else min(start + period, n) - 1] += amount
+            continue
         for start in range(0, n, period):
             free = min(max(stream.rent_free_months - start, 0), period)
             if free == period:

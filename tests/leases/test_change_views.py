@@ -135,6 +135,6 @@ def test_csv_import_previews_then_saves_and_a_colleague_approves_all(client, per
     client.post(reverse("lease_changes_pending"), {"change": ids})
     assert set(LeaseChange.objects.values_list("status", flat=True)) == {"pending"}  # maker
     client.force_login(personas.reviewer.user)
-    client.post(reverse("lease_changes_pending"), {"change": ids})
+    client.post(reverse("lease_changes_pending"), {"all": "1"})  # all proposed by others
     assert set(LeaseChange.objects.values_list("status", flat=True)) == {"approved"}
     assert second.changes.get().details["payments"][0]["amount"] == str(Decimal("1045.00"))
