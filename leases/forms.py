@@ -72,6 +72,10 @@ LEASE_HELP = {
     "prepaid_rent_account": "Where rent paid before commencement sits until it moves to the "
     "ROU asset.",
     "provision_account": "IFRS 16 restoration provision.",
+    "lease_component_price": "Standalone price of the right to use the asset; with the "
+    "non-lease price, it splits the payments (unless your asset type combines them).",
+    "non_lease_component_price": "Standalone price of the services in the payments "
+    "(maintenance, cleaning…); their share is expensed as paid, outside the liability.",
     "exemption": "Short-term (12 months or less, no purchase option reasonably certain, asset "
     "type elected in the GL defaults) or low-value: expensed straight-line with no ROU asset "
     "or liability.",
@@ -86,6 +90,8 @@ LEASE_HELP = {
     "transition_equity_account": "Retained earnings or opening-balance equity: takes the "
     "go-live entry's transition difference.",
     "variable_expense_account": "Variable payments outside the liability (CAM, taxes, usage).",
+    "non_lease_expense_account": "The services (non-lease components) share of the payments, "
+    "expensed as paid.",
     "short_term_expense_account": "Straight-line cost of leases under the short-term or "
     "low-value exemption.",
     "modification_gain_loss_account": "Gain or loss when part or all of a lease ends early "
@@ -495,6 +501,14 @@ class AccountingDefaultsForm(CleanForm):
             help_text="Leases of these asset types with a term of 12 months or less and no "
             "purchase option reasonably certain may be flagged short-term: expensed "
             "straight-line, with no ROU asset or liability.",
+        )
+        self.fields["combine_components_asset_types"] = forms.MultipleChoiceField(
+            label="Lease and non-lease components combined for",
+            choices=AssetType.choices,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            help_text="The practical expedient: services in the payments stay in the lease "
+            "payments. Other asset types split the payments by the lease's standalone prices.",
         )
 
 

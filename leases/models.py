@@ -94,6 +94,7 @@ ACCOUNT_FIELDS: dict[AccountRole, str] = {
     AccountRole.TRANSITION_EQUITY: "transition_equity_account",
     AccountRole.VARIABLE_EXPENSE: "variable_expense_account",
     AccountRole.SHORT_TERM_EXPENSE: "short_term_expense_account",
+    AccountRole.NON_LEASE_EXPENSE: "non_lease_expense_account",
     AccountRole.MODIFICATION_GAIN_LOSS: "modification_gain_loss_account",
     AccountRole.IMPAIRMENT_LOSS: "impairment_loss_account",
     AccountRole.OWNED_ASSET: "owned_asset_account",
@@ -123,6 +124,7 @@ ACCOUNT_LABELS: dict[str, str] = {
     "deferred_rent_account": "Deferred rent (ASC 840 / IAS 17)",
     "transition_equity_account": "Retained earnings / transition (go-live)",
     "variable_expense_account": "Variable lease expense",
+    "non_lease_expense_account": "Non-lease components (services) expense",
     "short_term_expense_account": "Short-term / low-value lease expense",
     "modification_gain_loss_account": "Gain or loss on lease changes",
     "impairment_loss_account": "ROU asset impairment loss",
@@ -148,6 +150,7 @@ ACCOUNT_TYPES: dict[str, set[str]] = {
     "rou_amortization_account": _EXPENSE,
     "variable_expense_account": _EXPENSE,
     "short_term_expense_account": _EXPENSE,
+    "non_lease_expense_account": _EXPENSE,
     "prepaid_rent_account": _CURRENT_ASSET | _ASSET,
     "cash_clearing_account": {"bank", "acctpay", "accountspayable", "credcard", "creditcard"}
     | _CURRENT_ASSET
@@ -166,7 +169,8 @@ def account_type_key(account_type: str) -> str:
 
 def account_fits(field: str, account_type: str) -> bool:
     """Whether an account of this type may be mapped to the field (untyped accounts may)."""
-    return not account_type or account_type_key(account_type) in ACCOUNT_TYPES.get(field, set())
+    allowed = ACCOUNT_TYPES.get(field)
+    return not account_type or allowed is None or account_type_key(account_type) in allowed
 
 
 def posting_role(role: AccountRole, *, standard: str, classification: str) -> AccountRole:
@@ -224,6 +228,9 @@ class GLMappingFields(models.Model):
     short_term_expense_account = models.ForeignKey(
         GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
     )
+    non_lease_expense_account = models.ForeignKey(
+        GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
+    )
     modification_gain_loss_account = models.ForeignKey(
         GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -276,6 +283,14 @@ class AccountingDefaults(GLMappingFields):
         blank=True,
         help_text="Asset types whose leases of 12 months or less may be expensed straight-line "
         "with no ROU asset or liability (ASC 842-20-25-2, IFRS 16.8).",
+    )
+    # The practical expedient not to separate non-lease components is elected by asset class.
+    combine_components_asset_types = models.JSONField(
+        "lease and non-lease components combined for",
+        default=list,
+        blank=True,
+        help_text="Asset types whose non-lease components (services) stay in the lease payments "
+        "(ASC 842-10-15-37, IFRS 16.15); other leases allocate by standalone price.",
     )
 
     def __str__(self) -> str:
@@ -333,6 +348,17 @@ class Lease(GLMappingFields):
     initial_direct_costs = MoneyField(default=0)
     prepaid_rent = MoneyField("prepaid rent / payments before commencement", default=0)
     restoration_cost = MoneyField("restoration cost (IFRS 16)", default=0)
+    # Standalone prices of the lease and non-lease components, to allocate the consideration.
+    lease_component_price = MoneyField(
+        "standalone price of the lease component", null=True, blank=True
+    )
+    non_lease_component_price = MoneyField(
+        "standalone price of non-lease components",
+        null=True,
+        blank=True,
+        help_text="Services in the payments (maintenance, cleaning…). With both prices, the "
+        "payments are split by relative standalone price unless the asset type combines them.",
+    )
     exemption = models.CharField(
         "recognition exemption",
         max_length=12,

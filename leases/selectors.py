@@ -10,6 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from audit.models import AuditEvent
 from leases import engine
+from leases.engine.components import lease_component_terms, lease_share, non_lease_amounts
 from leases.engine.exemptions import (
     Exemption,
     ExemptSchedule,
@@ -81,12 +82,54 @@ def leases_with_terms(leases: QuerySet[Lease]) -> QuerySet[Lease]:
             Prefetch("payments", queryset=LeasePayment.objects.prefetch_related("steps")),
             "incentives",
         )
-        .select_related("opening", "company")
+        .select_related("opening", "company__accounting_defaults")
     )
 
 
-def lease_terms(lease: Lease) -> engine.LeaseTerms:
-    """The engine's view of a stored lease (uses prefetched payments and incentives)."""
+def component_share(lease: Lease) -> Decimal | None:
+    """The lease component's share of the payments, or None when nothing is split off: no
+    standalone prices, or the company combines the components for the lease's asset type."""
+    if lease.lease_component_price is None or lease.non_lease_component_price is None:
+        return None
+    try:
+        combined = lease.company.accounting_defaults.combine_components_asset_types or []
+    except AccountingDefaults.DoesNotExist:
+        combined = []
+    if lease.asset_type in combined:
+        return None
+    return lease_share(lease.lease_component_price, lease.non_lease_component_price)
+
+
+def lease_terms(lease: Lease, *, allocate: bool = True) -> engine.LeaseTerms:
+    """The engine's view of a stored lease (uses prefetched payments and incentives); with
+    standalone prices, only the lease component's share of the payments (`allocate=False`: all)."""
+    terms = _all_consideration_terms(lease)
+    share = component_share(lease) if allocate else None
+    return terms if share is None else lease_component_terms(terms, share)
+
+
+def non_lease_lines(lease: Lease, period: date) -> list[engine.JournalLine]:
+    """The non-lease components' part of the month's payments, expensed as paid."""
+    share = component_share(lease)
+    if share is None:
+        return []
+    terms = _all_consideration_terms(lease)
+    index = (period.year - terms.commencement.year) * 12 + period.month - terms.commencement.month
+    if not 0 <= index < terms.term_months:
+        return []
+    amount = non_lease_amounts(terms, share)[index]
+    if amount <= 0:
+        return []
+    memo = "Non-lease components (services)"
+    zero = Decimal(0)
+    return [
+        engine.JournalLine(engine.AccountRole.NON_LEASE_EXPENSE, amount, zero, memo),
+        engine.JournalLine(engine.AccountRole.CASH_CLEARING, zero, amount, memo),
+    ]
+
+
+def _all_consideration_terms(lease: Lease) -> engine.LeaseTerms:
+    """The stored lease with all of its payments (lease and non-lease components together)."""
     streams = []
     for payment in lease.payments.all():
         escalations = ()
@@ -355,7 +398,11 @@ def period_postings(
         except engine.LeaseTermsError as error:
             problems.append(PostingProblem(lease.pk, lease.code, f"Lease terms: {error}"))
             continue
-        month = _month_lines(schedule, period) + variable.get(lease.pk, [])
+        month = (
+            _month_lines(schedule, period)
+            + non_lease_lines(lease, period)
+            + variable.get(lease.pk, [])
+        )
         _map_lines(lease, defaults, month, lines, problems)
     # One problem per lease and message is enough for a person to act on.
     unique = list(dict.fromkeys(problems))

@@ -60,6 +60,8 @@ LEASE_FIELDS = [
     "prepaid_rent",
     "restoration_cost",
     "exemption",
+    "lease_component_price",
+    "non_lease_component_price",
     *ACCOUNT_FIELDS.values(),
     *SEGMENT_FIELDS.values(),
 ]
@@ -385,9 +387,10 @@ def accounting_defaults_update(*, company, actor, values: dict[str, Any]) -> Acc
     for name in MAPPING_FIELDS:
         if name in values:
             setattr(defaults, name, values[name])
-    if "short_term_asset_types" in values:
-        before["short_term_asset_types"] = list(defaults.short_term_asset_types)
-        defaults.short_term_asset_types = sorted(values["short_term_asset_types"])
+    for policy in ("short_term_asset_types", "combine_components_asset_types"):
+        if policy in values:
+            before[policy] = list(getattr(defaults, policy))
+            setattr(defaults, policy, sorted(values[policy]))
     defaults.save()
     audit_record(
         company=company,
@@ -396,7 +399,10 @@ def accounting_defaults_update(*, company, actor, values: dict[str, Any]) -> Acc
         subject=defaults,
         before=before,
         after={name: _value(getattr(defaults, name)) for name in MAPPING_FIELDS}
-        | {"short_term_asset_types": list(defaults.short_term_asset_types)},
+        | {
+            "short_term_asset_types": list(defaults.short_term_asset_types),
+            "combine_components_asset_types": list(defaults.combine_components_asset_types),
+        },
     )
     return defaults
 

@@ -320,6 +320,7 @@ def accounting_defaults_edit(request):
         for name in [*ACCOUNT_FIELDS.values(), *SEGMENT_FIELDS.values()]
     }
     initial["short_term_asset_types"] = defaults.short_term_asset_types
+    initial["combine_components_asset_types"] = defaults.combine_components_asset_types
     form = AccountingDefaultsForm(request.POST or None, company=request.company, initial=initial)
     if request.method == "POST" and form.is_valid():
         accounting_defaults_update(

@@ -62,7 +62,7 @@ def test_the_account_pickers_offer_only_accounts_of_a_fitting_type(personas, sub
         company=company, number="1411", name="ROU - stores", account_type="OthAsset"
     )
     form = AccountingDefaultsForm(company=company)
-    offered = {name: set(form.fields[name].queryset) for name in form.fields}
+    offered = {name: set(f.queryset) for name, f in form.fields.items() if hasattr(f, "queryset")}
     assert cash not in offered["rou_asset_account"]
     assert rou in offered["rou_asset_account"]
     assert rou in offered["finance_rou_asset_account"]
