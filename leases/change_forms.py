@@ -9,6 +9,7 @@ from django import forms
 
 from leases.engine import KIND_LABELS, ChangeKind
 from leases.models import Lease, PaymentFrequency
+from occupier.cleaning import CleanForm
 
 HUNDRED = Decimal(100)
 MONEY = {"max_digits": 16, "decimal_places": 2, "min_value": Decimal(0)}
@@ -27,7 +28,7 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-class LeaseChangeForm(forms.Form):
+class LeaseChangeForm(CleanForm):
     """One change; `details()` gives the engine JSON stored on the change."""
 
     kind = forms.ChoiceField(choices=[(k.value, v) for k, v in KIND_LABELS.items()])
@@ -84,13 +85,6 @@ class LeaseChangeForm(forms.Form):
     def __init__(self, *args, lease: Lease, **kwargs) -> None:
         self.lease = lease
         super().__init__(*args, **kwargs)
-
-    def clean_reason(self) -> str:
-        # NUL bytes cannot be stored by PostgreSQL: refuse them with a sentence, not a 500.
-        reason = self.cleaned_data["reason"]
-        if "\x00" in reason:
-            raise forms.ValidationError("Remove the invisible control characters.")
-        return reason.strip()
 
     def details(self) -> dict[str, Any]:
         """The change as the engine's JSON (only the inputs its kind uses)."""

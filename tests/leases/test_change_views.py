@@ -138,3 +138,15 @@ def test_csv_import_previews_then_saves_and_a_colleague_approves_all(client, per
     client.post(reverse("lease_changes_pending"), {"all": "1"})  # all proposed by others
     assert set(LeaseChange.objects.values_list("status", flat=True)) == {"approved"}
     assert second.changes.get().details["payments"][0]["amount"] == str(Decimal("1045.00"))
+
+
+def test_a_nul_byte_or_a_huge_number_gets_a_sentence_not_a_500(client, personas, lease):
+    client.force_login(personas.accountant.user)
+    page = _post_change(client, lease, "save", reason="CPI\x00", new_rent="1e309")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "NUL byte" in html
+    assert not LeaseChange.objects.exists()
+    bad = CSV_HEADER + "HQ-1,index,2027-01-01,1e400,\n"
+    html = _upload(client, bad).content.decode()
+    assert "Line 2, column new_payment:" in html
