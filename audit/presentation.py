@@ -55,8 +55,9 @@ FIELD_LABELS = {
     "can_access_integrations": "Lease accounting integrations",
     "can_manage_integration_settings": "Manage integration settings",
     "debits_by_currency": "Debits",
-    "total_debit": "Total debits (as recorded, before per-currency totals)",
 }
+# Fields older rows stored as one sum across currencies: meaningless, so never shown.
+CROSS_CURRENCY_SUMS = {"period.close": {"total_debit"}}
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,9 @@ def field_label(field: str) -> str:
 
 def event_changes(event: AuditEvent) -> list[Change]:
     """Each field that differs, by name, with its values formatted."""
+    hidden = CROSS_CURRENCY_SUMS.get(event.action, set())
     return [
         Change(field_label(field), format_value(field, old), format_value(field, new))
         for field, old, new in event.changes()
+        if field not in hidden
     ]

@@ -42,3 +42,20 @@ def test_the_filter_leaves_out_other_actions(db):
 
     assert "Changed a member&#x27;s permissions" in html
     assert "Reopened the period" not in html
+
+
+def test_an_older_close_row_never_shows_its_sum_across_currencies(db):
+    personas = make_personas()
+    audit_record(
+        company=personas.company,
+        actor=None,
+        action="period.close",
+        after={"status": "closed", "total_debit": "277527.53"},
+    )
+    client = Client()
+    client.force_login(personas.settings_admin.user)
+
+    html = client.get(reverse("audit_log")).content.decode()
+
+    assert "Closed and locked the period" in html
+    assert "277,527.53" not in html and "277527.53" not in html
