@@ -55,6 +55,9 @@ LEASE_HELP = {
     "when ownership transfers or a purchase option is reasonably certain.",
     "ownership_transfers": "Title passes to you by the end of the term.",
     "purchase_option_reasonably_certain": "You are reasonably certain to buy the asset.",
+    "purchase_option_price": "The exercise price; with the option reasonably certain it is a "
+    "lease payment, paid at the end of the option's month.",
+    "purchase_option_date": "When the option is exercised, within the term.",
     "initial_direct_costs": "Incremental costs of obtaining the lease (e.g. broker "
     "commissions); added to the ROU asset.",
     "prepaid_rent": "Rent paid before commencement that is not in the payment stream; added "
@@ -166,6 +169,7 @@ class LeaseForm(CleanModelForm):
         fields = [f for f in LEASE_FIELDS if f not in ("term_months",)] + ["term_months"]
         widgets = {
             "commencement_date": forms.DateInput(attrs={"type": "date"}),
+            "purchase_option_date": forms.DateInput(attrs={"type": "date"}),
             "description": forms.Textarea(attrs={"rows": 2}),
         }
         help_texts = LEASE_HELP

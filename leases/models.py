@@ -345,6 +345,13 @@ class Lease(GLMappingFields):
     useful_life_months = models.PositiveIntegerField(null=True, blank=True)
     ownership_transfers = models.BooleanField(default=False)
     purchase_option_reasonably_certain = models.BooleanField(default=False)
+    # The exercise price joins the lease payments when the option is reasonably certain.
+    purchase_option_price = MoneyField(null=True, blank=True)
+    purchase_option_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the option can be exercised, at the latest the last day of the term.",
+    )
     initial_direct_costs = MoneyField(default=0)
     prepaid_rent = MoneyField("prepaid rent / payments before commencement", default=0)
     restoration_cost = MoneyField("restoration cost (IFRS 16)", default=0)

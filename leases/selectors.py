@@ -11,6 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from audit.models import AuditEvent
 from leases import engine
 from leases.engine.components import lease_component_terms, lease_share, non_lease_amounts
+from leases.engine.dates import add_months
 from leases.engine.exemptions import (
     Exemption,
     ExemptSchedule,
@@ -155,6 +156,20 @@ def _all_consideration_terms(lease: Lease) -> engine.LeaseTerms:
                 index_factor=payment.index_factor,
             )
         )
+    if (
+        lease.purchase_option_reasonably_certain
+        and lease.purchase_option_price
+        and lease.purchase_option_date
+    ):
+        streams.append(
+            purchase_option_stream(
+                lease.purchase_option_price,
+                lease.purchase_option_date,
+                last_month=add_months(
+                    lease.commencement_date.replace(day=1), lease.term_months - 1
+                ),
+            )
+        )
     return engine.LeaseTerms(
         commencement=lease.commencement_date,
         term_months=lease.term_months,
@@ -175,6 +190,17 @@ def _all_consideration_terms(lease: Lease) -> engine.LeaseTerms:
         prepaid_rent=lease.prepaid_rent,
         restoration_cost=lease.restoration_cost,
     )
+
+
+def purchase_option_stream(price: Decimal, when: date, *, last_month: date) -> engine.PaymentStream:
+    """The exercise price as a single payment at the end of its month (ASC 842-20-30-5(c),
+    IFRS 16.27(d)): a stream of nothing but one dated step, back to nothing the month after."""
+    month = when.replace(day=1)
+    following = add_months(month, 1)
+    steps = [engine.RentStep(month, price)]
+    if following <= last_month:
+        steps.append(engine.RentStep(following, Decimal(0)))
+    return engine.PaymentStream(amount=Decimal(0), timing=engine.Timing.ARREARS, steps=tuple(steps))
 
 
 def lease_posting_role(lease: Lease, role: engine.AccountRole) -> engine.AccountRole:

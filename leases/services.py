@@ -56,6 +56,8 @@ LEASE_FIELDS = [
     "useful_life_months",
     "ownership_transfers",
     "purchase_option_reasonably_certain",
+    "purchase_option_price",
+    "purchase_option_date",
     "initial_direct_costs",
     "prepaid_rent",
     "restoration_cost",
