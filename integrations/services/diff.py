@@ -210,6 +210,7 @@ def apply_row(held: dict[str, Held], row: SyncEntry) -> None:
         state.journal_entry = row.journal_entry
     else:
         state.extras = [e for e in state.extras if e.external_key != row.external_key] + [row]
+        state.journal_entry = row.journal_entry  # a later removal refers to it
 
 
 def ledger_rows(period: AccountingPeriod):
@@ -377,7 +378,8 @@ def build_plan(
             )
             continue
         lines = entry_lines(entry)
-        if state.base_lines is None and not state.extras:
+        own_closed = calendar.is_closed(entry.tran_date)
+        if state.base_lines is None and not state.extras and not own_closed:
             steps.append(Step(EntryAction.ADD, key, key, entry, lines))
             continue
         if not state.extras and state.base_lines is not None:
@@ -398,14 +400,18 @@ def build_plan(
             continue
         day, name = (
             (entry.tran_date, period_name)
-            if not base_closed and state.base_lines is not None
+            if not base_closed and not own_closed and state.base_lines is not None
             else _elsewhere(calendar, entry.tran_date)
         )
         adjustment_key = _free_key(key, ADJUSTMENT, version, taken)
         taken.add(adjustment_key)
+        own = calendar.containing(entry.tran_date)
         why = (
             f"NetSuite's period {period_name} is closed, so the entry cannot be updated there"
             if base_closed
+            else f"NetSuite's period {own.name if own else ''} is closed, so the entry cannot "
+            "be added there"
+            if own_closed and state.base_lines is None
             else "the entry was reversed or adjusted before"
         )
         steps.append(

@@ -192,6 +192,8 @@ def period_sync_start(
     except IntegrityError:
         # The partial unique index refused a second run in flight for this period.
         running = SyncRun.objects.filter(period=period, status=SyncStatus.IN_PROGRESS).first()
+        if running is None:
+            raise
         raise SyncNotPossible(
             f"{period.label} is already being sent to NetSuite; wait for it to finish.", running
         ) from None
