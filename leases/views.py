@@ -12,6 +12,7 @@ from companies.models import Permission
 from companies.permissions import member_required
 from leases import engine
 from leases.change_selectors import approved_changes_schedule, lease_changes
+from leases.engine.transition import build_golive_schedule
 from leases.exports import SCHEDULE_COLUMNS, schedule_csv, schedule_xlsx
 from leases.forms import (
     AccountingDefaultsForm,
@@ -40,7 +41,9 @@ from leases.models import (
 )
 from leases.selectors import (
     accounting_defaults,
+    company_go_live,
     lease_audit_events,
+    lease_go_live,
     lease_terms,
     leases_search,
     leases_with_terms,
@@ -172,7 +175,7 @@ def _schedule(lease: Lease) -> tuple[engine.Schedule | None, list[str]]:
 def lease_detail(request, pk: int):
     lease = _get_lease(request, pk)
     schedule, problems = _schedule(lease)
-    months, posted, missing, starts = [], None, [], set()
+    months, posted, missing, starts, golive = [], None, [], set(), None
     changes = list(lease_changes(lease))
     if schedule is not None:
         months = schedule.posted_months()
@@ -187,6 +190,14 @@ def lease_detail(request, pk: int):
             else:
                 months = changed.posted_months()
                 starts = {changed.period(k) for k in changed.segment_starts[1:]}
+        elif (inputs := lease_go_live(lease, company_go_live(request.company))) is not None:
+            # Commenced before go-live: the books run from the go-live balances on.
+            try:
+                brought_in = build_golive_schedule(lease_terms(lease), inputs)
+            except engine.LeaseTermsError as error:
+                problems = [issue.message for issue in error.issues]
+            else:
+                months, golive = brought_in.posted_months(), brought_in.balances
     return render(
         request,
         "leases/lease_detail.html",
@@ -203,6 +214,8 @@ def lease_detail(request, pk: int):
             "lease_changes": changes,
             "segment_starts": starts,
             "liability_split": liability_split(months) if months else [],
+            "golive": golive,
+            "go_live_date": request.company.go_live_date,
         },
     )
 

@@ -156,3 +156,22 @@ def test_the_go_live_page_saves_the_month_and_previews_what_comes_in(portfolio):
     portfolio.company.refresh_from_db()
     assert portfolio.company.go_live_date == date(2026, 9, 1)
     assert portfolio.company.transition_method == "asc840"
+
+
+def test_the_lease_page_of_a_lease_brought_in_runs_from_go_live(portfolio):
+    from django.test import Client
+    from django.urls import reverse
+
+    from leases.models import Lease
+
+    amy = Client()
+    amy.force_login(portfolio.accountant.user)
+    lease = Lease.objects.get(code="OLD-FIN")
+    page = amy.get(reverse("lease_detail", args=[lease.pk]))
+    assert page.status_code == 200
+    assert page.context["golive"].liability == Decimal("22675.68")
+    months = page.context["months"]
+    assert months[0].period == GO_LIVE and months[0].opening_liability == Decimal("22675.68")
+    assert "Brought in at go-live (Jul 2026)" in page.content.decode()
+    new = amy.get(reverse("lease_detail", args=[Lease.objects.get(code="NEW").pk]))
+    assert new.context["golive"] is None
