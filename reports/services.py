@@ -26,7 +26,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from closebooks.models import AccountingPeriod, JournalEntry, JournalLine
 from integrations.models import EntryStatus, NetSuiteConnection, SyncEntry
-from integrations.netsuite.errors import NetSuiteError
+from integrations.netsuite.errors import NetSuiteError, QueryTooLargeError
 from integrations.services.connection import netsuite_client
 from integrations.services.references import (
     ReferenceResolver,
@@ -39,6 +39,8 @@ from reports.models import FindingKind, TieOut, TieOutFinding, TieOutStatus, Tie
 log = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
+PAGE_SIZE = 1000  # NetSuite's largest page
+MAX_ROWS = 100_000  # NetSuite answers at most this many rows for one query
 ID_BATCH = 1000  # internal IDs per IN (…) list: Oracle's limit of expressions in a list
 
 
@@ -143,11 +145,51 @@ class Reader:
         return [row for result in self.run_all(queries) for row in result]
 
     def run_all(self, queries: list[str]) -> list[list[dict]]:
-        """Each query's rows, up to the connection's concurrency at once (pages in order)."""
+        """Each query's rows, up to the connection's concurrency at once.
+
+        The first page of every query is read first; its `totalResults` tells which offsets
+        remain, and those pages are read side by side too (rows are put back in page order).
+        """
+        rest = getattr(self.client, "rest", None)
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            results = list(pool.map(self.client.suiteql, queries))
+            if rest is None:  # a client without page access: whole queries side by side
+                results = list(pool.map(self.client.suiteql, queries))
+            else:
+                results = self._paged(rest, pool, queries)
         self.rows_read += sum(len(result) for result in results)
         return results
+
+    def _paged(self, rest, pool, queries: list[str]) -> list[list[dict]]:
+        size = PAGE_SIZE
+        firsts = list(pool.map(lambda q: rest.suiteql_page(q, limit=size, offset=0), queries))
+        rest_pages = []
+        for index, (query, first) in enumerate(zip(queries, firsts, strict=True)):
+            total = first.total_results
+            if first.has_more and total is not None:
+                if total > MAX_ROWS:
+                    raise QueryTooLargeError(
+                        f"SuiteQL query has more than {MAX_ROWS} rows", code="PAGE_CAP_EXCEEDED",
+                        operation="suiteql",
+                    )  # fmt: skip
+                rest_pages += [(index, query, offset) for offset in range(size, int(total), size)]
+            elif first.has_more:  # no total given: follow the pages one by one
+                rest_pages.append((index, query, None))
+        later = pool.map(
+            lambda job: (job[0], job[2], self._remaining(rest, job[1], job[2])), rest_pages
+        )
+        results = [list(first.items) for first in firsts]
+        for index, _offset, items in sorted(later, key=lambda r: (r[0], r[1] or 0)):
+            results[index].extend(items)
+        return results
+
+    def _remaining(self, rest, query: str, offset: int | None) -> list[dict]:
+        if offset is not None:
+            return list(rest.suiteql_page(query, limit=PAGE_SIZE, offset=offset).items)
+        rows: list[dict] = []
+        for page in rest.iter_suiteql(query, page_size=PAGE_SIZE):
+            if page.offset:
+                rows.extend(page.items)
+        return rows
 
     def posting_period(self, period: AccountingPeriod) -> str | None:
         day = period.end.isoformat()

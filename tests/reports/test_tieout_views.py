@@ -108,3 +108,43 @@ def test_rollforward_by_lease_pages_and_sorts(client, books, monkeypatch):
     assert first.index("L-2 Lease L-2") < first.index("L-1 Lease L-1")  # L-2 owes the most
     second = client.get(url + "&sort=-closing_liability&page=2").content.decode()
     assert "Rows 3–3 of 3" in second
+
+
+class PagedRest:
+    """NetSuite's collection paging over a fixed list of rows, recording the offsets asked."""
+
+    def __init__(self, rows: int, with_total: bool = True) -> None:
+        self.rows = [{"id": str(n)} for n in range(rows)]
+        self.with_total = with_total
+        self.asked: list[int] = []
+
+    def suiteql_page(self, query, *, limit, offset):
+        from integrations.netsuite.rest import SuiteQLPage
+
+        self.asked.append(offset)
+        items = tuple(self.rows[offset : offset + limit])
+        total = len(self.rows) if self.with_total else None
+        return SuiteQLPage(items, offset, len(items), offset + limit < len(self.rows), total)
+
+    def iter_suiteql(self, query, *, page_size):
+        offset = 0
+        while True:
+            page = self.suiteql_page(query, limit=page_size, offset=offset)
+            yield page
+            if not page.has_more:
+                return
+            offset += len(page.items)
+
+
+@pytest.mark.parametrize("with_total", [True, False])
+def test_pages_after_the_first_are_read_side_by_side_and_kept_in_order(with_total):
+    from types import SimpleNamespace
+
+    from reports.services import Reader
+
+    rest = PagedRest(2500, with_total=with_total)
+    reader = Reader(SimpleNamespace(rest=rest), workers=4)
+    (rows,) = reader.run_all(["SELECT id FROM transaction"])
+    assert [r["id"] for r in rows] == [str(n) for n in range(2500)]
+    assert reader.rows_read == 2500
+    assert sorted(set(rest.asked)) == [0, 1000, 2000]
