@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.test import override_settings
 
 from tests.factories import make_personas
 
@@ -17,11 +18,13 @@ def _fast_password_hashing(settings):
 
 
 
-@pytest.fixture(autouse=True)
-def _plain_http(settings):
+@pytest.fixture(autouse=True, scope="session")
+def _plain_http():
     # With DATABASE_URL set the production profile redirects to HTTPS; the test client and the
     # live server speak plain HTTP (tests/security/test_deploy_check.py covers the redirect).
-    settings.SECURE_SSL_REDIRECT = False
+    # Session-wide, so that it is in force before the live server loads its middleware.
+    with override_settings(SECURE_SSL_REDIRECT=False):
+        yield
 
 
 def pytest_report_header(config):
