@@ -1,0 +1,114 @@
+"""Company admins invite people by email and edit the company's settings, without Django's admin."""
+
+import re
+
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from companies.models import Company, Membership, User
+from tests.permissions import A, Route, X, check_matrix, everyone
+
+
+def admin(personas) -> Client:
+    client = Client()
+    client.force_login(personas.settings_admin.user)
+    return client
+
+
+def test_inviting_creates_the_account_and_emails_a_link_to_choose_a_password(
+    personas, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    data = {"email": " Nina@Example.com ", "full_name": "Nina New"}
+    with django_capture_on_commit_callbacks(execute=True):  # the email leaves after commit
+        response = admin(personas).post(
+            reverse("team_list"), {**data, "can_access_lease_accounting": "on"}
+        )
+
+    assert response.status_code == 302
+    user = User.objects.get(email="nina@example.com")
+    assert (user.first_name, user.last_name, user.has_usable_password()) == ("Nina", "New", False)
+    membership = Membership.objects.get(user=user, company=personas.company)
+    assert membership.flags() == {
+        "is_company_admin": False,
+        "can_access_lease_accounting": True,
+        "can_access_integrations": False,
+        "can_manage_integration_settings": False,
+    }
+    (message,) = mail.outbox
+    assert message.to == ["nina@example.com"]
+    assert "invited you to Acme Property Holdings" in message.subject
+    link = re.search(r"http\S+/accounts/reset/\S+", message.body).group(0)
+    page = Client().get(link, follow=True)
+    assert page.status_code == 200 and "password" in page.content.decode().lower()
+    event = AuditEvent.objects.get(action="membership.invite")
+    assert (
+        event.actor == personas.settings_admin.user and event.after["email"] == "nina@example.com"
+    )
+
+
+def test_inviting_someone_already_in_the_company_says_so_and_changes_nothing(personas, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    email = personas.accountant.user.email
+    before = Membership.objects.count()
+
+    response = admin(personas).post(reverse("team_list"), {"email": email.upper()})
+
+    assert response.status_code == 200
+    assert "is already a member of Acme Property Holdings" in response.content.decode()
+    assert Membership.objects.count() == before and mail.outbox == []
+
+
+def test_an_existing_account_from_another_company_is_added_without_a_new_user(
+    personas, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    outsider = personas.outsider.user
+    users = User.objects.count()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin(personas).post(reverse("team_list"), {"email": outsider.email})
+
+    assert User.objects.count() == users
+    assert Membership.objects.filter(user=outsider, company=personas.company).exists()
+    assert "Sign in with your usual account" in mail.outbox[0].body
+
+
+def test_the_company_settings_are_saved_and_audited(personas):
+    response = admin(personas).post(
+        reverse("company_settings"),
+        {"name": "Acme Holdings", "default_standard": "ifrs16", "journal_granularity": "summary"},
+    )
+
+    assert response.status_code == 302
+    company = Company.objects.get(pk=personas.company.pk)
+    assert (company.name, company.default_standard, company.journal_granularity) == (
+        "Acme Holdings",
+        "ifrs16",
+        "summary",
+    )
+    event = AuditEvent.objects.get(action="company.settings")
+    assert (
+        event.before["name"] == "Acme Property Holdings" and event.after["name"] == "Acme Holdings"
+    )
+
+
+def test_only_company_admins_invite_or_change_the_company(personas):
+    routes = [
+        Route(
+            "company settings",
+            lambda p: reverse("company_settings"),
+            everyone(403, **{A: 200, X: 200}),
+        ),
+        Route(
+            "invite",
+            lambda p: reverse("team_list"),
+            everyone(403, **{A: 200, X: 200}),
+            method="post",
+            data=lambda p: {"email": ""},
+        ),
+    ]
+    assert check_matrix(personas, routes) == []
+    assert not AuditEvent.objects.filter(action="membership.invite").exists()
