@@ -93,6 +93,8 @@ LEASE_HELP = {
     "transition_equity_account": "Retained earnings or opening-balance equity: takes the "
     "go-live entry's transition difference.",
     "variable_expense_account": "Variable payments outside the liability (CAM, taxes, usage).",
+    "current_lease_liability_account": "Where the principal due within 12 months sits when "
+    "the company posts the current / non-current split.",
     "non_lease_expense_account": "The services (non-lease components) share of the payments, "
     "expensed as paid.",
     "short_term_expense_account": "Straight-line cost of leases under the short-term or "
@@ -505,6 +507,12 @@ class AccountingDefaultsForm(CleanForm):
             help_text="Leases of these asset types with a term of 12 months or less and no "
             "purchase option reasonably certain may be flagged short-term: expensed "
             "straight-line, with no ROU asset or liability.",
+        )
+        self.fields["post_current_split"] = forms.BooleanField(
+            label="Post the current portion of lease liabilities",
+            required=False,
+            help_text="Each close moves the principal due within 12 months to the current-"
+            "portion account; unticked, the split is shown on the lease page only.",
         )
         self.fields["combine_components_asset_types"] = forms.MultipleChoiceField(
             label="Lease and non-lease components combined for",

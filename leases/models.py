@@ -95,6 +95,7 @@ ACCOUNT_FIELDS: dict[AccountRole, str] = {
     AccountRole.VARIABLE_EXPENSE: "variable_expense_account",
     AccountRole.SHORT_TERM_EXPENSE: "short_term_expense_account",
     AccountRole.NON_LEASE_EXPENSE: "non_lease_expense_account",
+    AccountRole.CURRENT_LEASE_LIABILITY: "current_lease_liability_account",
     AccountRole.MODIFICATION_GAIN_LOSS: "modification_gain_loss_account",
     AccountRole.IMPAIRMENT_LOSS: "impairment_loss_account",
     AccountRole.OWNED_ASSET: "owned_asset_account",
@@ -125,6 +126,7 @@ ACCOUNT_LABELS: dict[str, str] = {
     "transition_equity_account": "Retained earnings / transition (go-live)",
     "variable_expense_account": "Variable lease expense",
     "non_lease_expense_account": "Non-lease components (services) expense",
+    "current_lease_liability_account": "Lease liability - current portion",
     "short_term_expense_account": "Short-term / low-value lease expense",
     "modification_gain_loss_account": "Gain or loss on lease changes",
     "impairment_loss_account": "ROU asset impairment loss",
@@ -151,6 +153,7 @@ ACCOUNT_TYPES: dict[str, set[str]] = {
     "variable_expense_account": _EXPENSE,
     "short_term_expense_account": _EXPENSE,
     "non_lease_expense_account": _EXPENSE,
+    "current_lease_liability_account": _LIABILITY,
     "prepaid_rent_account": _CURRENT_ASSET | _ASSET,
     "cash_clearing_account": {"bank", "acctpay", "accountspayable", "credcard", "creditcard"}
     | _CURRENT_ASSET
@@ -231,6 +234,9 @@ class GLMappingFields(models.Model):
     non_lease_expense_account = models.ForeignKey(
         GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
     )
+    current_lease_liability_account = models.ForeignKey(
+        GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
+    )
     modification_gain_loss_account = models.ForeignKey(
         GLAccount, models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -283,6 +289,13 @@ class AccountingDefaults(GLMappingFields):
         blank=True,
         help_text="Asset types whose leases of 12 months or less may be expensed straight-line "
         "with no ROU asset or liability (ASC 842-20-25-2, IFRS 16.8).",
+    )
+    # Post the current / non-current split of the liability each month, or keep it for reports.
+    post_current_split = models.BooleanField(
+        "post the current portion of lease liabilities",
+        default=False,
+        help_text="Each close moves the principal due within 12 months to the current-portion "
+        "account (and back as it is paid); otherwise the split is shown for reports only.",
     )
     # The practical expedient not to separate non-lease components is elected by asset class.
     combine_components_asset_types = models.JSONField(

@@ -429,6 +429,8 @@ def period_postings(
             + non_lease_lines(lease, period)
             + variable.get(lease.pk, [])
         )
+        if defaults.post_current_split and not isinstance(schedule, ExemptSchedule):
+            month += current_split_lines(schedule, period)
         _map_lines(lease, defaults, month, lines, problems)
     # One problem per lease and message is enough for a person to act on.
     unique = list(dict.fromkeys(problems))
@@ -503,3 +505,37 @@ def liability_split(months: list[engine.ScheduleMonth]) -> list[LiabilitySplit]:
         current = min(max(closing[k] - later, Decimal(0)), max(closing[k], Decimal(0)))
         out.append(LiabilitySplit(month.period, closing[k], current, closing[k] - current))
     return out
+
+
+def _current(closing: list[Decimal], k: int) -> Decimal:
+    """Principal repaid in the 12 months after month `k` (never below zero or above the total)."""
+    if k < 0:
+        return Decimal(0)
+    later = closing[k + 12] if k + 12 < len(closing) else Decimal(0)
+    return min(max(closing[k] - later, Decimal(0)), max(closing[k], Decimal(0)))
+
+
+def current_split_lines(schedule, period: date) -> list[engine.JournalLine]:
+    """Move the change in the current portion between the liability and its current account, so
+    the current account holds the principal due within 12 months at every month end."""
+    if isinstance(schedule, GoLiveSchedule):
+        closing = schedule.closing_liability
+    else:
+        closing = schedule.posted().closing_liability
+    index = (period.year - schedule.start.year) * 12 + period.month - schedule.start.month
+    if not 0 <= index < len(closing):
+        return []
+    delta = _current(closing, index) - _current(closing, index - 1)
+    memo = "Current portion of lease liability"
+    zero = Decimal(0)
+    if delta > 0:
+        return [
+            engine.JournalLine(engine.AccountRole.LEASE_LIABILITY, delta, zero, memo),
+            engine.JournalLine(engine.AccountRole.CURRENT_LEASE_LIABILITY, zero, delta, memo),
+        ]
+    if delta < 0:
+        return [
+            engine.JournalLine(engine.AccountRole.CURRENT_LEASE_LIABILITY, -delta, zero, memo),
+            engine.JournalLine(engine.AccountRole.LEASE_LIABILITY, zero, -delta, memo),
+        ]
+    return []

@@ -393,6 +393,9 @@ def accounting_defaults_update(*, company, actor, values: dict[str, Any]) -> Acc
         if policy in values:
             before[policy] = list(getattr(defaults, policy))
             setattr(defaults, policy, sorted(values[policy]))
+    if "post_current_split" in values:
+        before["post_current_split"] = defaults.post_current_split
+        defaults.post_current_split = bool(values["post_current_split"])
     defaults.save()
     audit_record(
         company=company,
@@ -404,6 +407,7 @@ def accounting_defaults_update(*, company, actor, values: dict[str, Any]) -> Acc
         | {
             "short_term_asset_types": list(defaults.short_term_asset_types),
             "combine_components_asset_types": list(defaults.combine_components_asset_types),
+            "post_current_split": defaults.post_current_split,
         },
     )
     return defaults

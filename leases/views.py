@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from companies.models import Permission
@@ -261,6 +262,10 @@ def _export_months(request, pk: int):
     return lease, (schedule.posted_months() if schedule else None), problems
 
 
+def _export_name(lease: Lease) -> str:
+    return f"{slugify(lease.code).upper() or lease.pk}-schedule"
+
+
 @lease_access
 def lease_schedule_csv(request, pk: int):
     lease, months, problems = _export_months(request, pk)
@@ -268,7 +273,8 @@ def lease_schedule_csv(request, pk: int):
         messages.error(request, "The schedule cannot be exported until the terms are complete.")
         return redirect("lease_detail", pk=pk)
     response = HttpResponse(schedule_csv(months), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="schedule-{lease.pk}.csv"'
+    # Named after what it holds: BOS-01-schedule.csv, not schedule-7.csv.
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(lease)}.csv"'
     return response
 
 
@@ -282,7 +288,7 @@ def lease_schedule_xlsx(request, pk: int):
         schedule_xlsx(months, title=str(lease)),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = f'attachment; filename="schedule-{lease.pk}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(lease)}.xlsx"'
     return response
 
 
@@ -334,6 +340,7 @@ def accounting_defaults_edit(request):
     }
     initial["short_term_asset_types"] = defaults.short_term_asset_types
     initial["combine_components_asset_types"] = defaults.combine_components_asset_types
+    initial["post_current_split"] = defaults.post_current_split
     form = AccountingDefaultsForm(request.POST or None, company=request.company, initial=initial)
     if request.method == "POST" and form.is_valid():
         accounting_defaults_update(

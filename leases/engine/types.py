@@ -199,6 +199,7 @@ class AccountRole(enum.StrEnum):
     VARIABLE_EXPENSE = "variable_expense"  # variable payments outside the liability
     SHORT_TERM_EXPENSE = "short_term_expense"  # short-term / low-value leases (exempt)
     NON_LEASE_EXPENSE = "non_lease_expense"  # services allocated out of the consideration
+    CURRENT_LEASE_LIABILITY = "current_lease_liability"  # the part due within 12 months
     # Lease changes after commencement (see changes.py).
     MODIFICATION_GAIN_LOSS = "modification_gain_loss"  # derecognition / termination gain or loss
     IMPAIRMENT_LOSS = "impairment_loss"  # ROU asset impairment (ASC 360 / IAS 36)

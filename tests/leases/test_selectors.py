@@ -92,3 +92,31 @@ def test_the_current_liability_is_the_principal_repaid_in_the_next_twelve_months
     # In the last year everything is current; at the end nothing is left.
     assert split[12].non_current == 0 and split[12].current == months[12].closing_liability
     assert (split[-1].current, split[-1].non_current) == (0, 0)
+
+
+def test_the_current_portion_is_posted_month_by_month_when_the_company_elects_it(
+    personas, subsidiary
+):
+    from leases.models import AccountingDefaults as Defaults
+    from leases.selectors import liability_split
+    from tests.leases.factories import make_lease
+
+    company = personas.company
+    current = GLAccount.objects.create(company=company, number="2305", name="Lease liab current")
+    Defaults.objects.filter(company=company).update(
+        post_current_split=True, current_lease_liability_account=current
+    )
+    lease = make_lease(company, code="CUR-1", term_months=24)
+    from leases import engine
+    from leases.selectors import lease_terms, leases_with_terms
+
+    stored = leases_with_terms(type(lease).objects.filter(pk=lease.pk)).get()
+    split = liability_split(engine.build_schedule(lease_terms(stored)).posted_months())
+    balance = Decimal(0)
+    for k in range(24):
+        lines = period_postings(company, date(2026 + k // 12, k % 12 + 1, 1)).lines
+        assert sum(x.debit for x in lines) == sum(x.credit for x in lines)
+        moved = [x for x in lines if x.account_number == "2305"]
+        balance += sum(x.credit - x.debit for x in moved)
+        assert balance == split[k].current  # the current account holds the current portion
+    assert balance == 0
