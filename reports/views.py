@@ -177,18 +177,29 @@ def disclosures_view(request):
     sets = selectors.disclosures(request.company, span, facts=facts)
     fmt = form.cleaned_data.get("format") or "html"
     for item in sets:
+        every = "ifrs16" if item.standard == "ifrs16" else ""
         for figure in item.figures:
             figure.url = register_url(span) if figure.lease_codes else ""
             figure.leases_url = (
-                reverse("reports_rollforward")
-                + "?"
-                + urlencode(
-                    {"start": f"{span.start:%Y-%m}", "end": f"{span.end:%Y-%m}", "group": "lease",
-                     "classification": _classification_of(figure.key)}
-                )
+                _leases_url(span, classification=_classification_of(figure.key) or every)
                 if figure.lease_codes
                 else ""
-            )  # fmt: skip
+            )
+        for m in item.maturities:
+            by_label = {"Operating leases": "operating", "Finance leases": "finance"}
+            m.url = _leases_url(
+                span, classification=by_label.get(m.label, every), sort="-closing_liability"
+            )
+        item.class_rows = [
+            (
+                label,
+                dep,
+                closing,
+                codes,
+                _leases_url(span, asset_type=_asset_type_key(label), classification=every),
+            )
+            for label, dep, closing, codes in item.by_class
+        ]
     if fmt == "xlsx":
         return _disclosures_xlsx(request, span, sets)
     return _render(
@@ -198,6 +209,19 @@ def disclosures_view(request):
          "unclosed": unclosed_months(request.company, span)},
         fmt,
     )  # fmt: skip
+
+
+def _leases_url(span: Range, **params: str) -> str:
+    """The roll-forward by lease for the range: the leases behind a figure."""
+    query = {"start": f"{span.start:%Y-%m}", "end": f"{span.end:%Y-%m}", "group": "lease"}
+    query.update({k: v for k, v in params.items() if v})
+    return reverse("reports_rollforward") + "?" + urlencode(query)
+
+
+def _asset_type_key(label: str) -> str:
+    from reports.subledger import ASSET_TYPE_LABELS
+
+    return next((key for key, text in ASSET_TYPE_LABELS.items() if text == label), "")
 
 
 def _classification_of(key: str) -> str:

@@ -66,6 +66,14 @@ def test_every_report_exports_a_workbook_with_parameters_and_frozen_headers(
     assert sheet.freeze_panes is not None and sheet.freeze_panes != "A1"
 
 
+def test_disclosure_figures_link_to_the_leases_behind_them(client, books):
+    page = login(client, books.accountant).get("/accounting/reports/disclosures/?year=2026")
+    text = page.content.decode()
+    assert "group=lease&amp;classification=operating" in text
+    assert "classification=finance&amp;sort=-closing_liability" in text  # the maturity figures
+    assert "No short-term leases recorded" in text
+
+
 def test_print_view_renders_without_the_export_links(client, books):
     page = login(client, books.accountant).get(
         "/accounting/reports/trial-balance/?period=2026-03&format=print"
