@@ -687,9 +687,11 @@ def _finish(run: SyncRun, *, message: str = "") -> SyncRun:
         if message:
             run.message = message
         elif not all_sent:
+            one = run.entries_failed == 1
             run.message = (
-                f"{run.entries_failed} of {run.entries_total} entries were not accepted. "
-                "Review the errors, fix their causes and press Retry."
+                f"{run.entries_failed} of {run.entries_total} entries "
+                f"{'was' if one else 'were'} not accepted. Review the "
+                f"{'error, fix its cause' if one else 'errors, fix their causes'} and press Retry."
             )
         run.save(update_fields=["status", "finished_at", "message"])
         audit_record(

@@ -108,7 +108,7 @@ def test_unknown_department_fails_then_mapping_and_retry_complete_it(
     assert "Mappings" in failed.corrective_action
     assert "kind=department" in failed.fix_url
     assert len(sandbox.entries()) == 1  # the good entry is kept
-    assert "1 of 2 entries were not accepted" in run.message
+    assert "1 of 2 entries was not accepted. Review the error, fix its cause" in run.message
 
     ReferenceMapping.objects.create(
         company=company,
