@@ -82,6 +82,21 @@ class ExemptSchedule:
     def __len__(self) -> int:
         return len(self.payments)
 
+    # Nothing on the balance sheet: readers that walk balances see zeros, as for any schedule.
+    @property
+    def closing_liability(self) -> list[Decimal]:
+        return [ZERO] * len(self)
+
+    @property
+    def rou_closing(self) -> list[Decimal]:
+        return [ZERO] * len(self)
+
+    def opening_liability(self, index: int) -> Decimal:
+        return ZERO
+
+    def rou_opening(self, index: int) -> Decimal:
+        return ZERO
+
     def period(self, index: int) -> date:
         return add_months(self.start, index)
 

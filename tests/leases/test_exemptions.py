@@ -98,3 +98,9 @@ def test_the_gl_defaults_page_saves_the_short_term_policy(amy, personas, subsidi
     assert amy.post(reverse("accounting_defaults"), data).status_code == 302
     defaults = AccountingDefaults.objects.get(company=personas.company)
     assert defaults.short_term_asset_types == ["equipment", "vehicle"]
+
+
+def test_an_exempt_schedule_reads_as_nothing_on_the_balance_sheet():
+    schedule = build_exempt_schedule(_terms(12), Exemption.SHORT_TERM)
+    assert schedule.closing_liability == schedule.rou_closing == [D(0)] * 12
+    assert schedule.opening_liability(0) == schedule.rou_opening(0) == 0
