@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -29,6 +29,8 @@ from openpyxl import Workbook, load_workbook
 
 from audit.services import audit_record
 from leases import engine
+from leases.engine.components import lease_component_terms, lease_share
+from leases.engine.dates import add_months
 from leases.engine.transition import (
     GoLive,
     OpeningBalances,
@@ -36,6 +38,7 @@ from leases.engine.transition import (
     build_golive_schedule,
 )
 from leases.models import (
+    AccountingDefaults,
     AssetType,
     Lease,
     LeaseOpeningBalance,
@@ -46,6 +49,7 @@ from leases.models import (
     VariablePayment,
     VariablePaymentKind,
 )
+from leases.selectors import purchase_option_stream
 from occupier.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
 MAX_LEASES = 20_000
@@ -71,6 +75,11 @@ SHEETS: dict[str, list[tuple[str, bool]]] = {
         ("useful_life_months", False),
         ("exemption", False),
         ("status", False),
+        ("purchase_option_price", False),
+        ("purchase_option_date", False),
+        ("purchase_option_reasonably_certain", False),
+        ("lease_component_price", False),
+        ("non_lease_component_price", False),
     ],
     "payment_streams": [
         ("lease_code", True),
@@ -390,6 +399,14 @@ def _read_leases(book, plan: PortfolioPlan, company) -> None:
             "useful_life_months": c.integer("useful_life_months", default=0) or None,
             "exemption": c.choice("exemption", ("", "short_term", "low_value")),
             "status": c.choice("status", (LeaseStatus.DRAFT, LeaseStatus.ACTIVE), "draft"),
+            "purchase_option_price": c.decimal("purchase_option_price"),
+            "purchase_option_date": c.day("purchase_option_date"),
+            "purchase_option_reasonably_certain": c.choice(
+                "purchase_option_reasonably_certain", ("", "yes", "no")
+            )
+            == "yes",
+            "lease_component_price": c.decimal("lease_component_price"),
+            "non_lease_component_price": c.decimal("non_lease_component_price"),
             "_line": line,
         }
         if not c.failed:
@@ -510,7 +527,24 @@ def _read_opening(book, plan: PortfolioPlan) -> None:
             plan.opening[code] = values
 
 
-def _terms(fields: dict, streams: list[dict]) -> engine.LeaseTerms:
+def _terms(fields: dict, streams: list[dict], combined: list[str]) -> engine.LeaseTerms:
+    """The lease as `leases.selectors.lease_terms` will read it once saved."""
+    terms = _all_terms(fields, streams)
+    if fields["purchase_option_reasonably_certain"] and fields["purchase_option_price"]:
+        if fields["purchase_option_date"] is None:
+            raise ValueError("purchase_option_date: give the date of the purchase option.")
+        last = add_months(fields["commencement_date"].replace(day=1), fields["term_months"] - 1)
+        option = purchase_option_stream(
+            fields["purchase_option_price"], fields["purchase_option_date"], last_month=last
+        )
+        terms = replace(terms, payments=(*terms.payments, option))
+    prices = fields["lease_component_price"], fields["non_lease_component_price"]
+    if None not in prices and fields["asset_type"] not in combined:
+        terms = lease_component_terms(terms, lease_share(*prices))
+    return terms
+
+
+def _all_terms(fields: dict, streams: list[dict]) -> engine.LeaseTerms:
     return engine.LeaseTerms(
         commencement=fields["commencement_date"],
         term_months=fields["term_months"],
@@ -568,11 +602,17 @@ def _golive(values: dict, go_live: date) -> GoLive:
 
 def _check_terms(plan: PortfolioPlan, company) -> None:
     """Every lease through the engine; leases before go-live through the transition too."""
+    defaults = AccountingDefaults.objects.filter(company=company).first()
+    combined = defaults.combine_components_asset_types if defaults else []
     go_live = company.go_live_date.replace(day=1) if company.go_live_date else None
     for code, fields in plan.leases.items():
         line = fields["_line"]
         try:
-            terms = _terms(fields, plan.streams[code])
+            terms = _terms(fields, plan.streams[code], combined)
+        except engine.LeaseTermsError as error:
+            for issue in error.issues:
+                plan.errors.append(PortfolioError("leases", line, issue.field, issue.message))
+            continue
         except ValueError as error:
             plan.errors.append(PortfolioError("leases", line, "", str(error)))
             continue
@@ -626,7 +666,9 @@ def _check_terms(plan: PortfolioPlan, company) -> None:
 
 _COMPARED = ("name", "asset_type", "landlord", "currency", "commencement_date", "term_months",
              "standard", "classification", "discount_rate", "rate_convention",
-             "useful_life_months", "exemption")  # fmt: skip
+             "useful_life_months", "exemption", "purchase_option_price",
+             "purchase_option_date", "purchase_option_reasonably_certain",
+             "lease_component_price", "non_lease_component_price")  # fmt: skip
 
 
 def _stream_key(s: dict) -> tuple:

@@ -172,3 +172,36 @@ def test_the_pages_preview_then_import_and_an_outsider_gets_nothing(
     assert done.status_code == 302
     assert list(Lease.objects.filter(company=company).values_list("code", flat=True)) == ["EX-001"]
     assert list(tmp_path.glob("portfolio-uploads/*.xlsx")) == []
+
+
+def test_purchase_option_and_standalone_prices_import_and_are_checked(company, personas):
+    lease = dict(
+        LEASE,
+        code="FIN-1",
+        commencement_date="2026-08-01",
+        classification="finance",
+        useful_life_months=72,
+        purchase_option_price="8000.00",
+        purchase_option_reasonably_certain="yes",
+        lease_component_price="90000",
+        non_lease_component_price="10000",
+    )
+    stream = dict(STREAM, lease_code="FIN-1", steps="")
+    missing_date = read_portfolio(
+        workbook(leases=[lease], payment_streams=[stream]), company=company
+    )
+    assert [str(e) for e in missing_date.errors] == [
+        "Sheet leases, line 2: purchase_option_date: give the date of the purchase option."
+    ]
+    lease["purchase_option_date"] = "2031-07-31"
+    plan = read_portfolio(workbook(leases=[lease], payment_streams=[stream]), company=company)
+    assert plan.ok, [str(e) for e in plan.errors]
+    portfolio_import(company=company, actor=personas.accountant.user, plan=plan)
+    stored = Lease.objects.get(company=company, code="FIN-1")
+    assert (stored.purchase_option_price, stored.purchase_option_date) == (
+        D("8000.00"),
+        date(2031, 7, 31),
+    )
+    assert stored.non_lease_component_price == D("10000")
+    again = read_portfolio(workbook(leases=[lease], payment_streams=[stream]), company=company)
+    assert again.unchanged == ["FIN-1"]
