@@ -108,7 +108,7 @@ def lease_with_changes(draw):
 
 
 PROPERTY = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.filter_too_much]
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much]
 )
 
 
@@ -135,8 +135,14 @@ def test_balances_end_at_zero_and_every_entry_balances(case):
     if last is not None and last.change.kind in ENDING_KINDS:
         # The lease ended: the event takes the last month's balances off the books.
         assert last.liability_after == last.rou_after == 0
-        assert last.liability_before == rows[-1].closing_liability
-        assert last.rou_before == rows[-1].rou_closing
+        same_month = [e for e in schedule.events if e.index == last.index]
+        if len(same_month) > 1:
+            # A second change in the month starts from the first one's result.
+            assert last.liability_before == same_month[-2].liability_after
+            assert last.rou_before == same_month[-2].rou_after
+        else:
+            assert last.liability_before == rows[-1].closing_liability
+            assert last.rou_before == rows[-1].rou_closing
     elif rows:
         assert rows[-1].closing_liability == 0
         assert rows[-1].rou_closing == 0
