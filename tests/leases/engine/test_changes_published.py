@@ -235,8 +235,11 @@ def test_termination_derecognises_everything_with_the_payment():
 
 
 def test_asc842_operating_impairment_then_accretion_plus_straight_line_amortization():
-    """ASC 842-20-35-10: after an impairment, an operating lease's cost is the accretion of the
-    liability plus straight-line amortization of the remaining ROU asset."""
+    """PwC *Leases* guide LG 4.6.2 (https://viewpoint.pwc.com/dt/us/en/pwc/accounting_guides/
+    leases/leases__4_US/chapter_4_accounting_US/46_impairment_lessee_US.html): once an operating
+    ROU asset is impaired, the liability keeps its effective-interest accretion, the ROU asset is
+    amortized straight-line, and the cost is no longer straight-line; the liability is
+    unchanged by the impairment."""
     change = LeaseChange(ChangeKind.IMPAIRMENT, date(2022, 7, 1), amount=D(50000))
     schedule = build_changed_schedule(pwc_5_2_lease(), [change])
     event = schedule.events[0]
@@ -459,4 +462,27 @@ def test_increase_in_scope_that_is_not_a_separate_lease_is_remeasured():
     expected = sum((D(150000) / D("1.07") ** n for n in range(1, 6)), D(0))
     assert whole(event.liability_after) == whole(expected)
     assert event.rou_adjustment == event.liability_adjustment > 0
+    assert_closes(schedule)
+
+
+def test_finance_impairment_amortizes_the_revised_rou_straight_line():
+    """PwC *Leases* guide LG 4.6.1 (same page as LG 4.6.2): after a finance-lease ROU impairment,
+    a new straight-line amortization from the revised carrying amount."""
+    terms = LeaseTerms(
+        commencement=date(2024, 1, 1),
+        term_months=60,
+        standard=Standard.ASC_842,
+        classification=Classification.FINANCE,
+        annual_rate=D("0.05"),
+        payments=(PaymentStream(D(2000)),),
+    )
+    change = LeaseChange(ChangeKind.IMPAIRMENT, date(2025, 1, 1), amount=D(20000))
+    schedule = build_changed_schedule(terms, [change])
+    event = schedule.events[0]
+    assert event.liability_after == event.liability_before
+    assert total(event.lines, AccountRole.ACCUMULATED_AMORTIZATION) == D(-20000)
+    rows = schedule.posted_months()[12:]
+    expected = event.rou_after / 48
+    for r in rows:
+        assert abs(r.rou_amortization - expected) <= D("0.01")
     assert_closes(schedule)
