@@ -135,6 +135,7 @@ def test_every_link_a_persona_is_shown_opens(personas, failed_sync, persona):
     """Follow every link from Home, breadth first, and require each page to open."""
     client = client_for(personas.all()[persona])
     seen, queue, refused = {reverse("home")}, deque([reverse("home")]), []
+    seen_paths = {reverse("home")}
     while queue and len(seen) <= MAX_PAGES:
         url = queue.popleft()
         response = client.get(url)
@@ -148,7 +149,9 @@ def test_every_link_a_persona_is_shown_opens(personas, failed_sync, persona):
             parts = urlsplit(link)
             if parts.netloc or parts.path.startswith(("/admin/", "/accounts/")):
                 continue  # NetSuite's own pages, Django's admin, sign-in pages
-            if link not in seen:
+            # One visit per page: the same view with other filters asks the same permission.
+            if parts.path not in seen_paths:
+                seen_paths.add(parts.path)
                 seen.add(link)
                 queue.append(link)
     assert refused == []
