@@ -348,7 +348,17 @@ def build_plan(
         if entry is None:
             alone = state.base_lines is not None and not state.extras
             if removal_method == RemovalMethod.DELETE and alone and not base_closed:
-                steps.append(Step(EntryAction.DELETE, key, key, state.journal_entry, []))
+                was = f" (NetSuite #{state.base_internal_id})" if state.base_internal_id else ""
+                steps.append(
+                    Step(
+                        EntryAction.DELETE,
+                        key,
+                        key,
+                        state.journal_entry,
+                        [],
+                        note=f"Deletes {key}{was}: it is no longer in our books.",
+                    )
+                )
                 continue
             if not net:
                 continue  # not in NetSuite, or already reversed: nothing to take out

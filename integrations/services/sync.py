@@ -426,8 +426,9 @@ def _mark_sent(sync_entry: SyncEntry, result: UpsertResult, client) -> None:
     now = timezone.now()
     SyncEntry.objects.filter(pk=sync_entry.pk).exclude(status=EntryStatus.SENT).update(
         status=EntryStatus.SENT,
-        netsuite_internal_id=result.internal_id,
-        netsuite_url=client.journal_entry_url(result.internal_id),
+        netsuite_internal_id=result.internal_id or "",
+        # A deleted entry has no page left in NetSuite to link to.
+        netsuite_url=client.journal_entry_url(result.internal_id) if result.internal_id else "",
         sent_at=now,
         attempt_count=sync_entry.attempt_count + 1,
     )
