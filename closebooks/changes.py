@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from leases.change_selectors import change_postings, pending_changes
-from leases.models import Lease, LeaseChange, LeaseStatus
+from leases.models import LeaseChange
 from leases.selectors import PostingLine, PostingProblem, period_postings
 
 
@@ -18,12 +18,10 @@ class ClosePostings:
 
 
 def close_postings(company, start: date) -> ClosePostings:
-    """Every line of the month: leases without changes as before, leases with changes segmented."""
+    """Every line of the month: the regular lines (leases with changes on their changed schedule)
+    plus each booked change's own entry and catch-up."""
     changed = change_postings(company, start)
-    plain = Lease.objects.filter(company=company, status=LeaseStatus.ACTIVE).exclude(
-        pk__in=changed.lease_ids
-    )
-    postings = period_postings(company, start, leases=plain)
+    postings = period_postings(company, start)
     return ClosePostings(
         lines=[*changed.lines, *postings.lines],
         problems=[*postings.problems, *changed.problems],

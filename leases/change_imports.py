@@ -10,7 +10,12 @@ from decimal import Decimal
 from typing import Any
 
 from leases import engine
-from leases.change_selectors import engine_change, leases_for_changes
+from leases.change_selectors import (
+    NOT_SUPPORTED,
+    change_supported,
+    engine_change,
+    leases_for_changes,
+)
 from leases.engine.jsonio import change_from_json
 from leases.imports import RowError, _missing_columns, _Row, read_csv
 from leases.models import Lease, LeaseChangeStatus, LeaseStatus
@@ -123,7 +128,9 @@ def validate_changes_file(company, upload) -> tuple[list[ChangeRow], list[RowErr
     codes = {raw.get("lease_code", "") for _, raw in rows}
     leases = {
         lease.code: lease
-        for lease in leases_for_changes(Lease.objects.filter(company=company, code__in=codes))
+        for lease in leases_for_changes(
+            Lease.objects.filter(company=company, code__in=codes).select_related("company")
+        )
     }
     kinds = {k.value: k.value for k in engine.ChangeKind}
     valid: list[ChangeRow] = []
@@ -138,6 +145,8 @@ def validate_changes_file(company, upload) -> tuple[list[ChangeRow], list[RowErr
             r.error("lease_code", f"no lease has the code {code}.")
         elif lease is not None and lease.status != LeaseStatus.ACTIVE:
             r.error("lease_code", f"lease {code} is not active; edit a draft directly.")
+        elif lease is not None and not change_supported(lease):
+            r.error("lease_code", f"lease {code}: {NOT_SUPPORTED.message}.")
         kind = r.choice("kind", kinds, None)
         if kind is None and not raw.get("kind"):
             r.error("kind", "this value is required.")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from leases import engine
 from leases.engine.dates import month_start, months_between
@@ -33,6 +33,8 @@ from leases.selectors import (
     PostingLine,
     PostingProblem,
     accounting_defaults,
+    company_go_live,
+    lease_go_live,
     lease_posting_role,
     lease_terms,
     leases_with_terms,
@@ -41,6 +43,11 @@ from leases.selectors import (
 )
 
 ZERO = Decimal(0)
+NOT_SUPPORTED = engine.TermsIssue(
+    "changes",
+    "changes to a lease that came in at go-live with opening balances, or that is exempt, are "
+    "not supported yet; withdraw them",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,28 +113,38 @@ def approved_changes_schedule(lease: Lease, through: date | None = None):
     return engine.build_changed_schedule(lease_terms(lease), [engine_change(c) for c in changes])
 
 
+def changes_in_books(company, period: date) -> dict[int, list[LeaseChange]]:
+    """Approved changes in the books by `period`, by lease (one query)."""
+    out: dict[int, list[LeaseChange]] = {}
+    approved = LeaseChange.objects.filter(
+        company=company, status=Status.APPROVED, effective_date__lt=_next(period)
+    ).order_by("lease_id", "number")
+    for change in _booked_by(list(approved), period, before=False):
+        out.setdefault(change.lease_id, []).append(change)
+    return out
+
+
+def change_supported(lease: Lease) -> bool:
+    """Changes are built on the schedule from commencement: not yet for go-live or exempt leases."""
+    if getattr(lease, "exemption", ""):
+        return False
+    return lease_go_live(lease, company_go_live(lease.company)) is None
+
+
+def with_changes(lease: Lease, schedule, changes: list[LeaseChange]):
+    """The lease's schedule followed by its changes (the original schedule is reused)."""
+    if not isinstance(schedule, engine.Schedule):
+        raise engine.LeaseTermsError([NOT_SUPPORTED])
+    return engine.build_changed_schedule(
+        schedule.terms, [engine_change(c) for c in changes], base=schedule
+    )
+
+
 @dataclass
 class ChangePostings:
     lines: list[ChangePostingLine] = field(default_factory=list)
     problems: list[PostingProblem] = field(default_factory=list)
-    lease_ids: set[int] = field(default_factory=set)  # leases posted here, not by period_postings
     newly_booked: list[int] = field(default_factory=list)  # change ids the close books in P
-
-
-def leases_with_changes(company, period: date) -> QuerySet[Lease]:
-    """Active leases with an approved change that is in the books by `period`."""
-    return (
-        Lease.objects.filter(
-            company=company,
-            status="active",
-            changes__status=Status.APPROVED,
-        )
-        .filter(
-            Q(changes__booking_period__lte=period)
-            | Q(changes__booking_period__isnull=True, changes__effective_date__lt=_next(period))
-        )
-        .distinct()
-    )
 
 
 def _next(period: date) -> date:
@@ -166,47 +183,57 @@ def catch_up_lines(now, then, first: int, end: int) -> list[engine.JournalLine]:
 
 
 def change_postings(company, period: date) -> ChangePostings:
-    """Journal lines of period `period` for every lease with changes in the books by then."""
+    """The entries of the changes a close of `period` books: each change's own entry in its month
+    and, for a change dated in an earlier (closed) month, one catch-up entry per lease. The
+    month's regular lines of leases with changes come from `period_postings`."""
     out = ChangePostings()
+    in_books = changes_in_books(company, period)
+    new_by_lease = {
+        lease_id: [c for c in changes if c.booking_period in (None, period)]
+        for lease_id, changes in in_books.items()
+    }
+    new_by_lease = {k: v for k, v in new_by_lease.items() if v}
+    if not new_by_lease:
+        return out
     defaults = accounting_defaults(company)
-    leases = leases_with_terms(leases_with_changes(company, period)).prefetch_related("changes")
+    leases = leases_with_terms(
+        Lease.objects.filter(company=company, status="active", pk__in=list(new_by_lease))
+    )
     for lease in leases:
-        out.lease_ids.add(lease.pk)
-        approved = [c for c in lease.changes.all() if c.status == Status.APPROVED]
-        booked = _booked_by(approved, period, before=False)
-        earlier = _booked_by(approved, period, before=True)
-        new = [c for c in booked if c not in earlier]
+        booked = in_books[lease.pk]
+        new = new_by_lease[lease.pk]
+        earlier = [c for c in booked if c not in new]
+        out.newly_booked += [c.pk for c in new if c.booking_period is None]
         try:
             terms = lease_terms(lease)
+            if not change_supported(lease):
+                raise engine.LeaseTermsError([NOT_SUPPORTED])
             now = engine.build_changed_schedule(terms, [engine_change(c) for c in booked])
             late = [c for c in new if month_start(c.effective_date) < period]
             # What the books hold already: needed only for a catch-up.
             then = (
-                engine.build_changed_schedule(terms, [engine_change(c) for c in earlier])
+                engine.build_changed_schedule(
+                    terms, [engine_change(c) for c in earlier], base=now.base
+                )
                 if late
                 else None
             )
         except engine.LeaseTermsError as error:
             out.problems.append(PostingProblem(lease.pk, lease.code, f"Lease change: {error}"))
             continue
-        out.newly_booked += [c.pk for c in new if c.booking_period is None]
         k = months_between(now.start, period)
-        by_ref = {c.reference: c for c in booked}
         drafts: list[tuple[engine.JournalLine, str, str, str, str]] = []
-        if k >= 0:
-            for event, lines in now.event_lines(k):
-                ref = event.change.reference
-                reason = f"{event.label}; lease {lease.code}"
-                drafts += [(x, "change", ref, event.change.kind.value, reason) for x in lines]
-            periodic = (engine.commencement_lines(now.base) if k == 0 else []) + now.periodic_lines(
-                k
-            )
-            drafts += [(x, "periodic", "", "", "") for x in periodic]
-        if late:
+        new_refs = {c.reference for c in new}
+        for event, lines in now.event_lines(k) if k >= 0 else []:
+            ref = event.change.reference
+            if ref not in new_refs:
+                continue
+            reason = f"{event.label}; lease {lease.code}"
+            drafts += [(x, "change", ref, event.change.kind.value, reason) for x in lines]
+        if late and then is not None:
             first = min(months_between(now.start, c.effective_date) for c in late)
-            totals = _catch_up_totals(now, then, first, k)
             names = ", ".join(
-                f"{by_ref[c.reference].reference} {engine.KIND_LABELS[engine.ChangeKind(c.kind)]} "
+                f"{c.reference} {engine.KIND_LABELS[engine.ChangeKind(c.kind)]} "
                 f"effective {c.effective_date.isoformat()}"
                 for c in late
             )
@@ -215,56 +242,53 @@ def change_postings(company, period: date) -> ChangePostings:
                 f"{now.period(first):%b %Y}"
             )
             kind = late[0].kind if len(late) == 1 else "several"
-            for (role, memo), amount in totals.items():
-                if amount:
-                    line = engine.JournalLine(
-                        role,
-                        amount if amount > 0 else ZERO,
-                        -amount if amount < 0 else ZERO,
-                        f"Catch-up: {memo}",
-                    )
-                    drafts.append((line, "catch_up", "", kind, reason))
-        segments = {f: (mapped_segment(lease, defaults, f) or "") for f in SEGMENT_FIELDS.values()}
-        missing: set[str] = set()
-        lease_lines = []
-        for line, entry_kind, ref, change_kind, reason in drafts:
-            field_name = ACCOUNT_FIELDS[lease_posting_role(lease, line.role)]
-            account = mapped_account(lease, defaults, field_name)
-            if account is None:
-                missing.add(field_name)
-                continue
-            lease_lines.append(
-                ChangePostingLine(
-                    lease_id=lease.pk,
-                    lease_code=lease.code,
-                    lease_name=lease.name,
-                    subsidiary=lease.subsidiary.name,
-                    currency=lease.currency,
-                    role=line.role,
-                    account_number=account.number,
-                    account_name=account.name,
-                    debit=line.debit,
-                    credit=line.credit,
-                    memo=line.memo,
-                    department=str(segments["department"]),
-                    lease_class=str(segments["lease_class"]),
-                    location=str(segments["location"]),
-                    entry_kind=entry_kind,
-                    entry_ref=ref,
-                    change_kind=change_kind,
-                    reason=reason,
-                )
-            )
-        if missing:
-            for name in sorted(missing):
-                out.problems.append(
-                    PostingProblem(
-                        lease.pk,
-                        lease.code,
-                        f"No “{ACCOUNT_LABELS[name]}” account is mapped. Set it on the lease or "
-                        "in the company's GL defaults.",
-                    )
-                )
-            continue
-        out.lines += lease_lines
+            for line in catch_up_lines(now, then, first, k):
+                drafts.append((line, "catch_up", "", kind, reason))
+        _map_change_lines(lease, defaults, drafts, out)
     return out
+
+
+def _map_change_lines(lease: Lease, defaults, drafts: list, out: ChangePostings) -> None:
+    """Resolve accounts and segments; a lease with an unmapped account posts none of them."""
+    segments = {f: (mapped_segment(lease, defaults, f) or "") for f in SEGMENT_FIELDS.values()}
+    missing: set[str] = set()
+    lease_lines = []
+    for line, entry_kind, ref, change_kind, reason in drafts:
+        field_name = ACCOUNT_FIELDS[lease_posting_role(lease, line.role)]
+        account = mapped_account(lease, defaults, field_name)
+        if account is None:
+            missing.add(field_name)
+            continue
+        lease_lines.append(
+            ChangePostingLine(
+                lease_id=lease.pk,
+                lease_code=lease.code,
+                lease_name=lease.name,
+                subsidiary=lease.subsidiary.name,
+                currency=lease.currency,
+                role=line.role,
+                account_number=account.number,
+                account_name=account.name,
+                debit=line.debit,
+                credit=line.credit,
+                memo=line.memo,
+                department=str(segments["department"]),
+                lease_class=str(segments["lease_class"]),
+                location=str(segments["location"]),
+                entry_kind=entry_kind,
+                entry_ref=ref,
+                change_kind=change_kind,
+                reason=reason,
+            )
+        )
+    for name in sorted(missing):
+        out.problems.append(
+            PostingProblem(
+                lease.pk,
+                lease.code,
+                f"No “{ACCOUNT_LABELS[name]}” account is mapped. Set it on the lease or in the "
+                "company's GL defaults.",
+            )
+        )
+    if not missing:
+        out.lines += lease_lines

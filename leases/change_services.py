@@ -13,7 +13,12 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from leases import engine
-from leases.change_selectors import engine_change, leases_for_changes
+from leases.change_selectors import (
+    NOT_SUPPORTED,
+    change_supported,
+    engine_change,
+    leases_for_changes,
+)
 from leases.engine.jsonio import change_from_json
 from leases.models import Lease, LeaseChange, LeaseChangeStatus, LeaseStatus
 from leases.selectors import lease_terms, leases_with_terms
@@ -28,6 +33,8 @@ def change_preview(
 ) -> tuple[engine.ChangedSchedule, engine.ChangeEvent]:
     """The lease's schedule with its approved changes and this one; raises ValidationError."""
     data = dict(details, kind=kind, effective=effective.isoformat(), reference="new")
+    if not change_supported(lease):
+        raise ValidationError(f"Lease {lease.code}: {NOT_SUPPORTED.message}.")
     try:
         proposed = change_from_json(data)
         approved = [

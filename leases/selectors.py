@@ -348,7 +348,7 @@ def short_term_suggested(lease: Lease, defaults: AccountingDefaults) -> bool:
 
 
 def _month_lines(schedule, period: date) -> list[engine.JournalLine]:
-    if isinstance(schedule, GoLiveSchedule | ExemptSchedule):
+    if isinstance(schedule, GoLiveSchedule | ExemptSchedule | engine.ChangedSchedule):
         return schedule.journal_lines_for_month(period)
     return engine.journal_lines_for_month(schedule, period)
 
@@ -418,9 +418,16 @@ def period_postings(
     lines: list[PostingLine] = []
     problems: list[PostingProblem] = []
     variable = variable_lines_by_lease(leases, period)
+    # Approved lease changes in the books by this month: their leases post the changed schedule
+    # (the changes' own entries and any catch-up are leases.change_selectors.change_postings').
+    from leases.change_selectors import changes_in_books, with_changes
+
+    changes = changes_in_books(company, period)
     for lease in leases_with_terms(leases):
         try:
             schedule = lease_schedule(lease, go_live, defaults=defaults)
+            if lease.pk in changes:
+                schedule = with_changes(lease, schedule, changes[lease.pk])
         except engine.LeaseTermsError as error:
             problems.append(PostingProblem(lease.pk, lease.code, f"Lease terms: {error}"))
             continue

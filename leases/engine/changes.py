@@ -138,6 +138,12 @@ class ChangeEvent:
         return f"{KIND_LABELS[self.change.kind]}{ref} from {self.change.effective.isoformat()}"
 
 
+@dataclass(frozen=True, slots=True)
+class _PostedView:
+    closing_liability: list[Decimal]
+    rou_closing: list[Decimal]
+
+
 class Mode(enum.StrEnum):
     """How a segment turns balances into cost."""
 
@@ -352,10 +358,17 @@ class ChangedSchedule:
     `len()` counts months with periodic figures; a termination's event sits in month `len()`.
     """
 
-    def __init__(self, terms: LeaseTerms, changes: tuple[LeaseChange, ...] = ()) -> None:
+    def __init__(
+        self,
+        terms: LeaseTerms,
+        changes: tuple[LeaseChange, ...] = (),
+        *,
+        base: Schedule | None = None,
+    ) -> None:
         self.terms = terms
         self.changes = tuple(changes)
-        self.base: Schedule = build_schedule(terms)
+        # `base` saves a second build when the caller has the original schedule already.
+        self.base: Schedule = base if base is not None else build_schedule(terms)
         self.start = self.base.start
         self.unit = cents(terms.currency_decimals)
         self.events: list[ChangeEvent] = []
@@ -971,6 +984,22 @@ class ChangedSchedule:
             lines += event
         return lines + self.periodic_lines(k)
 
+    def journal_lines_for_month(self, period: date) -> list[JournalLine]:
+        """The month's regular entry (commencement, periodic, variable), without the change
+        entries, which post as entries of their own (see `event_lines`)."""
+        k = months_between(self.start, period)
+        if not 0 <= k < self._len:
+            return []
+        return (commencement_lines(self.base) if k == 0 else []) + self.periodic_lines(k)
+
+    def posted(self) -> _PostedView:
+        """Posted closing balances month by month (what `Schedule.posted()` offers readers)."""
+        rows = self.posted_months()
+        return _PostedView(
+            closing_liability=[r.closing_liability for r in rows],
+            rou_closing=[r.rou_closing for r in rows],
+        )
+
     def journal_lines(self) -> dict[date, list[JournalLine]]:
         """Every month's lines keyed by period, including a termination's month."""
         last = max([self._len - 1] + [e.index for e in self.events])
@@ -1079,7 +1108,10 @@ def validate_changes(terms: LeaseTerms, changes: tuple[LeaseChange, ...]) -> lis
 
 
 def build_changed_schedule(
-    terms: LeaseTerms, changes: tuple[LeaseChange, ...] | list[LeaseChange] = ()
+    terms: LeaseTerms,
+    changes: tuple[LeaseChange, ...] | list[LeaseChange] = (),
+    *,
+    base: Schedule | None = None,
 ) -> ChangedSchedule:
     """The original measurement followed by every change, in effective order."""
-    return ChangedSchedule(terms, tuple(changes))
+    return ChangedSchedule(terms, tuple(changes), base=base)
