@@ -992,6 +992,11 @@ class ChangedSchedule:
             return []
         return (commencement_lines(self.base) if k == 0 else []) + self.periodic_lines(k)
 
+    @property
+    def payments(self) -> list[Decimal]:
+        """Payments settled against the liability, month by month (as `Schedule.payments`)."""
+        return [row.payment for row in self.posted_months()]
+
     def posted(self) -> _PostedView:
         """Posted closing balances month by month (what `Schedule.posted()` offers readers)."""
         rows = self.posted_months()
