@@ -13,6 +13,7 @@ from companies.models import Permission
 from companies.permissions import admin_required, member_required, member_required_any
 from companies.selectors import company_members
 from companies.sod import conflict_sentence, conflicts_for
+from companies.tables import sort_queryset
 from integrations.forms import (
     ConnectionForm,
     ReferenceMappingForm,
@@ -299,6 +300,17 @@ def sync_run_retry_view(request, pk: int):
     return redirect("closed_periods")
 
 
+# The log's sortable columns: ?sort=<key>, '-' first for newest or largest first.
+LOG_COLUMNS = {
+    "run": "pk",
+    "period": "period__start",
+    "status": "status",
+    "started": "started_at",
+    "finished": "finished_at",
+    "failed": "entries_failed",
+}
+
+
 @member_required_any(*VIEW_SYNC)
 def integration_log(request):
     runs = runs_for_company(
@@ -306,6 +318,7 @@ def integration_log(request):
         period_id=request.GET.get("period", ""),
         status=request.GET.get("status", ""),
     )
+    runs, sort = sort_queryset(request, runs, LOG_COLUMNS, default="-started")
     page = Paginator(runs, 50).get_page(request.GET.get("page"))
     periods = AccountingPeriod.objects.filter(company=request.company, status="closed").order_by(
         "-start"
@@ -313,7 +326,7 @@ def integration_log(request):
     return render(
         request,
         "integrations/log.html",
-        {"page": page, "periods": periods, "statuses": SyncStatus.choices},
+        {"page": page, "periods": periods, "statuses": SyncStatus.choices, "sort": sort},
     )
 
 
