@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from closebooks import selectors, services
+from closebooks import plugins, selectors, services
 from closebooks.exports import csv_response, draft_rows, frozen_rows
 from closebooks.forms import ReopenForm
 from closebooks.models import AccountingPeriod, JournalEntry
@@ -23,8 +23,6 @@ from closebooks.selectors import (
 )
 from companies.models import Permission
 from companies.permissions import admin_required, member_required, member_required_any
-from integrations.selectors import attach_latest_runs, attach_sync_plans, connection_is_enabled
-from integrations.services.preflight import period_preflight
 
 ENTRIES_PER_PAGE = 100
 PREVIEW_ENTRIES_SHOWN = 200  # the CSV has them all; a page of 10,000 entries helps nobody
@@ -72,21 +70,18 @@ def period_preview_view(request, pk: int):
     period = _get_period(request, pk)
     preview = selectors.period_preview(period)
     next_period = next_period_to_close(request.company)
-    # NetSuite pre-flight: the drafts as closing would date them, or the frozen entries.
-    preflight = None
-    if connection_is_enabled(request.company):
-        preflight = period_preflight(
-            period, draft_entries=None if period.is_closed else preview.entries
-        )
+    # Sections other apps add (the NetSuite pre-flight), without closebooks importing them.
+    sections, section_context = plugins.preview_sections(request, period, preview)
     return render(
         request,
         "closebooks/period_preview.html",
         {
+            **section_context,
+            "sections": sections,
             "period": period,
             "preview": preview,
             "entries_shown": preview.entries[:PREVIEW_ENTRIES_SHOWN],
             "readiness": period_readiness(period),
-            "preflight": preflight,
             "is_next": next_period is not None and next_period.pk == period.pk,
             "tab": "close",
         },
@@ -167,19 +162,13 @@ def period_close_view(request, pk: int):
 @entries_readers
 def closed_periods(request):
     # One query for every period's latest sync run, whatever the number of periods.
-    rows = attach_sync_plans(
-        attach_latest_runs(attach_currency_totals(closed_periods_for_company(request.company)))
-    )
+    rows = list(attach_currency_totals(closed_periods_for_company(request.company)))
+    # Columns other apps add (the Integration column), without closebooks importing them.
+    columns, column_context = plugins.closed_periods_columns(request, rows)
     return render(
         request,
         "closebooks/closed_periods.html",
-        {
-            "rows": rows,
-            "tab": "closed",
-            "can_sync": request.membership.has(Permission.INTEGRATIONS),
-            "can_send_again": request.membership.is_company_admin,
-            "sync_enabled": connection_is_enabled(request.company),
-        },
+        {**column_context, "rows": rows, "columns": columns, "tab": "closed"},
     )
 
 
