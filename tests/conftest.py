@@ -17,7 +17,6 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-
 @pytest.fixture(autouse=True, scope="session")
 def _plain_http():
     # With DATABASE_URL set the production profile redirects to HTTPS; the test client and the

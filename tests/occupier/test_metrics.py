@@ -2,11 +2,13 @@
 
 import re
 
+import pytest
 import responses
 from django.test import Client
 
 from integrations.models import SyncRun, SyncStatus
 from integrations.netsuite.credentials import NetSuiteCredentials
+from integrations.netsuite.errors import AuthenticationError
 from integrations.netsuite.limiter import LocalConcurrencyLimiter
 from integrations.netsuite.rest import RestClient
 from tests.integrations.factories import close_first_period
@@ -57,10 +59,8 @@ def test_netsuite_status_codes_latency_and_limiter_waits_are_counted(db):
         limiter=LocalConcurrencyLimiter(2),
     )
     client.suiteql_page("SELECT id FROM subsidiary")
-    try:
+    with pytest.raises(AuthenticationError):
         client.suiteql_page("SELECT id FROM subsidiary")
-    except Exception:  # noqa: BLE001 - the 401 is the point
-        pass
     after = scrape()
     for status in ("200", "401"):
         name, labels = "occupier_netsuite_requests_total", f'status="{status}"'
