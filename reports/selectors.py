@@ -12,8 +12,9 @@ from django.db.models.functions import Coalesce
 
 from closebooks.models import JournalEntry, JournalLine, PeriodStatus
 from reports.classify import MOVEMENTS, ZERO, Movement
-from reports.periods import Range
-from reports.subledger import CLASSIFICATION_LABELS, LeaseFacts, lease_facts
+from reports.models import TieOut
+from reports.periods import Range, unclosed_months
+from reports.subledger import LeaseFacts, lease_facts
 
 GROUPINGS = {
     "subsidiary": "Subsidiary",
@@ -204,8 +205,6 @@ def rollforward(
     **filters: str,
 ) -> RollForward:
     """ROU asset and lease liability from opening to closing, grouped, with its reconciliation."""
-    from reports.periods import unclosed_months
-
     all_facts = facts if facts is not None else lease_facts(company, span.start, span.end)
     chosen = filter_facts(all_facts, **filters)
     groups: dict[tuple, RollRow] = {}
@@ -612,21 +611,14 @@ def trial_balance(company, period_start: date) -> list[BalanceRow]:
     ]
 
 
-CLASSIFICATIONS = CLASSIFICATION_LABELS
-
-
 # --- Tie-out ------------------------------------------------------------------------------
 
 
 def latest_tieout(period):
     """The period's most recent tie-out, or None."""
-    from reports.models import TieOut
-
     return TieOut.objects.filter(period=period).order_by("-started_at", "-id").first()
 
 
 def tieouts_for_company(company):
     """Every tie-out of the company, newest first."""
-    from reports.models import TieOut
-
     return TieOut.objects.filter(company=company).select_related("period", "started_by")

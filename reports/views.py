@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from closebooks.models import AccountingPeriod, PeriodStatus
@@ -17,8 +18,8 @@ from integrations.selectors import sync_status_by_entry
 from reports import exports, selectors, services
 from reports.forms import DisclosureForm, RegisterForm, RollForwardForm, TrialBalanceForm
 from reports.models import TieOut
-from reports.periods import Range, fiscal_range
-from reports.subledger import lease_facts
+from reports.periods import Range, fiscal_range, unclosed_months
+from reports.subledger import ASSET_TYPE_LABELS, lease_facts
 
 lease_accounting_required = member_required(Permission.LEASE_ACCOUNTING)
 REGISTER_PER_PAGE = 50
@@ -48,8 +49,6 @@ def _default_range(company) -> Range:
         .first()
     )
     if last is None:
-        from django.utils import timezone
-
         this = timezone.localdate().replace(day=1)
         return Range(this, this)
     year = fiscal_range(company, last.fiscal_year)
@@ -171,8 +170,6 @@ def disclosures_view(request):
         form = DisclosureForm({"year": _default_range(request.company).end.year})
         form.is_valid()
     span = form.span(request.company)
-    from reports.periods import unclosed_months
-
     facts = lease_facts(request.company, span.start, span.end)
     sets = selectors.disclosures(request.company, span, facts=facts)
     fmt = form.cleaned_data.get("format") or "html"
@@ -219,8 +216,6 @@ def _leases_url(span: Range, **params: str) -> str:
 
 
 def _asset_type_key(label: str) -> str:
-    from reports.subledger import ASSET_TYPE_LABELS
-
     return next((key for key, text in ASSET_TYPE_LABELS.items() if text == label), "")
 
 
