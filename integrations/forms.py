@@ -4,7 +4,6 @@ import re
 
 from django import forms
 from django.core.validators import validate_email
-from occupier.cleaning import CleanForm, CleanModelForm
 
 from integrations.crypto import CredentialDecryptionError
 from integrations.models import SECRET_FIELDS, NetSuiteConnection, RemovalMethod, Transport
@@ -12,6 +11,7 @@ from integrations.netsuite.accounts import InvalidAccountIdError, parse_account_
 from integrations.netsuite.credentials import InvalidCredentialError, NetSuiteCredentials
 from integrations.netsuite.hosts import AddressNotAllowedError
 from integrations.services.connection import allowed_base_url, connection_credentials
+from occupier.cleaning import CleanForm, CleanModelForm
 
 WHERE_TO_FIND = {
     "account_id": "NetSuite: Setup → Company → Company Information → Account ID. Sandboxes end "
