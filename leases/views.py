@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from companies.models import Permission
 from companies.permissions import member_required
+from companies.tables import sort_queryset
 from leases import engine
 from leases.change_selectors import approved_changes_schedule, lease_changes
 from leases.engine.transition import build_golive_schedule
@@ -84,17 +86,37 @@ def _add_service_errors(form, error: ValidationError) -> None:
             form.add_error(None, message)
 
 
+# The list's sortable columns (?sort=<key>, '-' first for descending) and its page size.
+LIST_SORT_COLUMNS = {
+    "code": "code",
+    "name": "name",
+    "subsidiary": "subsidiary__name",
+    "landlord": "landlord",
+    "commencement": "commencement_date",
+    "term": "term_months",
+    "status": "status",
+}
+LEASES_PER_PAGE = 50
+
+
 @lease_access
 def lease_list(request):
     filters = {
         k: request.GET.get(k, "").strip() for k in ("q", "status", "subsidiary", "classification")
     }
-    leases = leases_search(request.company, **filters)
+    leases, sort = sort_queryset(
+        request, leases_search(request.company, **filters), LIST_SORT_COLUMNS, default="code"
+    )
+    page = Paginator(leases.select_related("subsidiary"), LEASES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "leases/lease_list.html",
         {
-            "leases": leases,
+            "leases": page,
+            "page": page,
+            "sort": sort,
             "filters": filters,
             "statuses": LeaseStatus.choices,
             "subsidiaries": Subsidiary.objects.filter(company=request.company),
