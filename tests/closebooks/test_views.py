@@ -229,7 +229,8 @@ def test_reopen_needs_a_reason_and_says_when_the_entries_were_sent(closed_jan, m
     assert "synced-notice" not in client.get(url).content.decode()
     monkeypatch.setattr("closebooks.views.period_was_synced", lambda period: True)
     notice = client.get(url).content.decode()
-    assert "updates those same NetSuite journal entries (same external IDs)" in notice
+    assert "updates the same NetSuite entries (same external IDs)" in notice
+    assert "removes the ones that left our books" in notice
 
     response = client.post(url, {"reason": "  "})
     assert response.status_code == 200

@@ -197,3 +197,18 @@ def test_the_sweep_sends_an_email_whose_task_was_lost(personas, synced, settings
     later = timezone.now() + timezone.timedelta(minutes=3)
     assert sync_notifications_sweep(now=later, enqueue=sync_notification_send) == [notification.pk]
     assert len(mail.outbox) == 1 and date.today()
+
+
+def test_closebooks_imports_nothing_from_integrations():
+    """Dependencies run one way: integrations plugs its column and pre-flight into closebooks."""
+    import ast
+    from pathlib import Path
+
+    import closebooks
+
+    for path in Path(closebooks.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                assert not (node.module or "").startswith("integrations"), path
+            elif isinstance(node, ast.Import):
+                assert not any(a.name.startswith("integrations") for a in node.names), path
