@@ -7,6 +7,8 @@ import io
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from leases.engine import ScheduleMonth
 
@@ -48,20 +50,42 @@ def schedule_csv(months: list[ScheduleMonth]) -> str:
     return out.getvalue()
 
 
-def schedule_xlsx(months: list[ScheduleMonth], *, title: str) -> bytes:
-    """The schedule as an XLSX workbook: amounts are numbers formatted with two decimals."""
+# Columns that add up over the term; balances (opening, closing) do not.
+TOTALLED = {"payment", "interest", "principal", "rou_amortization", "straight_line_cost"}
+HEADER_ROWS = 3  # title, what it is, a blank line; the column names follow
+
+
+def schedule_xlsx(months: list[ScheduleMonth], *, title: str, subtitle: str = "") -> bytes:
+    """The schedule as an XLSX workbook: a header block, frozen column names, totals at the end."""
     book = Workbook()
     sheet = book.active
     sheet.title = "Schedule"
+    sheet.append([title])
+    sheet.append([subtitle or "Monthly schedule, amounts rounded as posted"])
+    sheet.append([])
+    sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([label for label, _ in SCHEDULE_COLUMNS])
+    for cell in sheet[HEADER_ROWS + 1]:
+        cell.font = Font(bold=True)
+    first = HEADER_ROWS + 2
     for row in schedule_rows(months):
         # Excel has no decimal type; two-decimal amounts survive the float round trip exactly.
         sheet.append([row[0]] + [None if v is None else float(v) for v in row[1:]])
-    for cells in sheet.iter_rows(min_row=2, min_col=2):
+    last = sheet.max_row
+    totals = ["Total"]
+    for index, (_, attr) in enumerate(SCHEDULE_COLUMNS[1:], start=2):
+        letter = get_column_letter(index)
+        totals.append(f"=SUM({letter}{first}:{letter}{last})" if attr in TOTALLED else None)
+    sheet.append(totals)
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for cells in sheet.iter_rows(min_row=first, min_col=2):
         for cell in cells:
-            cell.number_format = "#,##0.00"
+            cell.number_format = "#,##0.00;(#,##0.00)"
     for letter in "ABCDEFGHIJ":
         sheet.column_dimensions[letter].width = 18
+    # The column names stay in view while scrolling.
+    sheet.freeze_panes = f"B{first}"
     book.properties.title = title[:200]
     out = io.BytesIO()
     book.save(out)

@@ -307,7 +307,11 @@ def lease_schedule_xlsx(request, pk: int):
         messages.error(request, "The schedule cannot be exported until the terms are complete.")
         return redirect("lease_detail", pk=pk)
     response = HttpResponse(
-        schedule_xlsx(months, title=str(lease)),
+        schedule_xlsx(
+            months,
+            title=str(lease),
+            subtitle=f"Monthly schedule in {lease.currency}, amounts rounded as posted",
+        ),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="{_export_name(lease)}.xlsx"'

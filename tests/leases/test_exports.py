@@ -38,12 +38,17 @@ def test_the_xlsx_export_has_numeric_amounts_with_two_decimals(amy, personas, su
     response = amy.get(reverse("lease_schedule_xlsx", args=[lease.pk]))
     sheet = load_workbook(io.BytesIO(response.content)).active
     months = _posted(lease)
-    assert sheet.max_row == 13
-    assert sheet["A2"].value == "2026-01"
-    assert (sheet["C2"].value, sheet["C3"].value) == (0, 1000.0)
-    assert sheet["C3"].number_format == "#,##0.00"
-    assert Decimal(str(sheet["F2"].value)) == months[0].closing_liability
-    assert sheet["J2"].value == float(months[0].straight_line_cost)
+    # A header block (title, what it is, blank), the column names frozen, 12 months, totals.
+    assert sheet["A1"].value == str(lease) and sheet["A4"].value == "Period"
+    assert sheet.freeze_panes == "B5"
+    assert sheet.max_row == 4 + 12 + 1
+    assert sheet["A5"].value == "2026-01"
+    assert (sheet["C5"].value, sheet["C6"].value) == (0, 1000.0)
+    assert sheet["C6"].number_format == "#,##0.00;(#,##0.00)"
+    assert Decimal(str(sheet["F5"].value)) == months[0].closing_liability
+    assert sheet["J5"].value == float(months[0].straight_line_cost)
+    assert (sheet["A17"].value, sheet["C17"].value) == ("Total", "=SUM(C5:C16)")
+    assert sheet["B17"].value is None  # balances are not added up
 
 
 def test_an_incomplete_lease_cannot_be_exported(amy, personas, subsidiary):
