@@ -15,11 +15,12 @@ from companies.models import TransitionMethod
 from companies.permissions import admin_required
 from leases import engine
 from leases.selectors import golive_postings
+from occupier.cleaning import CleanForm
 
 ZERO = Decimal(0)
 
 
-class GoLiveForm(forms.Form):
+class GoLiveForm(CleanForm):
     go_live = forms.DateField(
         label="Go-live month",
         required=False,

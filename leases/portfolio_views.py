@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from companies.models import Permission
 from companies.permissions import member_required
 from leases.portfolio import FileRejected, portfolio_import, portfolio_template_xlsx, read_portfolio
+from occupier.cleaning import CleanForm
 
 lease_access = member_required(Permission.LEASE_ACCOUNTING)
 MAX_BYTES = 20 * 1024 * 1024  # about 10,000 leases with their streams fit in a few MB
@@ -21,7 +22,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_KEY = "portfolio_upload"
 
 
-class PortfolioUploadForm(forms.Form):
+class PortfolioUploadForm(CleanForm):
     file = forms.FileField(help_text="An .xlsx workbook made from the template.")
 
     def clean_file(self):

@@ -7,9 +7,10 @@ from datetime import date
 from django import forms
 
 from leases.models import VariablePaymentKind
+from occupier.cleaning import CleanForm
 
 
-class VariablePaymentForm(forms.Form):
+class VariablePaymentForm(CleanForm):
     month = forms.CharField(
         widget=forms.DateInput(attrs={"type": "month"}),
         help_text="The month the payment is expensed in (YYYY-MM).",
