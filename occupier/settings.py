@@ -239,6 +239,8 @@ CELERY_TASK_ALWAYS_EAGER = strict_bool("CELERY_TASK_ALWAYS_EAGER", default=False
 CELERY_TIMEZONE = TIME_ZONE
 # The first wait before a sync whose NetSuite was unreachable tries again; doubles each time.
 SYNC_RETRY_BASE_SECONDS = strict_int("SYNC_RETRY_BASE_SECONDS", 15, minimum=1)
+# Tie out each period with NetSuite's general ledger after a completed sync (docs/reports.md).
+TIEOUT_AFTER_SYNC = strict_bool("TIEOUT_AFTER_SYNC", default=True)
 CELERY_BEAT_SCHEDULE = {
     # Resume or fail syncs whose worker stopped without finishing (see integrations.tasks): a run
     # silent for 60 s is dead, so checking every 20 s finds it within about a minute.

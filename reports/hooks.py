@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
@@ -13,6 +14,9 @@ from integrations.signals import sync_completed
 def _after_sync(sender, run, **kwargs) -> None:
     """Queue a tie-out of the synced period once the run's transaction commits."""
     from reports.tasks import tieout_after_sync_task
+
+    if not settings.TIEOUT_AFTER_SYNC:
+        return
 
     period_id = run.period_id
     transaction.on_commit(lambda: tieout_after_sync_task.delay(period_id))

@@ -176,11 +176,13 @@ def test_an_open_or_unsynced_period_cannot_be_tied_out(db, sandbox):
     assert not period.tieouts.exists()
 
 
+@pytest.mark.parametrize("enabled", [True, False])
 def test_a_completed_sync_queues_a_tie_out_on_commit(
-    db, sandbox, monkeypatch, django_capture_on_commit_callbacks
+    db, sandbox, monkeypatch, django_capture_on_commit_callbacks, settings, enabled
 ):
     from reports import tasks
 
+    settings.TIEOUT_AFTER_SYNC = enabled
     queued = []
     monkeypatch.setattr(tasks.tieout_after_sync_task, "delay", queued.append)
     company = make_company()
@@ -191,4 +193,4 @@ def test_a_completed_sync_queues_a_tie_out_on_commit(
     run = period_sync_start(period=period, actor=None, enqueue=NO_QUEUE)
     with django_capture_on_commit_callbacks(execute=True):
         sync_run_process(run.pk)
-    assert queued == [period.pk]
+    assert queued == ([period.pk] if enabled else [])
