@@ -640,6 +640,13 @@ def _confirm_plan(
             if row is None:
                 SyncEntry.objects.bulk_create(_rows(run, [step]))
                 continue
+            if (row.action, row.lines, row.journal_entry_id, row.tran_date) == (
+                step.action,
+                step.lines,
+                step.journal_entry.pk,
+                step.tran_date,
+            ):
+                continue  # planned the same at the press: nothing to rewrite
             SyncEntry.objects.filter(pk=row.pk).update(
                 journal_entry=step.journal_entry,
                 base_key=step.base_key,
