@@ -50,6 +50,7 @@ from leases.models import (
     VariablePaymentKind,
 )
 from leases.selectors import purchase_option_stream
+from occupier.cleaning import BadValue, check_integer, text_problem
 from occupier.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
 MAX_LEASES = 20_000
@@ -241,6 +242,12 @@ def _rows(book, sheet: str, plan: PortfolioPlan) -> list[tuple[int, dict[str, st
     out = []
     for line, values in enumerate(rows, start=2):
         row = {header[i]: _text(v) for i, v in enumerate(values) if i < len(header) and header[i]}
+        for column, value in row.items():
+            # XLSX escapes like _x0000_ come back as control characters; none can be stored.
+            problem = text_problem(value)
+            if problem:
+                plan.errors.append(PortfolioError(sheet, line, column, f"The value {problem}"))
+                row[column] = ""
         if any(row.values()):
             out.append((line, row))
     return out
@@ -300,10 +307,14 @@ class _Cells:
             if required:
                 self.fail(column, "This value is required.")
             return default
-        if not raw.isdigit():
-            self.fail(column, f"“{raw}” is not a whole number.")
+        if not (raw.isascii() and raw.isdigit()):
+            self.fail(column, f"“{raw[:40]}” is not a whole number.")
             return default
-        return int(raw)
+        try:
+            return check_integer(int(raw), minimum=0)
+        except BadValue as error:
+            self.fail(column, f"“{raw[:40]}” {error.reason}")
+            return default
 
     def day(self, column: str, *, required: bool = False) -> date | None:
         raw = self.row.get(column, "")

@@ -1,12 +1,16 @@
 """Bad input that used to end in a server error now gets a sentence, and nothing is written."""
 
+import io
+
 import pytest
 from django import forms
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from openpyxl import Workbook
 
 from leases.models import GLAccount, Lease
+from leases.portfolio import SHEETS, read_portfolio
 from occupier.cleaning import BadValue, CleanForm, check_url, clean_cell
 from tests.factories import make_personas
 from tests.leases.factories import set_up_accounting
@@ -133,3 +137,33 @@ def test_cells_and_urls_are_checked_by_the_shared_helpers():
     for bad in ("http://[::1", "https://x:99999", "example.com", "https://"):
         with pytest.raises(BadValue):
             check_url(bad)
+
+
+def test_the_portfolio_workbook_names_numbers_no_column_can_hold(db):
+    personas = make_personas()
+    set_up_accounting(personas.company)
+    book = Workbook()
+    book.remove(book.active)
+    for sheet, columns in SHEETS.items():
+        ws = book.create_sheet(sheet)
+        ws.append([name for name, _ in columns])
+    row = {
+        "code": "BOS-1",
+        "name": "Boston office",
+        "subsidiary": "Acme US",
+        "commencement_date": "2024-01-01",
+        "term_months": "99999999999",
+        "useful_life_months": "1²",
+        "discount_rate": "6",
+    }
+    book["leases"].append([row.get(name, "") for name, _ in SHEETS["leases"]])
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+
+    plan = read_portfolio(out, company=personas.company)
+
+    errors = [str(e) for e in plan.errors]
+    assert any("useful_life_months" in e and "is not a whole number" in e for e in errors), errors
+    assert any("term_months" in e and "must be between 0 and" in e for e in errors), errors
+    assert not Lease.objects.exists()
