@@ -148,3 +148,36 @@ def test_pages_after_the_first_are_read_side_by_side_and_kept_in_order(with_tota
     assert [r["id"] for r in rows] == [str(n) for n in range(2500)]
     assert reader.rows_read == 2500
     assert sorted(set(rest.asked)) == [0, 1000, 2000]
+
+
+def test_the_close_wizard_lists_the_last_periods_differences_as_readiness(client, books):
+    from reports.models import FindingKind, TieOutFinding
+
+    march = books.periods[max(books.periods)]
+    run = SyncRun.objects.create(
+        company=books.company, period=march, close_version=march.close_version,
+        status=SyncStatus.COMPLETED,
+    )  # fmt: skip
+    entry = march.journal_entries.first()
+    SyncEntry.objects.create(
+        run=run, journal_entry=entry, external_key=entry.external_key, amount=entry.total_debit,
+        status=EntryStatus.SENT, sent_at=timezone.now(),
+    )  # fmt: skip
+    client.force_login(books.accountant.user)
+    page = client.get(reverse("close_books")).content.decode()
+    assert "Tie-out of Mar 2026" in page and "not run yet" in page
+
+    tieout = TieOut.objects.create(
+        company=books.company, period=march, close_version=march.close_version,
+        status=TieOutStatus.FINDINGS, trigger="sync",
+    )  # fmt: skip
+    TieOutFinding.objects.create(
+        tieout=tieout, kind=FindingKind.MANUAL_ENTRY, netsuite_id="9001", message="Manual."
+    )
+    page = client.get(reverse("close_books")).content.decode()
+    assert "1 difference(s) with NetSuite" in page
+    assert reverse("reports_tieout", args=[march.pk]) in page
+
+    tieout.status = TieOutStatus.AGREES
+    tieout.save(update_fields=["status"])
+    assert "Tie-out of Mar 2026" not in client.get(reverse("close_books")).content.decode()
