@@ -1,5 +1,7 @@
 """Integration settings, Sync and Retry, live status, run details, errors and the log."""
 
+from contextlib import suppress
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -362,14 +364,20 @@ def reference_mapping_remove(request, pk: int):
 
 
 def _refresh_card(request):
-    return render(
+    refresh = last_refresh(request.company)
+    response = render(
         request,
         "integrations/_reference_card.html",
         {
-            "refresh": last_refresh(request.company),
+            "refresh": refresh,
             "can_refresh": request.membership.has(Permission.INTEGRATION_SETTINGS),
         },
     )
+    # The picker page lists NetSuite's values: once a refresh it waited for ends, reload it.
+    on_picker = reverse("reference_data") in request.headers.get("HX-Current-URL", "")
+    if on_picker and request.GET.get("waiting") and refresh and refresh.status != "running":
+        response.headers["HX-Refresh"] = "true"
+    return response
 
 
 @member_required(Permission.INTEGRATION_SETTINGS)
@@ -412,6 +420,10 @@ def reference_data(request):
         )
     form = ReferencePickForm(request.POST or None, initial=initial, company=request.company)
     return_to = _safe_return_to(request)
+    if request.method == "GET" and last_refresh(request.company) is None:
+        # Never read from NetSuite: the picker would be empty, so read it now (it takes seconds).
+        with suppress(RefreshNotPossible):  # not connected yet: the page says to connect first
+            reference_refresh_start(company=request.company, actor=request.user)
     if request.method == "POST" and form.is_valid():
         record = form.cleaned_data["record"]
         reference_mapping_save(
