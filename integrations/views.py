@@ -22,7 +22,13 @@ from integrations.forms import (
     ReferencePickForm,
     SyncSettingsForm,
 )
-from integrations.models import SECRET_FIELDS, ReferenceMapping, SyncRun, SyncStatus
+from integrations.models import (
+    SECRET_FIELDS,
+    NetSuiteRecord,
+    ReferenceMapping,
+    SyncRun,
+    SyncStatus,
+)
 from integrations.selectors import (
     attach_latest_runs,
     attach_sync_plans,
@@ -399,6 +405,23 @@ def reference_data_status(request):
     return _refresh_card(request)
 
 
+def _usable_by(company, subsidiary: str, records: list) -> list:
+    """The records a subsidiary (our name) may post to; all of them if it is not in NetSuite."""
+    mapping = ReferenceMapping.objects.filter(
+        company=company, kind="subsidiary", our_value=subsidiary
+    ).first()
+    internal_id = mapping.netsuite_internal_id if mapping else ""
+    if not internal_id:
+        record = NetSuiteRecord.objects.filter(
+            company=company, record_type="subsidiary", key=subsidiary
+        ).first()
+        internal_id = record.internal_id if record else ""
+    if not internal_id:
+        return records
+    # A record with no subsidiaries listed is shared by all of them.
+    return [r for r in records if not r.subsidiary_ids or internal_id in r.subsidiary_ids]
+
+
 def _safe_return_to(request) -> str:
     """Where to go after saving (the failed run's errors page), if it is one of our pages."""
     target = request.POST.get("return_to") or request.GET.get("return_to") or ""
@@ -441,6 +464,11 @@ def reference_data(request):
         )
         return redirect(return_to or "reference_data")
     rows = mapping_health(request.company)
+    choices = picker_choices(request.company)
+    subsidiary = request.GET.get("subsidiary", "")
+    if subsidiary and initial.get("kind") in choices:
+        # Fix it from a failed entry: offer only what the entry's subsidiary may use.
+        choices[initial["kind"]] = _usable_by(request.company, subsidiary, choices[initial["kind"]])
     return render(
         request,
         "integrations/reference_data.html",
@@ -448,7 +476,8 @@ def reference_data(request):
             "form": form,
             "rows": rows,
             "attention": [row for row in rows if row.needs_attention],
-            "choices": picker_choices(request.company),
+            "choices": choices,
+            "subsidiary": subsidiary,
             "refresh": last_refresh(request.company),
             "can_refresh": request.membership.has(Permission.INTEGRATION_SETTINGS),
             "return_to": return_to,

@@ -1,8 +1,9 @@
 """Fix it opens NetSuite's picker: read from NetSuite first if never read, pre-filled, and back."""
 
 from django.urls import reverse
+from django.utils import timezone
 
-from integrations.models import ReferenceMapping, ReferenceRefresh, RefreshStatus
+from integrations.models import NetSuiteRecord, ReferenceMapping, ReferenceRefresh, RefreshStatus
 from integrations.services.discovery import reference_data_refresh
 from tests.integrations.factories import connect, set_up_netsuite_accounting
 from tests.integrations.test_reference_views import client_for
@@ -65,3 +66,31 @@ def test_the_picker_shows_the_current_mapping_and_saving_returns_to_the_failed_r
         {**PICKER, "netsuite_record": "Facilities (#2)", "return_to": "https://evil.example/"},
     )
     assert elsewhere.url == reverse("reference_data")  # never off to another site
+
+
+def test_the_picker_offers_only_what_the_entrys_subsidiary_may_use(personas, sandbox):
+    set_up_netsuite_accounting(personas.company)
+    connect(personas.company, sandbox)
+    reference_data_refresh(company=personas.company)
+    us = NetSuiteRecord.objects.get(
+        company=personas.company, record_type="subsidiary", key="Occupier Demo Inc."
+    )
+    NetSuiteRecord.objects.create(
+        company=personas.company,
+        record_type="department",
+        internal_id="9001",
+        key="UK Facilities",
+        subsidiary_ids=[f"{us.internal_id}0"],  # another subsidiary only
+        changed_at=timezone.now(),
+    )
+    client = client_for(personas.accountant)
+    everything = client.get(reverse("reference_data"), PICKER).content.decode()
+    assert '<option value="UK Facilities (#9001)">' in everything
+
+    page = client.get(
+        reverse("reference_data"), {**PICKER, "subsidiary": "Occupier Demo Inc."}
+    ).content.decode()
+
+    assert '<option value="UK Facilities (#9001)">' not in page
+    assert '<option value="Facilities (#2)">' in page
+    assert "The list offers what NetSuite lets Occupier Demo Inc. use." in page
