@@ -96,7 +96,7 @@ def test_unknown_department_fails_then_the_mapping_and_retry_complete_it(persona
     assert [e["externalId"] for e in sandbox.entries()] == [sent.external_key]
     errors_page = reviewer.get(reverse("sync_run_errors", args=[run.pk])).content.decode()
     assert "Department &#x27;Facilities Management&#x27; was not found in NetSuite." in errors_page
-    assert f'href="{failed.fix_url.replace("&", "&amp;")}&amp;return_to=' in errors_page
+    assert f'href="{failed.fix_url.replace("&", "&amp;")}&amp;subsidiary=' in errors_page
 
     response = reviewer.post(
         reverse("reference_mappings"),
