@@ -63,3 +63,12 @@ document.querySelectorAll("input[data-guide-step]").forEach((box) => {
   if (localStorage.getItem(key) === "1") box.checked = true;
   box.addEventListener("change", () => localStorage.setItem(key, box.checked ? "1" : "0"));
 });
+
+// A "select all" box: data-check-all names the checkboxes it ticks and unticks.
+document.addEventListener("change", (event) => {
+  const all = event.target.closest("input[data-check-all]");
+  if (!all) return;
+  document
+    .querySelectorAll(`input[type=checkbox][name="${all.dataset.checkAll}"]`)
+    .forEach((box) => { box.checked = all.checked; });
+});
