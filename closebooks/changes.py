@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from leases.change_selectors import change_postings, pending_changes
+from leases.change_selectors import change_postings, pending_changes, shared_schedules
 from leases.models import LeaseChange
 from leases.selectors import PostingLine, PostingProblem, period_postings
 
@@ -20,8 +20,9 @@ class ClosePostings:
 def close_postings(company, start: date) -> ClosePostings:
     """Every line of the month: the regular lines (leases with changes on their changed schedule)
     plus each booked change's own entry and catch-up."""
-    changed = change_postings(company, start)
-    postings = period_postings(company, start)
+    with shared_schedules():  # each changed lease measured once for both
+        postings = period_postings(company, start)
+        changed = change_postings(company, start)
     return ClosePostings(
         lines=[*changed.lines, *postings.lines],
         problems=[*postings.problems, *changed.problems],

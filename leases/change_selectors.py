@@ -11,11 +11,14 @@ before P). Closed periods never change.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from leases import engine
 from leases.engine.dates import month_start, months_between
@@ -116,9 +119,13 @@ def approved_changes_schedule(lease: Lease, through: date | None = None):
 def changes_in_books(company, period: date) -> dict[int, list[LeaseChange]]:
     """Approved changes in the books by `period`, by lease (one query)."""
     out: dict[int, list[LeaseChange]] = {}
-    approved = LeaseChange.objects.filter(
-        company=company, status=Status.APPROVED, effective_date__lt=_next(period)
-    ).order_by("lease_id", "number")
+    approved = (
+        LeaseChange.objects.filter(
+            company=company, status=Status.APPROVED, effective_date__lt=_next(period)
+        )
+        .annotate(lease_standard=F("lease__standard"))
+        .order_by("lease_id", "number")
+    )
     for change in _booked_by(list(approved), period, before=False):
         out.setdefault(change.lease_id, []).append(change)
     return out
@@ -131,13 +138,41 @@ def change_supported(lease: Lease) -> bool:
     return lease_go_live(lease, company_go_live(lease.company)) is None
 
 
+# Schedules built while one period is posted, shared by `period_postings` (regular lines) and
+# `change_postings` (change entries, catch-up) so each changed lease is measured once.
+_SHARED: ContextVar[dict | None] = ContextVar("changed_schedules", default=None)
+
+
+@contextmanager
+def shared_schedules() -> Iterator[None]:
+    """Within the block, a lease's changed schedule is built once for the period's postings."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _changed_schedule(lease: Lease, changes: list[LeaseChange], base=None):
+    shared = _SHARED.get()
+    key = (lease.pk, tuple(c.pk for c in changes))
+    if shared is not None and key in shared:
+        return shared[key]
+    schedule = engine.build_changed_schedule(
+        lease_terms(lease) if base is None else base.terms,
+        [engine_change(c) for c in changes],
+        base=base,
+    )
+    if shared is not None:
+        shared[key] = schedule
+    return schedule
+
+
 def with_changes(lease: Lease, schedule, changes: list[LeaseChange]):
     """The lease's schedule followed by its changes (the original schedule is reused)."""
     if not isinstance(schedule, engine.Schedule):
         raise engine.LeaseTermsError([NOT_SUPPORTED])
-    return engine.build_changed_schedule(
-        schedule.terms, [engine_change(c) for c in changes], base=schedule
-    )
+    return _changed_schedule(lease, changes, base=schedule)
 
 
 @dataclass
@@ -182,6 +217,17 @@ def catch_up_lines(now, then, first: int, end: int) -> list[engine.JournalLine]:
     return lines
 
 
+def _has_entries(new: list[LeaseChange], period: date) -> bool:
+    """Whether changes booked in `period` post anything of their own: an ASC 842 index review
+    dated in the month posts only variable cost, which is part of the regular entry."""
+    for c in new:
+        if month_start(c.effective_date) < period:
+            return True  # a catch-up
+        if not (c.kind == "index" and c.lease_standard == "asc842"):
+            return True
+    return False
+
+
 def change_postings(company, period: date) -> ChangePostings:
     """The entries of the changes a close of `period` books: each change's own entry in its month
     and, for a change dated in an earlier (closed) month, one catch-up entry per lease. The
@@ -192,7 +238,10 @@ def change_postings(company, period: date) -> ChangePostings:
         lease_id: [c for c in changes if c.booking_period in (None, period)]
         for lease_id, changes in in_books.items()
     }
-    new_by_lease = {k: v for k, v in new_by_lease.items() if v}
+    out.newly_booked = [
+        c.pk for changes in new_by_lease.values() for c in changes if c.booking_period is None
+    ]
+    new_by_lease = {k: v for k, v in new_by_lease.items() if v and _has_entries(v, period)}
     if not new_by_lease:
         return out
     defaults = accounting_defaults(company)
@@ -203,13 +252,12 @@ def change_postings(company, period: date) -> ChangePostings:
         booked = in_books[lease.pk]
         new = new_by_lease[lease.pk]
         earlier = [c for c in booked if c not in new]
-        out.newly_booked += [c.pk for c in new if c.booking_period is None]
         try:
             terms = lease_terms(lease)
             if not change_supported(lease):
                 raise engine.LeaseTermsError([NOT_SUPPORTED])
-            now = engine.build_changed_schedule(terms, [engine_change(c) for c in booked])
             late = [c for c in new if month_start(c.effective_date) < period]
+            now = _changed_schedule(lease, booked)
             # What the books hold already: needed only for a catch-up.
             then = (
                 engine.build_changed_schedule(

@@ -128,3 +128,26 @@ def test_the_preview_page_shows_the_catch_up_line_by_line_with_its_reason(client
     assert f"LA-{books.company.pk}-202603-C-L-1" in html
     assert "Catch-up for lease L-1: CH1 Change in consideration effective 2026-02-03" in html
     assert "Catch-up: Remeasurement: lease liability" in html
+
+
+def test_an_asc842_index_review_posts_variable_cost_in_the_regular_entry_and_is_booked(books):
+    periods_ensure(company=books.company, through=MAR)
+    change = lease_change_create(
+        lease=Lease.objects.get(code="L-3"),
+        actor=books.accountant.user,
+        kind="index",
+        effective=MAR,
+        details={"payments": [{"amount": "760.00"}]},
+    )
+    lease_change_approve(change=change, actor=books.reviewer.user)
+    for start in (JAN, FEB, MAR):
+        period_close(period=period(books.company, start), actor=books.accountant.user)
+    march = JournalEntry.objects.filter(period__start=MAR)
+    assert not march.exclude(kind="periodic").exists()  # not remeasured: no entry of its own
+    l3 = march.get(lease_code="L-3")
+    variable = l3.lines.get(memo="Variable lease cost (index review)")
+    assert variable.debit == Decimal("29.85")  # 760.00 - 730.15
+    assert LeaseChange.objects.get(pk=change.pk).booking_period == MAR
+    assert not JournalEntry.objects.filter(
+        period__start=FEB, lease_code="L-3", lines__memo__startswith="Variable"
+    ).exists()
