@@ -145,6 +145,8 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Our own warning and audit row record each lockout; axes's per-attempt lines would be noise.
+AXES_VERBOSE = False
 # Behind a proxy, the client's address is read from X-Forwarded-For (AXES_PROXY_COUNT hops);
 # without one that header is ignored, since a client could send any value.
 AXES_IPWARE_PROXY_COUNT = strict_int("AXES_PROXY_COUNT", 0, minimum=0) or None
