@@ -1,3 +1,5 @@
+from zoneinfo import available_timezones
+
 from django import forms
 
 from companies.models import Company, Membership, Permission
@@ -16,11 +18,25 @@ class MembershipFlagsForm(CleanModelForm):
 class CompanySettingsForm(CleanModelForm):
     """What a company admin may change about the company itself."""
 
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=[(zone, zone.replace("_", " ")) for zone in sorted(available_timezones())],
+        help_text="Times are shown in this zone, with the zone's name beside them.",
+    )
+
     class Meta:
         model = Company
-        fields = ["name", "default_standard", "journal_granularity", "require_mfa"]
+        fields = [
+            "name",
+            "default_standard",
+            "journal_granularity",
+            "date_format",
+            "time_zone",
+            "require_mfa",
+        ]
         labels = {
             "name": "Company name",
+            "date_format": "Dates",
             "default_standard": "Default accounting standard",
             "journal_granularity": "Journal entries",
             "require_mfa": "Require two-factor sign-in for admins and integration settings",

@@ -1,5 +1,6 @@
 """Attach the signed-in user's current company and membership to every request."""
 
+from companies.formats import company_formats
 from companies.selectors import membership_for_session
 
 SESSION_KEY = "company_id"
@@ -19,4 +20,7 @@ class CurrentCompanyMiddleware:
             if membership is not None:
                 request.membership = membership
                 request.company = membership.company
-        return self.get_response(request)
+        if request.company is None:
+            return self.get_response(request)
+        with company_formats(request.company):
+            return self.get_response(request)

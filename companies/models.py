@@ -34,6 +34,16 @@ class TransitionMethod(models.TextChoices):
     OPENING_BALANCES = "opening_balances", "Opening balances from a previous lease system"
 
 
+class DateFormat(models.TextChoices):
+    """One date format across the app; the value is Django's date format string."""
+
+    DAY_MONTH_YEAR = "j M Y", "31 Dec 2026"
+    MONTH_DAY_YEAR = "M j, Y", "Dec 31, 2026"
+    ISO = "Y-m-d", "2026-12-31"
+    DAY_FIRST = "d/m/Y", "31/12/2026"
+    MONTH_FIRST = "m/d/Y", "12/31/2026"
+
+
 class Company(models.Model):
     """A tenant: owns leases, periods and the NetSuite connection."""
 
@@ -67,6 +77,15 @@ class Company(models.Model):
         choices=TransitionMethod.choices,
         help_text="Default for leases that commenced before go-live; blank means ASC 840 → 842 "
         "for ASC 842 leases and C8(b)(ii) for IFRS 16 leases.",
+    )
+    # How the app shows dates and times to this company's people (companies.templatetags).
+    date_format = models.CharField(
+        max_length=12, choices=DateFormat.choices, default=DateFormat.DAY_MONTH_YEAR
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        help_text="Times are shown in this zone, with the zone's name beside them.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

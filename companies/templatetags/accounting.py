@@ -17,9 +17,10 @@ from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
+from companies.formats import current_date_format
+
 register = template.Library()
 
-DATE_FORMAT = "j M Y"  # unambiguous in every country: 5 Mar 2026, never 03/05/2026
 TIME_FORMAT = "H:i T"
 
 
@@ -80,7 +81,7 @@ def company_date(value) -> str:
         value = value.date()
     if not isinstance(value, date):
         return str(value)
-    return format_date(value, DATE_FORMAT)
+    return format_date(value, current_date_format())
 
 
 @register.filter
@@ -89,7 +90,7 @@ def when(value) -> str:
     if not value:
         return "—"
     local = timezone.localtime(value) if timezone.is_aware(value) else value
-    return f"{format_date(local, DATE_FORMAT)}, {format_date(local, TIME_FORMAT)}"
+    return f"{format_date(local, current_date_format())}, {format_date(local, TIME_FORMAT)}"
 
 
 @register.filter

@@ -1,6 +1,8 @@
 """Company admins invite people by email and edit the company's settings, without Django's admin."""
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.core import mail
 from django.test import Client
@@ -79,7 +81,13 @@ def test_an_existing_account_from_another_company_is_added_without_a_new_user(
 def test_the_company_settings_are_saved_and_audited(personas):
     response = admin(personas).post(
         reverse("company_settings"),
-        {"name": "Acme Holdings", "default_standard": "ifrs16", "journal_granularity": "summary"},
+        {
+            "name": "Acme Holdings",
+            "default_standard": "ifrs16",
+            "journal_granularity": "summary",
+            "date_format": "Y-m-d",
+            "time_zone": "America/New_York",
+        },
     )
 
     assert response.status_code == 302
@@ -112,3 +120,41 @@ def test_only_company_admins_invite_or_change_the_company(personas):
     ]
     assert check_matrix(personas, routes) == []
     assert not AuditEvent.objects.filter(action="membership.invite").exists()
+
+
+def test_pages_show_dates_in_the_companys_format_and_times_in_its_zone(personas):
+    from audit.services import audit_record
+
+    admin(personas).post(
+        reverse("company_settings"),
+        {
+            "name": "Acme Property Holdings",
+            "default_standard": "asc842",
+            "journal_granularity": "detail",
+            "date_format": "Y-m-d",
+            "time_zone": "America/New_York",
+        },
+    )
+    event = audit_record(company=personas.company, actor=None, action="period.reopen")
+    AuditEvent.objects.filter(pk=event.pk).update(
+        created_at=datetime(2026, 7, 1, 13, 5, tzinfo=ZoneInfo("UTC"))
+    )
+
+    html = admin(personas).get(reverse("audit_log")).content.decode()
+
+    assert "2026-07-01, 09:05 EDT" in html  # New York time, its zone named
+
+
+def test_a_time_zone_that_does_not_exist_is_refused(personas):
+    response = admin(personas).post(
+        reverse("company_settings"),
+        {
+            "name": "Acme",
+            "default_standard": "asc842",
+            "journal_granularity": "detail",
+            "date_format": "j M Y",
+            "time_zone": "Mars/Olympus_Mons",
+        },
+    )
+    assert response.status_code == 200
+    assert Company.objects.get(pk=personas.company.pk).time_zone == "UTC"
