@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import redis
+import requests
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -15,7 +16,7 @@ from integrations.models import SECRET_FIELDS, NetSuiteConnection
 from integrations.netsuite.client import NetSuiteClient
 from integrations.netsuite.credentials import NetSuiteCredentials
 from integrations.netsuite.errors import NetSuiteError
-from integrations.netsuite.hosts import check_base_url
+from integrations.netsuite.hosts import AddressNotAllowedError, check_base_url
 from integrations.netsuite.limiter import LocalConcurrencyLimiter, RedisConcurrencyLimiter
 from integrations.setup_guide import likely_missing_step
 
@@ -60,14 +61,31 @@ def allowed_base_url(url: str) -> str:
     return check_base_url(url, simulator_urls=[settings.NETSUITE_SANDBOX_URL]) if url else ""
 
 
+class _RefusingSession(requests.Session):
+    """Sends nothing: each request raises AddressNotAllowedError."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__()
+        self.detail = detail
+
+    def request(self, *args, **kwargs):
+        raise AddressNotAllowedError(self.detail)
+
+
 def netsuite_client(
     connection: NetSuiteConnection, credentials: NetSuiteCredentials | None = None, **overrides
 ):
     """A client for the connection's account and transport."""
     credentials = credentials or connection_credentials(connection)
-    options = {
+    try:
         # Checked again here, so a stored address that is no longer allowed gets nothing.
-        "base_url": allowed_base_url(connection.base_url) or None,
+        base_url = allowed_base_url(connection.base_url) or None
+    except AddressNotAllowedError as refused:
+        # Every request of this client fails with the reason instead (a sync records it).
+        base_url = None
+        overrides["session"] = _RefusingSession(refused.detail)
+    options = {
+        "base_url": base_url,
         "timeout_s": settings.NETSUITE_HTTP_TIMEOUT_SECONDS,
         "limiter": concurrency_limiter(connection.concurrency_limit),
         **overrides,

@@ -137,3 +137,41 @@ def test_a_redirect_is_never_followed_with_the_credentials(transport, tmp_path):
                 client.soap._call("upsertList", [], [])
     assert len(first.requests) == 1
     assert elsewhere.requests == []
+
+
+def test_a_sync_to_a_stored_address_no_longer_allowed_fails_with_the_reason(db, settings):
+    from integrations.models import SyncRun
+    from integrations.services.sync import period_sync_start, sync_run_process
+    from tests.integrations.factories import (
+        add_lease,
+        close_first_period,
+        set_up_netsuite_accounting,
+    )
+
+    personas = make_personas()
+    set_up_netsuite_accounting(personas.company)
+    add_lease(personas.company, "L-1")
+    with listening() as listener:
+        settings.NETSUITE_SANDBOX_URL = listener.url
+        connection_save(
+            company=personas.company,
+            actor=None,
+            account_id="1234567_SB1",
+            secrets=KEYS,
+            transport="rest",
+            concurrency_limit=4,
+            enabled=True,
+            base_url=listener.url,
+        )
+        period = close_first_period(personas.company)
+        run = period_sync_start(period=period, actor=None, enqueue=lambda run_id: None)
+        settings.NETSUITE_SANDBOX_URL = ""
+
+        sync_run_process(run.pk)
+
+    run = SyncRun.objects.get(pk=run.pk)
+    assert run.status == "failed"
+    assert "is not a NetSuite address" in run.message + " ".join(
+        e.error_message for e in run.entries.all()
+    )
+    assert listener.requests == []
