@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 from decimal import Decimal
@@ -561,34 +561,37 @@ def _process(run_id: int, token: str, client) -> SyncRun:
 
     # Threads only do HTTP; every database write happens here, in the calling thread, which also
     # beats the heartbeat while an answer is slow to come.
-    with ThreadPoolExecutor(max_workers=max(1, connection.concurrency_limit)) as pool:
-        futures = {pool.submit(send, item) for item in ready}
-        while futures:
-            done, futures = wait(
-                futures, timeout=HEARTBEAT_EVERY.total_seconds(), return_when=FIRST_COMPLETED
+    def record(sync_entry: SyncEntry, result, error) -> None:
+        nonlocal fatal, interrupted
+        operation = "delete" if sync_entry.action == EntryAction.DELETE else "upsert"
+        _record_attempts(run, sync_entry, operation, result, error)
+        if error is None:
+            _mark_sent(sync_entry, result, client)
+        elif isinstance(error, RecordValidationError):
+            context = _context(resolver, sync_entry)
+            _mark_failed(
+                sync_entry,
+                code=error.code or error.reason.upper(),
+                message=error.user_message(context),
+                action=error.corrective_action(context),
+                fix_url=_fix_url(_field_kind(error), sync_entry.journal_entry),
             )
-            if not done:
+        elif isinstance(error, (AuthenticationError, PermissionDeniedError)):
+            fatal = fatal or error
+        else:
+            interrupted = interrupted or error
+        _refresh_counts(run.pk)
+
+    with ThreadPoolExecutor(max_workers=max(1, connection.concurrency_limit)) as pool:
+        pending = {pool.submit(send, item) for item in ready}
+        while pending:
+            try:
+                # as_completed waits on all of them once; its timeout only wakes us to beat.
+                for future in as_completed(pending, timeout=HEARTBEAT_EVERY.total_seconds()):
+                    pending.discard(future)
+                    record(*future.result())
+            except FutureTimeout:
                 _beat(run.pk, token)
-            for future in done:
-                sync_entry, result, error = future.result()
-                operation = "delete" if sync_entry.action == EntryAction.DELETE else "upsert"
-                _record_attempts(run, sync_entry, operation, result, error)
-                if error is None:
-                    _mark_sent(sync_entry, result, client)
-                elif isinstance(error, RecordValidationError):
-                    context = _context(resolver, sync_entry)
-                    _mark_failed(
-                        sync_entry,
-                        code=error.code or error.reason.upper(),
-                        message=error.user_message(context),
-                        action=error.corrective_action(context),
-                        fix_url=_fix_url(_field_kind(error), sync_entry.journal_entry),
-                    )
-                elif isinstance(error, (AuthenticationError, PermissionDeniedError)):
-                    fatal = fatal or error
-                else:
-                    interrupted = interrupted or error
-                _refresh_counts(run.pk)
 
     if fatal is not None:
         return _finish(run, message=f"{fatal.user_message()} {fatal.corrective_action()}")
