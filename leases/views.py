@@ -124,7 +124,63 @@ def lease_list(request):
     )
 
 
+# The lease form in sections, each with the fields it holds; a field not listed goes to "Other".
+FORM_SECTIONS = (
+    ("what", "What is leased", ("code", "name", "asset_type", "description", "landlord")),
+    ("where", "Subsidiary and currency", ("subsidiary", "currency")),
+    ("term", "Term", ("commencement_date", "end_date", "term_months")),
+    (
+        "accounting",
+        "Standard, classification and rate",
+        (
+            "standard",
+            "classification",
+            "exemption",
+            "discount_rate",
+            "rate_convention",
+            "useful_life_months",
+            "ownership_transfers",
+            "purchase_option_reasonably_certain",
+            "purchase_option_price",
+            "purchase_option_date",
+        ),
+    ),
+    (
+        "costs",
+        "Costs at commencement",
+        ("initial_direct_costs", "prepaid_rent", "restoration_cost"),
+    ),
+    (
+        "components",
+        "Lease and non-lease components",
+        ("lease_component_price", "non_lease_component_price"),
+    ),
+)
+
+
+def _form_sections(form, mapping_fields: list[str]) -> list[dict]:
+    """The form's fields grouped for display, each section with its number of errors."""
+    placed = {name for _, _, names in FORM_SECTIONS for name in names} | set(mapping_fields)
+    groups = [
+        (key, title, [n for n in names if n in form.fields]) for key, title, names in FORM_SECTIONS
+    ]
+    others = [name for name in form.fields if name not in placed]
+    if others:
+        groups.append(("other", "Other", others))
+    return [
+        {
+            "key": key,
+            "title": title,
+            "fields": [form[name] for name in names],
+            "errors": sum(len(form[name].errors) for name in names),
+        }
+        for key, title, names in groups
+        if names
+    ]
+
+
 def _editor_page(request, editor: LeaseEditor, lease: Lease | None):
+    mapping_fields = [*ACCOUNT_FIELDS.values(), *SEGMENT_FIELDS.values()]
     return render(
         request,
         "leases/lease_form.html",
@@ -132,7 +188,8 @@ def _editor_page(request, editor: LeaseEditor, lease: Lease | None):
             "editor": editor,
             "form": editor.form,
             "lease": lease,
-            "mapping_fields": [*ACCOUNT_FIELDS.values(), *SEGMENT_FIELDS.values()],
+            "mapping_fields": mapping_fields,
+            "sections": _form_sections(editor.form, mapping_fields),
         },
     )
 

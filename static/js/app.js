@@ -72,3 +72,49 @@ document.addEventListener("change", (event) => {
     .querySelectorAll(`input[type=checkbox][name="${all.dataset.checkAll}"]`)
     .forEach((box) => { box.checked = all.checked; });
 });
+
+// Long forms: an empty extra payment stream waits behind an "Add a payment stream" button.
+document.querySelectorAll("form [data-extra-form]").forEach((fieldset, index, all) => {
+  if (fieldset.querySelector(".error")) return; // a stream with a problem stays in view
+  fieldset.hidden = true;
+  if (index > 0) return;
+  const add = document.createElement("button");
+  add.type = "button";
+  add.textContent = "Add a payment stream";
+  add.addEventListener("click", () => {
+    const next = Array.from(all).find((f) => f.hidden);
+    if (next) {
+      next.hidden = false;
+      next.querySelector("input, select")?.focus();
+    }
+    if (!Array.from(all).some((f) => f.hidden)) add.remove();
+  });
+  all[all.length - 1].after(add);
+});
+
+// Inline validation: a required field left empty, or a number or date that cannot be read,
+// says so when the user leaves it, before the form is sent.
+document.addEventListener("focusout", (event) => {
+  const input = event.target;
+  if (!input.closest || !input.closest("form[data-inline-validate]")) return;
+  if (!["INPUT", "SELECT", "TEXTAREA"].includes(input.tagName)) return;
+  const field = input.closest(".field");
+  if (!field) return;
+  let message = "";
+  if (input.required && !input.value.trim()) message = "Enter this field.";
+  else if (!input.checkValidity()) message = input.validationMessage;
+  let note = field.querySelector(".inline-error");
+  if (!message) {
+    note?.remove();
+    input.removeAttribute("aria-invalid");
+    return;
+  }
+  if (!note) {
+    note = document.createElement("p");
+    note.className = "error inline-error";
+    note.setAttribute("role", "alert");
+    field.append(note);
+  }
+  note.textContent = message;
+  input.setAttribute("aria-invalid", "true");
+});
