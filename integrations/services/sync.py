@@ -613,6 +613,16 @@ def _confirm_plan(
 ) -> None:
     """With NetSuite read back, make the run's unsent rows exactly the confirmed plan."""
     confirmation = confirm_with_netsuite(run.period, calendar, in_netsuite)
+    if (
+        not confirmation.held
+        and not in_netsuite
+        and not calendar.is_closed(run.period.end)
+        and not run.resend
+    ):
+        # A first sync into an open period: NetSuite holds nothing of it, so the plan made at
+        # the press (add every entry) stands; no need to read every entry again.
+        SyncRun.objects.filter(pk=run.pk).update(plan_confirmed_at=timezone.now())
+        return
     with transaction.atomic():
         run = SyncRun.objects.select_for_update().get(pk=run.pk)
         now = timezone.now()
