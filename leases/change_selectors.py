@@ -116,28 +116,6 @@ def approved_changes_schedule(lease: Lease, through: date | None = None):
     return engine.build_changed_schedule(lease_terms(lease), [engine_change(c) for c in changes])
 
 
-def changes_in_books(company, period: date) -> dict[int, list[LeaseChange]]:
-    """Approved changes in the books by `period`, by lease (one query)."""
-    out: dict[int, list[LeaseChange]] = {}
-    approved = (
-        LeaseChange.objects.filter(
-            company=company, status=Status.APPROVED, effective_date__lt=_next(period)
-        )
-        .annotate(lease_standard=F("lease__standard"))
-        .order_by("lease_id", "number")
-    )
-    for change in _booked_by(list(approved), period, before=False):
-        out.setdefault(change.lease_id, []).append(change)
-    return out
-
-
-def change_supported(lease: Lease) -> bool:
-    """Changes are built on the schedule from commencement: not yet for go-live or exempt leases."""
-    if getattr(lease, "exemption", ""):
-        return False
-    return lease_go_live(lease, company_go_live(lease.company)) is None
-
-
 # Schedules built while one period is posted, shared by `period_postings` (regular lines) and
 # `change_postings` (change entries, catch-up) so each changed lease is measured once.
 _SHARED: ContextVar[dict | None] = ContextVar("changed_schedules", default=None)
@@ -151,6 +129,34 @@ def shared_schedules() -> Iterator[None]:
         yield
     finally:
         _SHARED.reset(token)
+
+
+def changes_in_books(company, period: date) -> dict[int, list[LeaseChange]]:
+    """Approved changes in the books by `period`, by lease (one query, once per posting)."""
+    shared = _SHARED.get()
+    key = ("in_books", company.pk, period)
+    if shared is not None and key in shared:
+        return shared[key]
+    out: dict[int, list[LeaseChange]] = {}
+    approved = (
+        LeaseChange.objects.filter(
+            company=company, status=Status.APPROVED, effective_date__lt=_next(period)
+        )
+        .annotate(lease_standard=F("lease__standard"))
+        .order_by("lease_id", "number")
+    )
+    for change in _booked_by(list(approved), period, before=False):
+        out.setdefault(change.lease_id, []).append(change)
+    if shared is not None:
+        shared[key] = out
+    return out
+
+
+def change_supported(lease: Lease) -> bool:
+    """Changes are built on the schedule from commencement: not yet for go-live or exempt leases."""
+    if getattr(lease, "exemption", ""):
+        return False
+    return lease_go_live(lease, company_go_live(lease.company)) is None
 
 
 def _changed_schedule(lease: Lease, changes: list[LeaseChange], base=None):
