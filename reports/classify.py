@@ -36,9 +36,12 @@ MEMO_KINDS: tuple[tuple[str, Kind], ...] = (
     ("modification", Kind.CHANGE),
     ("scope", Kind.CHANGE),
     ("reassessment", Kind.CHANGE),
+    ("reclassification", Kind.CHANGE),
     ("partial termination", Kind.TERMINATION),
     ("termination", Kind.TERMINATION),
     ("derecognition", Kind.TERMINATION),
+    ("purchase", Kind.TERMINATION),  # a purchase option exercised ends the lease
+    ("gain or loss", Kind.TERMINATION),
     ("impairment", Kind.IMPAIRMENT),
 )
 
@@ -56,7 +59,7 @@ def line_kind(memo: str) -> Kind:
 # Roles by value, so roles added to the engine later need no import here. The ROU asset's
 # carrying amount is the asset at cost less accumulated amortization (finance / IFRS 16).
 ROU_ROLES = {"rou_asset", "finance_rou_asset", "accumulated_amortization"}
-LIABILITY_ROLES = {"lease_liability", "finance_lease_liability"}
+LIABILITY_ROLES = {"lease_liability", "finance_lease_liability", "current_lease_liability"}
 
 # Roll-forward columns, in the order the report shows them.
 COLUMNS = (

@@ -15,7 +15,9 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from leases import engine
-from leases.engine.dates import months_between
+from leases.change_selectors import changes_in_books, with_changes
+from leases.engine.dates import add_months, months_between
+from leases.engine.transition import GoLiveSchedule
 from leases.models import (
     ACCOUNT_FIELDS,
     AssetType,
@@ -30,6 +32,7 @@ from leases.selectors import (
     company_go_live,
     lease_schedule,
     mapped_account,
+    variable_lines_by_lease,
 )
 from reports.classify import LIABILITY_ROLES, ROU_ROLES, ZERO, Movement, classify_month
 
@@ -111,20 +114,25 @@ def _accounts(lease: Lease, defaults, roles: set[str]) -> tuple[str, ...]:
 
 def _balances(schedule) -> tuple[list[Decimal], list[Decimal], Decimal | None, Decimal | None]:
     """Posted month-end ROU and liability balances, and the go-live opening balances if any."""
-    if isinstance(schedule, engine.Schedule):
+    if isinstance(schedule, GoLiveSchedule):
+        # Its balances are posted figures from the go-live month on.
+        return (
+            schedule.rou_closing,
+            schedule.closing_liability,
+            schedule.rou_opening(0),
+            schedule.opening_liability(0),
+        )
+    if hasattr(schedule, "posted"):  # the engine's schedule, or one with changes
         posted = schedule.posted()
         return posted.rou_closing, posted.closing_liability, None, None
-    # A go-live schedule: its balances are posted figures from the go-live month on.
-    return (
-        schedule.rou_closing,
-        schedule.closing_liability,
-        schedule.rou_opening(0),
-        schedule.opening_liability(0),
-    )
+    return schedule.rou_closing, schedule.closing_liability, None, None  # exempt: all zero
 
 
-def _month_lines(schedule, period: date) -> list:
-    """The month's journal lines as the close posts them (the go-live entry is separate)."""
+def _month_lines(schedule, index: int, period: date) -> list:
+    """What the month posts for the lease: its regular entry and, for a changed lease, the
+    change entries of the month (which the close posts as entries of their own)."""
+    if hasattr(schedule, "month_lines"):
+        return schedule.month_lines(index)
     if isinstance(schedule, engine.Schedule):
         return engine.journal_lines_for_month(schedule, period)
     return schedule.journal_lines_for_month(period)
@@ -185,6 +193,14 @@ def lease_facts(
             )
         return account_cache[key]
 
+    # Approved lease changes in the books by the range's end, and variable payments: the same
+    # sources the close posts from.
+    changes = changes_in_books(company, end)
+    variable: dict[tuple[int, date], list] = {}
+    for k in range(months):
+        month = add_months(start, k)
+        for lease_id, lines in variable_lines_by_lease(leases, month).items():
+            variable[(lease_id, month)] = lines
     for lease in _load(company, leases):
         mapping = accounts(lease)
         facts = LeaseFacts(
@@ -204,7 +220,9 @@ def lease_facts(
         if months_between(lease.commencement_date.replace(day=1), start) >= lease.term_months:
             continue  # ended before the range: nothing on the books, nothing moves, nothing owed
         try:
-            schedule = lease_schedule(lease, go_live)
+            schedule = lease_schedule(lease, go_live, defaults=defaults)
+            if lease.pk in changes:
+                schedule = with_changes(lease, schedule, changes[lease.pk])
         except engine.LeaseTermsError as error:
             facts.problem = f"Lease terms: {error}"
             continue
@@ -220,7 +238,9 @@ def lease_facts(
         facts.closing_rou = _balance(rou, last)
         facts.closing_liability = _balance(liability, last)
         for index in range(max(first, 0), min(last + 1, len(schedule))):
-            classify_month(_month_lines(schedule, schedule.period(index)), into=facts.movement)
+            month = schedule.period(index)
+            lines = _month_lines(schedule, index, month) + variable.get((lease.pk, month), [])
+            classify_month(lines, into=facts.movement)
         if 0 <= last < len(schedule) - 1:
             payments = schedule.payments
             after = last + 1

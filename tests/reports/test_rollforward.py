@@ -60,3 +60,35 @@ def test_leases_brought_in_at_go_live_open_with_their_go_live_balances(personas)
     assert old.liability_ties and new.liability_ties and old.rou_ties and new.rou_ties
     golive = JournalEntry.objects.filter(company=company, external_key__startswith="LG-")
     assert golive.exists()
+
+
+def test_a_change_in_consideration_and_an_impairment_land_in_their_columns_and_reconcile(
+    personas,
+):
+    """Approved changes post their own entries; the roll-forward shows them as changes and
+    impairment, and still ties to the posted entries."""
+    from leases.change_services import lease_change_approve, lease_change_create
+    from leases.models import Lease
+
+    set_up_accounting(personas.company)
+    make_lease(personas.company, code="L-1", amount="1000.00", commencement=JAN)
+    lease = Lease.objects.get(code="L-1")
+    for kind, details, effective in (
+        ("consideration", {"annual_rate": "0.06", "payments": [{"amount": "1200.00"}]},
+         date(2026, 2, 1)),
+        ("impairment", {"amount": "1000.00"}, date(2026, 3, 1)),
+    ):  # fmt: skip
+        change = lease_change_create(
+            lease=lease, actor=personas.accountant.user, kind=kind, effective=effective,
+            details=details, reason="Test",
+        )  # fmt: skip
+        lease_change_approve(change=change, actor=personas.reviewer.user)
+    close_through(personas.company, MAR, personas.accountant.user)
+
+    report = rollforward(personas.company, Range(JAN, MAR), group_by="lease")
+    assert report.reconciles, report.differences
+    (row,) = report.rows
+    assert row.movement.liability["changes"] > 0  # rent up: the liability grows
+    assert row.movement.rou["changes"] == row.movement.liability["changes"]
+    assert row.movement.rou["impairment"] == Decimal("-1000.00")
+    assert row.rou_ties and row.liability_ties
