@@ -280,9 +280,9 @@ class Disclosures:
     by_class: list[tuple[str, Decimal, Decimal, list[str]]]
 
 
-NO_SHORT_TERM = "No short-term leases recorded (short-term leases are not tracked yet)."
-NO_VARIABLE = "No variable lease payments recorded."
-NO_LOW_VALUE = "No low-value leases recorded."
+NO_SHORT_TERM = "No short-term lease cost recorded in these months."
+NO_VARIABLE = "No variable lease payments recorded in these months."
+NO_LOW_VALUE = "Low-value leases are not told apart from short-term ones yet."
 QUANT = Decimal("0.01")
 
 
@@ -331,6 +331,13 @@ def _interest_paid(f: LeaseFacts) -> Decimal:
     return min(f.movement.liability["amortization"], periodic)
 
 
+def _recorded(key: str, label: str, facts: list[LeaseFacts], attr: str, none: str) -> Figure:
+    """A cost that only some leases have: the sum, or 0 with a note when none is recorded."""
+    having = [f for f in facts if getattr(f.movement, attr)]
+    amount = _sum(having, lambda f: getattr(f.movement, attr))
+    return Figure(key, label, amount, "" if having else none, lease_codes=_codes(having))
+
+
 def asc842_disclosures(currency: str, facts: list[LeaseFacts], span: Range) -> Disclosures:
     operating = [f for f in facts if f.classification == "operating"]
     finance = [f for f in facts if f.classification == "finance"]
@@ -354,8 +361,10 @@ def asc842_disclosures(currency: str, facts: list[LeaseFacts], span: Range) -> D
             fin_interest,
             lease_codes=_codes(finance),
         ),
-        Figure("short_term_cost", "Short-term lease cost", ZERO, NO_SHORT_TERM),
-        Figure("variable_cost", "Variable lease cost", ZERO, NO_VARIABLE),
+        _recorded(
+            "short_term_cost", "Short-term lease cost", facts, "short_term_cost", NO_SHORT_TERM
+        ),
+        _recorded("variable_cost", "Variable lease cost", facts, "variable_cost", NO_VARIABLE),
         Figure(
             "total_cost",
             "Total lease cost",

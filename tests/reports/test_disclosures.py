@@ -46,7 +46,9 @@ def test_asc842_pwc_example_4_4_and_4_13_operating_lease_year_one(personas):
     assert f["operating_cash_operating"].amount == D("6000.00")
     assert whole(f["new_operating"].amount) == 16018
     assert f["finance_interest"].amount == 0 and f["financing_cash_finance"].amount == 0
-    assert f["short_term_cost"].amount == 0 and "No short-term leases" in f["short_term_cost"].note
+    assert (
+        f["short_term_cost"].amount == 0 and "No short-term lease cost" in f["short_term_cost"].note
+    )
     assert f["wa_term_operating"].amount == D("2.00")
     assert f["wa_rate_operating"].amount == D("6.00")
     operating, finance = item.maturities
@@ -113,3 +115,19 @@ def test_the_maturity_present_value_is_the_liability_on_the_books(books):
     for m in item.maturities:
         assert m.undiscounted - m.imputed_interest == m.present_value
         assert m.current + m.non_current == m.present_value
+
+
+def test_variable_payments_are_disclosed_with_the_leases_behind_them(books):
+    from leases.models import Lease, VariablePayment
+
+    lease = Lease.objects.get(code="L-1")
+    kind = VariablePayment._meta.get_field("kind").choices[0][0]
+    VariablePayment.objects.create(
+        lease=lease, period=date(2026, 2, 1), kind=kind, amount=D("123.45")
+    )
+    span = fiscal_range(books.company, 2026, 1)
+    (item,) = disclosures(books.company, span)
+    f = figures(item)
+    assert f["variable_cost"].amount == D("123.45") and f["variable_cost"].note == ""
+    assert f["variable_cost"].lease_codes == ["L-1"]
+    assert f["short_term_cost"].amount == 0 and f["short_term_cost"].note

@@ -71,7 +71,7 @@ def test_disclosure_figures_link_to_the_leases_behind_them(client, books):
     text = page.content.decode()
     assert "group=lease&amp;classification=operating" in text
     assert "classification=finance&amp;sort=-closing_liability" in text  # the maturity figures
-    assert "No short-term leases recorded" in text
+    assert "No short-term lease cost recorded" in text
 
 
 def test_print_view_renders_without_the_export_links(client, books):
