@@ -375,6 +375,8 @@ class ChangedSchedule:
         self._segments: list[_Segment] = []
         self.variable: dict[int, Decimal] = {}  # month -> variable lease cost (ASC 842 index)
         self._len = len(self.base)
+        self._unmeasured_from: int | None = None  # first month with an unmeasured index review
+        self._paid: list[Decimal] | None = None  # cumulative original payments (operating)
         self._build()
 
     def __len__(self) -> int:
@@ -436,7 +438,10 @@ class ChangedSchedule:
             self._move_to(state, index)
             self._apply(state, change)
         # Cash different from what was measured is variable lease cost (ASC 842 index review).
-        for k in range(self._len):
+        first_unmeasured = self._unmeasured_from
+        for k in range(self._len if first_unmeasured is not None else 0):
+            if k < first_unmeasured:
+                continue
             diff = state.cash_adv[k] + state.cash_arr[k] - state.adv[k] - state.arr[k]
             if diff:
                 self.variable[k] = diff
@@ -544,10 +549,14 @@ class ChangedSchedule:
                 return liability0, rou0
             closing = _q(base.closing_liability[k], unit)
             if self.terms.is_operating:
-                total = sum(base.payments, ZERO) + rou0 - liability0
+                if self._paid is None:
+                    running, self._paid = ZERO, []
+                    for payment in base.payments:
+                        running += payment
+                        self._paid.append(running)
+                total = self._paid[-1] + rou0 - liability0
                 cumulative = _q(total * (k + 1) / self.terms.term_months, unit)
-                paid = sum(base.payments[: k + 1], ZERO)
-                return closing, rou0 - cumulative + closing - liability0 + paid
+                return closing, rou0 - cumulative + closing - liability0 + self._paid[k]
             months = m.amortization_months
             return closing, rou0 - _q(rou0 * min(k + 1, months) / months, unit)
 
@@ -692,6 +701,8 @@ class ChangedSchedule:
             # ASC 842-10-35-5: an index change alone is not remeasured; the difference is
             # variable lease cost until another event remeasures the lease.
             remeasured = False
+            if self._unmeasured_from is None or s < self._unmeasured_from:
+                self._unmeasured_from = s
             self._record(
                 change,
                 state,
