@@ -178,6 +178,9 @@ def with_changes(lease: Lease, schedule, changes: list[LeaseChange]):
     """The lease's schedule followed by its changes (the original schedule is reused)."""
     if not isinstance(schedule, engine.Schedule):
         raise engine.LeaseTermsError([NOT_SUPPORTED])
+    shared = _SHARED.get()
+    if shared is not None:
+        shared[("lease", lease.pk)] = lease  # loaded with its GL mapping: change_postings reuses it
     return _changed_schedule(lease, changes, base=schedule)
 
 
@@ -251,9 +254,15 @@ def change_postings(company, period: date) -> ChangePostings:
     if not new_by_lease:
         return out
     defaults = accounting_defaults(company)
-    leases = leases_with_terms(
-        Lease.objects.filter(company=company, status="active", pk__in=list(new_by_lease))
-    )
+    shared = _SHARED.get() or {}
+    leases = [shared[("lease", pk)] for pk in new_by_lease if ("lease", pk) in shared]
+    missing = [pk for pk in new_by_lease if ("lease", pk) not in shared]
+    if missing:
+        leases += list(
+            leases_with_terms(
+                Lease.objects.filter(company=company, status="active", pk__in=missing)
+            )
+        )
     for lease in leases:
         booked = in_books[lease.pk]
         new = new_by_lease[lease.pk]
