@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from integrations.models import EntryStatus, NetSuiteConnection, SyncAttempt, SyncEntry, SyncRun
 
@@ -67,6 +67,20 @@ def run_entries(run: SyncRun, *, failed_only: bool = False):
     if failed_only:
         entries = entries.filter(status=EntryStatus.FAILED)
     return entries.order_by("external_key")
+
+
+def run_entries_search(run: SyncRun, *, q: str = "", status: str = ""):
+    """A run's entries for its paged list, matching the search (key, memo, subsidiary), status."""
+    entries = run.entries.select_related("journal_entry")
+    if q:
+        entries = entries.filter(
+            Q(external_key__icontains=q)
+            | Q(journal_entry__memo__icontains=q)
+            | Q(journal_entry__subsidiary__icontains=q)
+        )
+    if status:
+        entries = entries.filter(status=status)
+    return entries
 
 
 def run_attempts(run: SyncRun) -> QuerySet[SyncAttempt]:

@@ -24,6 +24,7 @@ from integrations.forms import (
 )
 from integrations.models import (
     SECRET_FIELDS,
+    EntryStatus,
     NetSuiteRecord,
     ReferenceMapping,
     SyncRun,
@@ -35,6 +36,7 @@ from integrations.selectors import (
     connection_is_enabled,
     run_attempts,
     run_entries,
+    run_entries_search,
     runs_for_company,
 )
 from integrations.services.connection import (
@@ -260,16 +262,37 @@ def period_sync_status(request, pk: int):
     return _cell(request, _get_period(request, pk))
 
 
+# The run's entry list: sortable columns (?sort=<key>, '-' first for descending) and page size.
+RUN_ENTRY_COLUMNS = {
+    "key": "external_key",
+    "change": "action",
+    "subsidiary": "journal_entry__subsidiary",
+    "memo": "journal_entry__memo",
+    "amount": "amount",
+    "status": "status",
+}
+RUN_ENTRIES_PER_PAGE = 50
+
+
 @member_required_any(*VIEW_SYNC)
 def sync_run_detail(request, pk: int):
     run = _get_run(request, pk)
+    filters = {k: request.GET.get(k, "").strip() for k in ("q", "status")}
+    entries, sort = sort_queryset(
+        request, run_entries_search(run, **filters), RUN_ENTRY_COLUMNS, default="key"
+    )
+    page = Paginator(entries, RUN_ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "integrations/run_detail.html",
         {
             "run": run,
             "superseded": is_superseded(run),
-            "entries": run_entries(run),
+            "entries": page,
+            "page": page,
+            "sort": sort,
+            "filters": filters,
+            "statuses": EntryStatus.choices,
             "attempts": run_attempts(run)[:200],
             "can_sync": request.membership.has(Permission.INTEGRATIONS),
         },
