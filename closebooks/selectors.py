@@ -45,6 +45,19 @@ def current_entries(period: AccountingPeriod) -> QuerySet[JournalEntry]:
     )
 
 
+def current_entries_search(period: AccountingPeriod, *, q: str = "") -> QuerySet[JournalEntry]:
+    """The period's current entries matching the search (external ID, memo, subsidiary, lease)."""
+    entries = current_entries(period)
+    if q:
+        entries = entries.filter(
+            Q(external_key__icontains=q)
+            | Q(memo__icontains=q)
+            | Q(subsidiary__icontains=q)
+            | Q(lease_code__icontains=q)
+        )
+    return entries
+
+
 def entry_lines(entry: JournalEntry) -> QuerySet[JournalLine]:
     """An entry's lines in order."""
     return entry.lines.order_by("line_no")

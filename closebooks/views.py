@@ -14,7 +14,7 @@ from closebooks.readiness import extra_readiness
 from closebooks.selectors import (
     attach_currency_totals,
     closed_periods_for_company,
-    current_entries,
+    current_entries_search,
     entry_lines,
     last_closed_period,
     next_period_to_close,
@@ -23,8 +23,19 @@ from closebooks.selectors import (
 )
 from companies.models import Permission
 from companies.permissions import admin_required, member_required, member_required_any
+from companies.tables import sort_queryset
 
-ENTRIES_PER_PAGE = 100
+ENTRIES_PER_PAGE = 50
+# The entries list's sortable columns (?sort=<key>, '-' first for descending).
+ENTRY_COLUMNS = {
+    "key": "external_key",
+    "memo": "memo",
+    "subsidiary": "subsidiary",
+    "currency": "currency",
+    "lines": "line_count",
+    "debits": "total_debit",
+    "credits": "total_credit",
+}
 PREVIEW_ENTRIES_SHOWN = 200  # the CSV has them all; a page of 10,000 entries helps nobody
 
 lease_accounting_required = member_required(Permission.LEASE_ACCOUNTING)
@@ -175,7 +186,12 @@ def closed_periods(request):
 @entries_readers
 def period_entries(request, pk: int):
     period = _get_period(request, pk)
-    page = Paginator(current_entries(period), ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    q = request.GET.get("q", "").strip()
+    # The default order is the close's own (the id), as the CSV export lists them.
+    entries, sort = sort_queryset(
+        request, current_entries_search(period, q=q), {**ENTRY_COLUMNS, "": "id"}, default=""
+    )
+    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     last_closed = last_closed_period(request.company)
     return render(
         request,
@@ -183,6 +199,8 @@ def period_entries(request, pk: int):
         {
             "period": period,
             "page": page,
+            "q": q,
+            "sort": sort,
             "can_reopen": request.membership.is_company_admin
             and last_closed is not None
             and last_closed.pk == period.pk,

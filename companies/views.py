@@ -17,6 +17,7 @@ from companies.permissions import admin_required, member_required
 from companies.selectors import company_members, memberships_for_user
 from companies.services import company_update_settings, membership_invite, membership_update_flags
 from companies.sod import DUTY_CONFLICTS, conflict_sentence, conflicts_for
+from companies.tables import sort_queryset
 
 
 def _get_membership_for_admin(request, pk: int) -> Membership:
@@ -142,11 +143,27 @@ def company_settings(request):
     return render(request, "companies/company_settings.html", {"form": form})
 
 
+# The audit log's sortable columns (?sort=<key>, '-' first for descending) and its page size.
+AUDIT_COLUMNS = {
+    "when": "created_at",
+    "who": "actor__username",
+    "what": "action",
+    "subject": "subject_label",
+}
+AUDIT_EVENTS_PER_PAGE = 50
+
+
 @admin_required
 def audit_log(request):
     action = request.GET.get("action", "")
-    events = audit_events_for_company(request.company, action_prefix=action)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    q = request.GET.get("q", "").strip()
+    events, sort = sort_queryset(
+        request,
+        audit_events_for_company(request.company, action_prefix=action, q=q),
+        AUDIT_COLUMNS,
+        default="-when",
+    )
+    page = Paginator(events, AUDIT_EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [(event, action_sentence(event.action), event_changes(event)) for event in page]
     # The filter offers the kinds of action, read as sentences (the prefix before the dot).
     prefixes = sorted({code.split(".")[0] for code in ACTION_SENTENCES})
@@ -154,5 +171,5 @@ def audit_log(request):
     return render(
         request,
         "companies/audit_log.html",
-        {"page": page, "rows": rows, "action": action, "kinds": kinds},
+        {"page": page, "rows": rows, "action": action, "q": q, "sort": sort, "kinds": kinds},
     )

@@ -30,4 +30,4 @@ def test_the_list_pages_by_fifty_in_code_order(amy, personas, subsidiary):
     second = amy.get(reverse("lease_list"), {"page": 2}).content.decode()
     assert codes(first)[0] == "L-000" and len(codes(first)) == 50
     assert codes(second) == ["L-050", "L-051"]
-    assert "Page 1 of 2 (52 leases)" in first
+    assert "Showing 1–50 of 52" in first and "Showing 51–52 of 52" in second
