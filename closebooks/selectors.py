@@ -63,6 +63,15 @@ def entry_lines(entry: JournalEntry) -> QuerySet[JournalLine]:
     return entry.lines.order_by("line_no")
 
 
+def closed_month_starts(company_id: int) -> set:
+    """First days of the company's closed months (leases asks through its registry)."""
+    return set(
+        AccountingPeriod.objects.filter(
+            company_id=company_id, status=PeriodStatus.CLOSED
+        ).values_list("start", flat=True)
+    )
+
+
 def closed_periods_for_company(company) -> QuerySet[AccountingPeriod]:
     """Closed periods, newest first, with entry count and total debits of the current version."""
     current = Q(journal_entries__close_version=F("close_version"))

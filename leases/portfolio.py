@@ -29,6 +29,7 @@ from openpyxl import Workbook, load_workbook
 
 from audit.services import audit_record
 from leases import engine
+from leases.closed_months import closed_months
 from leases.engine.components import lease_component_terms, lease_share
 from leases.engine.dates import add_months
 from leases.engine.transition import (
@@ -426,14 +427,8 @@ def _read_leases(book, plan: PortfolioPlan, company) -> None:
 
 def _check_variable_months(plan: PortfolioPlan, company) -> None:
     """Variable payments land in open months from go-live on (nothing posts elsewhere)."""
-    from closebooks.models import AccountingPeriod  # closebooks sits above leases
-
     go_live = company.go_live_date.replace(day=1) if company.go_live_date else None
-    closed = set(
-        AccountingPeriod.objects.filter(company=company, status="closed").values_list(
-            "start", flat=True
-        )
-    )
+    closed = closed_months(company.pk)
     for v in plan.variable:
         if go_live and v["period"] < go_live:
             problem = "is before go-live; nothing is posted before it"

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from leases import engine
+from leases.closed_months import closed_months
 from leases.models import (
     ACCOUNT_FIELDS,
     ACCOUNT_LABELS,
@@ -531,14 +532,7 @@ def _refuse_closed_month(lease: Lease, period: date) -> None:
         raise ValidationError(
             {"period": f"{period:%b %Y} is before go-live; nothing is posted before it."}
         )
-    try:
-        from closebooks.models import AccountingPeriod
-    except ImportError:
-        return
-    closed = AccountingPeriod.objects.filter(
-        company_id=lease.company_id, start=period, status="closed"
-    ).exists()
-    if closed:
+    if period in closed_months(lease.company_id):
         raise ValidationError(
             {"period": f"{period:%b %Y} is closed; reopen it first to change what it posted."}
         )
