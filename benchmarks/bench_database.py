@@ -50,3 +50,42 @@ def django_on_fresh_database(name: str, *, keep: bool = False) -> Iterator[None]
         connections.close_all()
         if not keep:
             _recreate(url, name, drop_only=True)
+
+
+def bulk_active_leases(company, subsidiary, count: int, terms, payment=None) -> list:
+    """`count` active leases with one payment stream each, written in bulk.
+
+    `terms(n)` gives lease n's own fields (commencement, term, standard, classification, rate);
+    `payment(n)` its payment stream's fields beyond the amount (level rent when omitted).
+    """
+    from decimal import Decimal
+
+    from leases.models import Lease, LeasePayment
+
+    leases = Lease.objects.bulk_create(
+        [
+            Lease(
+                company=company,
+                code=f"L-{n:05d}",
+                name=f"Lease {n}",
+                subsidiary=subsidiary,
+                currency="USD",
+                status="active",
+                **terms(n),
+            )
+            for n in range(count)
+        ],
+        batch_size=2000,
+    )
+    LeasePayment.objects.bulk_create(
+        [
+            LeasePayment(
+                lease=lease,
+                amount=Decimal(1000 + n % 9000) + Decimal("0.25"),
+                **(payment(n) if payment else {}),
+            )
+            for n, lease in enumerate(leases)
+        ],
+        batch_size=2000,
+    )
+    return leases

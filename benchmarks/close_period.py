@@ -12,7 +12,10 @@ import time
 from datetime import date
 from decimal import Decimal
 
-from bench_database import django_on_fresh_database  # noqa: E402 - a sibling script module
+from bench_database import (  # noqa: E402 - a sibling script module
+    bulk_active_leases,
+    django_on_fresh_database,
+)
 
 BENCH_DB = "bench_close"
 
@@ -20,43 +23,24 @@ BENCH_DB = "bench_close"
 def portfolio(count: int) -> None:
     """A company with a mapped chart and `count` active leases commencing over 2025."""
     from companies.models import Company, Membership, User
-    from leases.models import Lease, LeasePayment
     from tests.leases.factories import set_up_accounting
 
     company = Company.objects.create(name="Bench Co", slug="bench-co")
     user = User.objects.create_user(username="closer", password=None)
     Membership.objects.create(company=company, user=user, can_access_lease_accounting=True)
     subsidiary = set_up_accounting(company)
-    leases = Lease.objects.bulk_create(
-        [
-            Lease(
-                company=company,
-                code=f"L-{n:05d}",
-                name=f"Lease {n}",
-                subsidiary=subsidiary,
-                currency="USD",
-                commencement_date=date(2025, 1 + n % 12, 1),
-                term_months=60 + n % 60,
-                standard="asc842",
-                classification="operating" if n % 2 else "finance",
-                discount_rate=Decimal("5") + Decimal(n % 40) / 10,
-                status="active",
-            )
-            for n in range(count)
-        ],
-        batch_size=2000,
-    )
-    LeasePayment.objects.bulk_create(
-        [
-            LeasePayment(
-                lease=lease,
-                amount=Decimal(1000 + n % 9000) + Decimal("0.25"),
-                escalation_kind="percent",
-                escalation_value=Decimal(3),
-            )
-            for n, lease in enumerate(leases)
-        ],
-        batch_size=2000,
+    bulk_active_leases(
+        company,
+        subsidiary,
+        count,
+        lambda n: {
+            "commencement_date": date(2025, 1 + n % 12, 1),
+            "term_months": 60 + n % 60,
+            "standard": "asc842",
+            "classification": "operating" if n % 2 else "finance",
+            "discount_rate": Decimal("5") + Decimal(n % 40) / 10,
+        },
+        lambda n: {"escalation_kind": "percent", "escalation_value": Decimal(3)},
     )
     return company, user
 

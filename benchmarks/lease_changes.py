@@ -18,7 +18,10 @@ import time
 from datetime import date
 from decimal import Decimal
 
-from bench_database import django_on_fresh_database  # noqa: E402 - a sibling script module
+from bench_database import (  # noqa: E402 - a sibling script module
+    bulk_active_leases,
+    django_on_fresh_database,
+)
 
 BENCH_DB = "bench_changes"
 REVIEW = date(2026, 1, 1)
@@ -27,7 +30,6 @@ REVIEW = date(2026, 1, 1)
 def portfolio(count: int):
     """`count` active leases from 2025 (a third IFRS 16, the rest ASC 842 operating / finance)."""
     from companies.models import Company, Membership, User
-    from leases.models import Lease, LeasePayment
     from tests.leases.factories import set_up_accounting
 
     company = Company.objects.create(name="Bench Co", slug="bench-co")
@@ -38,31 +40,17 @@ def portfolio(count: int):
             company=company, user=user, can_access_lease_accounting=True, is_company_admin=True
         )
     subsidiary = set_up_accounting(company)
-    leases = Lease.objects.bulk_create(
-        [
-            Lease(
-                company=company,
-                code=f"L-{n:05d}",
-                name=f"Lease {n}",
-                subsidiary=subsidiary,
-                currency="USD",
-                commencement_date=date(2025, 1 + n % 12, 1),
-                term_months=60 + 12 * (n % 5),
-                standard="ifrs16" if n % 3 == 0 else "asc842",
-                classification="" if n % 3 == 0 else ("operating" if n % 2 else "finance"),
-                discount_rate=Decimal("5") + Decimal(n % 40) / 10,
-                status="active",
-            )
-            for n in range(count)
-        ],
-        batch_size=2000,
-    )
-    LeasePayment.objects.bulk_create(
-        [
-            LeasePayment(lease=lease, amount=Decimal(1000 + n % 9000) + Decimal("0.25"))
-            for n, lease in enumerate(leases)
-        ],
-        batch_size=2000,
+    leases = bulk_active_leases(
+        company,
+        subsidiary,
+        count,
+        lambda n: {
+            "commencement_date": date(2025, 1 + n % 12, 1),
+            "term_months": 60 + 12 * (n % 5),
+            "standard": "ifrs16" if n % 3 == 0 else "asc842",
+            "classification": "" if n % 3 == 0 else ("operating" if n % 2 else "finance"),
+            "discount_rate": Decimal("5") + Decimal(n % 40) / 10,
+        },
     )
     return company, maker, checker, leases
 

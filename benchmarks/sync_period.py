@@ -19,7 +19,10 @@ import time
 from datetime import date
 from decimal import Decimal
 
-from bench_database import django_on_fresh_database  # noqa: E402 - a sibling script module
+from bench_database import (  # noqa: E402 - a sibling script module
+    bulk_active_leases,
+    django_on_fresh_database,
+)
 
 BENCH_DB = "bench_sync"
 TARGET_RATIO = 1.15
@@ -28,37 +31,22 @@ TARGET_RATIO = 1.15
 def closed_period(count: int, sandbox, concurrency: int):
     """A company wired to the simulator's reference data, `count` leases, Jan 2026 closed."""
     from companies.models import Company, User
-    from leases.models import Lease, LeasePayment
     from tests.integrations.factories import close_first_period, connect, set_up_netsuite_accounting
 
     company = Company.objects.create(name="Bench Co", slug="bench-co")
     user = User.objects.create_user(username="syncer", password=None)
     subsidiary = set_up_netsuite_accounting(company)
-    leases = Lease.objects.bulk_create(
-        [
-            Lease(
-                company=company,
-                code=f"L-{n:05d}",
-                name=f"Office {n}",
-                subsidiary=subsidiary,
-                currency="USD",
-                commencement_date=date(2026, 1, 1),
-                term_months=36 + n % 24,
-                standard="asc842",
-                classification="operating",
-                discount_rate=Decimal("6"),
-                status="active",
-            )
-            for n in range(count)
-        ],
-        batch_size=2000,
-    )
-    LeasePayment.objects.bulk_create(
-        [
-            LeasePayment(lease=lease, amount=Decimal(1000 + n % 9000) + Decimal("0.25"))
-            for n, lease in enumerate(leases)
-        ],
-        batch_size=2000,
+    bulk_active_leases(
+        company,
+        subsidiary,
+        count,
+        lambda n: {
+            "commencement_date": date(2026, 1, 1),
+            "term_months": 36 + n % 24,
+            "standard": "asc842",
+            "classification": "operating",
+            "discount_rate": Decimal("6"),
+        },
     )
     connect(company, sandbox, concurrency_limit=concurrency)
     return close_first_period(company, actor=user), user

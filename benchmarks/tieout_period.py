@@ -24,6 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_database import bulk_active_leases  # noqa: E402 - a sibling script module
+
 TARGET_S = 5.0
 
 
@@ -33,37 +35,22 @@ def synced_period(count: int, sandbox):
     from closebooks.services import period_close, periods_ensure
     from companies.models import Company, User
     from integrations.services.sync import period_sync_start, sync_run_process
-    from leases.models import Lease, LeasePayment
     from tests.integrations.factories import connect, set_up_netsuite_accounting
 
     company = Company.objects.create(name="Bench Co", slug="bench-co")
     user = User.objects.create_user(username="tier", password=None)
     subsidiary = set_up_netsuite_accounting(company)
-    leases = Lease.objects.bulk_create(
-        [
-            Lease(
-                company=company,
-                code=f"L-{n:05d}",
-                name=f"Office {n}",
-                subsidiary=subsidiary,
-                currency="USD",
-                commencement_date=date(2025, 12, 1),
-                term_months=36 + n % 24,
-                standard="asc842",
-                classification="operating",
-                discount_rate=Decimal("6"),
-                status="active",
-            )
-            for n in range(count)
-        ],
-        batch_size=2000,
-    )
-    LeasePayment.objects.bulk_create(
-        [
-            LeasePayment(lease=lease, amount=Decimal(1000 + n % 9000) + Decimal("0.25"))
-            for n, lease in enumerate(leases)
-        ],
-        batch_size=2000,
+    bulk_active_leases(
+        company,
+        subsidiary,
+        count,
+        lambda n: {
+            "commencement_date": date(2025, 12, 1),
+            "term_months": 36 + n % 24,
+            "standard": "asc842",
+            "classification": "operating",
+            "discount_rate": Decimal("6"),
+        },
     )
     # Set-up sends over SOAP (upsertList, 200 entries a call); the tie-out reads over REST.
     connect(company, sandbox, concurrency_limit=4, transport="soap")
