@@ -11,6 +11,7 @@ from audit.models import AuditEvent
 ACTION_SENTENCES = {
     "company.create": "Created the company",
     "company.settings": "Changed the company settings",
+    "user.time_zone": "Changed their own time zone",
     "company.go_live": "Set the go-live date",
     "membership.add": "Added a member",
     "membership.invite": "Invited a person",

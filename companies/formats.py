@@ -1,4 +1,4 @@
-"""The current company's date format and time zone, for everything rendered in a request."""
+"""The company's date format and the viewer's time zone, for everything rendered in a request."""
 
 from __future__ import annotations
 
@@ -16,14 +16,21 @@ def current_date_format() -> str:
     return _date_format.get()
 
 
-@contextmanager
-def company_formats(company):
-    """Within the block, dates use the company's format and times its zone."""
-    token = _date_format.set(company.date_format or DEFAULT_DATE_FORMAT)
+def _zone(name: str) -> ZoneInfo | None:
+    if not name:
+        return None
     try:
-        zone = ZoneInfo(company.time_zone)
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        zone = None  # a zone removed from the system's database: the server's zone
+        return None  # a zone removed from the system's database: fall back
+
+
+@contextmanager
+def company_formats(company, user=None):
+    """Within the block, dates use the company's format and times the user's zone, else the
+    company's."""
+    token = _date_format.set(company.date_format or DEFAULT_DATE_FORMAT)
+    zone = _zone(getattr(user, "time_zone", "")) or _zone(company.time_zone)
     if zone is not None:
         timezone.activate(zone)
     try:

@@ -2,7 +2,7 @@ from zoneinfo import available_timezones
 
 from django import forms
 
-from companies.models import Company, Membership, Permission
+from companies.models import Company, Membership, Permission, User
 from occupier.cleaning import CleanForm, CleanModelForm
 
 
@@ -46,6 +46,25 @@ class CompanySettingsForm(CleanModelForm):
             "journal_granularity": "How a closed period's lines are grouped into journal entries. "
             "Applies to periods closed from now on; closed periods keep their entries.",
         }
+
+
+class ProfileForm(CleanModelForm):
+    """What a person may change about themselves: the zone their times are shown in."""
+
+    def __init__(self, *args, company: Company, **kwargs):
+        super().__init__(*args, **kwargs)
+        company_zone = company.time_zone.replace("_", " ")
+        self.fields["time_zone"] = forms.ChoiceField(
+            label="Your time zone",
+            required=False,
+            choices=[("", f"The company's ({company_zone})")]
+            + [(zone, zone.replace("_", " ")) for zone in sorted(available_timezones())],
+            help_text="Times are shown to you in this zone, with the zone's name beside them.",
+        )
+
+    class Meta:
+        model = User
+        fields = ["time_zone"]
 
 
 class InviteForm(CleanForm):

@@ -22,5 +22,5 @@ class CurrentCompanyMiddleware:
                 request.company = membership.company
         if request.company is None:
             return self.get_response(request)
-        with company_formats(request.company):
+        with company_formats(request.company, request.user):
             return self.get_response(request)

@@ -8,6 +8,13 @@ from django.db import models
 class User(AbstractUser):
     """A person who signs in; what they may do lives on their memberships."""
 
+    # Blank means the current company's zone (companies.formats).
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Times are shown to you in this zone; blank uses the company's.",
+    )
+
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 

@@ -109,6 +109,26 @@ def company_update_settings(*, company: Company, actor, **changes) -> Company:
     return company
 
 
+@transaction.atomic
+def user_update_time_zone(*, user: User, company: Company, time_zone: str) -> User:
+    """A person's own time zone (blank: the company's); audited in the company they were in."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = user.time_zone
+    if before == time_zone:
+        return user
+    user.time_zone = time_zone
+    user.save(update_fields=["time_zone"])
+    audit_record(
+        company=company,
+        actor=user,
+        action="user.time_zone",
+        subject=user,
+        before={"time_zone": before},
+        after={"time_zone": time_zone},
+    )
+    return user
+
+
 def _send_invitation(*, user_id: int, company_id: int, inviter: str) -> None:
     """Email the invitee a link to set their password and sign in."""
     user = User.objects.get(pk=user_id)

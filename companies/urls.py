@@ -4,6 +4,7 @@ from companies import views
 
 urlpatterns = [
     path("company/switch/", views.switch_company, name="switch_company"),
+    path("profile/", views.profile, name="profile"),
     path("settings/", views.settings_index, name="settings_index"),
     path("settings/company/", views.company_settings, name="company_settings"),
     path("settings/teams/", views.team_list, name="team_list"),

@@ -9,13 +9,18 @@ from django.views.decorators.http import require_POST
 
 from audit.presentation import ACTION_SENTENCES, action_sentence, event_changes
 from audit.selectors import audit_events_for_company
-from companies.forms import CompanySettingsForm, InviteForm, MembershipFlagsForm
+from companies.forms import CompanySettingsForm, InviteForm, MembershipFlagsForm, ProfileForm
 from companies.middleware import SESSION_KEY
 from companies.models import Company, Membership
 from companies.navigation import settings_links
 from companies.permissions import admin_required, member_required
 from companies.selectors import company_members, memberships_for_user
-from companies.services import company_update_settings, membership_invite, membership_update_flags
+from companies.services import (
+    company_update_settings,
+    membership_invite,
+    membership_update_flags,
+    user_update_time_zone,
+)
 from companies.sod import DUTY_CONFLICTS, conflict_sentence, conflicts_for
 from companies.tables import sort_queryset
 
@@ -141,6 +146,19 @@ def company_settings(request):
         messages.success(request, f"Saved the settings of {form.cleaned_data['name']}.")
         return redirect("company_settings")
     return render(request, "companies/company_settings.html", {"form": form})
+
+
+@member_required()
+def profile(request):
+    """Your profile: the time zone your times are shown in."""
+    form = ProfileForm(request.POST or None, instance=request.user, company=request.company)
+    if request.method == "POST" and form.is_valid():
+        user_update_time_zone(
+            user=request.user, company=request.company, time_zone=form.cleaned_data["time_zone"]
+        )
+        messages.success(request, "Saved your profile.")
+        return redirect("profile")
+    return render(request, "companies/profile.html", {"form": form})
 
 
 # The audit log's sortable columns (?sort=<key>, '-' first for descending) and its page size.

@@ -158,3 +158,55 @@ def test_a_time_zone_that_does_not_exist_is_refused(personas):
     )
     assert response.status_code == 200
     assert Company.objects.get(pk=personas.company.pk).time_zone == "UTC"
+
+
+def _audit_row_at_13_05_utc(personas) -> None:
+    from audit.services import audit_record
+
+    event = audit_record(company=personas.company, actor=None, action="period.reopen")
+    AuditEvent.objects.filter(pk=event.pk).update(
+        created_at=datetime(2026, 7, 1, 13, 5, tzinfo=ZoneInfo("UTC"))
+    )
+
+
+def test_a_person_sees_times_in_their_own_zone_set_on_their_profile(personas):
+    Company.objects.filter(pk=personas.company.pk).update(time_zone="America/New_York")
+    _audit_row_at_13_05_utc(personas)
+    client = admin(personas)
+
+    page = client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("profile")}"' in page  # the profile is one click from the header
+    profile = client.get(reverse("profile")).content.decode()
+    assert "The company&#x27;s (America/New York)" in profile
+    assert "1 Jul 2026, 09:05 EDT" in client.get(reverse("audit_log")).content.decode()
+
+    response = client.post(reverse("profile"), {"time_zone": "Asia/Tokyo"})
+
+    assert response.status_code == 302
+    assert User.objects.get(pk=personas.settings_admin.user.pk).time_zone == "Asia/Tokyo"
+    assert "1 Jul 2026, 22:05 JST" in client.get(reverse("audit_log")).content.decode()
+    event = AuditEvent.objects.get(action="user.time_zone")
+    assert (event.before, event.after) == ({"time_zone": ""}, {"time_zone": "Asia/Tokyo"})
+
+    client.post(reverse("profile"), {"time_zone": ""})  # back to the company's zone
+    assert "1 Jul 2026, 09:05 EDT" in client.get(reverse("audit_log")).content.decode()
+
+
+def test_a_profile_time_zone_that_does_not_exist_is_refused(personas):
+    response = admin(personas).post(reverse("profile"), {"time_zone": "Mars/Olympus_Mons"})
+
+    assert response.status_code == 200
+    assert User.objects.get(pk=personas.settings_admin.user.pk).time_zone == ""
+
+
+def test_every_member_has_a_profile_and_anonymous_visitors_sign_in(personas):
+    for persona in (
+        personas.settings_admin,
+        personas.accountant,
+        personas.integrations_operator,
+        personas.read_only,
+    ):
+        client = Client()
+        client.force_login(persona.user)
+        assert client.get(reverse("profile")).status_code == 200
+    assert Client().get(reverse("profile")).status_code == 302
