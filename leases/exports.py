@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -52,22 +53,33 @@ def schedule_csv(months: list[ScheduleMonth]) -> str:
 
 # Columns that add up over the term; balances (opening, closing) do not.
 TOTALLED = {"payment", "interest", "principal", "rou_amortization", "straight_line_cost"}
-HEADER_ROWS = 3  # title, what it is, a blank line; the column names follow
 
 
-def schedule_xlsx(months: list[ScheduleMonth], *, title: str, subtitle: str = "") -> bytes:
-    """The schedule as an XLSX workbook: a header block, frozen column names, totals at the end."""
+def schedule_xlsx(
+    months: list[ScheduleMonth],
+    *,
+    title: str,
+    subtitle: str = "",
+    details: Sequence[tuple[str, str]] = (),
+) -> bytes:
+    """The schedule as an XLSX workbook: a header block (title, what it holds, then each detail
+    such as the company, the lease's parameters and when it was generated), frozen column names,
+    totals at the end."""
     book = Workbook()
     sheet = book.active
     sheet.title = "Schedule"
     sheet.append([title])
     sheet.append([subtitle or "Monthly schedule, amounts rounded as posted"])
+    for label, value in details:
+        sheet.append([label, value])
+        sheet.cell(sheet.max_row, 1).font = Font(bold=True)
     sheet.append([])
     sheet["A1"].font = Font(bold=True, size=14)
+    header_rows = 2 + len(details) + 1  # max_row does not count the blank line
     sheet.append([label for label, _ in SCHEDULE_COLUMNS])
-    for cell in sheet[HEADER_ROWS + 1]:
+    for cell in sheet[header_rows + 1]:
         cell.font = Font(bold=True)
-    first = HEADER_ROWS + 2
+    first = header_rows + 2
     for row in schedule_rows(months):
         # Excel has no decimal type; two-decimal amounts survive the float round trip exactly.
         sheet.append([row[0]] + [None if v is None else float(v) for v in row[1:]])

@@ -7,12 +7,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from companies.models import Permission
 from companies.permissions import member_required
 from companies.tables import sort_queryset
+from companies.templatetags.accounting import rate, when
 from leases import engine
 from leases.change_selectors import approved_changes_schedule, lease_changes
 from leases.engine.transition import build_golive_schedule
@@ -368,6 +370,13 @@ def lease_schedule_xlsx(request, pk: int):
             months,
             title=str(lease),
             subtitle=f"Monthly schedule in {lease.currency}, amounts rounded as posted",
+            details=[
+                ("Company", request.company.name),
+                ("Standard", lease.get_standard_display()),
+                ("Classification", lease.get_classification_display() or "—"),
+                ("Discount rate", rate(lease.discount_rate)),
+                ("Generated", when(timezone.now())),
+            ],
         ),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )

@@ -38,17 +38,25 @@ def test_the_xlsx_export_has_numeric_amounts_with_two_decimals(amy, personas, su
     response = amy.get(reverse("lease_schedule_xlsx", args=[lease.pk]))
     sheet = load_workbook(io.BytesIO(response.content)).active
     months = _posted(lease)
-    # A header block (title, what it is, blank), the column names frozen, 12 months, totals.
-    assert sheet["A1"].value == str(lease) and sheet["A4"].value == "Period"
-    assert sheet.freeze_panes == "B5"
-    assert sheet.max_row == 4 + 12 + 1
-    assert sheet["A5"].value == "2026-01"
-    assert (sheet["C5"].value, sheet["C6"].value) == (0, 1000.0)
-    assert sheet["C6"].number_format == "#,##0.00;(#,##0.00)"
-    assert Decimal(str(sheet["F5"].value)) == months[0].closing_liability
-    assert sheet["J5"].value == float(months[0].straight_line_cost)
-    assert (sheet["A17"].value, sheet["C17"].value) == ("Total", "=SUM(C5:C16)")
-    assert sheet["B17"].value is None  # balances are not added up
+    # A header block (title, what it holds, company, parameters, generated at, blank), the column
+    # names frozen, 12 months, totals.
+    header = {row[0]: row[1] for row in sheet.iter_rows(min_row=3, max_row=7, values_only=True)}
+    assert sheet["A1"].value == str(lease)
+    assert sheet["A2"].value == f"Monthly schedule in {lease.currency}, amounts rounded as posted"
+    assert header["Company"] == personas.company.name
+    assert header["Standard"] == lease.get_standard_display()
+    assert header["Discount rate"].endswith(" %")
+    assert header["Generated"].endswith(" UTC")  # in the viewer's zone, named
+    assert sheet["A9"].value == "Period" and sheet["A8"].value is None
+    assert sheet.freeze_panes == "B10"
+    assert sheet.max_row == 9 + 12 + 1
+    assert sheet["A10"].value == "2026-01"
+    assert (sheet["C10"].value, sheet["C11"].value) == (0, 1000.0)
+    assert sheet["C11"].number_format == "#,##0.00;(#,##0.00)"
+    assert Decimal(str(sheet["F10"].value)) == months[0].closing_liability
+    assert sheet["J10"].value == float(months[0].straight_line_cost)
+    assert (sheet["A22"].value, sheet["C22"].value) == ("Total", "=SUM(C10:C21)")
+    assert sheet["B22"].value is None  # balances are not added up
 
 
 def test_an_incomplete_lease_cannot_be_exported(amy, personas, subsidiary):
