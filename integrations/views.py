@@ -299,15 +299,20 @@ def sync_run_detail(request, pk: int):
     )
 
 
+FAILED_ENTRIES_PER_PAGE = 50
+
+
 @member_required_any(*VIEW_SYNC)
 def sync_run_errors(request, pk: int):
     run = _get_run(request, pk)
+    # A run of thousands of entries can fail them all (one missing mapping): page them.
+    failed = Paginator(run_entries(run, failed_only=True), FAILED_ENTRIES_PER_PAGE)
     return render(
         request,
         "integrations/run_errors.html",
         {
             "run": run,
-            "failed": run_entries(run, failed_only=True),
+            "failed": failed.get_page(request.GET.get("page")),
             "can_sync": request.membership.has(Permission.INTEGRATIONS),
             "can_fix": any(request.membership.has(p) for p in MAPPING_EDITORS),
         },

@@ -102,3 +102,25 @@ def test_integration_log_queries_do_not_grow_with_runs(
 
     assert "Showing 51–60 of 60" in html
     assert many == few
+
+
+def failed_keys(html: str) -> list[str]:
+    return re.findall(r"<td data-label=\"Entry\"><div><code>([^<]+)</code>", html)
+
+
+def test_the_errors_page_pages_its_failed_entries_in_a_fixed_number_of_queries(personas, reviewer):
+    # Every entry failed (one missing mapping does that to a whole period).
+    run = run_with_entries(closed_period_with_entries(personas.company, 60), failed_every=1)
+    url = reverse("sync_run_errors", args=[run.pk])
+    queries_for(reviewer, url)  # warm the session
+
+    first_count, first = queries_for(reviewer, url)
+    second_count, second = queries_for(reviewer, url, {"page": 2})
+
+    assert failed_keys(first) == [f"JE-202601-L-{n:05d}" for n in range(50)]
+    assert failed_keys(second) == [f"JE-202601-L-{n:05d}" for n in range(50, 60)]
+    assert "Showing 1–50 of 60" in first and "Showing 51–60 of 60" in second
+    assert "Fix the causes below" in first
+    assert 'action="' + reverse("sync_run_retry", args=[run.pk]) + '"' in second  # Retry stays
+    assert first_count == second_count
+    assert len(failed_keys(reviewer.get(url, {"page": "x"}).content.decode())) == 50
