@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,10 +31,9 @@ def company_formats(company, user=None):
     company's."""
     token = _date_format.set(company.date_format or DEFAULT_DATE_FORMAT)
     zone = _zone(getattr(user, "time_zone", "")) or _zone(company.time_zone)
-    if zone is not None:
-        timezone.activate(zone)
+    # override() puts back the zone that was active before (an email rendered in a request).
     try:
-        yield
+        with timezone.override(zone) if zone is not None else nullcontext():
+            yield
     finally:
-        timezone.deactivate()
         _date_format.reset(token)

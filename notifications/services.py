@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from companies.formats import company_formats
 from integrations.models import EntryStatus, NetSuiteConnection, SyncRun, SyncStatus
 from notifications.models import NotificationStatus, SyncNotification
 
@@ -87,8 +88,10 @@ def render_sync_email(run: SyncRun) -> tuple[str, str, str]:
         if completed
         else f"{run.period.label} journal sync to NetSuite failed"
     )
-    text = render_to_string(f"notifications/sync_{name}.txt", context)
-    html = render_to_string(f"notifications/sync_{name}.html", context)
+    # Several people receive it, so dates and times are the company's (format and zone).
+    with company_formats(run.company):
+        text = render_to_string(f"notifications/sync_{name}.txt", context)
+        html = render_to_string(f"notifications/sync_{name}.html", context)
     return subject, text, html
 
 

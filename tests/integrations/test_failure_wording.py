@@ -85,3 +85,32 @@ def test_the_errors_page_says_the_run_has_since_completed(failed_run):
     assert "The Jan 2026 sync has since completed" in after
     assert "Why the Jan 2026 sync failed" not in after
     assert "fix the causes" not in after.lower() and ">Retry</button>" not in after
+
+
+def test_emails_show_times_in_the_companys_date_format_and_zone(db):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from integrations.models import SyncRun
+    from tests.list_pages import closed_period_with_entries, run_with_entries
+
+    personas = make_personas()
+    company = personas.company
+    company.date_format, company.time_zone = "Y-m-d", "America/New_York"
+    company.save(update_fields=["date_format", "time_zone"])
+    run = run_with_entries(closed_period_with_entries(company, 3), failed_every=100)
+    SyncRun.objects.filter(pk=run.pk).update(
+        last_sent_at=datetime(2026, 2, 3, 15, 30, tzinfo=ZoneInfo("UTC")),
+        started_by=personas.reviewer.user,
+    )
+    run = SyncRun.objects.select_related("company", "period", "started_by").get(pk=run.pk)
+    assert run.status == SyncStatus.COMPLETED
+
+    with timezone.override(ZoneInfo("Asia/Tokyo")):  # as if sent while a Tokyo user's page renders
+        _, text, html = render_sync_email(run)
+        assert timezone.get_current_timezone_name() == "Asia/Tokyo"  # put back afterwards
+
+    assert "Sent: 2026-02-03, 10:30 EST" in text
+    assert "sent to NetSuite on 2026-02-03, 10:30 EST." in html
