@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from leases import engine
 from leases.change_selectors import changes_in_books, with_changes
 from leases.engine.dates import add_months, months_between
+from leases.engine.schedule import PostedSchedule
 from leases.engine.transition import GoLiveSchedule
 from leases.models import (
     ACCOUNT_FIELDS,
@@ -138,6 +139,42 @@ def _month_lines(schedule, index: int, period: date) -> list:
     return schedule.journal_lines_for_month(period)
 
 
+def _plain_month(schedule, posted: PostedSchedule, index: int, m: Movement) -> None:
+    """What `classify_month` makes of the engine's month lines (`journal.commencement_lines`
+    and `journal.periodic_lines`), computed straight from the posted balances: the same sums
+    without building and reading a dozen line objects per lease-month."""
+    if index == 0:
+        c = posted.components
+        if posted.rou:
+            m.rou["additions"] += posted.rou
+        if posted.liability:
+            m.liability["additions"] += posted.liability
+            m.new_liabilities += posted.liability
+        if c["payments_at_commencement"]:  # the only commencement clearing line that is paid
+            m.cash_paid += c["payments_at_commencement"]
+    payment = schedule.payments[index]
+    interest = posted.interest_at(index, payment)
+    amortization = posted.rou_opening(index) - posted.rou_closing[index]
+    cost = posted.straight_line_at(index)
+    if cost is not None:
+        if cost:
+            m.lease_cost += cost
+    else:
+        if interest:
+            m.interest += interest
+        if amortization:
+            m.amortization_expense += amortization
+    if amortization:
+        m.rou["amortization"] -= amortization
+    if payment:
+        m.cash_paid += payment
+    principal = payment - interest
+    if payment or principal:
+        m.liability["payments"] -= payment
+        m.liability["amortization"] += payment - principal
+        m.principal_paid += principal
+
+
 def _balance(values: list[Decimal], index: int) -> Decimal:
     """A month-end balance; zero before commencement and after the last month."""
     return values[index] if 0 <= index < len(values) else ZERO
@@ -226,9 +263,21 @@ def lease_facts(
         except engine.LeaseTermsError as error:
             facts.problem = f"Lease terms: {error}"
             continue
-        rou, liability, opening_rou, opening_liability = _balances(schedule)
         first = months_between(schedule.start, start)  # schedule index of the range's first month
         last = first + months - 1
+        plain = type(schedule) is engine.Schedule
+        if plain:
+            # No go-live, no change, not exempt: round only the months the report reads (to a
+            # year after the range) and take the movements from the balances, not from lines.
+            posted = PostedSchedule.from_schedule(schedule, months=max(last + 13, 0))
+            rou, liability, opening_rou, opening_liability = (
+                posted.rou_closing,
+                posted.closing_liability,
+                None,
+                None,
+            )
+        else:
+            rou, liability, opening_rou, opening_liability = _balances(schedule)
         # Before its first month a lease has nothing on the books, except a lease brought in at
         # go-live, which opens with the balances of the go-live entry.
         facts.opening_rou = rou[first - 1] if 0 < first <= len(rou) else ZERO
@@ -239,7 +288,11 @@ def lease_facts(
         facts.closing_liability = _balance(liability, last)
         for index in range(max(first, 0), min(last + 1, len(schedule))):
             month = schedule.period(index)
-            lines = _month_lines(schedule, index, month) + variable.get((lease.pk, month), [])
+            if plain:
+                _plain_month(schedule, posted, index, facts.movement)
+                lines = variable.get((lease.pk, month), [])
+            else:
+                lines = _month_lines(schedule, index, month) + variable.get((lease.pk, month), [])
             classify_month(lines, into=facts.movement)
         if 0 <= last < len(schedule) - 1:
             payments = schedule.payments

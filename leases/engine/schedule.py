@@ -226,8 +226,11 @@ class PostedSchedule:
         self._sl = straight_line_cumulative
 
     @classmethod
-    def from_schedule(cls, s: Schedule) -> PostedSchedule:
-        """Round balances half up; the final balances are exactly zero."""
+    def from_schedule(cls, s: Schedule, months: int | None = None) -> PostedSchedule:
+        """Round balances half up; the final balances are exactly zero.
+
+        `months` keeps only the first months (a report that needs a year of balances need not
+        round a ten-year schedule); each kept month is exactly as in the full posting."""
         m = s.measurement
         unit = cents(s.terms.currency_decimals)
         q = Decimal.quantize
@@ -250,8 +253,8 @@ class PostedSchedule:
                 - m.incentives_received
                 + m.restoration_cost
             )
-            closing = [q(c, unit, ROUND_HALF_UP) for c in s.closing_liability]
-            n = len(s)
+            n = len(s) if months is None else min(months, len(s))
+            closing = [q(c, unit, ROUND_HALF_UP) for c in s.closing_liability[:n]]
             rou_closing = []
             cumulative_sl = None
             if s.terms.is_operating:
