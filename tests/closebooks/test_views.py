@@ -304,3 +304,27 @@ def test_closed_periods_show_debits_per_currency_never_added_across_currencies(b
     assert set(by_currency) == {"USD", "GBP"}
     for currency, total in by_currency.items():
         assert f"{total:,.2f} {currency}" in page
+
+
+def test_the_integration_cell_says_when_the_entries_were_sent_in_the_viewers_zone(closed_jan):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from integrations.models import SyncRun
+
+    SyncRun.objects.create(
+        company=closed_jan.company,
+        period=closed_jan.jan,
+        close_version=closed_jan.jan.close_version,
+        status="completed",
+        finished_at=datetime(2026, 2, 3, 15, 30, tzinfo=ZoneInfo("UTC")),
+        entries_total=3,
+        entries_sent=3,
+    )
+    operator = closed_jan.integrations_operator.user
+    operator.time_zone = "Europe/Paris"
+    operator.save(update_fields=["time_zone"])
+
+    html = client_for(closed_jan.integrations_operator).get(reverse("closed_periods")).content
+
+    assert "3 Feb 2026, 16:30 CET" in html.decode()
