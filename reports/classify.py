@@ -95,7 +95,13 @@ class Movement:
     gain_loss: Decimal = ZERO  # P&L on terminations and derecognition
     impairment_loss: Decimal = ZERO
     variable_cost: Decimal = ZERO  # variable payments outside the liability
-    short_term_cost: Decimal = ZERO  # short-term / low-value leases kept off the balance sheet
+    short_term_cost: Decimal = ZERO  # short-term leases kept off the balance sheet
+    low_value_cost: Decimal = ZERO  # leases of low-value assets kept off the balance sheet
+
+    @property
+    def exempt_cost(self) -> Decimal:
+        """Both exemptions together (ASC 842 has no low-value line of its own)."""
+        return self.short_term_cost + self.low_value_cost
 
     def add(self, other: Movement) -> None:
         for column in MOVEMENTS:
@@ -112,6 +118,7 @@ class Movement:
             "impairment_loss",
             "variable_cost",
             "short_term_cost",
+            "low_value_cost",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -168,6 +175,9 @@ def classify_month(lines: Iterable, into: Movement | None = None) -> Movement:
             elif "payment" in line.memo.lower():
                 m.cash_paid -= signed
         else:
+            if target == "short_term_cost" and line.memo.lower().startswith("low-value"):
+                # Both exemptions post to one account; the engine's memo tells them apart.
+                target = "low_value_cost"
             setattr(m, target, getattr(m, target) + signed)
     if periodic_payment or periodic_liability:
         m.liability["payments"] -= periodic_payment

@@ -282,7 +282,7 @@ class Disclosures:
 
 NO_SHORT_TERM = "No short-term lease cost recorded in these months."
 NO_VARIABLE = "No variable lease payments recorded in these months."
-NO_LOW_VALUE = "Low-value leases are not told apart from short-term ones yet."
+NO_LOW_VALUE = "No low-value lease cost recorded in these months."
 QUANT = Decimal("0.01")
 
 
@@ -361,9 +361,7 @@ def asc842_disclosures(currency: str, facts: list[LeaseFacts], span: Range) -> D
             fin_interest,
             lease_codes=_codes(finance),
         ),
-        _recorded(
-            "short_term_cost", "Short-term lease cost", facts, "short_term_cost", NO_SHORT_TERM
-        ),
+        _recorded("short_term_cost", "Short-term lease cost", facts, "exempt_cost", NO_SHORT_TERM),
         _recorded("variable_cost", "Variable lease cost", facts, "variable_cost", NO_VARIABLE),
         Figure(
             "total_cost",
@@ -466,8 +464,20 @@ def ifrs16_disclosures(currency: str, facts: list[LeaseFacts], span: Range) -> D
             _sum(facts, lambda f: f.movement.interest),
             lease_codes=_codes(facts),
         ),
-        Figure("short_term", "Expense relating to short-term leases", ZERO, NO_SHORT_TERM),
-        Figure("low_value", "Expense relating to leases of low-value assets", ZERO, NO_LOW_VALUE),
+        _recorded(
+            "short_term",
+            "Expense relating to short-term leases",
+            facts,
+            "short_term_cost",
+            NO_SHORT_TERM,
+        ),
+        _recorded(
+            "low_value",
+            "Expense relating to leases of low-value assets",
+            facts,
+            "low_value_cost",
+            NO_LOW_VALUE,
+        ),
         Figure(
             "variable",
             "Expense relating to variable lease payments not in the liability",

@@ -8,7 +8,7 @@ and the maturity analysis whose present value is the published year-end liabilit
 from datetime import date
 from decimal import Decimal as D
 
-from leases.models import LeaseIncentive, LeasePayment
+from leases.models import AccountingDefaults, LeaseIncentive, LeasePayment
 from reports.periods import fiscal_range
 from reports.selectors import disclosures, rollforward
 from tests.leases.factories import make_lease, set_up_accounting
@@ -131,3 +131,25 @@ def test_variable_payments_are_disclosed_with_the_leases_behind_them(books):
     assert f["variable_cost"].amount == D("123.45") and f["variable_cost"].note == ""
     assert f["variable_cost"].lease_codes == ["L-1"]
     assert f["short_term_cost"].amount == 0 and f["short_term_cost"].note
+
+
+def test_ifrs16_short_term_and_low_value_expense_are_separate_lines(personas):
+    """IFRS 16.53(c) and (d): the expense of short-term leases and of leases of low-value assets
+    are disclosed apart (IFRS 16.6: both expensed straight-line over the lease term). A 12-month
+    equipment lease at 600 a month from January 2026 costs 7,200 in 2026; a 36-month low-value
+    lease at 40 a month from January 2026 costs 480; the recognised lease is in neither line."""
+    set_up_accounting(personas.company)
+    AccountingDefaults.objects.filter(company=personas.company).update(
+        short_term_asset_types=["equipment"]
+    )
+    ifrs = {"standard": "ifrs16", "classification": "", "commencement": JAN}
+    make_lease(personas.company, code="ST-1", amount="600.00", term_months=12,
+               asset_type="equipment", exemption="short_term", **ifrs)  # fmt: skip
+    make_lease(personas.company, code="LV-1", amount="40.00", term_months=36,
+               asset_type="equipment", exemption="low_value", **ifrs)  # fmt: skip
+    make_lease(personas.company, code="R-1", amount="1000.00", **ifrs)
+    (item,) = disclosures(personas.company, fiscal_range(personas.company, 2026))
+    f = figures(item)
+    assert (f["short_term"].amount, f["short_term"].lease_codes) == (D("7200"), ["ST-1"])
+    assert (f["low_value"].amount, f["low_value"].lease_codes) == (D("480"), ["LV-1"])
+    assert not f["short_term"].note and not f["low_value"].note
