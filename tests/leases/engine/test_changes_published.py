@@ -122,11 +122,23 @@ def test_ifrs16_ie17_decrease_in_scope_gain_then_remeasurement():
 
 
 def test_ifrs16_ie18_shorter_term_and_more_space():
-    """IFRS 16 IE Example 18 (IE7): 2,000 m², CU100,000 a year in arrears, 10 years, 6 %. From
-    year 6, 1,500 m² more and the term cut to 8 years, CU150,000 a year, 7 %. Published: the
-    decrease (2 of 5 remaining years) derecognises CU147,202 of the CU368,004 ROU and CU153,935 of
-    the liability (to CU267,301), a gain of CU6,733; the modified liability is CU393,647 and the
-    ROU rises by CU126,346. (IFRS_IE)"""
+    """IFRS 16 IE Example 18 (IE7), "Modification that both increases and decreases the scope of
+    the lease". Fact pattern checked word for word against the published text (IFRS_IE, and its
+    reproduction in EY International GAAP 2019, ch. 23, https://bookreadfree.com/26922/710816):
+    10-year lease of 2,000 m², CU100,000 a year payable at the end of each year, incremental
+    borrowing rate 6 %; at the beginning of Year 6 the parties add 1,500 m² from the beginning of
+    Year 6 and reduce the term from 10 to 8 years; CU150,000 a year for the 3,500 m² at the end of
+    Years 6 to 8; rate at the beginning of Year 6: 7 %.
+
+    The stored copies stop before the example's figures, so each one is derived here from that
+    fact pattern by the method the same text applies in Example 17 (decrease first, at the old
+    rate, then remeasure at the revised rate), by hand:
+    liability before = 100,000 x (1 - 1.06^-5) / 0.06 = 421,236; ROU before = PV at commencement
+    (100,000 x (1 - 1.06^-10) / 0.06 = 736,009) x 5/10 = 368,004; the decrease keeps 3 of the 5
+    remaining years, so 2/5 of the ROU goes: 147,202 (368,004 - 147,202 = 220,802 kept); the
+    liability of the kept term at 6 % is 100,000 x (1 - 1.06^-3) / 0.06 = 267,301, a cut of
+    153,935 and a gain of 153,935 - 147,202 = 6,733; the modified liability at 7 % is
+    150,000 x (1 - 1.07^-3) / 0.07 = 393,647, and the ROU rises by 393,647 - 267,301 = 126,346."""
     change = LeaseChange(
         ChangeKind.DECREASE_SCOPE,
         date(2025, 1, 1),
@@ -136,7 +148,16 @@ def test_ifrs16_ie18_shorter_term_and_more_space():
     )
     schedule = build_changed_schedule(annual(100000), [change])
     event = schedule.events[0]
+    assert whole(event.liability_before) == 421236
     assert whole(event.rou_before) == 368004
+    # Gross cost and accumulated amortization leave in proportion; the net is the ROU given up.
+    rou_lines = [
+        x
+        for x in event.lines
+        if x.memo.startswith("Derecognition: ")
+        and not x.memo.startswith("Derecognition: lease liability")
+    ]
+    assert whole(sum((x.credit - x.debit for x in rou_lines), D(0))) == 147202
     cut = next(x for x in event.lines if x.memo.startswith("Derecognition: lease liability"))
     assert whole(cut.debit) == 153935
     assert whole(event.liability_before - cut.debit) == 267301
@@ -144,6 +165,8 @@ def test_ifrs16_ie18_shorter_term_and_more_space():
     assert whole(event.liability_after) == 393647
     adjust = next(x for x in event.lines if x.memo.startswith("Remeasurement: ROU"))
     assert whole(adjust.debit) == 126346
+    # 220,802 + 126,346 in whole units; the engine carries the cents (220,802.70 + 126,346.22).
+    assert abs(event.rou_after - (220802 + 126346)) <= 1
     assert len(schedule) == 96
     assert_closes(schedule)
 
