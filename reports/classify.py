@@ -56,6 +56,9 @@ def line_kind(memo: str) -> Kind:
     return Kind.PERIODIC
 
 
+# The memo of a variable payment's lines (`leases.selectors.variable_lines_by_lease`).
+VARIABLE_MEMO = "variable lease payment"
+
 # Roles by value, so roles added to the engine later need no import here. The ROU asset's
 # carrying amount is the asset at cost less accumulated amortization (finance / IFRS 16).
 ROU_ROLES = {"rou_asset", "finance_rou_asset", "accumulated_amortization"}
@@ -90,6 +93,9 @@ class Movement:
     interest: Decimal = ZERO  # interest expense posted (finance / IFRS 16)
     amortization_expense: Decimal = ZERO  # ROU amortization / depreciation expense posted
     cash_paid: Decimal = ZERO  # lease payments (clearing credits of periodic and commencement)
+    # Payments outside the liability: variable payments and those of exempt leases (IFRS 16's
+    # total cash outflow counts them; ASC 842's cash paid for the liability does not).
+    other_cash_paid: Decimal = ZERO
     principal_paid: Decimal = ZERO  # the part of the month's payments that reduced the liability
     new_liabilities: Decimal = ZERO  # liabilities recognized for new leases
     gain_loss: Decimal = ZERO  # P&L on terminations and derecognition
@@ -112,6 +118,7 @@ class Movement:
             "interest",
             "amortization_expense",
             "cash_paid",
+            "other_cash_paid",
             "principal_paid",
             "new_liabilities",
             "gain_loss",
@@ -139,12 +146,15 @@ ROLE_TARGETS: dict[str, str] = {
 }
 
 
-def classify_month(lines: Iterable, into: Movement | None = None) -> Movement:
+def classify_month(
+    lines: Iterable, into: Movement | None = None, *, exempt: bool = False
+) -> Movement:
     """One lease-month's journal lines (objects with role, debit, credit, memo) as movements,
-    added to `into` when given.
+    added to `into` when given; `exempt` for a short-term or low-value lease (no liability).
 
     The periodic liability line is net (payment less accretion): the month's payment comes from
-    the clearing line, and accretion is what is left, so each column is a real flow.
+    the clearing line, and accretion is what is left, so each column is a real flow. Variable
+    payments and an exempt lease's payments never touch the liability.
     """
     m = into if into is not None else Movement()
     periodic_payment = ZERO
@@ -169,7 +179,9 @@ def classify_month(lines: Iterable, into: Movement | None = None) -> Movement:
         elif target is CLEARING:
             # Lease payments are credits to clearing; initial direct costs and incentives also
             # pass through clearing at commencement but are not lease payments.
-            if kind is Kind.PERIODIC:
+            if exempt or line.memo.lower().startswith(VARIABLE_MEMO):
+                m.other_cash_paid -= signed
+            elif kind is Kind.PERIODIC:
                 periodic_payment -= signed
                 m.cash_paid -= signed
             elif "payment" in line.memo.lower():

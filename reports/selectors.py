@@ -478,16 +478,18 @@ def ifrs16_disclosures(currency: str, facts: list[LeaseFacts], span: Range) -> D
             "low_value_cost",
             NO_LOW_VALUE,
         ),
-        Figure(
+        _recorded(
             "variable",
             "Expense relating to variable lease payments not in the liability",
-            ZERO,
+            facts,
+            "variable_cost",
             NO_VARIABLE,
         ),
         Figure(
             "cash_outflow",
             "Total cash outflow for leases",
-            _sum(facts, lambda f: f.movement.cash_paid),
+            # IFRS 16.53(g): every lease payment, variable and exempt leases' included.
+            _sum(facts, lambda f: f.movement.cash_paid + f.movement.other_cash_paid),
             lease_codes=_codes(facts),
         ),
         Figure(

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from leases import engine
 from leases.change_selectors import changes_in_books, with_changes
 from leases.engine.dates import add_months, months_between
+from leases.engine.exemptions import ExemptSchedule
 from leases.engine.schedule import PostedSchedule
 from leases.engine.transition import GoLiveSchedule
 from leases.models import (
@@ -270,6 +271,7 @@ def lease_facts(
         first = months_between(schedule.start, start)  # schedule index of the range's first month
         last = first + months - 1
         plain = type(schedule) is engine.Schedule
+        exempt = isinstance(schedule, ExemptSchedule)
         if plain:
             # No go-live, no change, not exempt: round only the months the report reads (to a
             # year after the range) and take the movements from the balances, not from lines.
@@ -297,7 +299,7 @@ def lease_facts(
                 lines = variable.get((lease.pk, month), [])
             else:
                 lines = _month_lines(schedule, index, month) + variable.get((lease.pk, month), [])
-            classify_month(lines, into=facts.movement)
+            classify_month(lines, into=facts.movement, exempt=exempt)
         if 0 <= last < len(schedule) - 1:
             payments = schedule.payments
             after = last + 1

@@ -126,11 +126,40 @@ def test_variable_payments_are_disclosed_with_the_leases_behind_them(books):
         lease=lease, period=date(2026, 2, 1), kind=kind, amount=D("123.45")
     )
     span = fiscal_range(books.company, 2026, 1)
+    before = figures(disclosures(books.company, span)[0])
     (item,) = disclosures(books.company, span)
     f = figures(item)
     assert f["variable_cost"].amount == D("123.45") and f["variable_cost"].note == ""
     assert f["variable_cost"].lease_codes == ["L-1"]
     assert f["short_term_cost"].amount == 0 and f["short_term_cost"].note
+    # ASC 842-20-50-4(g)(1): cash paid for amounts in the measurement of the liability only.
+    assert f["operating_cash_operating"].amount == before["operating_cash_operating"].amount
+
+
+def test_ifrs16_variable_expense_and_cash_outflow_include_variable_payments(personas):
+    """IFRS 16.53(e) discloses the expense of variable payments not in the liability, and
+    IFRS 16.53(g) the total cash outflow, which includes them. A 1,000-a-month lease from January
+    with 250.00 of turnover rent in February: variable expense 250.00, cash outflow 3,250.00 for
+    the quarter; the roll-forward's liability payments stay February's and March's 2,000.00
+    (January's, in advance, is paid at commencement; the liability never saw the variable one).
+    """
+    from leases.models import VariablePayment
+
+    set_up_accounting(personas.company)
+    lease = make_lease(personas.company, code="R-1", standard="ifrs16", classification="")
+    kind = VariablePayment._meta.get_field("kind").choices[0][0]
+    VariablePayment.objects.create(lease=lease, period=date(2026, 2, 1), kind=kind,
+                                   amount=D("250.00"))  # fmt: skip
+    span = fiscal_range(personas.company, 2026, 1)
+    (item,) = disclosures(personas.company, span)
+    f = figures(item)
+    assert (f["variable"].amount, f["variable"].note) == (D("250.00"), "")
+    assert f["variable"].lease_codes == ["R-1"]
+    assert f["cash_outflow"].amount == D("3250.00")
+    report = rollforward(personas.company, span)
+    (total,) = report.totals
+    assert total.movement.liability["payments"] == D("-2000.00")
+    assert total.liability_ties and total.rou_ties
 
 
 def test_ifrs16_short_term_and_low_value_expense_are_separate_lines(personas):
