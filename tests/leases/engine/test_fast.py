@@ -1,0 +1,126 @@
+"""The fast path gives exactly the reference path's figures (value and representation)."""
+
+from datetime import date
+from decimal import Decimal as D
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from leases.engine import (
+    Escalation,
+    EscalationKind,
+    Frequency,
+    LeaseTerms,
+    LeaseTermsError,
+    PaymentStream,
+    RentStep,
+    Standard,
+    Timing,
+    build_schedule,
+    journal_lines,
+    journal_lines_for_month,
+)
+from leases.engine.fast import (
+    fast_flows,
+    fast_schedule,
+    month_schedule,
+    stream_posted_months,
+    stream_schedules,
+)
+from leases.engine.payments import expand_flows
+from leases.selectors import current_split_lines
+from tests.leases.engine.test_properties import PROPERTY, leases
+
+
+def _figures(schedule) -> list[str]:
+    """Every stored and posted figure as text, so representation differences show too."""
+    p = schedule.posted()
+    out = [repr(schedule.measurement)]
+    out += [str(x) for x in schedule.payments]
+    out += [str(x) for x in schedule.closing_liability]
+    out += [str(p.liability), str(p.rou), repr(sorted(p.components.items()))]
+    out += [str(x) for x in p.closing_liability] + [str(x) for x in p.rou_closing]
+    out += [str(x) for x in (p.straight_line_cost or [])]
+    return out
+
+
+def _reference(terms: LeaseTerms):
+    try:
+        return build_schedule(terms)
+    except LeaseTermsError as error:
+        return str(error)
+
+
+@st.composite
+def stepped_leases(draw) -> LeaseTerms:
+    """A lease with a rent table and a second stream, beside the random leases' shapes."""
+    terms = draw(leases())
+    n = terms.term_months
+    offsets = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=4, unique=True))
+    steps = tuple(
+        RentStep(date(2024 + (2 + o) // 12, (2 + o) % 12 + 1, 1), D(draw(st.integers(0, 99999))))
+        for o in offsets  # unsorted on purpose: the last step in force wins
+    )
+    second = PaymentStream(
+        amount=D("250.333"),
+        frequency=Frequency.MONTHLY,
+        timing=draw(st.sampled_from(list(Timing))),
+        steps=steps,
+        escalations=(Escalation(EscalationKind.AMOUNT, D("10"), 6),),
+    )
+    return LeaseTerms(**{**_fields(terms), "payments": (*terms.payments, second)})
+
+
+def _fields(terms: LeaseTerms) -> dict:
+    return {name: getattr(terms, name) for name in LeaseTerms.__slots__}
+
+
+@PROPERTY
+@given(st.one_of(leases(), stepped_leases()))
+def test_fast_schedule_equals_build_schedule_figure_for_figure(terms):
+    reference = _reference(terms)
+    if isinstance(reference, str):
+        try:
+            fast_schedule(terms)
+        except LeaseTermsError as error:
+            assert str(error) == reference
+            return
+        raise AssertionError("the fast path accepted terms the reference refuses")
+    fast = fast_schedule(terms)
+    assert fast_flows(terms) == expand_flows(terms)
+    assert _figures(fast) == _figures(reference)
+    assert fast.posted_months() == reference.posted_months()
+    assert journal_lines(fast) == journal_lines(reference)
+
+
+@PROPERTY
+@given(st.one_of(leases(), stepped_leases()), st.integers(min_value=-2, max_value=250))
+def test_month_schedule_posts_the_month_exactly_like_the_full_schedule(terms, offset):
+    reference = _reference(terms)
+    if isinstance(reference, str):
+        return
+    period = date(2024 + (2 + offset) // 12, (2 + offset) % 12 + 1, 1)
+    one = month_schedule(terms, period)
+    assert journal_lines_for_month(one, period) == journal_lines_for_month(reference, period)
+    assert current_split_lines(one, period) == current_split_lines(reference, period)
+
+
+def test_streams_yield_one_lease_at_a_time():
+    terms = LeaseTerms(
+        commencement=date(2025, 1, 1),
+        term_months=24,
+        standard=Standard.IFRS_16,
+        annual_rate=D("0.05"),
+        payments=(PaymentStream(D("1000")),),
+    )
+
+    def endless():
+        while True:
+            yield terms
+
+    schedules = stream_schedules(endless())
+    first, second = next(schedules), next(schedules)
+    assert first is not second
+    assert _figures(first) == _figures(build_schedule(terms))
+    rows = next(stream_posted_months(endless()))
+    assert rows == build_schedule(terms).posted_months()
