@@ -18,6 +18,14 @@ class MembershipFlagsForm(CleanModelForm):
 class CompanySettingsForm(CleanModelForm):
     """What a company admin may change about the company itself."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Left out of a post (an older page, a script), the convention stays as it is.
+        self.fields["day_count"].required = False
+
+    def clean_day_count(self) -> str:
+        return self.cleaned_data.get("day_count") or self.instance.day_count
+
     time_zone = forms.ChoiceField(
         label="Time zone",
         choices=[(zone, zone.replace("_", " ")) for zone in sorted(available_timezones())],
@@ -30,6 +38,7 @@ class CompanySettingsForm(CleanModelForm):
             "name",
             "default_standard",
             "journal_granularity",
+            "day_count",
             "date_format",
             "time_zone",
             "require_mfa",
@@ -39,12 +48,17 @@ class CompanySettingsForm(CleanModelForm):
             "date_format": "Dates",
             "default_standard": "Default accounting standard",
             "journal_granularity": "Journal entries",
+            "day_count": "Partial months",
             "require_mfa": "Require two-factor sign-in for admins and integration settings",
         }
         help_texts = {
             "default_standard": "New leases start with this standard; each lease can differ.",
             "journal_granularity": "How a closed period's lines are grouped into journal entries. "
             "Applies to periods closed from now on; closed periods keep their entries.",
+            "day_count": "A lease that commences, changes or ends inside a month: actual days "
+            "prorates that month by its days and accrues interest day by day to the month end; "
+            "whole months counts every date from the 1st of its month. Changing it recomputes "
+            "the open months of such leases; closed periods keep their entries.",
         }
 
 

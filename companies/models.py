@@ -41,6 +41,13 @@ class TransitionMethod(models.TextChoices):
     OPENING_BALANCES = "opening_balances", "Opening balances from a previous lease system"
 
 
+class DayCount(models.TextChoices):
+    """How the lease engine counts a date inside a month (leases.engine.types.DayCount)."""
+
+    ACTUAL_DAYS = "actual_days", "Actual days: partial months prorated by their days"
+    WHOLE_MONTHS = "whole_months", "Whole months: every date counts from the 1st of its month"
+
+
 class DateFormat(models.TextChoices):
     """One date format across the app; the value is Django's date format string."""
 
@@ -84,6 +91,13 @@ class Company(models.Model):
         choices=TransitionMethod.choices,
         help_text="Default for leases that commenced before go-live; blank means ASC 840 → 842 "
         "for ASC 842 leases and C8(b)(ii) for IFRS 16 leases.",
+    )
+    day_count = models.CharField(
+        "day count",
+        max_length=12,
+        choices=DayCount.choices,
+        default=DayCount.ACTUAL_DAYS,
+        help_text="How a date inside a month counts in lease schedules.",
     )
     # How the app shows dates and times to this company's people (companies.templatetags).
     date_format = models.CharField(

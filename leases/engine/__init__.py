@@ -14,6 +14,7 @@ from .schedule import PostedSchedule, Schedule, build_schedule, measure, monthly
 from .types import (
     AccountRole,
     Classification,
+    DayCount,
     Escalation,
     EscalationKind,
     Frequency,
@@ -42,6 +43,7 @@ __all__ = [
     "validate_changes",
     "AccountRole",
     "Classification",
+    "DayCount",
     "Escalation",
     "EscalationKind",
     "Frequency",

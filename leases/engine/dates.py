@@ -1,8 +1,10 @@
-"""Month arithmetic on first-of-month periods."""
+"""Month arithmetic on first-of-month periods, and day positions inside a month."""
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
+from fractions import Fraction
 
 
 def month_start(day: date) -> date:
@@ -19,3 +21,22 @@ def add_months(period: date, months: int) -> date:
 def months_between(start: date, end: date) -> int:
     """Whole calendar months from the month of `start` to the month of `end`."""
     return (end.year - start.year) * 12 + (end.month - start.month)
+
+
+def days_in_month(day: date) -> int:
+    """Number of days in the month containing `day`."""
+    return calendar.monthrange(day.year, day.month)[1]
+
+
+def add_months_to_day(day: date, months: int) -> date:
+    """The same day of the month `months` later, or that month's last day when it is shorter
+    (31 January + 1 month = 28 or 29 February; + 2 months = 31 March)."""
+    first = add_months(day, months)
+    return first.replace(day=min(day.day, days_in_month(first)))
+
+
+def month_position(day: date, start: date) -> Fraction:
+    """Months from the start of `start`'s month to the start of `day`, counting each day as
+    1/(days in its month): the 1st of a month is a whole number, the 16th of a 30-day month
+    is half a month further."""
+    return months_between(start, day) + Fraction(day.day - 1, days_in_month(day))

@@ -12,6 +12,7 @@ from .schedule import Schedule, build_schedule
 from .types import (
     ZERO,
     Classification,
+    DayCount,
     Escalation,
     EscalationKind,
     Frequency,
@@ -197,6 +198,14 @@ def terms_from_json(data: dict) -> LeaseTerms:
         prepaid_rent=r.decimal(data, "prepaid_rent", "prepaid_rent", ZERO),
         restoration_cost=r.decimal(data, "restoration_cost", "restoration_cost", ZERO),
         currency_decimals=r.integer(data, "currency_decimals", "currency_decimals", 2),
+        # Actual days unless told; a go-live input is still computed in whole months.
+        day_count=r.choice(
+            data,
+            "day_count",
+            "day_count",
+            DayCount,
+            DayCount.WHOLE_MONTHS if "go_live" in data else DayCount.ACTUAL_DAYS,
+        ),
     )
     if r.issues:
         raise LeaseTermsError(r.issues)
@@ -275,6 +284,7 @@ def result_to_json(schedule: Schedule, *, full_precision: bool = False) -> dict[
             "components": {k: _s(v) for k, v in posted.components.items()},
             "monthly_rate": _s(m.monthly_rate),
             "amortization_months": m.amortization_months,
+            "day_count": schedule.terms.day_count.value,
             "full_precision": {"liability": _s(m.liability), "rou": _s(m.rou)},
         },
         "schedule": [_month_json(row) for row in schedule.posted_months()],

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from .dates import months_between
+from .dates import add_months_to_day, days_in_month, months_between
 from .types import ZERO, EscalationKind, LeaseTerms, PaymentFlows, PaymentStream, Timing
 
 
@@ -76,3 +77,29 @@ def expand_flows(terms: LeaseTerms) -> PaymentFlows:
             offset = months_between(terms.commencement, incentive.receivable_on)
             advance[offset] -= incentive.amount
     return PaymentFlows(advance=advance, arrears=arrears)
+
+
+def dated_flows(
+    commencement: date, advance: list[Decimal], arrears: list[Decimal], *, first: int = 0
+) -> dict[int, list[tuple[Decimal, int, int]]]:
+    """Actual days: flows of the payment months `first`, `first` + 1, ... (each month runs from
+    one monthly anniversary of `commencement` to the next) placed on their dates, keyed by
+    calendar month counted from the commencement month.
+
+    `advance[i]` is paid on anniversary `first + i`; `arrears[i]` at the end of the day before
+    the next anniversary, the same instant. With commencement on the 15th both land on a 15th,
+    offset 14 days into that calendar month.
+    """
+    inside: dict[int, list[tuple[Decimal, int, int]]] = {}
+    for i in range(len(advance)):
+        for k, amount in ((first + i, advance[i]), (first + i + 1, arrears[i])):
+            if amount:
+                on = add_months_to_day(commencement, k)
+                month = inside.setdefault(k, [])
+                offset, days = on.day - 1, days_in_month(on)
+                if month and month[-1][1] == offset:
+                    # One instant: an arrears payment and the next advance payment together.
+                    month[-1] = (month[-1][0] + amount, offset, days)
+                else:
+                    month.append((amount, offset, days))
+    return inside

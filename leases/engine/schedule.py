@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from fractions import Fraction
 
-from .dates import add_months, month_start
-from .payments import cents, expand_flows
+from .dates import add_months, add_months_to_day, days_in_month, month_position, month_start
+from .payments import cents, dated_flows, expand_flows
 from .types import (
     ZERO,
+    DayCount,
     InitialMeasurement,
     LeaseTerms,
     PaymentFlows,
@@ -41,8 +43,49 @@ def amortization_months(terms: LeaseTerms) -> int:
     return min(terms.term_months, life) if life is not None else terms.term_months
 
 
+def is_prorated(terms: LeaseTerms) -> bool:
+    """True when the lease counts actual days and commences after the 1st of its month: its
+    first and last calendar months are partial and its payments fall inside months."""
+    return terms.day_count is DayCount.ACTUAL_DAYS and terms.commencement.day != 1
+
+
+class Timeline:
+    """Actual days: where each calendar month end falls, in months from commencement.
+
+    A month counts 1, a partial month its days over the month's days (17 of 31 days = 17/31),
+    so a lease that commences on 15 January and ends on 14 January counts 17/31 + ... + 14/31.
+    The straight-line cost and the ROU amortization of a month are their totals times the
+    month's share of this time.
+    """
+
+    __slots__ = ("origin", "ends")
+
+    def __init__(self, commencement: date, months: int) -> None:
+        self.origin = month_position(commencement, commencement)
+        # Calendar month k ends where month k + 1 starts.
+        self.ends = [k + 1 - self.origin for k in range(months)]
+
+    def span(self, commencement: date, months: int) -> Fraction:
+        """Time from commencement to `months` anniversaries later (the end of a term)."""
+        end = add_months_to_day(commencement, months)
+        return month_position(end, commencement) - self.origin
+
+    def shares(self, total: Fraction, count: int) -> list[Fraction]:
+        """Cumulative share of `total` at the end of each of the first `count` months."""
+        return [min(end, total) / total for end in self.ends[:count]]
+
+
+def _shared(amount: Decimal, share: Fraction) -> Decimal:
+    """`amount` times an exact fraction (at engine precision)."""
+    if share == 1:
+        return amount
+    return amount * share.numerator / share.denominator
+
+
 def _measure(terms: LeaseTerms, flows: PaymentFlows) -> tuple[InitialMeasurement, list[Decimal]]:
     """Measurement plus the closing liability of every month of the term (full precision)."""
+    if is_prorated(terms):
+        return _measure_days(terms, flows)
     rate = monthly_rate(terms)
     n = terms.term_months
     closing = [ZERO] * n
@@ -71,6 +114,59 @@ def _measure(terms: LeaseTerms, flows: PaymentFlows) -> tuple[InitialMeasurement
     return measurement, closing
 
 
+def _measurement(
+    terms: LeaseTerms, flows: PaymentFlows, liability: Decimal, rate: Decimal
+) -> InitialMeasurement:
+    received = sum((i.amount for i in terms.incentives if i.receivable_on is None), ZERO)
+    return InitialMeasurement(
+        commencement=terms.commencement,
+        liability=liability,
+        payments_at_commencement=flows.advance[0],
+        prepaid_rent=terms.prepaid_rent,
+        initial_direct_costs=terms.initial_direct_costs,
+        incentives_received=received,
+        restoration_cost=terms.restoration_cost if terms.standard is Standard.IFRS_16 else ZERO,
+        monthly_rate=rate,
+        amortization_months=amortization_months(terms),
+    )
+
+
+def accrual_factor(rate: Decimal, offset: int, days: int) -> Decimal:
+    """Growth from day `offset` of a month to its end: 1 + monthly rate x remaining days / days
+    in the month (interest accrues day by day and is added to the liability at month end)."""
+    return 1 + rate * (days - offset) / days
+
+
+def _measure_days(
+    terms: LeaseTerms, flows: PaymentFlows
+) -> tuple[InitialMeasurement, list[Decimal]]:
+    """Actual days: the liability at commencement and at each calendar month end.
+
+    Flows sit on their dates (`dated_flows`). Within a month interest accrues daily at the
+    monthly rate / days in the month on the balance outstanding that day, and is added at the
+    month end; so a month with opening balance O and payments p_i on day offsets t_i closes at
+    O(1 + r) - sum p_i (1 + r (D - t_i) / D). The first month starts at the commencement's
+    offset. Computed backwards, so each balance is exactly the PV of what remains.
+    """
+    rate = monthly_rate(terms)
+    n = terms.term_months
+    inside = dated_flows(terms.commencement, [ZERO, *flows.advance[1:]], flows.arrears)
+    closing = [ZERO] * (n + 1)
+    with localcontext(ENGINE_CONTEXT):
+        balance = ZERO
+        for k in range(n, -1, -1):
+            closing[k] = balance
+            due = balance + sum(
+                (p * accrual_factor(rate, t, d) for p, t, d in inside.get(k, ())), ZERO
+            )
+            if k:
+                balance = due / (1 + rate)
+        c = terms.commencement
+        start = accrual_factor(rate, c.day - 1, days_in_month(c))
+        liability = due / start
+    return _measurement(terms, flows, liability, rate), closing
+
+
 def measure(terms: LeaseTerms) -> InitialMeasurement:
     """Validate `terms` and return the initial measurement (liability, ROU and its components)."""
     check_terms(terms)
@@ -96,6 +192,7 @@ class Schedule:
         "closing_liability",
         "_posted",
         "flows",
+        "timeline",
     )
 
     def __init__(
@@ -112,6 +209,7 @@ class Schedule:
         self.closing_liability = closing_liability
         self._posted: PostedSchedule | None = None
         self.flows: PaymentFlows | None = None  # the expanded cash flows, kept for changes
+        self.timeline: Timeline | None = None  # actual days with partial months, else None
 
     def __len__(self) -> int:
         return len(self.payments)
@@ -122,11 +220,49 @@ class Schedule:
 
     @property
     def straight_line_cost(self) -> Decimal | None:
-        """Monthly single lease cost of an ASC 842 operating lease (full precision), else None."""
+        """Monthly single lease cost of an ASC 842 operating lease (full precision), else None.
+        With partial months, the cost of a whole month (a partial one costs its share)."""
         if not self.terms.is_operating:
             return None
         with localcontext(ENGINE_CONTEXT):
+            if self.timeline is not None:
+                return _shared(self.total_lease_cost, 1 / self.term_time)
             return self.total_lease_cost / self.terms.term_months
+
+    @property
+    def term_time(self) -> Fraction:
+        """The term in months, partial months counted by their days."""
+        if self.timeline is None:
+            return Fraction(self.terms.term_months)
+        return self.timeline.span(self.terms.commencement, self.terms.term_months)
+
+    def cost_shares(self, count: int | None = None) -> list[Fraction]:
+        """Cumulative share of the term elapsed at each month end (straight-line cost)."""
+        count = len(self) if count is None else count
+        if self.timeline is None:
+            term = self.terms.term_months
+            return [Fraction(min(k + 1, term), term) for k in range(count)]
+        return self.timeline.shares(self.term_time, count)
+
+    def amortization_shares(self, count: int | None = None) -> list[Fraction]:
+        """Cumulative share of the amortization period elapsed at each month end."""
+        count = len(self) if count is None else count
+        months = self.measurement.amortization_months
+        if self.timeline is None:
+            return [Fraction(min(k + 1, months), months) for k in range(count)]
+        span = self.timeline.span(self.terms.commencement, months)
+        return self.timeline.shares(span, count)
+
+    def monthly_costs(self) -> list[Decimal] | None:
+        """Full-precision straight-line cost of each month (operating leases), else None."""
+        cost = self.straight_line_cost
+        if cost is None or self.timeline is None:
+            return None if cost is None else [cost] * len(self)
+        total = self.total_lease_cost
+        with localcontext(ENGINE_CONTEXT):
+            cumulative = [_shared(total, f) for f in self.cost_shares()]
+            pairs = zip(cumulative, cumulative[1:], strict=False)
+            return [cumulative[0]] + [b - a for a, b in pairs]
 
     @property
     def total_lease_cost(self) -> Decimal:
@@ -146,21 +282,22 @@ class Schedule:
         rou0 = self.measurement.rou
         with localcontext(ENGINE_CONTEXT):
             if self.terms.is_operating:
-                cost = self.straight_line_cost
+                costs = self.monthly_costs()
                 out = []
                 rou = rou0
-                for interest in self.interest[:-1]:
+                for cost, interest in zip(costs, self.interest[:-1], strict=False):
                     rou = rou - (cost - interest)
                     out.append(rou)
                 out.append(ZERO)  # exact true-up of the last month's full-precision residue
                 return out
+            if self.timeline is not None:
+                return [rou0 - _shared(rou0, f) for f in self.amortization_shares()]
             months = self.measurement.amortization_months
             return [rou0 * max(months - k - 1, 0) / months for k in range(len(self))]
 
     @property
     def months(self) -> list[ScheduleMonth]:
         """Full-precision months (not rounded; for review and tests)."""
-        cost = self.straight_line_cost
         return _rows(
             self,
             opening_liability=self.measurement.liability,
@@ -169,7 +306,7 @@ class Schedule:
             interest=self.interest,
             closing=self.closing_liability,
             rou_closing=self.rou_closing,
-            straight_line=None if cost is None else [cost] * len(self),
+            straight_line=self.monthly_costs(),
         )
 
     def posted(self) -> PostedSchedule:
@@ -262,13 +399,23 @@ class PostedSchedule:
                 # so each month's entry balances and the ROU ends at zero with the liability.
                 total = sum(s.payments, ZERO) + rou0 - liability
                 term = s.terms.term_months
-                cumulative_sl = [q(total * (k + 1) / term, unit, ROUND_HALF_UP) for k in range(n)]
+                if s.timeline is None:
+                    cumulative_sl = [
+                        q(total * (k + 1) / term, unit, ROUND_HALF_UP) for k in range(n)
+                    ]
+                else:
+                    cumulative_sl = [
+                        q(_shared(total, f), unit, ROUND_HALF_UP) for f in s.cost_shares(n)
+                    ]
                 paid = ZERO
                 for k in range(n):
                     paid += s.payments[k]
                     # ROU = opening ROU - (cumulative cost - cumulative accretion)
                     accreted = closing[k] - liability + paid
                     rou_closing.append(rou0 - cumulative_sl[k] + accreted)
+            elif s.timeline is not None:
+                for f in s.amortization_shares(n):
+                    rou_closing.append(rou0 - q(_shared(rou0, f), unit, ROUND_HALF_UP))
             else:
                 months = m.amortization_months
                 for k in range(n):
@@ -350,6 +497,19 @@ def build_schedule(terms: LeaseTerms) -> Schedule:
     check_rou(measurement.rou)
     term = terms.term_months
     adv, arr = flows.advance, flows.arrears
+    if is_prorated(terms):
+        # Actual days: month k holds the payments dated in it (the payment at commencement
+        # sits in the ROU asset); the term ends inside month `term`, one month more.
+        inside = dated_flows(terms.commencement, [ZERO, *adv[1:]], arr)
+        payments = [sum((p for p, _, _ in inside.get(k, ())), ZERO) for k in range(term + 1)]
+        extra = measurement.amortization_months - term
+        if extra > 0:
+            payments += [ZERO] * extra
+            closing += [ZERO] * extra
+        schedule = Schedule(terms, measurement, payments, closing)
+        schedule.flows = flows
+        schedule.timeline = Timeline(terms.commencement, len(payments))
+        return schedule
     # The payment at commencement sits in the ROU asset, never in the liability schedule.
     payments = [arr[0]] + [adv[k] + arr[k] for k in range(1, term)]
     extra = measurement.amortization_months - term

@@ -47,6 +47,20 @@ class RateConvention(enum.StrEnum):
     EFFECTIVE = "effective"  # (1 + annual) ** (1/12) - 1
 
 
+class DayCount(enum.StrEnum):
+    """How a date inside a month counts (see docs/engine.md "Real dates").
+
+    `ACTUAL_DAYS`: a lease or change starting or ending inside a month counts that month by its
+    days (16 of 31 days is 16/31 of a month), payments fall on their dates, and interest accrues
+    day by day to the month end or the change date. `WHOLE_MONTHS`: every date counts from the
+    first day of its month (the engine's original convention). For dates on the 1st both give
+    the same figures.
+    """
+
+    ACTUAL_DAYS = "actual_days"
+    WHOLE_MONTHS = "whole_months"
+
+
 class EscalationKind(enum.StrEnum):
     """Escalation by a compounding percentage or by a fixed amount per step."""
 
@@ -111,6 +125,9 @@ class LeaseTerms:
     prepaid_rent: Decimal = ZERO  # paid before commencement and not in `payments`
     restoration_cost: Decimal = ZERO  # IFRS 16 only: PV of the dismantling/restoration provision
     currency_decimals: int = 2
+    # The engine's own default keeps the original whole-month figures for callers that do not
+    # say; the product and `manage.py lease_schedule` default to actual days.
+    day_count: DayCount = DayCount.WHOLE_MONTHS
 
     @property
     def is_operating(self) -> bool:
@@ -218,7 +235,10 @@ class JournalLine:
 
 @dataclass(frozen=True, slots=True)
 class PaymentFlows:
-    """Monthly cash flows: `advance[k]` at the start, `arrears[k]` at the end of month k."""
+    """Monthly cash flows: `advance[k]` at the start, `arrears[k]` at the end of month k, and
+    (actual days only) `inside[k]`: payments inside month k as (amount, day offset, days in
+    the month); offset 10 of 31 is the start of the 11th."""
 
     advance: list[Decimal] = field(default_factory=list)
     arrears: list[Decimal] = field(default_factory=list)
+    inside: dict[int, list[tuple[Decimal, int, int]]] = field(default_factory=dict)
