@@ -20,7 +20,13 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     ChangeKind.CONSIDERATION: ("new_rent", "annual_rate"),
     ChangeKind.INDEX: ("new_rent",),
     ChangeKind.DECREASE_SCOPE: ("scope_percent", "term_months", "new_rent", "annual_rate"),
-    ChangeKind.INCREASE_SCOPE: ("new_rent", "term_months", "annual_rate"),
+    ChangeKind.INCREASE_SCOPE: (
+        "new_rent",
+        "term_months",
+        "annual_rate",
+        "separate_lease",
+        "classification",
+    ),
     ChangeKind.RECLASSIFICATION: ("classification", "new_rent", "annual_rate"),
     ChangeKind.TERMINATION: ("amount",),
     ChangeKind.PURCHASE_OPTION: ("amount",),
@@ -80,6 +86,13 @@ class LeaseChangeForm(CleanForm):
     classification = forms.ChoiceField(
         choices=[("", "—"), ("operating", "Operating"), ("finance", "Finance")], required=False
     )
+    separate_lease = forms.BooleanField(
+        label="Priced at its standalone price (a separate lease)",
+        required=False,
+        help_text="Increase in scope only: the added right of use, at a price commensurate with "
+        "its standalone price, becomes a new lease from the effective date (IFRS 16.44, ASC "
+        "842-10-25-8) with the new payment, rate and end of term; this lease is not changed.",
+    )
     reason = forms.CharField(max_length=300, required=False)
 
     def __init__(self, *args, lease: Lease, **kwargs) -> None:
@@ -107,6 +120,11 @@ class LeaseChangeForm(CleanForm):
             out["scope_fraction"] = str(data["scope_percent"] / HUNDRED)
         if "amount" in used and data.get("amount") is not None:
             out["amount"] = str(data["amount"])
-        if "classification" in used and data.get("classification"):
+        separate = "separate_lease" in used and bool(data.get("separate_lease"))
+        if separate:
+            out["separate_lease"] = True
+        # An increase in scope takes a classification only for the separate lease it creates.
+        wants_class = data["kind"] != ChangeKind.INCREASE_SCOPE or separate
+        if "classification" in used and data.get("classification") and wants_class:
             out["classification"] = data["classification"]
         return out

@@ -84,7 +84,9 @@ def engine_change(change: LeaseChange) -> engine.LeaseChange:
 
 def lease_changes(lease: Lease) -> QuerySet[LeaseChange]:
     """Every change of a lease, oldest first, with who made and decided it."""
-    return lease.changes.select_related("created_by", "decided_by").order_by("number")
+    return lease.changes.select_related("created_by", "decided_by", "separate_lease").order_by(
+        "number"
+    )
 
 
 def pending_changes(company) -> QuerySet[LeaseChange]:

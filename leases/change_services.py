@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -19,13 +21,158 @@ from leases.change_selectors import (
     engine_change,
     leases_for_changes,
 )
+from leases.closed_months import closed_months
+from leases.engine.dates import month_start, months_between
 from leases.engine.jsonio import change_from_json
-from leases.models import Lease, LeaseChange, LeaseChangeStatus, LeaseStatus
+from leases.models import (
+    ACCOUNT_FIELDS,
+    SEGMENT_FIELDS,
+    Lease,
+    LeaseChange,
+    LeaseChangeStatus,
+    LeaseStatus,
+)
 from leases.selectors import lease_terms, leases_with_terms
+from leases.services import PaymentInput, lease_activate, lease_create, terms_from_input
+
+HUNDRED = Decimal(100)
+# What a separate lease takes from the lease it adds to (the rest comes from the change).
+SEPARATE_COPIED = (
+    "asset_type",
+    "description",
+    "landlord",
+    "subsidiary",
+    "currency",
+    "standard",
+    "rate_convention",
+    *ACCOUNT_FIELDS.values(),
+    *SEGMENT_FIELDS.values(),
+)
 
 
 def _issues(error: engine.LeaseTermsError) -> list[str]:
     return [f"{issue.message} ({issue.field.split('.', 1)[-1]})" for issue in error.issues]
+
+
+def is_separate_lease(kind: str, details: dict[str, Any]) -> bool:
+    """An increase in scope priced at its standalone price: a new lease, not a change of this
+    one (IFRS 16.44, ASC 842-10-25-8)."""
+    return kind == engine.ChangeKind.INCREASE_SCOPE and details.get("separate_lease") is True
+
+
+@dataclass(frozen=True)
+class SeparateLease:
+    """The lease that approving an increase in scope at its standalone price creates."""
+
+    code: str
+    values: dict[str, Any]  # lease fields, as `lease_create` takes them
+    payments: list[PaymentInput]
+    terms: engine.LeaseTerms
+    schedule: engine.Schedule
+
+
+def _current_term(lease: Lease) -> int:
+    """The lease term after its approved changes (the last one that set a term)."""
+    term = lease.term_months
+    for change in sorted(lease.changes.all(), key=lambda c: (c.effective_date, c.number)):
+        if change.status == LeaseChangeStatus.APPROVED and change.details.get("term_months"):
+            term = int(change.details["term_months"])
+    return term
+
+
+def _separate_code(lease: Lease) -> str:
+    """`<code>-S1`, `-S2`, ...: the first one not taken in the company."""
+    taken = set(
+        Lease.objects.filter(
+            company_id=lease.company_id, code__startswith=f"{lease.code}-S"
+        ).values_list("code", flat=True)
+    )
+    n = 1
+    while f"{lease.code}-S{n}" in taken:
+        n += 1
+    return f"{lease.code}-S{n}"
+
+
+def _payment_input(stream: engine.PaymentStream) -> PaymentInput:
+    """A parsed payment stream as the lease form enters it (one escalation at most)."""
+    if stream.steps or len(stream.escalations) > 1:
+        raise ValidationError(
+            "A separate lease takes level payments or one escalation; enter a rent table on the "
+            "new lease after it is created."
+        )
+    escalation = stream.escalations[0] if stream.escalations else None
+    percent = escalation is not None and escalation.kind is engine.EscalationKind.PERCENT
+    return PaymentInput(
+        amount=stream.amount,
+        frequency=int(stream.frequency),
+        timing=stream.timing.value,
+        rent_free_months=stream.rent_free_months,
+        escalation_kind=escalation.kind.value if escalation else "",
+        escalation_value=None
+        if escalation is None
+        else (escalation.value * HUNDRED if percent else escalation.value),
+        escalation_every_months=escalation.every_months if escalation else 12,
+    )
+
+
+def separate_lease_plan(
+    *, lease: Lease, effective: date, details: dict[str, Any], reference: str = ""
+) -> SeparateLease:
+    """The new lease for the added right of use: it commences on the effective date, pays the
+    change's payments, is measured at the change's rate and ends at the change's term (months
+    from the original commencement; blank = when this lease ends). Raises ValidationError."""
+    data = {k: v for k, v in details.items() if k != "separate_lease"}
+    try:
+        parsed = change_from_json(
+            dict(data, kind="increase_scope", effective=effective.isoformat())
+        )
+    except engine.LeaseTermsError as error:
+        raise ValidationError(_issues(error)) from error
+    problems = []
+    if not parsed.payments:
+        problems.append("Enter the payments for the additional right of use.")
+    if parsed.annual_rate is None:
+        problems.append(
+            "Enter the discount rate of the separate lease at its commencement: it is a new "
+            "lease, measured at its own rate (IFRS 16.44, ASC 842-10-25-8)."
+        )
+    elapsed = months_between(month_start(lease.commencement_date), month_start(effective))
+    if elapsed < 1:
+        problems.append("The separate lease must commence after this lease's commencement month.")
+    term = (parsed.term_months or _current_term(lease)) - elapsed
+    if elapsed >= 1 and term < 1:
+        problems.append("The separate lease must end after it commences; check the new term.")
+    if month_start(effective) in closed_months(lease.company_id):
+        problems.append(
+            f"{effective:%b %Y} is closed: a separate lease commencing then would miss its "
+            "commencement entry. Date it in an open month."
+        )
+    if problems:
+        raise ValidationError(problems)
+    classification = ""
+    if lease.standard == engine.Standard.ASC_842:
+        # A new lease is classified on its own; without a choice it follows the lease it adds to.
+        classification = details.get("classification") or lease.classification
+    suffix = f" ({reference})" if reference else ""
+    values = {name: getattr(lease, name) for name in SEPARATE_COPIED}
+    values.update(
+        code=_separate_code(lease),
+        name=f"{lease.name} · additional right of use{suffix}"[:200],
+        commencement_date=effective,
+        term_months=term,
+        classification=classification,
+        discount_rate=(parsed.annual_rate * HUNDRED).normalize(),
+    )
+    payments = [_payment_input(stream) for stream in parsed.payments]
+    terms = terms_from_input(values, payments, [])
+    try:
+        issues = engine.validate_terms(terms)
+        if issues:
+            raise engine.LeaseTermsError(issues)
+        schedule = engine.build_schedule(terms)
+    except engine.LeaseTermsError as error:
+        raise ValidationError(_issues(error)) from error
+    return SeparateLease(values["code"], values, payments, terms, schedule)
 
 
 def change_preview(
@@ -56,7 +203,10 @@ def lease_change_create(
     lease = leases_with_terms(Lease.objects.filter(pk=lease.pk)).get()
     if lease.status != LeaseStatus.ACTIVE:
         raise ValidationError("Only an active lease is changed this way; edit a draft directly.")
-    change_preview(lease=lease, kind=kind, effective=effective, details=details)
+    if is_separate_lease(kind, details):
+        separate_lease_plan(lease=lease, effective=effective, details=details)
+    else:
+        change_preview(lease=lease, kind=kind, effective=effective, details=details)
     number = (lease.changes.aggregate(n=Max("number"))["n"] or 0) + 1
     change = LeaseChange.objects.create(
         company=lease.company,
@@ -98,8 +248,10 @@ def lease_change_approve(*, change: LeaseChange, actor) -> LeaseChange:
             "You proposed this change, so another person with lease-accounting access must "
             "approve it."
         )
-    # Re-check against the changes approved since it was proposed.
     lease = leases_with_terms(Lease.objects.filter(pk=change.lease_id)).get()
+    if is_separate_lease(change.kind, change.details):
+        return _approve_separate(change, lease, actor)
+    # Re-check against the changes approved since it was proposed.
     try:
         approved = [
             engine_change(c) for c in lease.changes.all() if c.status == LeaseChangeStatus.APPROVED
@@ -123,6 +275,45 @@ def lease_change_approve(*, change: LeaseChange, actor) -> LeaseChange:
             "proposed_by": str(change.created_by or ""),
             "approved_by": str(actor),
         },
+    )
+    return change
+
+
+def _approve_separate(change: LeaseChange, lease: Lease, actor) -> LeaseChange:
+    """Create and activate the separate lease; the original lease keeps its figures."""
+    plan = separate_lease_plan(
+        lease=lease,
+        effective=change.effective_date,
+        details=change.details,
+        reference=f"{lease.code} {change.reference}",
+    )
+    created = lease_create(
+        company=change.company,
+        actor=actor,
+        values=plan.values,
+        payments=plan.payments,
+        incentives=[],
+    )
+    created = lease_activate(lease=created, actor=actor)
+    change.status = LeaseChangeStatus.SEPARATE
+    change.decided_at = timezone.now()
+    change.decided_by = actor
+    change.separate_lease = created
+    change.save(update_fields=["status", "decided_at", "decided_by", "separate_lease"])
+    audit_record(
+        company=change.company,
+        actor=actor,
+        action="lease_change.approve",
+        subject=lease,
+        before={"change": change.reference, "status": LeaseChangeStatus.PENDING},
+        after={
+            "change": change.reference,
+            "status": change.status,
+            "separate_lease": created.code,
+            "proposed_by": str(change.created_by or ""),
+            "approved_by": str(actor),
+        },
+        note=f"Increase in scope at its standalone price: separate lease {created.code} created.",
     )
     return change
 
@@ -252,6 +443,17 @@ def lease_changes_approve_many(*, company, actor, change_ids: list[int] | None =
             )
     if not changes:
         return 0
+    # An increase in scope at its standalone price creates a lease: one at a time.
+    separate = [c for c in changes if is_separate_lease(c.kind, c.details)]
+    if separate:
+        for change in separate:
+            lease = leases_with_terms(Lease.objects.filter(pk=change.lease_id)).get()
+            _approve_separate(change, lease, actor)
+        done = {c.pk for c in separate}
+        changes = [c for c in changes if c.pk not in done]
+        selected = selected.exclude(pk__in=done)
+        if not changes:
+            return len(separate)
     # Re-measure only leases with a change approved since these were proposed.
     oldest = min(c.created_at for c in changes)
     mine_by_lease: dict[int, list[LeaseChange]] = {}
@@ -293,4 +495,4 @@ def lease_changes_approve_many(*, company, actor, change_ids: list[int] | None =
         ),
         approved_by=str(actor),
     )
-    return len(changes)
+    return len(changes) + len(separate)

@@ -18,11 +18,13 @@ from leases.change_imports import change_template_csv, validate_changes_file
 from leases.change_selectors import catch_up_lines, pending_changes
 from leases.change_services import (
     change_preview,
+    is_separate_lease,
     lease_change_approve,
     lease_change_create,
     lease_change_withdraw,
     lease_changes_approve_many,
     lease_changes_import,
+    separate_lease_plan,
 )
 from leases.engine.dates import month_start, months_between
 from leases.forms import UploadForm
@@ -44,6 +46,19 @@ def _get_lease(request, pk: int) -> Lease:
 def _preview(lease: Lease, form: LeaseChangeForm) -> dict:
     """Before/after, the change's entry, the catch-up if booked this month, the new months."""
     data = form.cleaned_data
+    if is_separate_lease(data["kind"], form.details()):
+        plan = separate_lease_plan(lease=lease, effective=data["effective"], details=form.details())
+        posted = plan.schedule.posted()
+        rows = plan.schedule.posted_months()
+        return {
+            "separate": plan,
+            "liability": posted.liability,
+            "rou": posted.rou,
+            "monthly_cost": rows[0].straight_line_cost
+            if rows[0].straight_line_cost is not None
+            else rows[0].interest + rows[0].rou_amortization,
+            "months": [(row, k == 0) for k, row in enumerate(rows)],
+        }
     schedule, event = change_preview(
         lease=lease, kind=data["kind"], effective=data["effective"], details=form.details()
     )

@@ -543,6 +543,9 @@ class LeaseOpeningBalance(models.Model):
 class LeaseChangeStatus(models.TextChoices):
     PENDING = "pending", "Waiting for approval"
     APPROVED = "approved", "Approved"
+    # An increase in scope at its standalone price, approved: it created a separate lease
+    # (`LeaseChange.separate_lease`) and changes nothing on its own lease.
+    SEPARATE = "separate", "Approved: a separate lease"
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
@@ -575,6 +578,14 @@ class LeaseChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     booking_period = models.DateField(null=True, blank=True)
+    separate_lease = models.OneToOneField(
+        Lease,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="created_by_change",
+        help_text="The lease this change created (an increase in scope at its standalone price).",
+    )
 
     class Meta:
         ordering = ["lease", "number"]
