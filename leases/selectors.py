@@ -189,6 +189,7 @@ def _all_consideration_terms(lease: Lease) -> engine.LeaseTerms:
         ),
         prepaid_rent=lease.prepaid_rent,
         restoration_cost=lease.restoration_cost,
+        day_count=engine.DayCount(lease.company.day_count),
     )
 
 

@@ -103,7 +103,11 @@ class ImportSummary:
 
 
 def terms_from_input(
-    values: dict[str, Any], payments: list[PaymentInput], incentives: list[IncentiveInput]
+    values: dict[str, Any],
+    payments: list[PaymentInput],
+    incentives: list[IncentiveInput],
+    *,
+    day_count: str = "whole_months",
 ) -> engine.LeaseTerms:
     """The engine's view of lease values that are not saved yet (same rules as `lease_terms`)."""
     streams = []
@@ -147,6 +151,7 @@ def terms_from_input(
         incentives=tuple(engine.Incentive(i.amount, i.receivable_on) for i in incentives),
         prepaid_rent=values.get("prepaid_rent") or Decimal(0),
         restoration_cost=values.get("restoration_cost") or Decimal(0),
+        day_count=engine.DayCount(day_count),
     )
 
 
@@ -280,7 +285,9 @@ def lease_update(
     if lease.status == LeaseStatus.ACTIVE:
         # An active lease feeds journal entries: it must stay measurable, and closed periods
         # must keep their figures.
-        new_terms = terms_from_input(merged, payments, incentives)
+        new_terms = terms_from_input(
+            merged, payments, incentives, day_count=lease.company.day_count
+        )
         _check_terms(new_terms)
         if new_terms != lease_terms(lease):
             # Posted months keep their figures: a new measurement is a dated lease change.

@@ -1,11 +1,14 @@
 """Lease changes after commencement: a schedule is the original measurement plus segments.
 
-Convention: a change takes effect from the first day of the month that contains its effective
-date (the engine is monthly, see docs/engine.md "Changes"). The months before it are the
-previous segment's and never move. A change remeasures the liability (present value of the
-remaining payments at the segment's rate) and carries the ROU asset on from its posted balance,
-adjusted as the kind of change requires. Every posted figure is a difference of rounded
-balances, so every entry balances and every balance ends at exactly zero.
+Convention: under whole months a change takes effect from the first day of the month that
+contains its effective date. Under actual days it takes effect on its date: the liability accrues
+to that day at the old rate (monthly rate x days / days in the month), is remeasured there, and
+the month's figures are the days before the change plus the days after it (docs/engine.md "Real
+dates"). The months before it are the previous segment's and never move. A change remeasures
+the liability (present value of the remaining payments at the segment's rate) and carries the
+ROU asset on from its posted balance, adjusted as the kind of change requires. Every posted
+figure is a difference of rounded balances, so every entry balances and every balance ends at
+exactly zero.
 """
 
 from __future__ import annotations
@@ -15,15 +18,17 @@ import enum
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
 
-from .dates import add_months, months_between
+from .dates import add_months, days_in_month, months_between
 from .journal import commencement_lines, periodic_lines
 from .payments import cents, expand_flows
-from .schedule import ENGINE_CONTEXT, Schedule, build_schedule
+from .schedule import ENGINE_CONTEXT, Schedule, build_schedule, is_prorated
 from .types import (
     ZERO,
     AccountRole,
     Classification,
+    DayCount,
     JournalLine,
     LeaseTerms,
     LeaseTermsError,
@@ -38,6 +43,7 @@ from .types import (
 from .validation import MAX_TERM_MONTHS
 
 ONE = Decimal(1)
+NO_STUB = (ZERO, ZERO, ZERO)  # a segment that starts on the 1st has no days before it
 
 
 class ChangeKind(enum.StrEnum):
@@ -122,6 +128,7 @@ class ChangeEvent:
     classification_after: Classification | None
     remeasured: bool  # False: an ASC 842 index review expensed as variable lease cost
     lines: tuple[JournalLine, ...]
+    on: date | None = None  # the day it took effect (actual days); None: the 1st of `period`
 
     @property
     def liability_adjustment(self) -> Decimal:
@@ -175,6 +182,11 @@ class _State:
     accumulated: Decimal  # posted accumulated amortization (AMORTIZE only)
     useful_life: int | None  # months from commencement
     owned: bool  # ownership transfers or purchase reasonably certain
+    # Actual days: how far into month `index` the change falls (0 on the 1st), and what the
+    # days of that month before it did (liability and ROU movement, payments), summed over
+    # every change earlier in the same month.
+    offset: Fraction = Fraction(0)
+    stub: tuple[Decimal, Decimal, Decimal] = NO_STUB
 
 
 class _Segment:
@@ -199,6 +211,8 @@ class _Segment:
         "_unit",
         "_liability_full",
         "_arrays",
+        "offset",
+        "stub",
     )
 
     def __init__(
@@ -216,13 +230,18 @@ class _Segment:
         amortization: int = 0,
         unit: Decimal = ONE,
         liability_full: Decimal = ZERO,
+        offset: Fraction = Fraction(0),
+        stub: tuple[Decimal, Decimal, Decimal] = NO_STUB,
     ) -> None:
         self.start, self.mode = start, mode
+        # Actual days: the segment starts `offset` into its first month; `stub` is what that
+        # month did before it (liability and ROU movement, payments), posted with the month.
+        self.offset, self.stub = offset, stub
         self.opening_liability, self.opening_rou = opening_liability, opening_rou
         self.opening_accumulated = opening_accumulated
         self._adv, self._arr, self._rate = adv, arr, rate
         self._remaining, self._amortization = remaining, amortization
-        self._length = max(remaining, amortization)
+        self._length = max(remaining, amortization, 1 if offset else 0)
         self._unit, self._liability_full = unit, liability_full
         self._arrays: tuple | None = None
 
@@ -283,6 +302,10 @@ class _Segment:
             # Backwards, so each balance is exactly the PV of what remains and the last is zero.
             for j in range(remaining - 1, -1, -1):
                 closing[j] = balance
+                if j == 0 and self.offset:
+                    # Actual days: the first month runs from the change date to its end.
+                    balance = (balance + arr[j]) / (1 + self._rate * (1 - _dec(self.offset)))
+                    break
                 balance = (balance + arr[j]) * v + adv[j]
             payments = [adv[j] + arr[j] if j < remaining else ZERO for j in range(length)]
             rounded = [_q(c, unit) for c in closing]
@@ -293,7 +316,12 @@ class _Segment:
                 # ASC 842-20-35-3: remaining payments plus (ROU - liability) after the change,
                 # straight-line over the remaining term; the ROU is the plug.
                 total = sum(payments, ZERO) + rou0 - liability0
-                cumulative = [_q(total * (j + 1) / remaining, unit) for j in range(length)]
+                if self.offset:
+                    cumulative = [_q(_part(total, f), unit) for f in self.shares(remaining)]
+                elif remaining:
+                    cumulative = [_q(total * (j + 1) / remaining, unit) for j in range(length)]
+                else:
+                    cumulative = [ZERO] * length  # ended on its first day
                 cost = [cumulative[0]] + [
                     cumulative[j] - cumulative[j - 1] for j in range(1, length)
                 ]
@@ -303,11 +331,68 @@ class _Segment:
                     rou_closing.append(rou0 - cumulative[j] + rounded[j] - liability0 + paid)
             else:
                 amortization = self._amortization
-                for j in range(length):
-                    done = min(j + 1, amortization)
-                    rou_closing.append(rou0 - _q(rou0 * done / amortization, unit))
+                if self.offset:
+                    for f in self.shares(amortization):
+                        rou_closing.append(rou0 - _q(_part(rou0, f), unit))
+                else:
+                    for j in range(length):
+                        done = min(j + 1, amortization)
+                        rou_closing.append(rou0 - _q(rou0 * done / amortization, unit))
         self._arrays = (payments, closing, rounded, rou_closing, cost)
         return self._arrays
+
+    def shares(self, months: int) -> list[Fraction]:
+        """Actual days: cumulative share of a span of `months` months from the segment's first
+        month (less the days before the change) elapsed at each month end."""
+        span = months - self.offset
+        if span <= 0:
+            return [Fraction(1)] * self._length
+        return [min(j + 1 - self.offset, span) / span for j in range(self._length)]
+
+    def at(self, j: int, offset: Fraction) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        """Actual days: (full and posted liability, posted ROU, payments of the month so far)
+        `offset` into month j of the segment, before anything that happens on that day."""
+        payments, closing, rounded, rou_closing, cost = self._materialize()
+        unit, remaining = self._unit, self._remaining
+        start = self.offset if j == 0 else Fraction(0)
+        with localcontext(ENGINE_CONTEXT):
+            opening = self._liability_full if j == 0 else closing[j - 1]
+            # A payment at the start of the month is paid by now (the segment's own first
+            # month, when it starts mid-month, has none).
+            paid_now = self._adv[j] if j < remaining and not start else ZERO
+            full = (
+                (opening - paid_now) * (1 + self._rate * _dec(offset - start))
+                if j < remaining
+                else ZERO
+            )
+            posted = _q(full, unit)
+            rou0, liability0 = self.opening_rou, self.opening_liability
+            elapsed = j + offset - self.offset
+            if self.mode is Mode.STRAIGHT_LINE:
+                total = sum(payments, ZERO) + rou0 - liability0
+                span = remaining - self.offset
+                done = _q(_part(total, min(elapsed, span) / span), unit) if span > 0 else ZERO
+                paid = sum(payments[:j], ZERO) + paid_now
+                rou = rou0 - done + posted - liability0 + paid
+            else:
+                span = self._amortization - self.offset
+                share = min(elapsed, span) / span if span > 0 else Fraction(1)
+                rou = rou0 - _q(_part(rou0, share), unit)
+        return full, posted, rou, paid_now
+
+
+def _dec(value: Fraction) -> Decimal:
+    """An exact fraction as a Decimal at engine precision."""
+    with localcontext(ENGINE_CONTEXT):
+        return Decimal(value.numerator) / value.denominator
+
+
+def _part(amount: Decimal, share: Fraction) -> Decimal:
+    """`amount` times an exact fraction; exact for a whole share."""
+    if share == 1:
+        return amount
+    with localcontext(ENGINE_CONTEXT):
+        return amount * share.numerator / share.denominator
 
 
 def _level(stream: PaymentStream) -> bool:
@@ -322,6 +407,24 @@ def _monthly(annual: Decimal, convention: RateConvention) -> Decimal:
         if convention is RateConvention.NOMINAL:
             return annual / 12
         return (1 + annual) ** (ONE / 12) - 1
+
+
+def _pv_at(
+    adv: list[Decimal],
+    arr: list[Decimal],
+    start: int,
+    offset: Fraction,
+    end: int,
+    rate: Decimal,
+) -> Decimal:
+    """Present value `offset` into month `start` (actual days): the value at the next month
+    start plus the month's arrears, discounted by the monthly rate x the days left."""
+    if not offset:
+        return _pv(adv, arr, start, end, rate)
+    if start >= end:
+        return ZERO
+    with localcontext(ENGINE_CONTEXT):
+        return (_pv(adv, arr, start + 1, end, rate) + arr[start]) / (1 + rate * _dec(1 - offset))
 
 
 def _pv(adv: list[Decimal], arr: list[Decimal], start: int, end: int, rate: Decimal) -> Decimal:
@@ -435,7 +538,7 @@ class ChangedSchedule:
                 raise LeaseTermsError(
                     [TermsIssue("changes", f"{_name(change)} falls after the lease has ended.")]
                 )
-            self._move_to(state, index)
+            self._move_to(state, index, self._offset(change.effective))
             self._apply(state, change)
         # Cash different from what was measured is variable lease cost (ASC 842 index review).
         first_unmeasured = self._unmeasured_from
@@ -446,9 +549,20 @@ class ChangedSchedule:
             if diff:
                 self.variable[k] = diff
 
-    def _move_to(self, state: _State, index: int) -> None:
-        """Bring the state's balances to the start of month `index`."""
-        state.index = index
+    def _offset(self, day: date) -> Fraction:
+        """How far into its month a change falls: 0 under whole months or on the 1st."""
+        if self.terms.day_count is not DayCount.ACTUAL_DAYS or day.day == 1:
+            return Fraction(0)
+        return Fraction(day.day - 1, days_in_month(day))
+
+    def _move_to(self, state: _State, index: int, offset: Fraction = Fraction(0)) -> None:
+        """Bring the state's balances to month `index` (`offset` into it, actual days)."""
+        previous_index, previous_offset = state.index, state.offset
+        state.index, state.offset = index, offset
+        if offset:
+            self._move_inside(state, index, offset, previous_index, previous_offset)
+            return
+        state.stub = NO_STUB
         if not self._segments:
             return  # still in the original schedule: the state was made for this month
         seg = self._segments[-1]
@@ -460,6 +574,65 @@ class ChangedSchedule:
         state.rou = seg.rou_closing[j]
         if seg.mode is Mode.AMORTIZE:
             state.accumulated = seg.opening_accumulated + seg.opening_rou - state.rou
+
+    def _move_inside(
+        self,
+        state: _State,
+        index: int,
+        offset: Fraction,
+        previous_index: int,
+        previous_offset: Fraction,
+    ) -> None:
+        """Actual days: balances on the change date, accrued from the month start (or from an
+        earlier change that month) at the old rate, and what those days did (the stub)."""
+        unit = self.unit
+        carried = NO_STUB
+        if not self._segments:
+            base = self.base
+            rate = base.measurement.monthly_rate
+            flows = base.flows or expand_flows(self.terms)
+            prev_liability, prev_rou = self._base_point(index - 1)
+            paid_now = flows.advance[index] if index < len(flows.advance) else ZERO
+            term = self.terms.term_months
+            with localcontext(ENGINE_CONTEXT):
+                full = (
+                    (base.closing_liability[index - 1] - paid_now) * (1 + rate * _dec(offset))
+                    if index < term
+                    else ZERO
+                )
+                posted = _q(full, unit)
+                liability0, rou0 = self._base_point(-1)
+                elapsed = index + offset
+                if self.terms.is_operating:
+                    self._base_point(index - 1)  # fills the running payments
+                    total = self._paid[-1] + rou0 - liability0
+                    done = _q(_part(total, min(elapsed, term) / term), unit)
+                    paid = (self._paid[index - 1] if index else ZERO) + paid_now
+                    rou = rou0 - done + posted - liability0 + paid
+                else:
+                    months = base.measurement.amortization_months
+                    rou = rou0 - _q(_part(rou0, min(elapsed, months) / months), unit)
+            if not self.terms.is_operating:
+                state.accumulated = rou0 - rou
+        else:
+            seg = self._segments[-1]
+            j = index - seg.start
+            full, posted, rou, paid_now = seg.at(j, offset)
+            if j == 0:
+                prev_liability, prev_rou = seg.opening_liability, seg.opening_rou
+                carried = seg.stub
+            else:
+                prev_liability, prev_rou = seg.closing_liability[j - 1], seg.rou_closing[j - 1]
+            if seg.mode is Mode.AMORTIZE:
+                state.accumulated = seg.opening_accumulated + seg.opening_rou - rou
+        if (previous_index, previous_offset) == (index, offset) and self.events:
+            return  # a second change on the same day starts from the first one's result
+        state.stub = (
+            carried[0] + posted - prev_liability,
+            carried[1] + rou - prev_rou,
+            carried[2] + paid_now,
+        )
+        state.liability_full, state.liability, state.rou = full, posted, rou
 
     def _expand(self, streams: tuple[PaymentStream, ...], anchor: int, end: int):
         """Flows of `streams` starting at month `anchor`, for months anchor..end-1."""
@@ -524,7 +697,7 @@ class ChangedSchedule:
             opening, rou_open = self._base_point(k - 1)
             liability, rou = self._base_point(k)
             return liability - opening + self.base.payments[k] + rou_open - rou
-        if k == seg.start:
+        if k == seg.start and not seg.offset:
             return seg.first_cost()
         opening, rou_open = self._opening(k)
         liability, rou, payment, _, _ = self._month(k)
@@ -632,12 +805,30 @@ class ChangedSchedule:
                 )
             state.liability = state.liability_full = ZERO
             state.accumulated = ZERO
-            for lists in (state.adv, state.arr, state.cash_adv, state.cash_arr):
-                for k in range(s, len(lists)):
+            inside = 1 if state.offset else 0  # actual days: the month's days before it post
+            # Payments at the start of the month were paid before a change inside it.
+            for lists, first in (
+                (state.adv, s + inside),
+                (state.cash_adv, s + inside),
+                (state.arr, s),
+                (state.cash_arr, s),
+            ):
+                for k in range(first, len(lists)):
                     lists[k] = ZERO
             state.term = s
-            self._len = s
-            self._segments.append(_Segment(s, state.mode, ZERO, ZERO, ZERO))
+            self._len = s + inside
+            self._segments.append(
+                _Segment(
+                    s,
+                    state.mode,
+                    ZERO,
+                    ZERO,
+                    ZERO,
+                    unit=unit,
+                    offset=state.offset,
+                    stub=state.stub,
+                )
+            )
             self._record(
                 change,
                 state,
@@ -695,8 +886,13 @@ class ChangedSchedule:
             self._set_term(state, change.term_months)
         asc_index = kind is ChangeKind.INDEX and self.terms.standard is Standard.ASC_842
         if change.payments is not None:
-            self._set_payments(state, change.payments, s, s, state.term, measured=not asc_index)
-            state.streams, state.streams_anchor = change.payments, s
+            # New payments start with the first payment period from the change date: the
+            # change's month under whole months, the next month start under actual days.
+            anchor = s + 1 if state.offset else s
+            self._set_payments(
+                state, change.payments, anchor, anchor, state.term, measured=not asc_index
+            )
+            state.streams, state.streams_anchor = change.payments, anchor
         if asc_index:
             # ASC 842-10-35-5: an index change alone is not remeasured; the difference is
             # variable lease cost until another event remeasures the lease.
@@ -748,9 +944,13 @@ class ChangedSchedule:
                 # A shorter term for the same asset (IFRS 16 IE Example 18): the ROU falls with
                 # the remaining term given up, the liability to the PV of the payments kept at the
                 # rate before the change.
-                fraction = Decimal(old_term - state.term) / Decimal(old_term - s)
+                with localcontext(ENGINE_CONTEXT):
+                    fraction = Decimal(old_term - state.term) / (
+                        Decimal(old_term - s) - _dec(state.offset)
+                    )
                 rate = _monthly(rate_before, self.terms.rate_convention)
-                cut = state.liability - _q(_pv(old_adv, old_arr, s, state.term, rate), unit)
+                kept = _pv_at(old_adv, old_arr, s, state.offset, state.term, rate)
+                cut = state.liability - _q(kept, unit)
             removed = derecognize(fraction)
             gain = cut - removed
             lines.extend(
@@ -766,7 +966,7 @@ class ChangedSchedule:
             state.liability -= cut
 
         rate = _monthly(state.annual_rate, self.terms.rate_convention)
-        full = _pv(state.adv, state.arr, s, state.term, rate)
+        full = _pv_at(state.adv, state.arr, s, state.offset, state.term, rate)
         new_liability = _q(full, unit)
         delta = new_liability - state.liability
         rou_delta = max(delta, -state.rou)
@@ -818,6 +1018,9 @@ class ChangedSchedule:
         s = state.index
         remaining = state.term - s
         amortization = self._amortization_months(state)
+        adv = state.adv[s : state.term]
+        if state.offset and adv:
+            adv[0] = ZERO  # paid on the 1st, before the change
         self._segments.append(
             _Segment(
                 s,
@@ -825,16 +1028,18 @@ class ChangedSchedule:
                 state.liability,
                 state.rou,
                 state.accumulated,
-                adv=state.adv[s : state.term],
+                adv=adv,
                 arr=state.arr[s : state.term],
                 rate=_monthly(state.annual_rate, self.terms.rate_convention),
                 remaining=remaining,
                 amortization=amortization,
                 unit=self.unit,
                 liability_full=state.liability_full,
+                offset=state.offset,
+                stub=state.stub,
             )
         )
-        self._len = s + max(remaining, amortization)
+        self._len = s + max(remaining, amortization, 1)
 
     def _record(
         self,
@@ -860,14 +1065,24 @@ class ChangedSchedule:
                 rou_after=state.rou,
                 gain_loss=gain,
                 monthly_cost_before=cost_before,
-                monthly_cost_after=self._cost_at(s) if s < self._len else None,
+                monthly_cost_after=self._cost_after(change, state),
                 rate_before=rate_before,
                 rate_after=state.annual_rate,
                 classification_after=state.classification,
                 remeasured=remeasured,
                 lines=tuple(lines),
+                on=change.effective if state.offset else None,
             )
         )
+
+    def _cost_after(self, change: LeaseChange, state: _State) -> Decimal | None:
+        """The first full month's cost after the change (None once the lease has ended)."""
+        if change.kind in ENDING_KINDS:
+            return None
+        k = state.index + (1 if state.offset else 0)
+        if k >= self._len:
+            k = state.index
+        return self._cost_at(k) if k < self._len else None
 
     # -- reading -----------------------------------------------------------------------
 
@@ -894,13 +1109,23 @@ class ChangedSchedule:
             )
         j = k - seg.start
         cost = seg.cost[j] if seg.cost is not None else None
-        return seg.closing_liability[j], seg.rou_closing[j], seg.payments[j], seg.mode, cost
+        payment = seg.payments[j]
+        if j == 0 and seg.offset:
+            # The days before the change: their payments, and their cost (accretion plus the
+            # ROU reduction, whatever the segment before it was).
+            stub_liability, stub_rou, stub_paid = seg.stub
+            payment = payment + stub_paid
+            if cost is not None:
+                cost = cost + stub_liability + stub_paid - stub_rou
+        return seg.closing_liability[j], seg.rou_closing[j], payment, seg.mode, cost
 
     def _opening(self, k: int) -> tuple[Decimal, Decimal]:
         """Liability and ROU at the start of month k, after any change in that month."""
         seg = self._segment_of(k)
         if seg is not None and seg.start == k:
-            return seg.opening_liability, seg.opening_rou
+            # A change inside the month: the row opens at the month-start balance plus the
+            # change's adjustment, so the month's interest covers the days before it too.
+            return seg.opening_liability - seg.stub[0], seg.opening_rou - seg.stub[1]
         if k == 0:
             p = self.base.posted()
             return p.liability, p.rou
@@ -1033,6 +1258,7 @@ def validate_changes(terms: LeaseTerms, changes: tuple[LeaseChange, ...]) -> lis
     start = terms.commencement.replace(day=1)
     ended = None
     term = terms.term_months
+    prorated = is_prorated(terms)
     for i, change in sorted(enumerate(changes), key=lambda item: item[1].effective):
         f = f"changes[{i}]"
 
@@ -1041,6 +1267,13 @@ def validate_changes(terms: LeaseTerms, changes: tuple[LeaseChange, ...]) -> lis
 
         kind = change.kind
         index = months_between(start, change.effective)
+        if prorated:
+            add(
+                "effective",
+                "This lease commences after the 1st of its month under actual days; changes to "
+                "such a lease are not supported yet. Use whole months for it, or enter the "
+                "change as a new lease from its date.",
+            )
         if ended is not None:
             add("effective", f"The lease ended on {ended.isoformat()}; no change can follow.")
         if index < 1:
