@@ -3,8 +3,11 @@
 {{ amount|money:"USD" }}   1,234.56 USD, negatives as (1,234.56) USD
 {{ count|number }}         12,345
 {{ rate|rate }}            6.5 %  (not 6.500000 %)
+{{ fraction|rate:"fraction" }}  6.5 % from 0.065 (the engine's annual rates)
 {{ day|company_date }}     31 Dec 2026, one format across the app
+{{ day|month }}            Dec 2026, a month or period (as Period.label names it)
 {{ moment|when }}          31 Dec 2026, 14:05 UTC, in the viewer's time zone, zone shown
+{{ moment|when:"seconds" }} 31 Dec 2026, 14:05:09 UTC (a request log)
 {{ n|counted:"entry,entries" }}  1 entry, 2 entries
 """
 
@@ -22,6 +25,9 @@ from companies.formats import current_date_format
 register = template.Library()
 
 TIME_FORMAT = "H:i T"
+SECONDS_FORMAT = "H:i:s T"
+# Months are named the same way in every date format, as periods are ("Jul 2026").
+MONTH_FORMAT = "M Y"
 
 
 def _decimal(value) -> Decimal | None:
@@ -60,11 +66,13 @@ def number(value, places: int = 0) -> str:
 
 
 @register.filter
-def rate(value) -> str:
-    """A percentage without trailing zeros: 6.500000 → 6.5 %."""
+def rate(value, scale: str = "") -> str:
+    """A percentage without trailing zeros: 6.500000 → 6.5 %; "fraction" reads 0.065 as 6.5 %."""
     number = _decimal(value)
     if number is None:
         return "—"
+    if scale == "fraction":
+        number *= 100
     text = format(number.normalize(), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
@@ -85,12 +93,25 @@ def company_date(value) -> str:
 
 
 @register.filter
-def when(value) -> str:
-    """A moment in the viewer's time zone, with the zone shown."""
+def month(value) -> str:
+    """A month or period: Jul 2026 (never 2026-07)."""
+    if not value:
+        return "—"
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    if not isinstance(value, date):
+        return str(value)
+    return format_date(value, MONTH_FORMAT)
+
+
+@register.filter
+def when(value, precision: str = "") -> str:
+    """A moment in the viewer's time zone, with the zone shown; "seconds" adds the seconds."""
     if not value:
         return "—"
     local = timezone.localtime(value) if timezone.is_aware(value) else value
-    return f"{format_date(local, current_date_format())}, {format_date(local, TIME_FORMAT)}"
+    clock = SECONDS_FORMAT if precision == "seconds" else TIME_FORMAT
+    return f"{format_date(local, current_date_format())}, {format_date(local, clock)}"
 
 
 @register.filter

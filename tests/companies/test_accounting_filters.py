@@ -6,7 +6,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from companies.templatetags.accounting import company_date, counted, money, number, rate, when
+from companies.templatetags.accounting import (
+    company_date,
+    counted,
+    money,
+    month,
+    number,
+    rate,
+    when,
+)
 
 
 @pytest.mark.parametrize(
@@ -47,3 +55,25 @@ def test_one_date_format_and_times_with_their_zone(settings):
     moment = datetime(2026, 7, 1, 13, 5, tzinfo=ZoneInfo("UTC"))
     assert when(moment) == "1 Jul 2026, 14:05 BST"
     assert company_date(None) == "—" and when(None) == "—"
+
+
+def test_rates_the_engine_keeps_as_fractions_read_as_percent():
+    assert rate(Decimal("0.065"), "fraction") == "6.5 %"
+    assert rate(None, "fraction") == "—"
+
+
+def test_months_are_named_as_periods_are_whatever_the_date_format(settings):
+    from companies.formats import company_formats
+    from companies.models import Company
+
+    assert month(date(2026, 7, 1)) == "Jul 2026"
+    with company_formats(Company(name="X", date_format="Y-m-d")):
+        assert month(date(2026, 7, 1)) == "Jul 2026"
+        assert company_date(date(2026, 7, 1)) == "2026-07-01"
+    assert month(None) == "—"
+
+
+def test_a_request_log_shows_seconds_in_the_viewers_zone_with_the_zone(settings):
+    settings.TIME_ZONE = "Europe/London"
+    moment = datetime(2026, 7, 1, 13, 5, 9, tzinfo=ZoneInfo("UTC"))
+    assert when(moment, "seconds") == "1 Jul 2026, 14:05:09 BST"
