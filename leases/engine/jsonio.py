@@ -333,7 +333,7 @@ def changed_result_to_json(schedule: ChangedSchedule) -> dict[str, Any]:
                 "kind": c.kind.value,
                 "reference": c.reference,
                 "effective": c.effective.isoformat(),
-                "applied_from": event.period.isoformat(),
+                "applied_from": (event.on or event.period).isoformat(),
                 "label": event.label,
                 "remeasured": event.remeasured,
                 "before": {
