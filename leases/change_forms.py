@@ -40,8 +40,8 @@ class LeaseChangeForm(CleanForm):
     kind = forms.ChoiceField(choices=[(k.value, v) for k, v in KIND_LABELS.items()])
     effective = forms.DateField(
         label="Effective date",
-        help_text="Applied from the first day of its month. A date in a closed month posts a "
-        "catch-up entry in the first open period.",
+        help_text="Any day. A date in a closed month posts a catch-up entry in the first open "
+        "period.",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     new_rent = forms.DecimalField(
@@ -98,6 +98,15 @@ class LeaseChangeForm(CleanForm):
     def __init__(self, *args, lease: Lease, **kwargs) -> None:
         self.lease = lease
         super().__init__(*args, **kwargs)
+        # Say what the date does under the company's day count (Settings → Company).
+        if lease.company.day_count == "whole_months":
+            said = "Applied from the first day of its month (your company counts whole months)."
+        else:
+            said = (
+                "The liability is remeasured on this day: the days before it keep the old "
+                "terms, and new payments start with the next payment date."
+            )
+        self.fields["effective"].help_text = f"{said} {self.fields['effective'].help_text}"
 
     def details(self) -> dict[str, Any]:
         """The change as the engine's JSON (only the inputs its kind uses)."""

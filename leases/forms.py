@@ -39,7 +39,8 @@ LEASE_HELP = {
     "subsidiary": "The legal entity that signed the lease; its journal entries post there.",
     "currency": "ISO code of the lease payments, e.g. USD or EUR.",
     "commencement_date": "The date the lessor makes the asset available to you: measurement "
-    "starts here, not at signing.",
+    "starts here, not at signing. Any day: under actual days (Settings → Company) a lease that "
+    "commences after the 1st counts its first and last months by their days.",
     "term_months": "The non-cancellable period plus renewal periods you are reasonably certain "
     "to exercise, in months. You may give the end date instead.",
     "standard": "ASC 842 (US GAAP) or IFRS 16; defaults to your company's standard.",
@@ -162,8 +163,9 @@ class LeaseForm(CleanModelForm):
     end_date = forms.DateField(
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Optional: the last day of the term. Fills in the term, or is checked "
-        "against it.",
+        help_text="Optional: the last day of the term, the day before a monthly anniversary of "
+        "the commencement date (commencing 15 Jan, a one-year term ends 14 Jan). Fills in the "
+        "term, or is checked against it.",
     )
 
     class Meta:
