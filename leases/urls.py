@@ -5,6 +5,10 @@ from leases import change_views, portfolio_views, variable_views, views
 urlpatterns = [
     path("", views.lease_list, name="lease_list"),
     path("new/", views.lease_create_view, name="lease_create"),
+    # Inline validation: one field checked by the form's own rules, answered as JSON.
+    path("new/check/", views.lease_form_check, name="lease_form_check"),
+    path("<int:pk>/edit/check/", views.lease_form_check, name="lease_edit_check"),
+    path("<int:pk>/change/check/", views.lease_change_check, name="lease_change_check"),
     path("import/", views.lease_import, name="lease_import"),
     path("import/template.csv", views.lease_import_template, name="lease_import_template"),
     path("portfolio/", portfolio_views.portfolio_upload, name="portfolio_upload"),

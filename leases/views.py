@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
@@ -16,6 +16,7 @@ from companies.permissions import member_required
 from companies.tables import sort_queryset
 from companies.templatetags.accounting import rate, when
 from leases import engine
+from leases.change_forms import LeaseChangeForm
 from leases.change_selectors import approved_changes_schedule, lease_changes
 from leases.engine.transition import build_golive_schedule
 from leases.exports import SCHEDULE_COLUMNS, schedule_csv, schedule_xlsx
@@ -239,6 +240,45 @@ def lease_edit(request, pk: int):
             messages.success(request, f"Saved lease {lease.code}.")
             return redirect("lease_detail", pk=lease.pk)
     return _editor_page(request, editor, lease)
+
+
+def _field_errors(request, forms) -> JsonResponse:
+    """The errors a submit would show beside the field named by `_field`, as JSON.
+
+    The forms were validated as on submit (the same form classes, the same engine checks), so
+    the page shows the same sentences without sending the whole form.
+    """
+    name = request.POST.get("_field", "")
+    for form in forms:
+        for field in form.fields:
+            if form.add_prefix(field) == name:
+                return JsonResponse({"field": name, "errors": list(form[field].errors)})
+    return JsonResponse({"field": name, "errors": [], "message": "No such field."}, status=400)
+
+
+@lease_access
+@require_POST
+def lease_form_check(request, pk: int | None = None):
+    """Check one field of the lease form (new or edit) as a submit would, for inline errors."""
+    lease = _get_lease(request, pk) if pk is not None else None
+    editor = LeaseEditor(
+        request.POST,
+        company=request.company,
+        defaults=accounting_defaults(request.company),
+        lease=lease,
+    )
+    editor.is_valid()
+    return _field_errors(request, [editor.form, *editor.payments.forms, *editor.incentives.forms])
+
+
+@lease_access
+@require_POST
+def lease_change_check(request, pk: int):
+    """Check one field of the *Change lease* form as a submit would, for inline errors."""
+    lease = _get_lease(request, pk)
+    form = LeaseChangeForm(request.POST, lease=lease)
+    form.is_valid()
+    return _field_errors(request, [form])
 
 
 def _schedule(lease: Lease) -> tuple[engine.Schedule | None, list[str]]:

@@ -92,29 +92,61 @@ document.querySelectorAll("form [data-extra-form]").forEach((fieldset, index, al
   all[all.length - 1].after(add);
 });
 
-// Inline validation: a required field left empty, or a number or date that cannot be read,
-// says so when the user leaves it, before the form is sent.
-document.addEventListener("focusout", (event) => {
-  const input = event.target;
-  if (!input.closest || !input.closest("form[data-inline-validate]")) return;
-  if (!["INPUT", "SELECT", "TEXTAREA"].includes(input.tagName)) return;
-  const field = input.closest(".field");
-  if (!field) return;
-  let message = "";
-  if (input.required && !input.value.trim()) message = "Enter this field.";
-  else if (!input.checkValidity()) message = input.validationMessage;
-  let note = field.querySelector(".inline-error");
-  if (!message) {
-    note?.remove();
-    input.removeAttribute("aria-invalid");
-    return;
-  }
-  if (!note) {
-    note = document.createElement("p");
+// Inline validation: when the user leaves a field, the server checks it with the form's own
+// rules (the form's data-check-url answers {"errors": [...]}) and the field shows the same
+// sentences a submit would, without sending the page. Without that address, or when the server
+// cannot be reached, the browser's own check says whether a required field is empty or a number
+// or date cannot be read.
+function showFieldErrors(field, input, messages) {
+  field.querySelectorAll("p.error").forEach((old) => old.remove());
+  messages.forEach((message) => {
+    const note = document.createElement("p");
     note.className = "error inline-error";
     note.setAttribute("role", "alert");
+    note.textContent = message;
     field.append(note);
+  });
+  field.classList.toggle("has-error", messages.length > 0);
+  if (messages.length) input.setAttribute("aria-invalid", "true");
+  else input.removeAttribute("aria-invalid");
+}
+
+function browserCheck(input) {
+  if (input.required && !input.value.trim()) return ["This field is required."];
+  if (!input.checkValidity()) return [input.validationMessage];
+  return [];
+}
+
+async function serverCheck(form, input, field) {
+  const data = new FormData(form);
+  data.set("_field", input.name);
+  // Only the answer to the latest check of a field is shown.
+  const ticket = String(Number(input.dataset.checkTicket || 0) + 1);
+  input.dataset.checkTicket = ticket;
+  let errors;
+  try {
+    const response = await fetch(form.dataset.checkUrl, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    });
+    if (!response.ok) throw new Error(String(response.status));
+    errors = (await response.json()).errors;
+  } catch {
+    errors = browserCheck(input);
   }
-  note.textContent = message;
-  input.setAttribute("aria-invalid", "true");
+  if (input.dataset.checkTicket === ticket) showFieldErrors(field, input, errors);
+}
+
+document.addEventListener("focusout", (event) => {
+  const input = event.target;
+  const form = input.closest ? input.closest("form[data-inline-validate]") : null;
+  if (!form || !input.name) return;
+  if (!["INPUT", "SELECT", "TEXTAREA"].includes(input.tagName)) return;
+  if (["hidden", "submit", "button", "file"].includes(input.type)) return;
+  const field = input.closest(".field");
+  if (!field) return;
+  if (form.dataset.checkUrl) serverCheck(form, input, field);
+  else showFieldErrors(field, input, browserCheck(input));
 });
