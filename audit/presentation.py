@@ -22,6 +22,7 @@ ACTION_SENTENCES = {
     "lease.update": "Edited the lease",
     "lease.activate": "Activated the lease",
     "lease.approve_changes": "Approved the lease's changes",
+    "lease.opening_balances": "Changed the lease's opening balances",
     "lease_change.create": "Proposed a lease change",
     "lease_change.approve": "Approved a lease change",
     "lease_change.withdraw": "Withdrew a lease change",

@@ -80,9 +80,11 @@ def schedule_xlsx(
     for cell in sheet[header_rows + 1]:
         cell.font = Font(bold=True)
     first = header_rows + 2
-    for row in schedule_rows(months):
+    for m, row in zip(months, schedule_rows(months), strict=True):
         # Excel has no decimal type; two-decimal amounts survive the float round trip exactly.
-        sheet.append([row[0]] + [None if v is None else float(v) for v in row[1:]])
+        sheet.append([m.period] + [None if v is None else float(v) for v in row[1:]])
+        # The month is a real date in the cell, shown as the app names it (Jul 2026).
+        sheet.cell(sheet.max_row, 1).number_format = "mmm yyyy"
     last = sheet.max_row
     totals = ["Total"]
     for index, (_, attr) in enumerate(SCHEDULE_COLUMNS[1:], start=2):

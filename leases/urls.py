@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leases import change_views, portfolio_views, variable_views, views
+from leases import change_views, opening_balance_views, portfolio_views, variable_views, views
 
 urlpatterns = [
     path("", views.lease_list, name="lease_list"),
@@ -23,6 +23,11 @@ urlpatterns = [
         name="lease_approve_changes",
     ),
     path("<int:pk>/change/", change_views.lease_change, name="lease_change"),
+    path(
+        "<int:pk>/opening-balances/",
+        opening_balance_views.lease_opening_balances,
+        name="lease_opening_balances",
+    ),
     path(
         "changes/<int:pk>/approve/",
         change_views.lease_change_approve_view,

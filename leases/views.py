@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from companies.models import Permission
 from companies.permissions import member_required
 from companies.tables import sort_queryset
-from companies.templatetags.accounting import rate, when
+from companies.templatetags.accounting import company_date, month, rate, when
 from leases import engine
 from leases.change_forms import LeaseChangeForm
 from leases.change_selectors import approved_changes_schedule, lease_changes
@@ -45,6 +45,7 @@ from leases.models import (
     Segment,
     Subsidiary,
 )
+from leases.opening_balance_services import opening_balances_refusal
 from leases.selectors import (
     accounting_defaults,
     company_go_live,
@@ -298,6 +299,7 @@ def lease_detail(request, pk: int):
     lease = _get_lease(request, pk)
     schedule, problems = _schedule(lease)
     months, posted, missing, starts, golive = [], None, [], set(), None
+    brought_in = False
     changes = list(lease_changes(lease))
     if schedule is not None:
         months = schedule.posted_months()
@@ -314,6 +316,7 @@ def lease_detail(request, pk: int):
                 starts = {changed.period(k) for k in changed.segment_starts[1:]}
         elif (inputs := lease_go_live(lease, company_go_live(request.company))) is not None:
             # Commenced before go-live: the books run from the go-live balances on.
+            brought_in = not lease.exemption
             try:
                 brought_in = build_golive_schedule(lease_terms(lease), inputs)
             except engine.LeaseTermsError as error:
@@ -337,6 +340,8 @@ def lease_detail(request, pk: int):
             "segment_starts": starts,
             "liability_split": liability_split(months) if months else [],
             "golive": golive,
+            "brought_in": brought_in,
+            "opening_refusal": opening_balances_refusal(lease) if brought_in else "",
             "go_live_date": request.company.go_live_date,
         },
     )
@@ -372,15 +377,22 @@ def lease_approve_changes_view(request, pk: int):
 
 
 def _export_months(request, pk: int):
+    """The months in the books, as the lease page shows them: from commencement, after each
+    approved change, or from the go-live month for a lease brought in at go-live."""
     lease = _get_lease(request, pk)
     schedule, problems = _schedule(lease)
-    if schedule is not None and lease.changes.filter(status="approved").exists():
-        # The schedule in the books: the original measurement, then each approved change.
-        try:
+    if schedule is None:
+        return lease, None, problems
+    try:
+        if lease.changes.filter(status="approved").exists():
             return lease, approved_changes_schedule(lease).posted_months(), problems
-        except engine.LeaseTermsError as error:
-            return lease, None, [issue.message for issue in error.issues]
-    return lease, (schedule.posted_months() if schedule else None), problems
+        inputs = lease_go_live(lease, company_go_live(request.company))
+        if inputs is not None:
+            # The months before go-live are the previous books', never this product's.
+            return lease, build_golive_schedule(lease_terms(lease), inputs).posted_months(), []
+    except engine.LeaseTermsError as error:
+        return lease, None, [issue.message for issue in error.issues]
+    return lease, schedule.posted_months(), problems
 
 
 def _export_name(lease: Lease) -> str:
@@ -405,6 +417,16 @@ def lease_schedule_xlsx(request, pk: int):
     if months is None:
         messages.error(request, "The schedule cannot be exported until the terms are complete.")
         return redirect("lease_detail", pk=pk)
+    go_live = company_go_live(request.company)
+    brought_in = []
+    if go_live and months and months[0].period == go_live > lease.commencement_date:
+        brought_in = [
+            (
+                "Brought in at go-live",
+                f"Commenced {company_date(lease.commencement_date)}; the schedule starts at "
+                f"go-live ({month(go_live)}). The months before were in the previous books.",
+            )
+        ]
     response = HttpResponse(
         schedule_xlsx(
             months,
@@ -415,6 +437,7 @@ def lease_schedule_xlsx(request, pk: int):
                 ("Standard", lease.get_standard_display()),
                 ("Classification", lease.get_classification_display() or "—"),
                 ("Discount rate", rate(lease.discount_rate)),
+                *brought_in,
                 ("Generated", when(timezone.now())),
             ],
         ),

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import datetime
 from decimal import Decimal
 
 from django.urls import reverse
@@ -50,7 +51,9 @@ def test_the_xlsx_export_has_numeric_amounts_with_two_decimals(amy, personas, su
     assert sheet["A9"].value == "Period" and sheet["A8"].value is None
     assert sheet.freeze_panes == "B10"
     assert sheet.max_row == 9 + 12 + 1
-    assert sheet["A10"].value == "2026-01"
+    # The month is a date in the cell, shown as the app names months.
+    assert sheet["A10"].value == datetime(2026, 1, 1)
+    assert sheet["A10"].number_format == "mmm yyyy"
     assert (sheet["C10"].value, sheet["C11"].value) == (0, 1000.0)
     assert sheet["C11"].number_format == "#,##0.00;(#,##0.00)"
     assert Decimal(str(sheet["F10"].value)) == months[0].closing_liability
