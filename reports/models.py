@@ -103,3 +103,84 @@ class TieOutFinding(models.Model):
         if self.ours is None or self.theirs is None:
             return None
         return self.ours - self.theirs
+
+
+class PeriodFacts(models.Model):
+    """The lease subledger's figures of one closed period, kept for the reports.
+
+    Valid for the close version it was built from: a reopened and re-closed period gets a new
+    one (the old one is dropped when the new one is built). Built on the first report that
+    reads the period (`reports.snapshots`).
+    """
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey(
+        "closebooks.AccountingPeriod", on_delete=models.CASCADE, related_name="+"
+    )
+    close_version = models.PositiveIntegerField()
+    built_at = models.DateTimeField(auto_now_add=True)
+    leases = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "close_version"], name="periodfacts_one_per_close_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Figures of {self.period} (close {self.close_version})"
+
+
+class LeaseMonthFacts(models.Model):
+    """One lease's balances, movements and what it still owes, for one closed month.
+
+    Movement columns follow `reports.classify.Movement`: ROU movements as the asset moves
+    (debit +), liability movements as the liability moves (credit +). A lease with nothing on
+    the books and nothing moving in the month has no row.
+    """
+
+    snapshot = models.ForeignKey(PeriodFacts, on_delete=models.CASCADE, related_name="rows")
+    lease = models.ForeignKey("leases.Lease", on_delete=models.CASCADE, related_name="+")
+    opening_rou = MoneyField(default=0)
+    opening_liability = MoneyField(default=0)
+    closing_rou = MoneyField(default=0)
+    closing_liability = MoneyField(default=0)
+    rou_additions = MoneyField(default=0)
+    rou_changes = MoneyField(default=0)
+    rou_amortization = MoneyField(default=0)
+    rou_payments = MoneyField(default=0)
+    rou_terminations = MoneyField(default=0)
+    rou_impairment = MoneyField(default=0)
+    liability_additions = MoneyField(default=0)
+    liability_changes = MoneyField(default=0)
+    liability_amortization = MoneyField(default=0)
+    liability_payments = MoneyField(default=0)
+    liability_terminations = MoneyField(default=0)
+    liability_impairment = MoneyField(default=0)
+    lease_cost = MoneyField(default=0)
+    interest = MoneyField(default=0)
+    amortization_expense = MoneyField(default=0)
+    cash_paid = MoneyField(default=0)
+    other_cash_paid = MoneyField(default=0)
+    principal_paid = MoneyField(default=0)
+    new_liabilities = MoneyField(default=0)
+    gain_loss = MoneyField(default=0)
+    impairment_loss = MoneyField(default=0)
+    variable_cost = MoneyField(default=0)
+    short_term_cost = MoneyField(default=0)
+    low_value_cost = MoneyField(default=0)
+    # Undiscounted payments still due after the month: each of the next five 12-month years,
+    # and thereafter; the liability 12 months on (what is left once the current part is paid).
+    maturity_1 = MoneyField(default=0)
+    maturity_2 = MoneyField(default=0)
+    maturity_3 = MoneyField(default=0)
+    maturity_4 = MoneyField(default=0)
+    maturity_5 = MoneyField(default=0)
+    maturity_thereafter = MoneyField(default=0)
+    liability_in_12_months = MoneyField(default=0)
+    remaining_months = models.PositiveIntegerField(default=0)
+    problem = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"Lease {self.lease_id} in {self.snapshot}"

@@ -211,95 +211,83 @@ def _load(company, leases: QuerySet[Lease]) -> list[Lease]:
     return rows
 
 
-def lease_facts(
-    company, start: date, end: date, *, leases: QuerySet[Lease] | None = None
-) -> list[LeaseFacts]:
-    """Every active lease's balances and movements for the months `start`..`end` (first days)."""
-    defaults = accounting_defaults(company)
-    go_live = company_go_live(company)
-    if leases is None:
-        leases = Lease.objects.filter(company=company, status=LeaseStatus.ACTIVE)
-    months = months_between(start, end) + 1
-    out: list[LeaseFacts] = []
-    account_cache: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+class _Accounts:
+    """Each lease's ROU and liability account numbers; most leases share the company defaults,
+    so each distinct mapping is looked up once."""
 
     id_fields = [f"{field}_id" for field in ACCOUNT_FIELDS.values()]
 
-    def accounts(lease: Lease) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        # Most leases use the company defaults: look each mapping up once.
-        key = (tuple(map(lease.__dict__.get, id_fields)), lease.standard, lease.classification)
-        if key not in account_cache:
-            account_cache[key] = (
-                _accounts(lease, defaults, ROU_ROLES),
-                _accounts(lease, defaults, LIABILITY_ROLES),
-            )
-        return account_cache[key]
+    def __init__(self, company) -> None:
+        self.defaults = accounting_defaults(company)
+        self.cache: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
-    # Approved lease changes in the books by the range's end, and variable payments: the same
-    # sources the close posts from.
-    changes = changes_in_books(company, end)
-    variable: dict[tuple[int, date], list] = {}
-    for k in range(months):
-        month = add_months(start, k)
-        for lease_id, lines in variable_lines_by_lease(leases, month).items():
-            variable[(lease_id, month)] = lines
-    for lease in _load(company, leases):
-        mapping = accounts(lease)
-        facts = LeaseFacts(
-            lease_id=lease.pk,
-            code=lease.code,
-            name=lease.name,
-            subsidiary=lease.subsidiary.name,
-            currency=lease.currency,
-            asset_type=lease.asset_type,
-            standard=lease.standard,
-            classification=classification_of(lease),
-            rate_percent=lease.discount_rate,
-            rou_accounts=mapping[0],
-            liability_accounts=mapping[1],
-        )
-        out.append(facts)
-        if months_between(lease.commencement_date.replace(day=1), start) >= lease.term_months:
-            continue  # ended before the range: nothing on the books, nothing moves, nothing owed
-        try:
-            schedule = lease_schedule(lease, go_live, defaults=defaults)
-            if lease.pk in changes:
-                schedule = with_changes(lease, schedule, changes[lease.pk])
-        except engine.LeaseTermsError as error:
-            facts.problem = f"Lease terms: {error}"
-            continue
+    def __call__(self, lease: Lease) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        key = (tuple(map(lease.__dict__.get, self.id_fields)), lease.standard, lease.classification)
+        if key not in self.cache:
+            self.cache[key] = (
+                _accounts(lease, self.defaults, ROU_ROLES),
+                _accounts(lease, self.defaults, LIABILITY_ROLES),
+            )
+        return self.cache[key]
+
+
+def blank_facts(lease: Lease, accounts: _Accounts) -> LeaseFacts:
+    """A lease with nothing on the books and nothing moving yet."""
+    rou_accounts, liability_accounts = accounts(lease)
+    return LeaseFacts(
+        lease_id=lease.pk,
+        code=lease.code,
+        name=lease.name,
+        subsidiary=lease.subsidiary.name,
+        currency=lease.currency,
+        asset_type=lease.asset_type,
+        standard=lease.standard,
+        classification=classification_of(lease),
+        rate_percent=lease.discount_rate,
+        rou_accounts=rou_accounts,
+        liability_accounts=liability_accounts,
+    )
+
+
+class _LeaseBooks:
+    """One lease's schedule, built once, read for any number of month ranges."""
+
+    def __init__(self, schedule, read_to: int) -> None:
+        self.schedule = schedule
+        self.plain = type(schedule) is engine.Schedule
+        self.exempt = isinstance(schedule, ExemptSchedule)
+        if self.plain:
+            # No go-live, no change, not exempt: round only the months the reports read (to a
+            # year after the last) and take the movements from the balances, not from lines.
+            self.posted = PostedSchedule.from_schedule(schedule, months=max(read_to + 13, 0))
+            self.rou, self.liability = self.posted.rou_closing, self.posted.closing_liability
+            self.opening_rou = self.opening_liability = None
+        else:
+            self.rou, self.liability, self.opening_rou, self.opening_liability = _balances(schedule)
+
+    def measure(self, facts: LeaseFacts, start: date, months: int, variable: dict) -> None:
+        """Fill `facts` for the months `start`.. (`months` of them)."""
+        schedule, rou, liability = self.schedule, self.rou, self.liability
         first = months_between(schedule.start, start)  # schedule index of the range's first month
         last = first + months - 1
-        plain = type(schedule) is engine.Schedule
-        exempt = isinstance(schedule, ExemptSchedule)
-        if plain:
-            # No go-live, no change, not exempt: round only the months the report reads (to a
-            # year after the range) and take the movements from the balances, not from lines.
-            posted = PostedSchedule.from_schedule(schedule, months=max(last + 13, 0))
-            rou, liability, opening_rou, opening_liability = (
-                posted.rou_closing,
-                posted.closing_liability,
-                None,
-                None,
-            )
-        else:
-            rou, liability, opening_rou, opening_liability = _balances(schedule)
         # Before its first month a lease has nothing on the books, except a lease brought in at
         # go-live, which opens with the balances of the go-live entry.
         facts.opening_rou = rou[first - 1] if 0 < first <= len(rou) else ZERO
         facts.opening_liability = liability[first - 1] if 0 < first <= len(rou) else ZERO
-        if first <= 0 <= last and opening_rou is not None:
-            facts.opening_rou, facts.opening_liability = opening_rou, opening_liability
+        if first <= 0 <= last and self.opening_rou is not None:
+            facts.opening_rou, facts.opening_liability = self.opening_rou, self.opening_liability
         facts.closing_rou = _balance(rou, last)
         facts.closing_liability = _balance(liability, last)
         for index in range(max(first, 0), min(last + 1, len(schedule))):
             month = schedule.period(index)
-            if plain:
-                _plain_month(schedule, posted, index, facts.movement)
-                lines = variable.get((lease.pk, month), [])
+            if self.plain:
+                _plain_month(schedule, self.posted, index, facts.movement)
+                lines = variable.get((facts.lease_id, month), [])
             else:
-                lines = _month_lines(schedule, index, month) + variable.get((lease.pk, month), [])
-            classify_month(lines, into=facts.movement, exempt=exempt)
+                lines = _month_lines(schedule, index, month) + variable.get(
+                    (facts.lease_id, month), []
+                )
+            classify_month(lines, into=facts.movement, exempt=self.exempt)
         if 0 <= last < len(schedule) - 1:
             payments = schedule.payments
             after = last + 1
@@ -309,4 +297,72 @@ def lease_facts(
             facts.maturity_thereafter = sum(payments[after + 60 :], ZERO)
             facts.remaining_months = len(schedule) - last - 1
             facts.liability_in_12_months = _balance(liability, last + 12)
+
+
+def lease_facts(
+    company, start: date, end: date, *, leases: QuerySet[Lease] | None = None
+) -> list[LeaseFacts]:
+    """Every active lease's balances and movements for the months `start`..`end` (first days).
+
+    For a range of closed months the figures kept for each closed period are read
+    (`reports.snapshots`); otherwise each lease's schedule is built.
+    """
+    if leases is None:
+        from reports.snapshots import stored_lease_facts
+
+        stored = stored_lease_facts(company, start, end)
+        if stored is not None:
+            return stored
+    return computed_lease_facts(company, [(start, end)], leases=leases)[0]
+
+
+def computed_lease_facts(
+    company,
+    spans: list[tuple[date, date]],
+    *,
+    leases: QuerySet[Lease] | None = None,
+) -> list[list[LeaseFacts]]:
+    """For each range of months (first days) every active lease's facts, from its schedule.
+
+    Each lease's schedule is built once for all the ranges (once per distinct set of changes in
+    the books by a range's end).
+    """
+    go_live = company_go_live(company)
+    accounts = _Accounts(company)
+    if leases is None:
+        leases = Lease.objects.filter(company=company, status=LeaseStatus.ACTIVE)
+    out: list[list[LeaseFacts]] = [[] for _ in spans]
+    latest = max(end for _, end in spans)
+    # Approved lease changes in the books by each range's end, and variable payments: the same
+    # sources the close posts from.
+    changes = [changes_in_books(company, end) for _, end in spans]
+    variable: dict[tuple[int, date], list] = {}
+    wanted = {add_months(a, k) for a, b in spans for k in range(months_between(a, b) + 1)}
+    for month in sorted(wanted):
+        for lease_id, lines in variable_lines_by_lease(leases, month).items():
+            variable[(lease_id, month)] = lines
+    for lease in _load(company, leases):
+        books: dict[tuple, _LeaseBooks | str] = {}
+        for k, (start, end) in enumerate(spans):
+            facts = blank_facts(lease, accounts)
+            out[k].append(facts)
+            commenced = lease.commencement_date.replace(day=1)
+            if months_between(commenced, start) >= lease.term_months:
+                continue  # ended before the range: nothing on the books, nothing moves or is owed
+            mine = changes[k].get(lease.pk, [])
+            key = tuple(change.pk for change in mine)
+            if key not in books:
+                try:
+                    schedule = lease_schedule(lease, go_live, defaults=accounts.defaults)
+                    if mine:
+                        schedule = with_changes(lease, schedule, mine)
+                    read_to = months_between(schedule.start, latest)
+                    books[key] = _LeaseBooks(schedule, read_to)
+                except engine.LeaseTermsError as error:
+                    books[key] = f"Lease terms: {error}"
+            lease_books = books[key]
+            if isinstance(lease_books, str):
+                facts.problem = lease_books
+                continue
+            lease_books.measure(facts, start, months_between(start, end) + 1, variable)
     return out
