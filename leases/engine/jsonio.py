@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -29,6 +30,12 @@ from .types import (
 from .validation import check_terms
 
 FREQUENCIES = {f.name.lower(): f for f in Frequency}
+
+
+@functools.cache
+def _options(enum_cls: type) -> dict[str, Any]:
+    """An enum's members by value (built once: a bulk change parses thousands of kinds)."""
+    return {e.value: e for e in enum_cls}
 
 
 class _Reader:
@@ -94,7 +101,7 @@ class _Reader:
             if default is None:
                 self.fail(field, "This field is required.")
             return default
-        options = FREQUENCIES if enum_cls is Frequency else {e.value: e for e in enum_cls}
+        options = FREQUENCIES if enum_cls is Frequency else _options(enum_cls)
         value = options.get(str(raw).lower())
         if value is None:
             self.fail(field, f"{raw!r} is not one of: {', '.join(options)}.")
