@@ -20,7 +20,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
-from .dates import add_months, days_in_month, months_between
+from .dates import add_months, add_months_to_day, days_in_month, months_between
 from .journal import commencement_lines, periodic_lines
 from .payments import cents, expand_flows
 from .schedule import ENGINE_CONTEXT, Schedule, build_schedule, is_prorated
@@ -213,6 +213,8 @@ class _Segment:
         "_arrays",
         "offset",
         "stub",
+        "_inside",
+        "_spans",
     )
 
     def __init__(
@@ -232,8 +234,15 @@ class _Segment:
         liability_full: Decimal = ZERO,
         offset: Fraction = Fraction(0),
         stub: tuple[Decimal, Decimal, Decimal] = NO_STUB,
+        inside: list[tuple[Decimal, Fraction] | None] | None = None,
+        spans: tuple[Fraction, Fraction] | None = None,
     ) -> None:
         self.start, self.mode = start, mode
+        # Actual days with partial months: month j's payment inside the month (amount, where
+        # in the month), and the term's and the amortization's ends counted from the start of
+        # month 0 (a whole number of months otherwise).
+        self._inside = inside
+        self._spans = spans
         # Actual days: the segment starts `offset` into its first month; `stub` is what that
         # month did before it (liability and ROU movement, payments), posted with the month.
         self.offset, self.stub = offset, stub
@@ -241,7 +250,11 @@ class _Segment:
         self.opening_accumulated = opening_accumulated
         self._adv, self._arr, self._rate = adv, arr, rate
         self._remaining, self._amortization = remaining, amortization
-        self._length = max(remaining, amortization, 1 if offset else 0)
+        if spans is None:
+            self._length = max(remaining, amortization, 1 if offset else 0)
+        else:
+            ends = [-(-span.numerator // span.denominator) for span in spans]  # ceilings
+            self._length = max(remaining, *ends, 1)
         self._unit, self._liability_full = unit, liability_full
         self._arrays: tuple | None = None
 
@@ -300,14 +313,22 @@ class _Segment:
             closing = [ZERO] * length
             balance = ZERO
             # Backwards, so each balance is exactly the PV of what remains and the last is zero.
+            inside = self._inside
             for j in range(remaining - 1, -1, -1):
                 closing[j] = balance
                 if j == 0 and self.offset:
-                    # Actual days: the first month runs from the change date to its end.
-                    balance = (balance + arr[j]) / (1 + self._rate * (1 - _dec(self.offset)))
-                    break
-                balance = (balance + arr[j]) * v + adv[j]
+                    break  # the change date: `liability_full` is this month's opening
+                due = balance + arr[j]
+                if inside is not None and inside[j] is not None:
+                    amount, where = inside[j]
+                    # Paid inside the month: accrues interest until then, not after.
+                    due += amount * (1 + self._rate * _dec(1 - where))
+                balance = due * v + adv[j]
             payments = [adv[j] + arr[j] if j < remaining else ZERO for j in range(length)]
+            if inside is not None:
+                for j, flow in enumerate(inside[:length]):
+                    if flow is not None:
+                        payments[j] += flow[0]
             rounded = [_q(c, unit) for c in closing]
             rou0, liability0 = self.opening_rou, self.opening_liability
             rou_closing: list[Decimal] = []
@@ -316,8 +337,8 @@ class _Segment:
                 # ASC 842-20-35-3: remaining payments plus (ROU - liability) after the change,
                 # straight-line over the remaining term; the ROU is the plug.
                 total = sum(payments, ZERO) + rou0 - liability0
-                if self.offset:
-                    cumulative = [_q(_part(total, f), unit) for f in self.shares(remaining)]
+                if self.offset or self._spans is not None:
+                    cumulative = [_q(_part(total, f), unit) for f in self.shares(0)]
                 elif remaining:
                     cumulative = [_q(total * (j + 1) / remaining, unit) for j in range(length)]
                 else:
@@ -331,8 +352,8 @@ class _Segment:
                     rou_closing.append(rou0 - cumulative[j] + rounded[j] - liability0 + paid)
             else:
                 amortization = self._amortization
-                if self.offset:
-                    for f in self.shares(amortization):
+                if self.offset or self._spans is not None:
+                    for f in self.shares(1):
                         rou_closing.append(rou0 - _q(_part(rou0, f), unit))
                 else:
                     for j in range(length):
@@ -341,10 +362,16 @@ class _Segment:
         self._arrays = (payments, closing, rounded, rou_closing, cost)
         return self._arrays
 
-    def shares(self, months: int) -> list[Fraction]:
-        """Actual days: cumulative share of a span of `months` months from the segment's first
-        month (less the days before the change) elapsed at each month end."""
-        span = months - self.offset
+    def span(self, which: int) -> Fraction:
+        """From the change to the end of the term (0) or of the amortization (1), in months."""
+        if self._spans is not None:
+            return self._spans[which] - self.offset
+        return (self._remaining if which == 0 else self._amortization) - self.offset
+
+    def shares(self, which: int) -> list[Fraction]:
+        """Actual days: cumulative share of the term (0) or of the amortization (1) elapsed at
+        each month end, counting from the change date."""
+        span = self.span(which)
         if span <= 0:
             return [Fraction(1)] * self._length
         return [min(j + 1 - self.offset, span) / span for j in range(self._length)]
@@ -355,30 +382,53 @@ class _Segment:
         payments, closing, rounded, rou_closing, cost = self._materialize()
         unit, remaining = self._unit, self._remaining
         start = self.offset if j == 0 else Fraction(0)
+        flows: list[tuple[Decimal, Fraction]] = []
+        if j < remaining:
+            if not start:
+                # A payment at the start of the month is paid by now (the segment's own first
+                # month, when it starts inside the month, has none).
+                flows.append((self._adv[j], Fraction(0)))
+            if self._inside is not None and self._inside[j] is not None:
+                flows.append(self._inside[j])
+        opening = self._liability_full if j == 0 else closing[j - 1]
+        full, paid_now = _accrue(opening, self._rate, start, offset, flows)
+        if j >= remaining:
+            full = ZERO
         with localcontext(ENGINE_CONTEXT):
-            opening = self._liability_full if j == 0 else closing[j - 1]
-            # A payment at the start of the month is paid by now (the segment's own first
-            # month, when it starts mid-month, has none).
-            paid_now = self._adv[j] if j < remaining and not start else ZERO
-            full = (
-                (opening - paid_now) * (1 + self._rate * _dec(offset - start))
-                if j < remaining
-                else ZERO
-            )
             posted = _q(full, unit)
             rou0, liability0 = self.opening_rou, self.opening_liability
             elapsed = j + offset - self.offset
             if self.mode is Mode.STRAIGHT_LINE:
                 total = sum(payments, ZERO) + rou0 - liability0
-                span = remaining - self.offset
+                span = self.span(0)
                 done = _q(_part(total, min(elapsed, span) / span), unit) if span > 0 else ZERO
                 paid = sum(payments[:j], ZERO) + paid_now
                 rou = rou0 - done + posted - liability0 + paid
             else:
-                span = self._amortization - self.offset
+                span = self.span(1)
                 share = min(elapsed, span) / span if span > 0 else Fraction(1)
                 rou = rou0 - _q(_part(rou0, share), unit)
         return full, posted, rou, paid_now
+
+
+def _accrue(
+    opening: Decimal,
+    rate: Decimal,
+    start: Fraction,
+    until: Fraction,
+    flows: list[tuple[Decimal, Fraction]],
+) -> tuple[Decimal, Decimal]:
+    """Actual days: the balance `until` into a month that opened with `opening` at `start`,
+    with interest accrued day by day (monthly rate x days / days in the month) on what was
+    owed each day; and the payments made in between. A payment at `until` is not made yet."""
+    paid = ZERO
+    with localcontext(ENGINE_CONTEXT):
+        balance = opening * (1 + rate * _dec(until - start))
+        for amount, where in flows:
+            if start <= where < until and amount:
+                balance -= amount * (1 + rate * _dec(until - where))
+                paid += amount
+    return balance, paid
 
 
 def _dec(value: Fraction) -> Decimal:
@@ -480,6 +530,7 @@ class ChangedSchedule:
         self._len = len(self.base)
         self._unmeasured_from: int | None = None  # first month with an unmeasured index review
         self._paid: list[Decimal] | None = None  # cumulative original payments (operating)
+        self._prorated = is_prorated(terms)  # actual days, commencing after the 1st
         self._build()
 
     def __len__(self) -> int:
@@ -545,7 +596,13 @@ class ChangedSchedule:
         for k in range(self._len if first_unmeasured is not None else 0):
             if k < first_unmeasured:
                 continue
-            diff = state.cash_adv[k] + state.cash_arr[k] - state.adv[k] - state.arr[k]
+            if self._prorated:
+                # Partial months: month k holds payment month k's advance and k - 1's arrears.
+                diff = state.cash_adv[k] - state.adv[k]
+                if k:
+                    diff += state.cash_arr[k - 1] - state.arr[k - 1]
+            else:
+                diff = state.cash_adv[k] + state.cash_arr[k] - state.adv[k] - state.arr[k]
             if diff:
                 self.variable[k] = diff
 
@@ -554,6 +611,65 @@ class ChangedSchedule:
         if self.terms.day_count is not DayCount.ACTUAL_DAYS or day.day == 1:
             return Fraction(0)
         return Fraction(day.day - 1, days_in_month(day))
+
+    def _where(self, month: int) -> Fraction:
+        """Partial months: where in calendar month `month` its monthly anniversary of
+        commencement falls (payments, ends of term); 0 otherwise (the 1st)."""
+        if not self._prorated:
+            return Fraction(0)
+        on = add_months_to_day(self.terms.commencement, month)
+        return Fraction(on.day - 1, days_in_month(on))
+
+    def _liability_months(self, term: int) -> int:
+        """Calendar months with a liability: a term that ends inside a month has one more."""
+        return term + 1 if self._prorated else term
+
+    def _month_flows(
+        self, adv: list[Decimal], arr: list[Decimal], month: int
+    ) -> list[tuple[Decimal, Fraction]]:
+        """Payments inside calendar `month` before its end, as (amount, where in the month).
+
+        Partial months: the advance payment of payment month k and the arrears payment of
+        payment month k - 1 both fall on anniversary k, inside calendar month k."""
+        if not self._prorated:
+            return [(adv[month], Fraction(0))] if month < len(adv) else []
+        amount = (adv[month] if month < len(adv) else ZERO) + (
+            arr[month - 1] if 0 < month <= len(arr) else ZERO
+        )
+        return [(amount, self._where(month))]
+
+    def _anchor(self, state: _State) -> int:
+        """The first payment month that starts on or after the change date."""
+        if not state.offset:
+            return state.index
+        return (
+            state.index
+            if state.offset <= self._where(state.index) and self._prorated
+            else (state.index + 1)
+        )
+
+    def _pv_at(
+        self,
+        adv: list[Decimal],
+        arr: list[Decimal],
+        start: int,
+        offset: Fraction,
+        term: int,
+        rate: Decimal,
+    ) -> Decimal:
+        """Present value at `offset` into calendar month `start` of the payments from then to
+        the end of `term`."""
+        if not self._prorated:
+            return _pv_at(adv, arr, start, offset, term, rate)
+        balance = ZERO
+        with localcontext(ENGINE_CONTEXT):
+            for month in range(term, start - 1, -1):
+                for amount, where in self._month_flows(adv[:term], arr[:term], month):
+                    if amount and (month > start or where >= offset):
+                        balance += amount * (1 + rate * _dec(1 - where))
+                growth = 1 + rate * _dec(1 - offset) if month == start else 1 + rate
+                balance = balance / growth
+        return balance
 
     def _move_to(self, state: _State, index: int, offset: Fraction = Fraction(0)) -> None:
         """Bring the state's balances to month `index` (`offset` into it, actual days)."""
@@ -592,26 +708,37 @@ class ChangedSchedule:
             rate = base.measurement.monthly_rate
             flows = base.flows or expand_flows(self.terms)
             prev_liability, prev_rou = self._base_point(index - 1)
-            paid_now = flows.advance[index] if index < len(flows.advance) else ZERO
             term = self.terms.term_months
+            adv = [ZERO, *flows.advance[1:]]
+            full, paid_now = _accrue(
+                base.closing_liability[index - 1],
+                rate,
+                Fraction(0),
+                offset,
+                self._month_flows(adv, flows.arrears, index),
+            )
+            if index >= self._liability_months(term):
+                full = ZERO
             with localcontext(ENGINE_CONTEXT):
-                full = (
-                    (base.closing_liability[index - 1] - paid_now) * (1 + rate * _dec(offset))
-                    if index < term
-                    else ZERO
-                )
                 posted = _q(full, unit)
                 liability0, rou0 = self._base_point(-1)
-                elapsed = index + offset
+                # Where the change falls, in months from commencement (partial months by days).
+                elapsed = index + offset - (base.timeline.origin if base.timeline else 0)
                 if self.terms.is_operating:
                     self._base_point(index - 1)  # fills the running payments
+                    span = base.term_time
                     total = self._paid[-1] + rou0 - liability0
-                    done = _q(_part(total, min(elapsed, term) / term), unit)
+                    done = _q(_part(total, min(elapsed, span) / span), unit)
                     paid = (self._paid[index - 1] if index else ZERO) + paid_now
                     rou = rou0 - done + posted - liability0 + paid
                 else:
                     months = base.measurement.amortization_months
-                    rou = rou0 - _q(_part(rou0, min(elapsed, months) / months), unit)
+                    span = (
+                        base.timeline.span(self.terms.commencement, months)
+                        if base.timeline
+                        else Fraction(months)
+                    )
+                    rou = rou0 - _q(_part(rou0, min(elapsed, span) / span), unit)
             if not self.terms.is_operating:
                 state.accumulated = rou0 - rou
         else:
@@ -697,7 +824,7 @@ class ChangedSchedule:
             opening, rou_open = self._base_point(k - 1)
             liability, rou = self._base_point(k)
             return liability - opening + self.base.payments[k] + rou_open - rou
-        if k == seg.start and not seg.offset:
+        if k == seg.start and not seg.offset and not self._prorated:
             return seg.first_cost()
         opening, rou_open = self._opening(k)
         liability, rou, payment, _, _ = self._month(k)
@@ -708,6 +835,16 @@ class ChangedSchedule:
         commencement), by the same formulas as `PostedSchedule`, without computing every month."""
         base, unit = self.base, self.unit
         m = base.measurement
+        if self._prorated:
+            posted = base.posted()
+            if k >= 0 and self._paid is None:
+                running, self._paid = ZERO, []
+                for payment in base.payments:
+                    running += payment
+                    self._paid.append(running)
+            if k < 0:
+                return posted.liability, posted.rou
+            return posted.closing_liability[k], posted.rou_closing[k]
         with localcontext(ENGINE_CONTEXT):
             liability0 = _q(m.liability, unit)
             rou0 = (
@@ -806,12 +943,15 @@ class ChangedSchedule:
             state.liability = state.liability_full = ZERO
             state.accumulated = ZERO
             inside = 1 if state.offset else 0  # actual days: the month's days before it post
-            # Payments at the start of the month were paid before a change inside it.
+            # Payments made before the change stay paid: at the start of the month, or (partial
+            # months) on an anniversary before the change date.
+            anchor = self._anchor(state)
+            after = anchor - 1 if self._prorated else s
             for lists, first in (
-                (state.adv, s + inside),
-                (state.cash_adv, s + inside),
-                (state.arr, s),
-                (state.cash_arr, s),
+                (state.adv, anchor),
+                (state.cash_adv, anchor),
+                (state.arr, after),
+                (state.cash_arr, after),
             ):
                 for k in range(first, len(lists)):
                     lists[k] = ZERO
@@ -888,7 +1028,7 @@ class ChangedSchedule:
         if change.payments is not None:
             # New payments start with the first payment period from the change date: the
             # change's month under whole months, the next month start under actual days.
-            anchor = s + 1 if state.offset else s
+            anchor = self._anchor(state)
             self._set_payments(
                 state, change.payments, anchor, anchor, state.term, measured=not asc_index
             )
@@ -944,12 +1084,11 @@ class ChangedSchedule:
                 # A shorter term for the same asset (IFRS 16 IE Example 18): the ROU falls with
                 # the remaining term given up, the liability to the PV of the payments kept at the
                 # rate before the change.
-                with localcontext(ENGINE_CONTEXT):
-                    fraction = Decimal(old_term - state.term) / (
-                        Decimal(old_term - s) - _dec(state.offset)
-                    )
+                old_end = old_term + self._where(old_term)
+                new_end = state.term + self._where(state.term)
+                fraction = _dec((old_end - new_end) / (old_end - s - state.offset))
                 rate = _monthly(rate_before, self.terms.rate_convention)
-                kept = _pv_at(old_adv, old_arr, s, state.offset, state.term, rate)
+                kept = self._pv_at(old_adv, old_arr, s, state.offset, state.term, rate)
                 cut = state.liability - _q(kept, unit)
             removed = derecognize(fraction)
             gain = cut - removed
@@ -966,7 +1105,7 @@ class ChangedSchedule:
             state.liability -= cut
 
         rate = _monthly(state.annual_rate, self.terms.rate_convention)
-        full = _pv_at(state.adv, state.arr, s, state.offset, state.term, rate)
+        full = self._pv_at(state.adv, state.arr, s, state.offset, state.term, rate)
         new_liability = _q(full, unit)
         delta = new_liability - state.liability
         rou_delta = max(delta, -state.rou)
@@ -1016,8 +1155,13 @@ class ChangedSchedule:
     def _open_segment(self, state: _State) -> None:
         """The segment from `state.index` on, from the state's opening balances (arrays lazy)."""
         s = state.index
-        remaining = state.term - s
+        # A change in the amortization months after the term (ownership transfers) finds no
+        # liability left to measure.
+        remaining = max(state.term - s, 0)
         amortization = self._amortization_months(state)
+        if self._prorated:
+            self._open_dated_segment(state, remaining, amortization)
+            return
         adv = state.adv[s : state.term]
         if state.offset and adv:
             adv[0] = ZERO  # paid on the 1st, before the change
@@ -1040,6 +1184,43 @@ class ChangedSchedule:
             )
         )
         self._len = s + max(remaining, amortization, 1)
+
+    def _open_dated_segment(self, state: _State, remaining: int, amortization: int) -> None:
+        """Partial months: the segment's payments sit inside its calendar months (one each, on
+        the anniversary of commencement), and its term ends inside month `remaining`."""
+        s = state.index
+        months = remaining + 1
+        inside: list[tuple[Decimal, Fraction] | None] = []
+        for month in range(s, state.term + 1):
+            flow = None
+            for amount, where in self._month_flows(
+                state.adv[: state.term], state.arr[: state.term], month
+            ):
+                if amount and (month > s or where >= state.offset):
+                    flow = (amount, where)
+            inside.append(flow)
+        end = s + amortization
+        self._segments.append(
+            _Segment(
+                s,
+                state.mode,
+                state.liability,
+                state.rou,
+                state.accumulated,
+                adv=[ZERO] * months,
+                arr=[ZERO] * months,
+                rate=_monthly(state.annual_rate, self.terms.rate_convention),
+                remaining=months,
+                amortization=amortization,
+                unit=self.unit,
+                liability_full=state.liability_full,
+                offset=state.offset,
+                stub=state.stub,
+                inside=inside,
+                spans=(remaining + self._where(state.term), amortization + self._where(end)),
+            )
+        )
+        self._len = s + len(self._segments[-1])
 
     def _record(
         self,
@@ -1258,7 +1439,6 @@ def validate_changes(terms: LeaseTerms, changes: tuple[LeaseChange, ...]) -> lis
     start = terms.commencement.replace(day=1)
     ended = None
     term = terms.term_months
-    prorated = is_prorated(terms)
     for i, change in sorted(enumerate(changes), key=lambda item: item[1].effective):
         f = f"changes[{i}]"
 
@@ -1267,13 +1447,6 @@ def validate_changes(terms: LeaseTerms, changes: tuple[LeaseChange, ...]) -> lis
 
         kind = change.kind
         index = months_between(start, change.effective)
-        if prorated:
-            add(
-                "effective",
-                "This lease commences after the 1st of its month under actual days; changes to "
-                "such a lease are not supported yet. Use whole months for it, or enter the "
-                "change as a new lease from its date.",
-            )
         if ended is not None:
             add("effective", f"The lease ended on {ended.isoformat()}; no change can follow.")
         if index < 1:

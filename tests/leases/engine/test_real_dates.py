@@ -10,7 +10,6 @@ import dataclasses
 from datetime import date
 from decimal import Decimal as D
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -255,11 +254,55 @@ def test_a_termination_on_the_11th_posts_the_ten_days_before_it():
     assert sum(x.debit for x in lines) == sum(x.credit for x in lines)
 
 
-def test_changes_to_a_lease_commencing_mid_month_under_actual_days_are_refused_clearly():
-    change = LeaseChange(ChangeKind.IMPAIRMENT, date(2025, 6, 1), amount=D("100"))
-    with pytest.raises(LeaseTermsError, match="not supported yet"):
-        build_changed_schedule(_lease(), [change])
-    assert build_changed_schedule(_lease(day_count=WHOLE), [change]).events
+def test_a_rent_change_on_a_lease_commencing_on_the_15th_splits_its_month_by_days():
+    """The 15 January lease above (payments on the 15th) changes on 20 March 2025 to 1,200 a
+    month at 6 % from the next payment date (15 April).
+
+    Hand check: on 28 February the liability is 9,522.67. By 20 March, 19 of March's 31 days
+    accrue 1 % on it and the 1,000 paid on the 15th stops accruing after 14 days:
+    9,522.67 x (1 + 0.01 x 19/31) - 1,000 x (1 + 0.01 x 5/31) = 8,579.43. March still pays
+    1,000 (the 15 March payment is before the change); April pays 1,200.
+    """
+    change = LeaseChange(
+        ChangeKind.CONSIDERATION,
+        date(2025, 3, 20),
+        annual_rate=D("0.06"),
+        payments=(PaymentStream(D("1200")),),
+    )
+    schedule = build_changed_schedule(_lease(), [change])
+    event = schedule.events[0]
+    assert (event.index, event.on, event.liability_before) == (2, date(2025, 3, 20), D("8579.43"))
+    rows = schedule.posted_months()
+    assert [r.payment for r in rows[2:4]] == [D("1000.00"), D("1200.00")]
+    assert rows[2].opening_liability == D("9522.67") + event.liability_adjustment
+    assert len(rows) == 13 and rows[-1].closing_liability == rows[-1].rou_closing == 0
+    assert rows[:2] == build_schedule(_lease()).posted_months()[:2]
+
+
+@PROPERTY
+@given(lease_with_changes(), st.integers(min_value=2, max_value=28))
+def test_any_day_changes_to_a_lease_commencing_on_any_day_balance_and_end_at_zero(case, day):
+    terms, changes = case
+    terms = dataclasses.replace(terms, commencement=date(2024, 3, day), day_count=ACTUAL)
+    schedule = _changed(terms, changes)
+    if schedule is None:
+        return
+    rows = schedule.posted_months()
+    last = schedule.events[-1] if schedule.events else None
+    if rows and not (last is not None and last.change.kind in ENDING_KINDS):
+        assert rows[-1].closing_liability == 0
+        assert rows[-1].rou_closing == 0
+    for period, lines in schedule.journal_lines().items():
+        assert sum(x.debit for x in lines) == sum(x.credit for x in lines), period
+    for k, row in enumerate(rows):
+        assert row.opening_liability + row.interest - row.payment == row.closing_liability
+        if k:
+            adjust = sum((e.liability_adjustment for e in schedule.events if e.index == k), D(0))
+            assert row.opening_liability == rows[k - 1].closing_liability + adjust
+    if schedule.events:
+        base = build_schedule(terms)
+        first = min(e.index for e in schedule.events)
+        assert rows[:first] == base.posted_months()[:first]
 
 
 def test_lease_schedule_json_takes_the_day_count():
