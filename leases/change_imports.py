@@ -129,7 +129,7 @@ def validate_changes_file(company, upload) -> tuple[list[ChangeRow], list[RowErr
     leases = {
         lease.code: lease
         for lease in leases_for_changes(
-            Lease.objects.filter(company=company, code__in=codes).select_related("company")
+            Lease.objects.filter(company=company, code__in=codes), company=company
         )
     }
     kinds = {k.value: k.value for k in engine.ChangeKind}

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, QuerySet
 
 from leases import engine
 from leases.engine.dates import month_start, months_between
@@ -29,7 +29,9 @@ from leases.models import (
     SEGMENT_FIELDS,
     Lease,
     LeaseChange,
+    LeaseIncentive,
     LeasePayment,
+    RentStep,
 )
 from leases.models import LeaseChangeStatus as Status
 from leases.selectors import (
@@ -63,14 +65,54 @@ class ChangePostingLine(PostingLine):
     reason: str = ""  # why the entry exists, in words (shown in the close preview)
 
 
-def leases_for_changes(leases: QuerySet[Lease]) -> QuerySet[Lease]:
-    """Leases with just what the engine needs and their approved changes (no GL mapping): the
-    bulk import checks thousands of leases this way."""
-    return leases.prefetch_related(
-        Prefetch("payments", queryset=LeasePayment.objects.prefetch_related("steps")),
-        "incentives",
-        Prefetch("changes", queryset=LeaseChange.objects.filter(status=Status.APPROVED)),
-    )
+# Columns the engine never reads: loading thousands of leases without them halves the time.
+NOT_FOR_THE_ENGINE = (
+    *ACCOUNT_FIELDS.values(),
+    *SEGMENT_FIELDS.values(),
+    "description",
+    "landlord",
+    "activated_at",
+    "activated_by",
+    "changes_pending_since",
+    "changes_pending_by",
+    "created_at",
+    "updated_at",
+)
+
+
+def leases_for_changes(leases: QuerySet[Lease], *, company=None) -> list[Lease]:
+    """Leases with just what the engine needs and their approved changes (no GL mapping), in
+    four flat queries: the bulk import checks thousands of leases this way, and Django's
+    per-lease prefetch machinery would cost more than the reads themselves. `company`, when
+    given, is set on every lease instead of being loaded with each one."""
+    rows = list(leases.defer(*NOT_FOR_THE_ENGINE))
+    ids = [lease.pk for lease in rows]
+    payments: dict[int, list[LeasePayment]] = {pk: [] for pk in ids}
+    incentives: dict[int, list[LeaseIncentive]] = {pk: [] for pk in ids}
+    approved: dict[int, list[LeaseChange]] = {pk: [] for pk in ids}
+    steps: dict[int, list[RentStep]] = {}
+    for payment in LeasePayment.objects.filter(lease_id__in=ids):
+        payments[payment.lease_id].append(payment)
+        steps[payment.pk] = []
+    if steps:
+        for step in RentStep.objects.filter(payment__lease_id__in=ids):
+            steps[step.payment_id].append(step)
+    for incentive in LeaseIncentive.objects.filter(lease_id__in=ids):
+        incentives[incentive.lease_id].append(incentive)
+    for change in LeaseChange.objects.filter(lease_id__in=ids, status=Status.APPROVED):
+        approved[change.lease_id].append(change)
+    for lease in rows:
+        if company is not None:
+            lease.company = company
+        for payment in payments[lease.pk]:
+            payment._prefetched_objects_cache = {"steps": steps[payment.pk]}
+        # What prefetch_related leaves behind: `lease.payments.all()` reads these lists.
+        lease._prefetched_objects_cache = {
+            "payments": payments[lease.pk],
+            "incentives": incentives[lease.pk],
+            "changes": approved[lease.pk],
+        }
+    return rows
 
 
 def engine_change(change: LeaseChange) -> engine.LeaseChange:

@@ -467,7 +467,7 @@ def lease_changes_approve_many(*, company, actor, change_ids: list[int] | None =
         if lease_id in mine_by_lease
     }
     if moved:
-        for lease in leases_for_changes(Lease.objects.filter(pk__in=moved)):
+        for lease in leases_for_changes(Lease.objects.filter(pk__in=moved), company=company):
             approved = [engine_change(c) for c in lease.changes.all()]
             mine = [engine_change(c) for c in mine_by_lease[lease.pk]]
             try:
