@@ -34,7 +34,7 @@ FREQUENCIES = {
 CHANGE_COLUMNS: list[tuple[str, bool, str]] = [
     ("lease_code", True, "the code of an active lease"),
     ("kind", True, ", ".join(k.value for k in engine.ChangeKind)),
-    ("effective_date", True, "YYYY-MM-DD; applied from the first day of its month"),
+    ("effective_date", True, "YYYY-MM-DD, any day (whole months: from the 1st of its month)"),
     ("new_payment", False, "each payment from the effective date"),
     ("payment_frequency", False, "monthly, quarterly, semi-annual or annual; default: as now"),
     ("payment_timing", False, "advance or arrears; default: as now"),
