@@ -9,6 +9,7 @@ import json
 import re
 import time
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -93,6 +94,7 @@ class Sandbox:
         if state.inflight >= self.store.concurrency_limit(account_id):
             return finish(refuse(), "refused_concurrency")
         state.inflight += 1
+        state.max_inflight = max(state.max_inflight, state.inflight)
         try:
             try:
                 authenticate()
@@ -793,6 +795,50 @@ async def admin_entries(request: web.Request) -> web.StreamResponse:
     return web.json_response({"count": len(items), "items": items})
 
 
+async def admin_post_entry(request: web.Request) -> web.StreamResponse:
+    """Enter a journal as a NetSuite user would in the UI (usually without an external ID)."""
+    account_id = _admin_account(request)
+    store: Store = request.app[STORE_KEY]
+    try:
+        raw = journal.parse_rest_body(await _admin_json(request))
+        entry = journal.validate(raw, store.reference(account_id))
+    except JournalError as err:
+        return journal_error_response(err)
+    stored = store.insert_entry(account_id, entry)
+    if stored is None:
+        return web.json_response({"error": "an entry with this externalId exists"}, status=400)
+    return web.json_response(stored, status=201)
+
+
+async def admin_edit_entry(request: web.Request) -> web.StreamResponse:
+    """Edit a stored journal's lines in place, as a user saving it in the UI: line IDs stay,
+    its last-modified date moves, and the journal must still balance."""
+    account_id = _admin_account(request)
+    store: Store = request.app[STORE_KEY]
+    entry = store.entry(int(request.match_info["id"]), account_id)
+    if entry is None:
+        return web.json_response({"error": "no such entry"}, status=404)
+    data = await _admin_json(request)
+    lines = {line["line"]: line for line in entry["lines"]}
+    for change in data.get("lines") or []:
+        line = lines.get(change.get("line"))
+        if line is None:
+            return web.json_response({"error": f"no line {change.get('line')}"}, status=400)
+        for field in ("account", "debit", "credit", "memo"):
+            if field in change:
+                line[field] = change[field]
+    debits = sum(Decimal(line["debit"] or 0) for line in lines.values())
+    credits = sum(Decimal(line["credit"] or 0) for line in lines.values())
+    if debits != credits:
+        # The same refusal the REST API gives an unbalanced journal (journal.validate).
+        message = (
+            f"The journal entry is out of balance: debits {debits} do not equal credits {credits}."
+        )
+        return error_response(400, "USER_ERROR", message)
+    entry.pop("account_id", None)
+    return web.json_response(store.replace_entry(entry["id"], entry))
+
+
 async def admin_requests(request: web.Request) -> web.StreamResponse:
     """Return the account's request counters and recent log."""
     account_id = _admin_account(request)
@@ -804,6 +850,7 @@ async def admin_requests(request: web.Request) -> web.StreamResponse:
             "by_outcome": dict(state.outcomes),
             "refused_concurrency": state.outcomes.get("refused_concurrency", 0),
             "inflight": state.inflight,
+            "max_inflight": state.max_inflight,
             "recent": list(state.log)[-limit:] if limit > 0 else [],
         }
     )
@@ -867,6 +914,8 @@ def make_app(store: Store, default_faults: dict[str, Any] | None = None) -> web.
     r.add_route("GET", "/_sandbox/accounts/{account}/faults", admin_faults)
     r.add_route("PUT", "/_sandbox/accounts/{account}/faults", admin_faults)
     r.add_route("GET", "/_sandbox/accounts/{account}/entries", admin_entries)
+    r.add_route("POST", "/_sandbox/accounts/{account}/entries", admin_post_entry)
+    r.add_route("PATCH", "/_sandbox/accounts/{account}/entries/{id:\\d+}", admin_edit_entry)
     r.add_route("GET", "/_sandbox/accounts/{account}/requests", admin_requests)
     r.add_route("PATCH", "/_sandbox/accounts/{account}/reference/{rtype}/{rid}", admin_reference)
     r.add_route("POST", "/_sandbox/accounts/{account}/reset", admin_reset_account)

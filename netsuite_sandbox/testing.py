@@ -66,6 +66,16 @@ class Sandbox:
         items = _admin(self.base_url, "GET", path)["items"]
         return items[0] if items else None
 
+    def post_entry(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Enter a journal inside NetSuite (REST body shape), as a user of the account would."""
+        return _admin(self.base_url, "POST", self._account_path("/entries"), body)
+
+    def edit_entry(self, internal_id: int | str, lines: list[dict[str, Any]]) -> dict[str, Any]:
+        """Change lines of a stored journal in place, e.g. [{"line": 0, "debit": "1100.00"}]."""
+        return _admin(
+            self.base_url, "PATCH", self._account_path(f"/entries/{internal_id}"), {"lines": lines}
+        )
+
     def requests(self, limit: int = 100) -> dict[str, Any]:
         """Return request counters (total, by_outcome, refused_concurrency) and recent log."""
         return _admin(self.base_url, "GET", self._account_path(f"/requests?limit={limit}"))
