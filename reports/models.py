@@ -88,6 +88,9 @@ class TieOutFinding(models.Model):
     netsuite_url = models.URLField(max_length=500, blank=True)
     subsidiary = models.CharField(max_length=200, blank=True)
     account_number = models.CharField(max_length=40, blank=True)
+    line_no = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Our line of the entry that differs."
+    )
     ours = MoneyField(null=True, blank=True)
     theirs = MoneyField(null=True, blank=True)
     message = models.TextField()

@@ -116,6 +116,7 @@ def tieout_start(
 @dataclass
 class NetSuiteLine:
     transaction: str
+    line: int  # transactionline: the journal's line ID, 0 for the first line we send
     account: str
     debit: Decimal
     credit: Decimal
@@ -238,8 +239,8 @@ class Reader:
         ]
         results = self.run_all(line_queries + subsidiary_queries)
         lines = [
-            NetSuiteLine(str(r["transaction"]), str(r.get("account", "")), _dec(r.get("debit")),
-                         _dec(r.get("credit")))
+            NetSuiteLine(str(r["transaction"]), int(r.get("transactionline") or 0),
+                         str(r.get("account", "")), _dec(r.get("debit")), _dec(r.get("credit")))
             for result in results[: len(batches)]
             for r in result
         ]  # fmt: skip
@@ -257,19 +258,65 @@ def _ids_sql(ids: list[str]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class OurLine:
+    line_no: int
     account_number: str
     debit: Decimal
     credit: Decimal
 
 
-def _totals(lines: Iterable, account_of) -> dict[str, tuple[Decimal, Decimal]]:
-    """(debits, credits) per account number."""
-    out: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
-    for line in lines:
-        slot = out[account_of(line)]
-        slot[0] += line.debit
-        slot[1] += line.credit
-    return {k: (v[0], v[1]) for k, v in out.items()}
+@dataclass(frozen=True, slots=True)
+class LineDifference:
+    """One line of an entry that NetSuite no longer has as we sent it."""
+
+    line_no: int | None  # ours; None for a line added in NetSuite
+    account: str  # ours, or NetSuite's when the line is theirs only
+    ours: Decimal | None  # net debit
+    theirs: Decimal | None
+    what: str
+
+
+def line_differences(
+    ours: list[OurLine], theirs: list[NetSuiteLine], account_label: Callable[[str], str]
+) -> list[LineDifference]:
+    """Our lines against NetSuite's, line by line.
+
+    We send the lines in order, and NetSuite numbers a journal's lines from 0 in the order
+    received, so with as many lines on both sides the i-th pairs with the i-th. When lines were
+    added or removed in NetSuite, identical lines pair first, then lines on the same account;
+    what is left was removed or added there.
+    """
+    theirs = sorted(theirs, key=lambda line: line.line)
+    mine = [(o.line_no, o.account_number, o.debit, o.credit) for o in ours]
+    other = [(t.line, account_label(t.account), t.debit, t.credit) for t in theirs]
+    out: list[LineDifference] = []
+
+    def differ(a, b) -> None:
+        what = f"NetSuite has it on account {b[1]}" if a[1] != b[1] else "the amount was changed"
+        out.append(LineDifference(a[0], a[1], a[2] - a[3], b[2] - b[3], what))
+
+    if len(mine) == len(other):
+        for a, b in zip(mine, other, strict=True):
+            if a[1:] != b[1:]:
+                differ(a, b)
+        return out
+    left = list(other)
+    unmatched = []
+    for a in mine:
+        twin = next((b for b in left if b[1:] == a[1:]), None)
+        if twin is None:
+            unmatched.append(a)
+        else:
+            left.remove(twin)
+    for a in unmatched:
+        same_account = next((b for b in left if b[1] == a[1]), None)
+        if same_account is not None:
+            left.remove(same_account)
+            differ(a, same_account)
+        else:
+            out.append(LineDifference(a[0], a[1], a[2] - a[3], None, "NetSuite no longer has it"))
+    for b in left:
+        out.append(LineDifference(None, b[1], None, b[2] - b[3], "it was added in NetSuite"))
+    return out
 
 
 def tieout_run(tieout_id: int, *, client=None) -> TieOut | None:
@@ -289,12 +336,12 @@ def tieout_run(tieout_id: int, *, client=None) -> TieOut | None:
         )
     )
     our_lines: dict[int, list[OurLine]] = defaultdict(list)
-    for entry_id, number, debit, credit in (
+    for entry_id, line_no, number, debit, credit in (
         JournalLine.objects.filter(entry__in=[e.pk for e in entries])
         .order_by("entry_id", "line_no")
-        .values_list("entry_id", "account_number", "debit", "credit")
+        .values_list("entry_id", "line_no", "account_number", "debit", "credit")
     ):
-        our_lines[entry_id].append(OurLine(number, debit, credit))
+        our_lines[entry_id].append(OurLine(line_no, number, debit, credit))
     sent = sent_entries(period)
     reader = Reader(client, connection.concurrency_limit)
     resolver = ReferenceResolver(
@@ -381,39 +428,40 @@ def tieout_run(tieout_id: int, *, client=None) -> TieOut | None:
                 **base,
                 **link,
             )
-        ours_totals = _totals(our_lines[entry.pk], lambda line: line.account_number)
-        theirs_totals = _totals(
-            lines_by_tx.get(ns_id, []), lambda line: account_label(line.account)
+        differences = line_differences(
+            our_lines[entry.pk], lines_by_tx.get(ns_id, []), account_label
         )
-        if ours_totals == theirs_totals:
+        if not differences:
             continue
+        theirs_lines = lines_by_tx.get(ns_id, [])
         ours_debit = entry.total_debit
-        theirs_debit = sum((t[0] for t in theirs_totals.values()), ZERO)
+        theirs_debit = sum((line.debit for line in theirs_lines), ZERO)
         finding(
             FindingKind.ENTRY_CHANGED,
             f"Entry {entry.external_key} was changed in NetSuite ({row.get('tranid', ns_id)}): "
-            f"its lines no longer match what we sent. Debits: ours {ours_debit:,.2f}, "
-            f"NetSuite {theirs_debit:,.2f}. Sync the period again to restore it, or book the "
-            "change in the lease so both agree.",
+            f"{len(differences)} of its lines no longer match what we sent. Debits: ours "
+            f"{ours_debit:,.2f}, NetSuite {theirs_debit:,.2f}. Sync the period again to restore "
+            "it, or book the change in the lease so both agree.",
             ours=ours_debit,
             theirs=theirs_debit,
             **base,
             **link,
         )
-        for account in sorted(set(ours_totals) | set(theirs_totals)):
-            mine = ours_totals.get(account, (ZERO, ZERO))
-            theirs = theirs_totals.get(account, (ZERO, ZERO))
-            if mine != theirs:
-                finding(
-                    FindingKind.AMOUNT_DIFFERS,
-                    f"Account {account} on {entry.external_key}: ours {mine[0] - mine[1]:,.2f} "
-                    f"(debit − credit), NetSuite {theirs[0] - theirs[1]:,.2f}.",
-                    account_number=account,
-                    ours=mine[0] - mine[1],
-                    theirs=theirs[0] - theirs[1],
-                    **base,
-                    **link,
-                )
+        for diff in differences:
+            where = f"Line {diff.line_no}" if diff.line_no is not None else "A line"
+            ours_text = f"{diff.ours:,.2f}" if diff.ours is not None else "none"
+            theirs_text = f"{diff.theirs:,.2f}" if diff.theirs is not None else "none"
+            finding(
+                FindingKind.AMOUNT_DIFFERS,
+                f"{where} of {entry.external_key} on account {diff.account}: {diff.what}. "
+                f"Ours {ours_text}, NetSuite {theirs_text} (debit − credit).",
+                line_no=diff.line_no,
+                account_number=diff.account[:40],
+                ours=diff.ours,
+                theirs=diff.theirs,
+                **base,
+                **link,
+            )
 
     # 2. Journals others posted to our lease accounts in the period.
     subsidiary_names = {v: k for k, v in subsidiary_ids.items() if v}

@@ -194,3 +194,109 @@ def test_a_completed_sync_queues_a_tie_out_on_commit(
     with django_capture_on_commit_callbacks(execute=True):
         sync_run_process(run.pk)
     assert queued == ([period.pk] if enabled else [])
+
+
+def test_changed_lines_and_a_manual_journal_entered_inside_netsuite_are_found_line_by_line(
+    synced, sandbox
+):
+    """Someone in NetSuite edits one line of our entry and enters a journal of their own to a
+    lease account (the simulator's admin API stands in for NetSuite's UI); the tie-out names
+    the entry, the line, ours and theirs, and the journal."""
+    company, period, user = synced
+    entry = period.journal_entries.order_by("external_key").first()
+    ours = list(entry.lines.order_by("line_no"))
+    stored = sandbox.entry_by_external_id(entry.external_key)
+    # NetSuite numbers the lines from 0 in the order we sent them: line i is our i-th line.
+    debit_at = next(i for i, line in enumerate(ours) if line.debit)
+    credit_at = next(i for i, line in enumerate(ours) if line.credit)
+    bumped_debit = ours[debit_at].debit + Decimal("12.34")
+    bumped_credit = ours[credit_at].credit + Decimal("12.34")
+    sandbox.edit_entry(
+        stored["id"],
+        [{"line": debit_at, "debit": str(bumped_debit)},
+         {"line": credit_at, "credit": str(bumped_credit)}],
+    )  # fmt: skip
+    liability = next(line for line in stored["lines"] if line["line"] == credit_at)["account"]
+    manual = sandbox.post_entry(
+        {
+            "subsidiary": {"id": str(stored["subsidiary"])},
+            "tranDate": period.end.isoformat(),
+            "memo": "Rent true-up keyed by hand",
+            "line": {"items": [{"account": {"id": str(liability)}, "debit": "75.00"},  # 1000 Cash:
+                               {"account": {"id": "101"}, "credit": "75.00"}]},
+        }
+    )  # fmt: skip
+
+    tieout = tie_out(period, user)
+
+    assert tieout.status == TieOutStatus.FINDINGS
+    (changed,) = tieout.findings.filter(kind=FindingKind.ENTRY_CHANGED)
+    assert (changed.journal_entry_id, changed.netsuite_id) == (entry.pk, str(stored["id"]))
+    assert "2 of its lines" in changed.message
+    lines = {
+        f.line_no: f
+        for f in tieout.findings.filter(kind=FindingKind.AMOUNT_DIFFERS, journal_entry=entry)
+    }
+    debit_line, credit_line = ours[debit_at], ours[credit_at]
+    assert set(lines) == {debit_line.line_no, credit_line.line_no}
+    assert (lines[debit_line.line_no].ours, lines[debit_line.line_no].theirs) == (
+        debit_line.debit,
+        bumped_debit,
+    )
+    assert (lines[credit_line.line_no].ours, lines[credit_line.line_no].theirs) == (
+        -credit_line.credit,
+        -bumped_credit,
+    )
+    assert lines[debit_line.line_no].account_number == debit_line.account_number
+    assert f"Line {debit_line.line_no} of {entry.external_key}" in lines[debit_line.line_no].message
+    (found,) = tieout.findings.filter(kind=FindingKind.MANUAL_ENTRY)
+    assert (found.netsuite_id, found.netsuite_tranid) == (str(manual["id"]), manual["tranId"])
+    assert found.theirs == Decimal("75.00")
+    assert found.netsuite_url.endswith(f"id={manual['id']}")
+    assert credit_line.account_number in found.account_number
+    balances = {f.account_number for f in tieout.findings.filter(kind=FindingKind.BALANCE_DIFFERS)}
+    assert {debit_line.account_number, credit_line.account_number} <= balances
+
+
+def test_an_edit_inside_netsuite_that_does_not_balance_is_refused_by_the_simulator(synced, sandbox):
+    from netsuite_sandbox.testing import SandboxError
+
+    company, period, user = synced
+    stored = sandbox.entry_by_external_id(period.journal_entries.first().external_key)
+    debit = next(line for line in stored["lines"] if line["debit"])
+    with pytest.raises(SandboxError, match="out of balance"):
+        sandbox.edit_entry(stored["id"], [{"line": debit["line"], "debit": "1.00"}])
+    assert sandbox.entry_by_external_id(stored["externalId"])["lines"] == stored["lines"]
+
+
+def test_line_differences_pair_lines_by_position_or_by_what_is_left():
+    from reports.services import NetSuiteLine, OurLine, line_differences
+
+    D = Decimal
+    ours = [OurLine(1, "1410", D(100), D(0)), OurLine(2, "2310", D(0), D(60)),
+            OurLine(3, "2150", D(0), D(40))]  # fmt: skip
+    label = {"10": "1410", "20": "2310", "30": "2150", "99": "9999"}.get
+
+    def line(n, account, debit, credit):
+        return NetSuiteLine("7", n, account, D(debit), D(credit))
+
+    def rows(diffs):
+        return [(d.line_no, d.account, d.ours, d.theirs, d.what) for d in diffs]
+
+    same = [line(0, "10", 100, 0), line(1, "20", 0, 60), line(2, "30", 0, 40)]
+    assert line_differences(ours, same, label) == []
+    # As many lines: the i-th pairs with the i-th (an amount, then an account, changed).
+    edited = [line(0, "10", 100, 0), line(1, "20", 0, 70), line(2, "99", 0, 30)]
+    assert rows(line_differences(ours, edited, label)) == [
+        (2, "2310", D(-60), D(-70), "the amount was changed"),
+        (3, "2150", D(-40), D(-30), "NetSuite has it on account 9999"),
+    ]
+    # A line removed and one added: identical lines pair first, then by account.
+    reshaped = [line(0, "10", 100, 0), line(1, "20", 0, 70), line(2, "99", 0, 20),
+                line(3, "99", 0, 10)]  # fmt: skip
+    assert rows(line_differences(ours, reshaped, label)) == [
+        (2, "2310", D(-60), D(-70), "the amount was changed"),
+        (3, "2150", D(-40), None, "NetSuite no longer has it"),
+        (None, "9999", None, D(-20), "it was added in NetSuite"),
+        (None, "9999", None, D(-10), "it was added in NetSuite"),
+    ]
