@@ -12,13 +12,14 @@ from integrations.signals import sync_completed
 
 
 def _after_sync(sender, run, **kwargs) -> None:
-    """Queue a tie-out of the synced period once the run's transaction commits."""
-    from reports.tasks import tieout_after_sync_task
-
-    if not settings.TIEOUT_AFTER_SYNC:
-        return
+    """Once the run's transaction commits, keep the synced period's lease figures for the
+    reports (a synced period is closed) and queue its tie-out."""
+    from reports.tasks import period_facts_task, tieout_after_sync_task
 
     period_id = run.period_id
+    transaction.on_commit(lambda: period_facts_task.delay(period_id))
+    if not settings.TIEOUT_AFTER_SYNC:
+        return
     transaction.on_commit(lambda: tieout_after_sync_task.delay(period_id))
 
 

@@ -168,6 +168,16 @@ def _write_rows(rows: Iterable[tuple]) -> None:
     )
 
 
+def period_facts_keep(*, period_id: int) -> PeriodFacts | None:
+    """Measure and keep a closed period's lease figures ahead of the first report that reads
+    them; nothing for a period that is gone, open, or already kept for its close version."""
+    period = AccountingPeriod.objects.select_related("company").filter(pk=period_id).first()
+    if period is None or not period.is_closed:
+        return None
+    kept = period_facts_ensure(period.company, [period])
+    return PeriodFacts.objects.get(pk=kept[period.pk]) if kept else None
+
+
 def stored_lease_facts(company, start: date, end: date) -> list[LeaseFacts] | None:
     """Every active lease's facts for a range of closed months, from the kept figures; None
     when a month of the range is not closed."""

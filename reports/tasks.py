@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from reports.services import tieout_after_sync, tieout_run
+from reports.snapshots import period_facts_keep
 
 
 @shared_task(
@@ -22,3 +23,15 @@ def tieout_task(tieout_id: int) -> None:
 def tieout_after_sync_task(period_id: int) -> None:
     """Start the tie-out a completed sync asks for."""
     tieout_after_sync(period_id=period_id)
+
+
+@shared_task(
+    name="reports.keep_period_facts",
+    queue="celery",
+    acks_late=True,
+    soft_time_limit=10 * 60,
+    time_limit=10 * 60 + 60,
+)
+def period_facts_task(period_id: int) -> None:
+    """Keep a closed period's lease figures so the first report after it reads, not rebuilds."""
+    period_facts_keep(period_id=period_id)

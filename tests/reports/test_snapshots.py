@@ -12,7 +12,7 @@ from closebooks.models import AccountingPeriod
 from closebooks.services import period_reopen
 from leases.models import AccountingDefaults, Lease, LeasePayment, VariablePayment
 from reports.models import LeaseMonthFacts, PeriodFacts
-from reports.snapshots import stored_lease_facts
+from reports.snapshots import period_facts_keep, stored_lease_facts
 from reports.subledger import computed_lease_facts, lease_facts
 from tests.leases.factories import make_lease, set_up_accounting
 from tests.reports.conftest import APR, FEB, JAN, MAR, close_through
@@ -100,3 +100,19 @@ def test_a_reopened_and_reclosed_period_is_measured_again(personas):
     kept = PeriodFacts.objects.get(period=march)
     assert kept.pk != old.pk and kept.close_version == march.close_version + 1
     assert not LeaseMonthFacts.objects.filter(snapshot_id=old.pk).exists()
+
+
+def test_the_after_sync_task_keeps_a_closed_period_and_skips_an_open_one(personas):
+    _portfolio(personas.company)
+    close_through(personas.company, JAN, personas.accountant.user)
+    january = AccountingPeriod.objects.get(company=personas.company, start=JAN)
+    kept = period_facts_keep(period_id=january.pk)
+    assert (kept.period_id, kept.close_version) == (january.pk, january.close_version)
+    assert period_facts_keep(period_id=january.pk) == kept  # already kept: nothing more
+    from closebooks.services import periods_ensure
+
+    periods_ensure(company=personas.company, through=FEB)
+    february = AccountingPeriod.objects.get(company=personas.company, start=FEB)
+    assert period_facts_keep(period_id=february.pk) is None  # open
+    assert period_facts_keep(period_id=0) is None  # gone
+    assert PeriodFacts.objects.count() == 1
