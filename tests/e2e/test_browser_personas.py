@@ -11,20 +11,26 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils.text import slugify
 
+from closebooks.services import company_go_live_set
 from integrations.models import SyncRun, SyncStatus
 from integrations.services.discovery import reference_data_refresh
 from integrations.services.sync import period_sync_start, sync_run_process
+from leases.models import Lease
+from leases.services import variable_payment_save
 from tests.e2e.conftest import ROOT, on_ci
 from tests.e2e.support import run_finished
 from tests.e2e.test_browser import Journey, browser_page  # noqa: F401 (a fixture)
 from tests.factories import PASSWORD
 from tests.integrations.factories import add_lease, close_first_period, connect
 from tests.integrations.test_navigation import MENUS, SETTINGS, expected
+from tests.leases.factories import make_lease, set_up_accounting
 from tests.permissions import AM, OP, A, M, R
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -246,3 +252,117 @@ def test_a_fix_from_the_errors_page_and_retry_complete_in_one_pass_on_a_phone(
     journey.shot("completed")
     run = run_finished(SyncRun.objects.get(pk=run.pk))
     assert (run.status, run.retry_count, run.entries_sent) == (SyncStatus.COMPLETED, 1, 2)
+
+
+@pytest.fixture
+def newer_pages(personas, failed_sync):
+    """Data for the pages built lately: a variable payment, a go-live lease in the other company."""
+    hq = Lease.objects.get(company=personas.company, code="HQ-1")
+    variable_payment_save(
+        lease=hq,
+        actor=personas.accountant.user,
+        period=date(2026, 2, 1),
+        kind="cam",
+        amount=Decimal("1234.5"),
+        memo="Common-area maintenance, Q1 true-up",
+    )
+    other = personas.other_company
+    set_up_accounting(other, subsidiary="Globex UK")
+    old = make_lease(
+        other,
+        code="GLX-OLD-1",
+        commencement=date(2024, 7, 1),
+        term_months=48,
+        classification="finance",
+        useful_life_months=48,
+        status="draft",
+    )
+    company_go_live_set(company=other, actor=personas.outsider.user, go_live=date(2026, 7, 1))
+    return hq, old
+
+
+def test_the_newer_pages_fit_a_desktop_and_a_phone_and_pass_axe(
+    personas, failed_sync, newer_pages, live_server, browser_page, axe_source, tmp_path
+):
+    """Lease change (form, preview, timeline), change import, portfolio import, variable payments,
+    opening balances, the reports and a sync run: no sideways scroll, no serious axe finding."""
+    hq, old = newer_pages
+    page = browser_page
+    problems: list[str] = []
+    csv_file = tmp_path / "changes.csv"
+    csv_file.write_text(
+        "lease_code,kind,effective_date,new_payment,payment_frequency,payment_timing,"
+        "term_months,discount_rate,scope_percent,amount,classification,reason\n"
+        "HQ-1,index,2026-03-01,1045.00,,,,,,,,CPI review (+4.5 %)\n"
+    )
+    for viewport in (DESKTOP, PHONE):
+        page.set_viewport_size(viewport)
+        width = viewport["width"]
+
+        def check(journey, label: str) -> None:
+            journey.shot(label)
+            overflow = sideways_overflow(page)
+            if overflow:
+                problems.append(f"{page.url} scrolls sideways by {overflow} px at {width} px")
+            if viewport is DESKTOP:
+                problems.extend(f"{page.url}: {v}" for v in serious_violations(page, axe_source))
+
+        page.context.clear_cookies()
+        journey = PersonaJourney(page, live_server.url, "accountant-new", width)
+        journey.sign_in(personas.accountant)
+        pages = [
+            ("lease_variable_payments", [hq.pk], "variable-payments"),
+            ("lease_changes_import", [], "change-import"),
+            ("portfolio_upload", [], "portfolio-import"),
+            ("reports_rollforward", [], "roll-forward"),
+            ("reports_disclosures", [], "disclosures"),
+            ("reports_register", [], "register"),
+            ("reports_trial_balance", [], "trial-balance"),
+            ("reports_tieout_list", [], "tie-out"),
+            ("reports_tieout", [failed_sync.period_id], "tie-out-period"),
+            ("sync_run_detail", [failed_sync.pk], "sync-run"),
+            ("lease_opening_balances", [hq.pk], "opening-balances-refused"),
+        ]
+        for name, args, label in pages:
+            response = page.goto(live_server.url + reverse(name, args=args))
+            assert response.status == 200, (name, response.status)
+            check(journey, label)
+
+        # A change: the form checks a field as soon as it is left, then previews and saves.
+        journey.go("lease_change", hq.pk)
+        page.select_option("select[name=kind]", "consideration")
+        page.fill("input[name=effective]", "2026-03-10")
+        page.fill("input[name=new_rent]", "-5")
+        page.locator("input[name=annual_rate]").focus()  # leaving New payment checks it
+        page.locator("input[name=new_rent] ~ p.inline-error").wait_for()
+        check(journey, "change-inline-error")
+        page.fill("input[name=new_rent]", "1100")
+        page.fill("input[name=annual_rate]", "6")
+        page.fill("textarea[name=reason], input[name=reason]", "Rent review")
+        page.click("button[value=preview]")
+        page.wait_for_load_state()
+        page.locator("#preview").wait_for()
+        check(journey, "change-preview")
+        if viewport is DESKTOP:
+            page.click("button[value=save]")
+            page.wait_for_load_state()
+        journey.go("lease_detail", hq.pk)
+        check(journey, "lease-timeline")
+        journey.go("lease_changes_pending")
+        check(journey, "changes-pending")
+
+        journey.go("lease_changes_import")
+        page.set_input_files("input[type=file]", str(csv_file))
+        page.click("button[value=preview]")
+        page.wait_for_load_state()
+        check(journey, "change-import-preview")
+
+        # The other company's go-live lease: its opening balances form.
+        page.context.clear_cookies()
+        journey = PersonaJourney(page, live_server.url, "golive-new", width)
+        journey.sign_in(personas.outsider)
+        journey.go("lease_detail", old.pk)
+        check(journey, "golive-lease")
+        journey.go("lease_opening_balances", old.pk)
+        check(journey, "opening-balances")
+    assert problems == []

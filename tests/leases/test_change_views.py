@@ -35,7 +35,7 @@ def test_preview_shows_before_and_after_and_saves_nothing(client, personas, leas
     page = _post_change(client, lease, "preview")
     html = page.content.decode()
     assert page.status_code == 200
-    assert "Change in consideration" in html and "Applied from 1 Jul 2026" in html
+    assert "Change in consideration" in html and "Takes effect on 10 Jul 2026" in html
     assert "Remeasurement: lease liability" in html
     assert "new segment" in html
     assert not LeaseChange.objects.exists()
