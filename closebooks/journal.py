@@ -27,9 +27,10 @@ MAX_LINES = 1000  # NetSuite's limit of lines per journal entry
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DraftLine:
-    """A journal line before it is frozen."""
+    """A journal line before it is frozen (a plain slots class: a close builds one per line,
+    and a frozen dataclass's __init__ costs twice as much)."""
 
     account_number: str
     account_name: str
@@ -74,15 +75,15 @@ class SplitError(ValueError):
 
 def _draft_line(line: PostingLine) -> DraftLine:
     return DraftLine(
-        account_number=line.account_number,
-        account_name=line.account_name,
-        debit=line.debit,
-        credit=line.credit,
-        memo=line.memo,
-        department=line.department,
-        lease_class=line.lease_class,
-        location=line.location,
-        lease_code=line.lease_code,
+        line.account_number,
+        line.account_name,
+        line.debit,
+        line.credit,
+        line.memo,
+        line.department,
+        line.lease_class,
+        line.location,
+        line.lease_code,
     )
 
 

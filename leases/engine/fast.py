@@ -64,6 +64,7 @@ def _flows(terms: LeaseTerms) -> tuple[PaymentFlows, bool]:
     advance = [ZERO] * n
     arrears = [ZERO] * n
     in_arrears_any = False
+    written: list[list[Decimal]] = []  # the lists a stream has added to already
     commencement = terms.commencement
     for stream in terms.payments:
         period = int(stream.frequency)
@@ -79,37 +80,53 @@ def _flows(terms: LeaseTerms) -> tuple[PaymentFlows, bool]:
             for start in range(0, n, period):
                 index = start + shift
                 target[index if index < n else n - 1] += amount
+            written.append(target)
             continue
         rent_free = stream.rent_free_months
         everies = [esc.every_months for esc in stream.escalations]
         if stream.steps or len(everies) > 1:
             _stepped(terms, stream, target, shift, unit)
+            written.append(target)
             continue
         # No rent table and at most one escalation: the amount changes only when the count of
         # whole escalation steps does (payment_amount depends on nothing else), so it is
         # computed once per step.
         every = everies[0] if everies else n + period
-        last = -1
-        for start in range(0, n, period):
+        fresh = not any(t is target for t in written)
+        start = 0
+        while start < n:
             if start < rent_free:
                 free = min(rent_free - start, period)
-                if free == period:
-                    continue
-                paid = payment_amount(terms, stream, start) * (period - free) / period
-                paid = paid.quantize(unit, rounding=HALF_UP)
+                if free != period:
+                    paid = payment_amount(terms, stream, start) * (period - free) / period
+                    index = start + shift
+                    target[index if index < n else n - 1] += paid.quantize(unit, HALF_UP)
+                start += period
+                continue
+            amount = payment_amount(terms, stream, start).quantize(unit, rounding=HALF_UP)
+            # Every start up to the next escalation step pays the same amount.
+            end = min((start // every + 1) * every, n)
+            end = start + -(-(end - start) // period) * period  # the next start at or after it
+            last = end - period + shift
+            if fresh and last < n and _exact_sum(amount):
+                # Nothing was in these months yet: ZERO + amount is amount itself.
+                target[start + shift : last + 1 : period] = [amount] * ((end - start) // period)
             else:
-                count = start // every
-                if count != last:
-                    amount = payment_amount(terms, stream, start).quantize(unit, rounding=HALF_UP)
-                    last = count
-                paid = amount
-            index = start + shift
-            target[index if index < n else n - 1] += paid
+                for index in range(start + shift, end + shift, period):
+                    target[index if index < n else n - 1] += amount
+            start = end
+        written.append(target)
     for incentive in terms.incentives:
         if incentive.receivable_on is not None:
             offset = months_between(commencement, incentive.receivable_on)
             advance[offset] -= incentive.amount
     return PaymentFlows(advance=advance, arrears=arrears), in_arrears_any
+
+
+def _exact_sum(amount: Decimal) -> bool:
+    """Whether ZERO + amount gives `amount` exactly, digits and exponent (not for -0 or for
+    more digits than the default context keeps)."""
+    return not (amount.is_zero() and amount.is_signed()) and amount.adjusted() < 20
 
 
 def _stepped(terms: LeaseTerms, stream, target: list[Decimal], shift: int, unit: Decimal) -> None:

@@ -1,0 +1,177 @@
+"""The close's flat reader and COPY writer give exactly what the reference path gives."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from closebooks import services
+from closebooks.changes import close_postings
+from closebooks.models import AccountingPeriod, JournalEntry, JournalLine
+from closebooks.postings import close_postings_flat
+from closebooks.services import period_close, period_reopen, periods_ensure
+from leases.change_services import lease_change_approve, lease_change_create
+from leases.models import (
+    AccountingDefaults,
+    GLAccount,
+    LeaseIncentive,
+    LeasePayment,
+    RentStep,
+    Segment,
+    VariablePayment,
+)
+from tests.leases.factories import make_lease
+
+from .conftest import FEB, JAN, MAR
+
+APR = date(2026, 4, 1)
+
+
+def _mixed_portfolio(books) -> None:
+    """Leases of every shape the close meets, beside the three plain ones of `books`."""
+    company = books.company
+    make_lease(company, code="F-1", classification="finance", amount="2000.00", term_months=24)
+    make_lease(company, code="I-1", standard="ifrs16", classification="", amount="880.40")
+    quarterly = make_lease(company, code="Q-1", amount="0", term_months=48)
+    LeasePayment.objects.filter(lease=quarterly).update(
+        amount=Decimal("3100.55"),
+        frequency=3,
+        timing="arrears",
+        rent_free_months=2,
+        escalation_kind="percent",
+        escalation_value=Decimal("2.5"),
+    )
+    stepped = make_lease(company, code="S-1", amount="500.00", commencement=date(2025, 11, 1))
+    RentStep.objects.create(
+        payment=LeasePayment.objects.get(lease=stepped), effective=FEB, amount=Decimal("650")
+    )
+    LeaseIncentive.objects.create(lease=stepped, amount=Decimal("300"), receivable_on=MAR)
+    LeaseIncentive.objects.create(lease=stepped, amount=Decimal("120"))
+    make_lease(
+        company,
+        code="P-1",
+        classification="finance",
+        purchase_option_reasonably_certain=True,
+        purchase_option_price=Decimal("9000"),
+        purchase_option_date=date(2028, 12, 1),
+        useful_life_months=120,
+    )
+    # Its own accounts and segments instead of the company's.
+    own = make_lease(company, code="O-1", amount="1500.00")
+    own.lease_expense_account = GLAccount.objects.create(company=company, number="6499", name="X")
+    own.location = Segment.objects.create(company=company, kind="location", name="Paris")
+    own.save()
+    # The reference path's leases: exempt, split components, and one with a change.
+    make_lease(company, code="E-1", exemption="low_value", amount="90.00", term_months=12)
+    make_lease(
+        company,
+        code="C-1",
+        amount="1200.00",
+        lease_component_price=Decimal("900"),
+        non_lease_component_price=Decimal("300"),
+    )
+    VariablePayment.objects.create(
+        lease=own, period=FEB, kind="cam", amount=Decimal("75.10"), memo="Q1 CAM"
+    )
+    # A lease that cannot post: its term does not divide into its payment periods.
+    bad = make_lease(company, code="B-1", term_months=13)
+    LeasePayment.objects.filter(lease=bad).update(frequency=3)
+    make_lease(company, code="D-1", status="draft")
+
+
+def test_flat_postings_equal_the_reference_month_by_month(books):
+    _mixed_portfolio(books)
+    for month in (JAN, FEB, MAR, APR):
+        assert close_postings_flat(books.company, month) == close_postings(books.company, month)
+
+
+def test_flat_postings_equal_the_reference_with_changes_and_current_split(books):
+    _mixed_portfolio(books)
+    AccountingDefaults.objects.filter(company=books.company).update(
+        post_current_split=True,
+        current_lease_liability_account=GLAccount.objects.create(
+            company=books.company, number="2311", name="Lease liability - current"
+        ),
+        variable_expense_account=None,  # the O-1 lease's CAM cannot post: a problem
+    )
+    periods_ensure(company=books.company, through=APR)
+    for code in ("L-2", "F-1"):
+        change = lease_change_create(
+            lease=books.company.leases.get(code=code),
+            actor=books.accountant.user,
+            kind="consideration",
+            effective=date(2026, 2, 15),
+            details={"annual_rate": "0.07", "payments": [{"amount": "1300.00"}]},
+            reason="Rent review",
+        )
+        lease_change_approve(change=change, actor=books.reviewer.user)
+    problems, kinds = [], set()
+    for month in (JAN, FEB, MAR):
+        flat = close_postings_flat(books.company, month)
+        assert flat == close_postings(books.company, month)
+        problems += [p.message for p in flat.problems]
+        kinds |= {getattr(line, "entry_kind", "periodic") for line in flat.lines}
+    assert any("Variable lease expense" in message for message in problems)
+    assert kinds == {"periodic", "change", "catch_up"}
+
+
+def test_flat_postings_equal_the_reference_around_go_live(books):
+    _mixed_portfolio(books)
+    company = books.company
+    company.go_live_date = FEB
+    company.save(update_fields=["go_live_date"])
+    for month in (JAN, FEB, MAR):
+        assert close_postings_flat(company, month) == close_postings(company, month)
+
+
+def _rows(period: AccountingPeriod, version: int) -> list[tuple]:
+    """Every frozen value of one close, without ids, versions and times."""
+    out = []
+    for entry in JournalEntry.objects.filter(period=period, close_version=version).order_by("pk"):
+        values = {
+            f.attname: getattr(entry, f.attname)
+            for f in JournalEntry._meta.concrete_fields
+            if f.attname not in ("id", "close_version", "created_at")
+        }
+        lines = [
+            tuple(getattr(line, f.attname) for f in JournalLine._meta.concrete_fields[2:])
+            for line in entry.lines.order_by("line_no")
+        ]
+        out.append((sorted(values.items()), lines))
+    return out
+
+
+@pytest.mark.skipif(not services.copy_available(), reason="COPY needs PostgreSQL and psycopg 3")
+@pytest.mark.parametrize("granularity", ["detail", "summary"])
+def test_copy_writes_exactly_the_rows_bulk_create_writes(books, monkeypatch, granularity):
+    _mixed_portfolio(books)
+    books.company.journal_granularity = granularity
+    books.company.save(update_fields=["journal_granularity"])
+    # B-1 cannot post: drop it so the months close; map the services account for C-1.
+    books.company.leases.filter(code="B-1").delete()
+    AccountingDefaults.objects.filter(company=books.company).update(
+        non_lease_expense_account=GLAccount.objects.create(
+            company=books.company, number="6450", name="Services expense"
+        )
+    )
+    for period in periods_ensure(company=books.company, through=JAN)[:-1]:
+        period_close(period=period, actor=books.accountant.user)  # S-1 starts in November
+    jan = AccountingPeriod.objects.get(company=books.company, start=JAN)
+
+    copied = period_close(period=jan, actor=books.accountant.user)
+    assert connection.vendor == "postgresql"
+    period_reopen(period=jan, actor=books.settings_admin.user, reason="Compare the writers")
+    monkeypatch.setattr(services, "copy_available", lambda: False)
+    created = period_close(period=jan, actor=books.accountant.user)
+
+    assert len(copied) == len(created) == (11 if granularity == "detail" else 1)
+    assert _rows(jan, 1) == _rows(jan, 2)
+    # The returned entries are the rows as stored.
+    assert [e.pk for e in copied] == list(
+        JournalEntry.objects.filter(period=jan, close_version=1)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    assert copied[0].external_key == created[0].external_key
+    assert copied[0].total_debit == created[0].total_debit
