@@ -31,8 +31,12 @@ class OpeningBalanceForm(CleanModelForm):
         fields = list(OPENING_FIELDS)
         help_texts = HELP
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, default_method: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        # Blank follows the company: say which method that is.
+        choices = [c for c in self.fields["method"].choices if c[0]]
+        blank = f"The company's method: {default_method}" if default_method else "The company's"
+        self.fields["method"].choices = [("", blank), *choices]
         for name in ("deferred_rent", "unamortized_incentives", "accumulated_amortization"):
             self.fields[name].required = False  # blank means none
 

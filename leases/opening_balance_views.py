@@ -6,10 +6,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
-from companies.models import Permission
+from companies.models import Permission, TransitionMethod
 from companies.permissions import member_required
 from leases import engine
-from leases.engine.transition import build_golive_schedule
+from leases.engine.transition import GoLiveBalances, build_golive_schedule
 from leases.models import Lease, LeaseOpeningBalance
 from leases.opening_balance_forms import OpeningBalanceForm
 from leases.opening_balance_services import (
@@ -21,15 +21,23 @@ from leases.selectors import company_go_live, lease_go_live, lease_terms, leases
 lease_access = member_required(Permission.LEASE_ACCOUNTING)
 
 
-def _balances(lease: Lease):
-    """What the go-live entry recognises with the stored inputs (None while they do not fit)."""
+def _balances(lease: Lease) -> tuple[GoLiveBalances | None, list[str]]:
+    """What the go-live entry recognises with the stored inputs, or why it cannot yet."""
     inputs = lease_go_live(lease, company_go_live(lease.company))
     if inputs is None:
-        return None
+        return None, []
     try:
-        return build_golive_schedule(lease_terms(lease), inputs).balances
-    except engine.LeaseTermsError:
-        return None
+        return build_golive_schedule(lease_terms(lease), inputs).balances, []
+    except engine.LeaseTermsError as error:
+        return None, [issue.message for issue in error.issues]
+
+
+def _default_method(lease: Lease) -> str:
+    """The method a blank choice means for this lease (as `lease_go_live` picks it)."""
+    method = lease.company.transition_method or (
+        "asc840" if lease.standard == "asc842" else "ifrs16_liability"
+    )
+    return TransitionMethod(method).label
 
 
 def _show_refusal(form, error: ValidationError) -> None:
@@ -50,7 +58,9 @@ def lease_opening_balances(request, pk: int):
     )
     refusal = opening_balances_refusal(lease)
     stored = LeaseOpeningBalance.objects.filter(lease=lease).first()
-    form = OpeningBalanceForm(request.POST or None, instance=stored)
+    form = OpeningBalanceForm(
+        request.POST or None, instance=stored, default_method=_default_method(lease)
+    )
     if request.method == "POST" and not refusal and form.is_valid():
         try:
             lease_opening_balances_set(lease=lease, actor=request.user, values=form.values())
@@ -67,6 +77,7 @@ def lease_opening_balances(request, pk: int):
                 ),
             )
             return redirect("lease_detail", pk=lease.pk)
+    balances, problems = (None, []) if refusal else _balances(lease)
     return render(
         request,
         "leases/opening_balances.html",
@@ -74,7 +85,8 @@ def lease_opening_balances(request, pk: int):
             "lease": lease,
             "form": form,
             "refusal": refusal,
-            "balances": None if refusal else _balances(lease),
+            "balances": balances,
+            "problems": problems,
             "go_live": company_go_live(request.company),
         },
     )
