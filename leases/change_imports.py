@@ -13,13 +13,14 @@ from leases import engine
 from leases.change_selectors import (
     NOT_SUPPORTED,
     change_supported,
+    changed_schedule,
     engine_change,
     leases_for_changes,
 )
 from leases.engine.jsonio import change_from_json
 from leases.imports import RowError, _missing_columns, _Row, read_csv
 from leases.models import Lease, LeaseChangeStatus, LeaseStatus
-from leases.selectors import lease_terms
+from leases.selectors import company_go_live, lease_schedule
 
 HUNDRED = Decimal(100)
 FREQUENCIES = {
@@ -136,6 +137,8 @@ def validate_changes_file(company, upload) -> tuple[list[ChangeRow], list[RowErr
     valid: list[ChangeRow] = []
     # Changes earlier in the file count for the later lines of the same lease.
     proposed: dict[int, list[engine.LeaseChange]] = {}
+    bases: dict = {}  # each lease's own schedule (from commencement or go-live), built once
+    go_live = company_go_live(company)
     for line, raw in rows:
         before = len(errors)
         r = _Row(line, raw, errors)
@@ -164,9 +167,9 @@ def validate_changes_file(company, upload) -> tuple[list[ChangeRow], list[RowErr
                 if c.status == LeaseChangeStatus.APPROVED
             ]
             earlier = proposed.setdefault(lease.pk, [])
-            schedule = engine.build_changed_schedule(
-                lease_terms(lease), [*approved, *earlier, change]
-            )
+            if lease.pk not in bases:
+                bases[lease.pk] = lease_schedule(lease, go_live)
+            schedule = changed_schedule(bases[lease.pk], [*approved, *earlier, change])
         except engine.LeaseTermsError as error:
             for issue in error.issues:
                 column = issue.field.rsplit(".", 1)[-1]

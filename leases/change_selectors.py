@@ -23,6 +23,7 @@ from django.db.models import F, QuerySet
 from leases import engine
 from leases.engine.dates import month_start, months_between
 from leases.engine.jsonio import change_from_json
+from leases.engine.transition import GoLiveSchedule, build_golive_changed_schedule
 from leases.models import (
     ACCOUNT_FIELDS,
     ACCOUNT_LABELS,
@@ -39,9 +40,8 @@ from leases.selectors import (
     PostingProblem,
     accounting_defaults,
     company_go_live,
-    lease_go_live,
     lease_posting_role,
-    lease_terms,
+    lease_schedule,
     leases_with_terms,
     mapped_account,
     mapped_segment,
@@ -50,8 +50,7 @@ from leases.selectors import (
 ZERO = Decimal(0)
 NOT_SUPPORTED = engine.TermsIssue(
     "changes",
-    "changes to a lease that came in at go-live with opening balances, or that is exempt, are "
-    "not supported yet; withdraw them",
+    "changes to a short-term or low-value (exempt) lease are not supported yet; withdraw them",
 )
 
 
@@ -157,7 +156,27 @@ def approved_changes_schedule(lease: Lease, through: date | None = None):
     changes = [c for c in lease.changes.all() if c.status == Status.APPROVED]
     if through is not None:
         changes = _booked_by(changes, through, before=False)
-    return engine.build_changed_schedule(lease_terms(lease), [engine_change(c) for c in changes])
+    return changed_schedule(lease_base_schedule(lease), [engine_change(c) for c in changes])
+
+
+def lease_base_schedule(lease: Lease):
+    """The lease's own schedule before any change: from commencement, or from go-live."""
+    return lease_schedule(lease, company_go_live(lease.company))
+
+
+def changed_schedule(base, changes: list[engine.LeaseChange]):
+    """`base` (a schedule from commencement or from go-live) followed by `changes`."""
+    if isinstance(base, GoLiveSchedule):
+        return build_golive_changed_schedule(base, changes)
+    if isinstance(base, engine.Schedule):
+        return engine.build_changed_schedule(base.terms, changes, base=base)
+    raise engine.LeaseTermsError([NOT_SUPPORTED])
+
+
+def origin(schedule):
+    """The schedule a changed schedule starts from (to build it again with other changes)."""
+    golive = getattr(schedule, "golive", None)
+    return golive if golive is not None else schedule.base
 
 
 # Schedules built while one period is posted, shared by `period_postings` (regular lines) and
@@ -197,10 +216,9 @@ def changes_in_books(company, period: date) -> dict[int, list[LeaseChange]]:
 
 
 def change_supported(lease: Lease) -> bool:
-    """Changes are built on the schedule from commencement: not yet for go-live or exempt leases."""
-    if getattr(lease, "exemption", ""):
-        return False
-    return lease_go_live(lease, company_go_live(lease.company)) is None
+    """Changes are built on the schedule from commencement or from go-live; not yet on the
+    straight-line expense of an exempt lease."""
+    return not getattr(lease, "exemption", "")
 
 
 def _changed_schedule(lease: Lease, changes: list[LeaseChange], base=None):
@@ -208,10 +226,9 @@ def _changed_schedule(lease: Lease, changes: list[LeaseChange], base=None):
     key = (lease.pk, tuple(c.pk for c in changes))
     if shared is not None and key in shared:
         return shared[key]
-    schedule = engine.build_changed_schedule(
-        lease_terms(lease) if base is None else base.terms,
+    schedule = changed_schedule(
+        lease_base_schedule(lease) if base is None else base,
         [engine_change(c) for c in changes],
-        base=base,
     )
     if shared is not None:
         shared[key] = schedule
@@ -220,7 +237,7 @@ def _changed_schedule(lease: Lease, changes: list[LeaseChange], base=None):
 
 def with_changes(lease: Lease, schedule, changes: list[LeaseChange]):
     """The lease's schedule followed by its changes (the original schedule is reused)."""
-    if not isinstance(schedule, engine.Schedule):
+    if not isinstance(schedule, engine.Schedule | GoLiveSchedule):
         raise engine.LeaseTermsError([NOT_SUPPORTED])
     shared = _SHARED.get()
     if shared is not None:
@@ -312,18 +329,13 @@ def change_postings(company, period: date) -> ChangePostings:
         new = new_by_lease[lease.pk]
         earlier = [c for c in booked if c not in new]
         try:
-            terms = lease_terms(lease)
             if not change_supported(lease):
                 raise engine.LeaseTermsError([NOT_SUPPORTED])
             late = [c for c in new if month_start(c.effective_date) < period]
             now = _changed_schedule(lease, booked)
             # What the books hold already: needed only for a catch-up.
             then = (
-                engine.build_changed_schedule(
-                    terms, [engine_change(c) for c in earlier], base=now.base
-                )
-                if late
-                else None
+                changed_schedule(origin(now), [engine_change(c) for c in earlier]) if late else None
             )
         except engine.LeaseTermsError as error:
             out.problems.append(PostingProblem(lease.pk, lease.code, f"Lease change: {error}"))

@@ -18,7 +18,9 @@ from leases import engine
 from leases.change_selectors import (
     NOT_SUPPORTED,
     change_supported,
+    changed_schedule,
     engine_change,
+    lease_base_schedule,
     leases_for_changes,
 )
 from leases.closed_months import closed_months
@@ -32,7 +34,7 @@ from leases.models import (
     LeaseChangeStatus,
     LeaseStatus,
 )
-from leases.selectors import lease_terms, leases_with_terms
+from leases.selectors import leases_with_terms
 from leases.services import PaymentInput, lease_activate, lease_create, terms_from_input
 
 HUNDRED = Decimal(100)
@@ -187,7 +189,7 @@ def change_preview(
         approved = [
             engine_change(c) for c in lease.changes.all() if c.status == LeaseChangeStatus.APPROVED
         ]
-        schedule = engine.build_changed_schedule(lease_terms(lease), [*approved, proposed])
+        schedule = changed_schedule(lease_base_schedule(lease), [*approved, proposed])
     except engine.LeaseTermsError as error:
         raise ValidationError(_issues(error)) from error
     event = next(e for e in schedule.events if e.change is proposed)
@@ -256,7 +258,7 @@ def lease_change_approve(*, change: LeaseChange, actor) -> LeaseChange:
         approved = [
             engine_change(c) for c in lease.changes.all() if c.status == LeaseChangeStatus.APPROVED
         ]
-        engine.build_changed_schedule(lease_terms(lease), [*approved, engine_change(change)])
+        changed_schedule(lease_base_schedule(lease), [*approved, engine_change(change)])
     except engine.LeaseTermsError as error:
         raise ValidationError(_issues(error)) from error
     change.status = LeaseChangeStatus.APPROVED
@@ -471,7 +473,7 @@ def lease_changes_approve_many(*, company, actor, change_ids: list[int] | None =
             approved = [engine_change(c) for c in lease.changes.all()]
             mine = [engine_change(c) for c in mine_by_lease[lease.pk]]
             try:
-                engine.build_changed_schedule(lease_terms(lease), [*approved, *mine])
+                changed_schedule(lease_base_schedule(lease), [*approved, *mine])
             except engine.LeaseTermsError as error:
                 raise ValidationError(
                     [f"Lease {lease.code}: {m}" for m in _issues(error)]

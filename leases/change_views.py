@@ -12,10 +12,9 @@ from django.views.decorators.http import require_POST
 
 from companies.models import Permission
 from companies.permissions import member_required
-from leases import engine
 from leases.change_forms import KIND_FIELDS, LeaseChangeForm
 from leases.change_imports import change_template_csv, validate_changes_file
-from leases.change_selectors import catch_up_lines, pending_changes
+from leases.change_selectors import catch_up_lines, changed_schedule, origin, pending_changes
 from leases.change_services import (
     change_preview,
     is_separate_lease,
@@ -63,7 +62,7 @@ def _preview(lease: Lease, form: LeaseChangeForm) -> dict:
         lease=lease, kind=data["kind"], effective=data["effective"], details=form.details()
     )
     others = [e.change for e in schedule.events if e is not event]
-    without = engine.build_changed_schedule(schedule.terms, others)
+    without = changed_schedule(origin(schedule), others)
     this_month = months_between(schedule.start, month_start(timezone.localdate()))
     catch_up = []
     if event.index < this_month:

@@ -30,18 +30,23 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, replace
+from dataclasses import replace as dc_replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from types import SimpleNamespace
 
+from .changes import ChangedSchedule, LeaseChange, Mode
 from .dates import add_months, month_start, months_between
 from .payments import cents, expand_flows
 from .schedule import ENGINE_CONTEXT, amortization_months, build_schedule, monthly_rate
 from .types import (
     ZERO,
     AccountRole,
+    DayCount,
     JournalLine,
     LeaseTerms,
     LeaseTermsError,
+    PaymentFlows,
     ScheduleMonth,
     Standard,
     TermsIssue,
@@ -142,7 +147,9 @@ class GoLiveSchedule:
             rate_terms = replace(terms, annual_rate=go_live.transition_rate)
         self.rate = monthly_rate(rate_terms)
         self._unit = cents(terms.currency_decimals)
+        self.rate_terms = rate_terms
         self.payments, closing, exact_liability = self._remaining(rate_terms)
+        self.closing_full = closing  # full precision, for changes after go-live
         self.balances, full_rou = self._balances(rate_terms, exact_liability)
         q = self._q
         self.closing_liability = [q(c) for c in closing]
@@ -156,6 +163,7 @@ class GoLiveSchedule:
     def _remaining(self, terms: LeaseTerms) -> tuple[list[Decimal], list[Decimal], Decimal]:
         """Payments and full-precision closing liabilities of the months from go-live on."""
         flows = expand_flows(terms)
+        self.flows = flows
         g, n = self.offset, terms.term_months
         months = max(n, amortization_months(terms)) - g
         payments = [ZERO] * months
@@ -361,6 +369,172 @@ def _lines(*entries: tuple[AccountRole, Decimal, str]) -> list[JournalLine]:
         elif amount < 0:
             out.append(JournalLine(role, ZERO, -amount, memo))
     return out
+
+
+class _GoLiveBase:
+    """A go-live schedule in the shape a `ChangedSchedule` reads as its original schedule: month
+    0 is the go-live month, the terms run from there (remaining term, useful life and payments,
+    the go-live rate, whole months)."""
+
+    def __init__(self, golive: GoLiveSchedule) -> None:
+        self.golive = golive
+        self.start = golive.start
+        g, terms = golive.offset, golive.rate_terms
+        n = len(golive)
+        flows = golive.flows
+        pad = [ZERO] * max(0, g + n - len(flows.advance))
+        self.flows = PaymentFlows(
+            advance=list(flows.advance[g:]) + pad, arrears=list(flows.arrears[g:]) + pad
+        )
+        self.closing_liability = golive.closing_full
+        self.payments = golive.payments
+        # Streams continue an extension from go-live: exact for level streams whose periods
+        # start on a go-live month boundary; otherwise a longer term needs its payments.
+        self.streams_exact = all(
+            _level(stream) and g % int(stream.frequency) == 0 for stream in terms.payments
+        )
+        self.terms = replace(
+            terms,
+            commencement=golive.start,
+            term_months=max(terms.term_months - g, 1),
+            useful_life_months=None
+            if terms.useful_life_months is None
+            else max(terms.useful_life_months - g, 1),
+            payments=tuple(replace(stream, rent_free_months=0) for stream in terms.payments),
+            incentives=(),
+            initial_direct_costs=ZERO,
+            prepaid_rent=ZERO,
+            restoration_cost=ZERO,
+            day_count=DayCount.WHOLE_MONTHS,
+        )
+        self.measurement = SimpleNamespace(
+            monthly_rate=golive.rate,
+            amortization_months=max(amortization_months(terms) - g, 1),
+        )
+        self.timeline = None
+
+    def __len__(self) -> int:
+        return len(self.golive)
+
+    def posted(self) -> SimpleNamespace:
+        g = self.golive
+        return SimpleNamespace(
+            liability=g.balances.liability,
+            rou=g.balances.rou_net,
+            closing_liability=g.closing_liability,
+            rou_closing=g.rou_closing,
+            straight_line_at=lambda k: None if g.straight_line is None else g.straight_line[k],
+        )
+
+
+def _level(stream) -> bool:
+    return not (
+        stream.escalations or stream.steps or stream.rent_free_months or stream.index_factor
+    )
+
+
+class GoLiveChangedSchedule(ChangedSchedule):
+    """A lease brought in at go-live, followed by its changes (every kind), from its go-live
+    balances: the months before the first change are the go-live schedule's, each change
+    remeasures from the balances it finds, as for a lease measured from commencement.
+
+    Changes apply from the first day of their month (whole months) and must fall after the
+    go-live month; `term_months` and `useful_life_months` of a change count from the original
+    commencement, as everywhere else.
+    """
+
+    def __init__(self, golive: GoLiveSchedule, changes: tuple[LeaseChange, ...]) -> None:
+        self.golive = golive
+        base = _GoLiveBase(golive)
+        g = golive.offset
+        issues = []
+        relative = []
+        for i, change in enumerate(changes):
+            if months_between(golive.start, change.effective) < 1:
+                issues.append(
+                    TermsIssue(
+                        f"changes[{i}].effective",
+                        f"The lease came in at go-live ({golive.start:%b %Y}) with its opening "
+                        "balances: a change takes effect after the go-live month (change the "
+                        "opening balances for the go-live month itself).",
+                    )
+                )
+            if (
+                change.term_months is not None
+                and change.payments is None
+                and change.term_months > golive.terms.term_months
+                and not base.streams_exact
+            ):
+                issues.append(
+                    TermsIssue(
+                        f"changes[{i}].payments",
+                        "Enter the payments of the longer term: this lease came in at go-live "
+                        "and its payments are not level from the go-live month.",
+                    )
+                )
+            relative.append(
+                replace(
+                    change,
+                    term_months=None if change.term_months is None else change.term_months - g,
+                    useful_life_months=None
+                    if change.useful_life_months is None
+                    else change.useful_life_months - g,
+                )
+            )
+        if issues:
+            raise LeaseTermsError(issues)
+        self._opening_accumulated = golive.balances.accumulated_amortization
+        super().__init__(base.terms, tuple(relative), base=base)  # type: ignore[arg-type]
+        # Callers match events to the changes they passed in.
+        originals = {id(r): c for r, c in zip(relative, changes, strict=True)}
+        self.events = [dc_replace(e, change=originals[id(e.change)]) for e in self.events]
+        self.changes = tuple(changes)
+
+    def _base_point(self, k: int) -> tuple[Decimal, Decimal]:
+        """The go-live schedule's posted balances at the end of month k (k = -1: at go-live)."""
+        g = self.golive
+        if k < 0:
+            return g.balances.liability, g.balances.rou_net
+        return g.closing_liability[k], g.rou_closing[k]
+
+    def _apply(self, state, change) -> None:
+        if self._opening_accumulated and not self._segments and not self.events:
+            # The accumulated amortization brought in at go-live stays on its contra account
+            # until a derecognition or reclassification takes it off.
+            if state.mode is Mode.AMORTIZE:
+                state.accumulated += self._opening_accumulated
+            self._opening_accumulated = ZERO
+        super()._apply(state, change)
+
+    def periodic_lines(self, k: int) -> list[JournalLine]:
+        if k < len(self) and self._segment_of(k) is None:
+            lines = self.golive.periodic_lines(k) if k < len(self.golive) else []
+            variable = self.variable.get(k, ZERO)
+            return lines + _lines(
+                (AccountRole.VARIABLE_EXPENSE, variable, "Variable lease cost (index review)"),
+                (AccountRole.CASH_CLEARING, -variable, "Variable lease payment (index review)"),
+            )
+        return super().periodic_lines(k)
+
+    def month_lines(self, k: int) -> list[JournalLine]:
+        """Change entries, then the periodic entry (the go-live entry posts on its own)."""
+        lines: list[JournalLine] = []
+        for _, event in self.event_lines(k):
+            lines += event
+        return lines + self.periodic_lines(k)
+
+    def journal_lines_for_month(self, period: date) -> list[JournalLine]:
+        k = months_between(self.start, period)
+        if not 0 <= k < len(self):
+            return []
+        return self.periodic_lines(k)
+
+
+def build_golive_changed_schedule(
+    golive: GoLiveSchedule, changes: tuple[LeaseChange, ...] | list[LeaseChange]
+) -> GoLiveChangedSchedule:
+    """A go-live lease with its changes, in effective order; raises `LeaseTermsError`."""
+    return GoLiveChangedSchedule(golive, tuple(changes))
 
 
 def build_golive_schedule(terms: LeaseTerms, go_live: GoLive) -> GoLiveSchedule:
