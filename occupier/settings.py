@@ -263,6 +263,8 @@ CELERY_BEAT_SCHEDULE = {
 NETSUITE_WSDL = env("NETSUITE_WSDL", default="")
 NETSUITE_SANDBOX_URL = env("NETSUITE_SANDBOX_URL", default="")
 NETSUITE_HTTP_TIMEOUT_SECONDS = strict_int("NETSUITE_HTTP_TIMEOUT_SECONDS", 60, minimum=1)
+# Records per SOAP upsertList call (NetSuite accepts up to 200; docs/operations.md).
+NETSUITE_SOAP_BATCH_SIZE = strict_int("NETSUITE_SOAP_BATCH_SIZE", 200, minimum=1)
 
 # The production profile (DATABASE_URL set, DEBUG off): HTTPS only. `manage.py check --deploy`
 # is clean with these (tests/security/test_deploy_check.py).

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from .credentials import NetSuiteCredentials
 from .limiter import ConcurrencyLimiter
@@ -18,9 +19,23 @@ from .retry import RetryPolicy
 from .signing import Clock, NonceFactory, default_nonce, default_timestamp
 from .soap import SoapClient
 
-__all__ = ["NetSuiteClient"]
+__all__ = ["NetSuiteClient", "pooled_session"]
 
 Transport = Literal["rest", "soap"]
+
+
+def pooled_session(pool_size: int | None) -> requests.Session:
+    """A session keeping one open connection per concurrency slot (requests keeps 10).
+
+    With fewer, threads beyond the pool open a new TCP/TLS connection for every request and
+    throw it away; with more, idle connections are kept for nothing.
+    """
+    session = requests.Session()
+    if pool_size:
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+    return session
 
 
 class NetSuiteClient:
@@ -52,7 +67,7 @@ class NetSuiteClient:
         self.app_base_url = (app_base_url or base_url or credentials.account.app_base_url).rstrip(
             "/"
         )
-        session = session or requests.Session()
+        session = session or pooled_session(getattr(limiter, "limit", None))
         common: dict[str, Any] = {
             "base_url": base_url,
             "session": session,

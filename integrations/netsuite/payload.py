@@ -224,7 +224,9 @@ def dumps_exact(payload: Any) -> str:
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    return re.sub(rf'"{marker}(-?\d+(?:\.\d+)?){marker}"', r"\1", encoded)
+    # The random marker appears nowhere else, so plain replacing unquotes exactly the Decimals
+    # (a regex built per call would be compiled, and cached, once per entry sent).
+    return encoded.replace(f'"{marker}', "").replace(f'{marker}"', "")
 
 
 def _fail(obj: object) -> None:
