@@ -66,6 +66,7 @@ class AccountState:
     faults: Faults = field(default_factory=Faults)
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     inflight: int = 0
+    max_inflight: int = 0  # the most requests in flight at once since the log was cleared
     log: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=10_000))
     outcomes: Counter[str] = field(default_factory=Counter)
     total: int = 0
@@ -123,3 +124,4 @@ class AccountState:
         self.log.clear()
         self.outcomes.clear()
         self.total = 0
+        self.max_inflight = self.inflight
