@@ -92,6 +92,31 @@ document.querySelectorAll("form [data-extra-form]").forEach((fieldset, index, al
   all[all.length - 1].after(add);
 });
 
+// The Change lease form shows only the inputs the chosen kind uses (data-kind-fields names the
+// JSON of kind → field names); a field with an error stays in view. Without JavaScript, all show.
+function showKindFields(form) {
+  const uses = JSON.parse(document.getElementById(form.dataset.kindFields).textContent);
+  const kind = form.querySelector("select[name=kind]");
+  if (!kind) return;
+  const every = new Set(Object.values(uses).flat());
+  const chosen = new Set(uses[kind.value] || []);
+  // The frequency and timing belong with the new payment.
+  const owner = { frequency: "new_rent", timing: "new_rent" };
+  form.querySelectorAll(".field").forEach((field) => {
+    const input = field.querySelector("input[name], select[name], textarea[name]");
+    if (!input) return;
+    const name = owner[input.name] || input.name;
+    if (!every.has(name)) return;
+    field.hidden = !chosen.has(name) && !field.querySelector("p.error");
+  });
+}
+document.querySelectorAll("form[data-kind-fields]").forEach((form) => {
+  showKindFields(form);
+  form.addEventListener("change", (event) => {
+    if (event.target.name === "kind") showKindFields(form);
+  });
+});
+
 // Inline validation: when the user leaves a field, the server checks it with the form's own
 // rules (the form's data-check-url answers {"errors": [...]}) and the field shows the same
 // sentences a submit would, without sending the page. Without that address, or when the server

@@ -331,6 +331,9 @@ def test_the_newer_pages_fit_a_desktop_and_a_phone_and_pass_axe(
         # A change: the form checks a field as soon as it is left, then previews and saves.
         journey.go("lease_change", hq.pk)
         page.select_option("select[name=kind]", "consideration")
+        # Only the inputs the kind uses are shown.
+        assert page.locator("input[name=amount]").is_hidden()
+        assert page.locator("input[name=new_rent]").is_visible()
         page.fill("input[name=effective]", "2026-03-10")
         page.fill("input[name=new_rent]", "-5")
         page.locator("input[name=annual_rate]").focus()  # leaving New payment checks it
