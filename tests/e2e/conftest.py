@@ -84,10 +84,11 @@ def _worker_env(var_dir: Path) -> dict[str, str]:
 class Worker:
     """A `celery worker` subprocess in its own process group, logging to a file."""
 
-    def __init__(self, log_dir: Path, pool: str, name: str) -> None:
+    def __init__(self, log_dir: Path, pool: str, name: str, concurrency: int = 2) -> None:
         self.log_path = log_dir / f"worker-{name}.log"
         self.name = name
         self.pool = pool
+        self.concurrency = concurrency
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Worker:
@@ -100,7 +101,7 @@ class Worker:
             "occupier",
             "worker",
             f"--pool={self.pool}",
-            "--concurrency=2",
+            f"--concurrency={self.concurrency}",
             "-Q",
             "celery",
             "-n",
@@ -211,8 +212,8 @@ def start_worker(e2e_db, tmp_path):
     """Start workers on demand (`start_worker()`); every one is killed at teardown."""
     workers: list[Worker] = []
 
-    def start(pool: str = "threads") -> Worker:
-        worker = Worker(tmp_path, pool, name=str(len(workers) + 1))
+    def start(pool: str = "threads", concurrency: int = 2) -> Worker:
+        worker = Worker(tmp_path, pool, name=str(len(workers) + 1), concurrency=concurrency)
         workers.append(worker)
         return worker.start()
 
