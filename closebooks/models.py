@@ -160,3 +160,63 @@ class JournalLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry_id}/{self.line_no} {self.account_number}"
+
+
+class CloseRunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Closing"
+    SUCCEEDED = "succeeded", "Closed"
+    FAILED = "failed", "Not closed"
+
+
+IN_FLIGHT = (CloseRunStatus.QUEUED, CloseRunStatus.RUNNING)
+
+
+class CloseRun(models.Model):
+    """One press of Close & Lock on a large period, run by a worker (see docs/closebooks.md).
+
+    At most one run per period is queued or running (a database constraint), so a double click
+    or a second person gets a sentence instead of a second close. The close itself is one
+    transaction: a worker that dies leaves the period open and the run is taken up again."""
+
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, related_name="close_runs"
+    )
+    period = models.ForeignKey(AccountingPeriod, on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(
+        max_length=10, choices=CloseRunStatus.choices, default=CloseRunStatus.QUEUED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    leases = models.PositiveIntegerField(default=0, help_text="Active leases when requested.")
+    # What the confirmation page showed: the close refuses if the period changed since then.
+    expected_entries = models.PositiveIntegerField(null=True, blank=True)
+    entries = models.PositiveIntegerField(null=True, blank=True)
+    # Why the period was not closed, in sentences a finance user can act on (one per line).
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period"],
+                condition=Q(status__in=["queued", "running"]),
+                name="closerun_one_in_flight",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Close of {self.period} ({self.get_status_display()})"
+
+    @property
+    def in_flight(self) -> bool:
+        return self.status in IN_FLIGHT
+
+    @property
+    def messages(self) -> list[str]:
+        return [line for line in self.message.splitlines() if line.strip()]

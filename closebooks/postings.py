@@ -58,6 +58,7 @@ from leases.selectors import (
 
 MAPPING_FIELDS = [*ACCOUNT_FIELDS.values(), *SEGMENT_FIELDS.values()]
 SEGMENT_NAMES = set(SEGMENT_FIELDS.values())
+PROGRESS_EVERY = 500
 
 
 class _Rows(list):
@@ -94,15 +95,19 @@ def _flat(lease: Lease, go_live: date | None, changed: dict) -> bool:
     return lease.lease_component_price is None or lease.non_lease_component_price is None
 
 
-def close_postings_flat(company, start: date) -> ClosePostings:
-    """`close_postings(company, start)`, read with one query per table and one month computed."""
+def close_postings_flat(company, start: date, *, progress=None) -> ClosePostings:
+    """`close_postings(company, start)`, read with one query per table and one month computed.
+
+    `progress(done, total)` is told every `PROGRESS_EVERY` leases."""
     go_live = company_go_live(company)
     with shared_schedules():
         changed = changes_in_books(company, start)
         if go_live is not None and start < go_live:
             regular_lines, regular_problems = [], []
         else:
-            regular_lines, regular_problems = _regular(company, start, go_live, changed)
+            regular_lines, regular_problems = _regular(
+                company, start, go_live, changed, progress or (lambda done, total: None)
+            )
         changes = change_postings(company, start)
     return ClosePostings(
         lines=[*changes.lines, *regular_lines],
@@ -111,7 +116,7 @@ def close_postings_flat(company, start: date) -> ClosePostings:
     )
 
 
-def _regular(company, start: date, go_live, changed) -> tuple[list, list]:
+def _regular(company, start: date, go_live, changed, progress) -> tuple[list, list]:
     """Every active lease's regular lines and problems, in lease order (the reference order)."""
     active = Lease.objects.filter(company=company, status=LeaseStatus.ACTIVE)
     leases = [_lease(row) for row in active.values()]
@@ -127,7 +132,7 @@ def _regular(company, start: date, go_live, changed) -> tuple[list, list]:
         for problem in reference.problems:
             by_lease.setdefault(problem.lease_id, ([], []))[1].append(problem)
     if flat:
-        _flat_postings(company, start, active, flat, by_lease)
+        _flat_postings(company, start, active, flat, by_lease, progress)
     lines: list[PostingLine] = []
     problems: list[PostingProblem] = []
     for lease in leases:
@@ -137,7 +142,9 @@ def _regular(company, start: date, go_live, changed) -> tuple[list, list]:
     return lines, list(dict.fromkeys(problems))
 
 
-def _flat_postings(company, start: date, active, leases: list[Lease], by_lease: dict) -> None:
+def _flat_postings(
+    company, start: date, active, leases: list[Lease], by_lease: dict, progress=None
+) -> None:
     """The month's lines of leases the flat reader covers, into `by_lease`."""
     ids = [lease.pk for lease in leases]
     steps = _grouped(
@@ -158,7 +165,10 @@ def _flat_postings(company, start: date, active, leases: list[Lease], by_lease: 
     defaults = _defaults(company, accounts, segments)
     variable = variable_lines_by_lease(active.filter(pk__in=ids), start)
     mapping = _Mapping(defaults, accounts, segments)
-    for lease in leases:
+    total = len(leases)
+    for number, lease in enumerate(leases):
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress(number, total)
         # What the reference path's select_related and prefetch_related would have loaded.
         lease._prefetched_objects_cache = {
             "payments": payments.get(lease.pk, _Rows()),

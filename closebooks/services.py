@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import Min
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Min
 from django.utils import timezone
 
 from audit.services import audit_record
 from closebooks.changes import blocking_changes
 from closebooks.golive import golive_entries, is_golive_period
 from closebooks.journal import ZERO, SplitError, build_entries
-from closebooks.models import AccountingPeriod, JournalEntry, JournalLine, PeriodStatus
+from closebooks.models import (
+    IN_FLIGHT,
+    AccountingPeriod,
+    CloseRun,
+    CloseRunStatus,
+    JournalEntry,
+    JournalLine,
+    PeriodStatus,
+)
 from closebooks.postings import close_postings_flat
+from closebooks.progress import progress_record
 from companies.models import Company, Membership, TransitionMethod
 from leases.change_services import lease_changes_book
 from leases.models import Lease, LeaseStatus
@@ -26,6 +37,9 @@ from leases.selectors import (
 )
 
 LINE_BATCH = 2000
+# About half a second of closing on a development machine: smaller closes stay in the request.
+INLINE_MAX_LEASES = 2000
+logger = logging.getLogger(__name__)
 
 
 def month_start(day: date) -> date:
@@ -130,12 +144,17 @@ def _lock(period: AccountingPeriod) -> AccountingPeriod:
 
 @transaction.atomic
 def period_close(
-    *, period: AccountingPeriod, actor, progress: Callable[[str], None] | None = None
+    *,
+    period: AccountingPeriod,
+    actor,
+    progress: Callable[..., None] | None = None,
+    expected_entries: int | None = None,
 ) -> list[JournalEntry]:
     """Freeze the period's journal entries and lock it; refuse, changing nothing, if it can't.
 
-    `progress(step)` is told when each step starts (a close run shows it while it works)."""
-    progress = progress or (lambda step: None)
+    `progress(step, done, total)` is told when each step starts, and while the leases are
+    computed how many are done (a close run shows it while it works)."""
+    progress = progress or (lambda step, done=0, total=0: None)
     period = _lock(period)
     company = period.company
     if period.is_closed:
@@ -157,7 +176,9 @@ def period_close(
             ]
         )
     progress("postings")
-    postings = close_postings_flat(company, period.start)
+    postings = close_postings_flat(
+        company, period.start, progress=lambda done, total: progress("postings", done, total)
+    )
     if postings.problems:
         raise ValidationError(
             [f"{problem.lease_code}: {problem.message}" for problem in postings.problems]
@@ -180,6 +201,11 @@ def period_close(
             drafts = golive_entries(golive.lines, period=period) + drafts
     except SplitError as error:
         raise ValidationError(str(error)) from error
+    if expected_entries is not None and expected_entries != len(drafts):
+        raise ValidationError(
+            f"{period.label} changed since you looked: {len(drafts)} journal entries instead of "
+            f"{expected_entries}. Check what will be frozen again."
+        )
 
     before = {"status": period.status, "close_version": period.close_version}
     period.status = PeriodStatus.CLOSED
@@ -272,7 +298,7 @@ def copy_available() -> bool:
 
 
 def _write_entries(
-    *, company, period: AccountingPeriod, drafts, progress: Callable[[str], None]
+    *, company, period: AccountingPeriod, drafts, progress: Callable[..., None]
 ) -> list[JournalEntry]:
     """Write the entries and their lines: COPY on PostgreSQL, bulk_create elsewhere."""
     progress("writing")
@@ -390,3 +416,136 @@ def period_reopen(*, period: AccountingPeriod, actor, reason: str) -> Accounting
         note=reason,
     )
     return period
+
+
+def close_runs_in_background(period: AccountingPeriod) -> bool:
+    """Whether Close & Lock of this period runs on a worker: more active leases than
+    CLOSE_INLINE_MAX_LEASES (a smaller close finishes within the request)."""
+    count = Lease.objects.filter(company_id=period.company_id, status=LeaseStatus.ACTIVE).count()
+    return count > inline_max_leases()
+
+
+def inline_max_leases() -> int:
+    """CLOSE_INLINE_MAX_LEASES: up to this many active leases a close runs in the request."""
+    return getattr(settings, "CLOSE_INLINE_MAX_LEASES", INLINE_MAX_LEASES)
+
+
+def _stale_before():
+    """A run queued or running since before this has lost its worker: a task cannot outlive
+    its hard time limit, and a redelivered one takes its run up again within it."""
+    from closebooks.tasks import TIME_LIMIT
+
+    return timezone.now() - timedelta(seconds=TIME_LIMIT + 60)
+
+
+@transaction.atomic
+def period_close_request(
+    *, period: AccountingPeriod, actor, expected_entries: int | None = None
+) -> CloseRun:
+    """Queue the close of a large period on a worker; one run in flight per period."""
+    from closebooks.tasks import close_run_task
+
+    # A running close holds this row's lock for its whole transaction: skip_locked answers at
+    # once instead of waiting behind it.
+    locked = (
+        AccountingPeriod.objects.select_for_update(skip_locked=True).filter(pk=period.pk).first()
+    )
+    in_flight = (
+        CloseRun.objects.filter(period_id=period.pk, status__in=IN_FLIGHT)
+        .select_related("requested_by")
+        .first()
+    )
+    if locked is None or (in_flight is not None and in_flight.created_at >= _stale_before()):
+        who = ""
+        if in_flight is not None and in_flight.requested_by is not None:
+            who = f" by {in_flight.requested_by}"
+        raise ValidationError(
+            f"{period.label} is being closed already (started{who}); its progress is on "
+            "this page. Nothing else needs to be pressed."
+        )
+    period = locked
+    if period.is_closed:
+        raise ValidationError(f"{period.label} is already closed.")
+    earlier = _first_open_before(period)
+    if earlier is not None:
+        raise ValidationError(
+            f"Close {_label(earlier)} first: periods close in order and {_label(earlier)} is "
+            "still open."
+        )
+    if in_flight is not None:
+        # Its worker is gone (the close rolled back with it): say so and let this one start.
+        in_flight.status = CloseRunStatus.FAILED
+        in_flight.finished_at = timezone.now()
+        in_flight.message = (
+            "The worker closing the period stopped before it finished; nothing was frozen."
+        )
+        in_flight.save(update_fields=["status", "finished_at", "message"])
+    leases = Lease.objects.filter(company_id=period.company_id, status=LeaseStatus.ACTIVE)
+    try:
+        with transaction.atomic():
+            run = CloseRun.objects.create(
+                company_id=period.company_id,
+                period=period,
+                requested_by=actor,
+                leases=leases.count(),
+                expected_entries=expected_entries,
+            )
+    except IntegrityError as error:  # a second request got there first
+        raise ValidationError(
+            f"{period.label} is being closed already; its progress is on this page."
+        ) from error
+    progress_record(run.pk, "queued")
+    transaction.on_commit(lambda: close_run_task.delay(run.pk))
+    return run
+
+
+def close_run_execute(run_id: int) -> None:
+    """Close the run's period (the worker's side); every outcome ends on the run as words."""
+    claimed = CloseRun.objects.filter(pk=run_id, status__in=IN_FLIGHT).update(
+        status=CloseRunStatus.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return  # gone, or finished already: a duplicate delivery does nothing
+    run = CloseRun.objects.select_related("period__company", "requested_by").get(pk=run_id)
+    period = run.period
+    if period.is_closed and period.closed_at and period.closed_at >= run.created_at:
+        # An earlier attempt committed the close and stopped before it could say so.
+        _close_run_finish(run, CloseRunStatus.SUCCEEDED, entries=_current_count(period))
+        return
+    try:
+        entries = period_close(
+            period=period,
+            actor=run.requested_by,
+            progress=lambda step, done=0, total=0: progress_record(run_id, step, done, total),
+            expected_entries=run.expected_entries,
+        )
+    except ValidationError as error:
+        _close_run_finish(run, CloseRunStatus.FAILED, message="\n".join(error.messages))
+        return
+    except Exception:
+        # Nothing was frozen (the close is one transaction); the page needs words, the log
+        # keeps the traceback.
+        logger.exception("close run %s failed", run_id)
+        _close_run_finish(
+            run,
+            CloseRunStatus.FAILED,
+            message=(
+                f"The close of {period.label} stopped on an unexpected error and nothing was "
+                f"frozen. Try again; if it happens again, tell support (close run {run_id})."
+            ),
+        )
+        return
+    progress_record(run_id, "done")
+    _close_run_finish(run, CloseRunStatus.SUCCEEDED, entries=len(entries))
+
+
+def _current_count(period: AccountingPeriod) -> int:
+    return JournalEntry.objects.filter(period=period, close_version=period.close_version).count()
+
+
+def _close_run_finish(run: CloseRun, status: str, *, entries=None, message: str = "") -> None:
+    run.status = status
+    run.finished_at = timezone.now()
+    run.entries = entries
+    run.message = message
+    run.save(update_fields=["status", "finished_at", "entries", "message"])

@@ -12,6 +12,12 @@ urlpatterns = [
         name="period_preview_csv",
     ),
     path("close-books/periods/<int:pk>/close/", views.period_close_view, name="period_close"),
+    path("close-books/periods/<int:pk>/closing/", views.period_closing, name="period_closing"),
+    path(
+        "close-books/periods/<int:pk>/closing/status/",
+        views.period_closing_status,
+        name="period_closing_status",
+    ),
     path(
         "close-books/periods/<int:pk>/close/confirm/",
         views.period_close_confirm,

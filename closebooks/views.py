@@ -9,7 +9,8 @@ from django.views.decorators.http import require_POST
 from closebooks import plugins, selectors, services
 from closebooks.exports import csv_response, draft_rows, frozen_rows
 from closebooks.forms import ReopenForm
-from closebooks.models import AccountingPeriod, JournalEntry
+from closebooks.models import IN_FLIGHT, AccountingPeriod, CloseRunStatus, JournalEntry
+from closebooks.progress import STEP_LABELS, progress_read
 from closebooks.readiness import extra_readiness
 from closebooks.selectors import (
     attach_currency_totals,
@@ -124,6 +125,8 @@ def _totals_by_currency(preview) -> list[dict]:
 def period_close_confirm(request, pk: int):
     """Step 3: what Close & Lock will freeze (entries, totals per currency), asked once."""
     period = _get_period(request, pk)
+    if period.runs.filter(status__in=IN_FLIGHT).exists():
+        return redirect("period_closing", pk=period.pk)  # its close is on its way already
     preview = selectors.period_preview(period)
     next_period = next_period_to_close(request.company)
     can_close = (
@@ -151,6 +154,19 @@ def period_close_confirm(request, pk: int):
 def period_close_view(request, pk: int):
     period = _get_period(request, pk)
     expected = request.POST.get("expected_entries")
+    if services.close_runs_in_background(period):
+        # A large close runs on a worker: the request only queues it (the worker checks the
+        # confirmed count, so this request does not compute the period a second time).
+        try:
+            services.period_close_request(
+                period=period,
+                actor=request.user,
+                expected_entries=int(expected) if expected and expected.isdigit() else None,
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        return redirect("period_closing", pk=period.pk)
     if expected is not None and expected != str(len(selectors.period_preview(period).entries)):
         # Something changed between the confirmation and the press: show the new figures.
         messages.warning(
@@ -168,6 +184,39 @@ def period_close_view(request, pk: int):
         request, f"Closed {period.label}: {len(entries)} journal entries are frozen and locked."
     )
     return redirect("period_entries", pk=period.pk)
+
+
+def _close_progress_context(period: AccountingPeriod) -> dict:
+    run = period.runs.select_related("requested_by").first()
+    progress = progress_read(run.pk) if run is not None else {}
+    percent = progress.get("percent", 0)
+    if run is not None and run.status == CloseRunStatus.SUCCEEDED:
+        percent = 100
+    return {
+        "period": period,
+        "run": run,
+        "percent": percent,
+        "step": STEP_LABELS.get(progress.get("step", "")) if run and run.in_flight else "",
+        "progress": progress,
+    }
+
+
+@lease_accounting_required
+def period_closing(request, pk: int):
+    """A large close on its way: the progress bar updates itself until the run ends."""
+    period = _get_period(request, pk)
+    return render(
+        request,
+        "closebooks/period_closing.html",
+        {**_close_progress_context(period), "tab": "close"},
+    )
+
+
+@lease_accounting_required
+def period_closing_status(request, pk: int):
+    """The progress partial the closing page polls."""
+    period = _get_period(request, pk)
+    return render(request, "closebooks/_close_progress.html", _close_progress_context(period))
 
 
 @entries_readers
