@@ -299,7 +299,7 @@ def lease_detail(request, pk: int):
     lease = _get_lease(request, pk)
     schedule, problems = _schedule(lease)
     months, posted, missing, starts, golive = [], None, [], set(), None
-    brought_in = False
+    is_golive, golive_problems = False, []
     changes = list(lease_changes(lease))
     if schedule is not None:
         months = schedule.posted_months()
@@ -316,11 +316,12 @@ def lease_detail(request, pk: int):
                 starts = {changed.period(k) for k in changed.segment_starts[1:]}
         elif (inputs := lease_go_live(lease, company_go_live(request.company))) is not None:
             # Commenced before go-live: the books run from the go-live balances on.
-            brought_in = not lease.exemption
+            is_golive = not lease.exemption
             try:
                 brought_in = build_golive_schedule(lease_terms(lease), inputs)
             except engine.LeaseTermsError as error:
-                problems = [issue.message for issue in error.issues]
+                # The terms measure; the balances at go-live do not fit them yet.
+                problems = golive_problems = [issue.message for issue in error.issues]
             else:
                 months, golive = brought_in.posted_months(), brought_in.balances
     return render(
@@ -340,8 +341,9 @@ def lease_detail(request, pk: int):
             "segment_starts": starts,
             "liability_split": liability_split(months) if months else [],
             "golive": golive,
-            "brought_in": brought_in,
-            "opening_refusal": opening_balances_refusal(lease) if brought_in else "",
+            "brought_in": is_golive,
+            "golive_problems": golive_problems,
+            "opening_refusal": opening_balances_refusal(lease) if is_golive else "",
             "go_live_date": request.company.go_live_date,
         },
     )

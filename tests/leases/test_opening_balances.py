@@ -64,6 +64,7 @@ def test_the_accountant_enters_balances_from_the_previous_system(personas, old_l
     amy = _client(personas.accountant)
     page = amy.get(reverse("lease_detail", args=[old_lease.pk])).content.decode()
     assert "Edit opening balances" in page and "not in this product" in page
+    assert "balances at go-live do not fit its terms yet" in page
     # Before any balance is entered the page says why the company's method does not fit.
     form = amy.get(_url(old_lease)).content.decode()
     assert "The company&#x27;s method: ASC 840 → ASC 842" in form
