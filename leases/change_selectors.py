@@ -22,6 +22,7 @@ from django.db.models import F, QuerySet
 
 from leases import engine
 from leases.engine.dates import month_start, months_between
+from leases.engine.exemptions import ExemptSchedule, build_exempt_changed_schedule
 from leases.engine.jsonio import change_from_json
 from leases.engine.transition import GoLiveSchedule, build_golive_changed_schedule
 from leases.models import (
@@ -49,8 +50,7 @@ from leases.selectors import (
 
 ZERO = Decimal(0)
 NOT_SUPPORTED = engine.TermsIssue(
-    "changes",
-    "changes to a short-term or low-value (exempt) lease are not supported yet; withdraw them",
+    "changes", "this lease's schedule cannot take changes; withdraw them"
 )
 
 
@@ -160,14 +160,18 @@ def approved_changes_schedule(lease: Lease, through: date | None = None):
 
 
 def lease_base_schedule(lease: Lease):
-    """The lease's own schedule before any change: from commencement, or from go-live."""
+    """The lease's own schedule before any change: from commencement, from go-live, or the
+    straight-line expense of an exempt lease."""
     return lease_schedule(lease, company_go_live(lease.company))
 
 
 def changed_schedule(base, changes: list[engine.LeaseChange]):
-    """`base` (a schedule from commencement or from go-live) followed by `changes`."""
+    """`base` (a schedule from commencement, from go-live, or an exempt lease's) followed by
+    `changes`."""
     if isinstance(base, GoLiveSchedule):
         return build_golive_changed_schedule(base, changes)
+    if isinstance(base, ExemptSchedule):
+        return build_exempt_changed_schedule(base, changes)
     if isinstance(base, engine.Schedule):
         return engine.build_changed_schedule(base.terms, changes, base=base)
     raise engine.LeaseTermsError([NOT_SUPPORTED])
@@ -175,8 +179,11 @@ def changed_schedule(base, changes: list[engine.LeaseChange]):
 
 def origin(schedule):
     """The schedule a changed schedule starts from (to build it again with other changes)."""
-    golive = getattr(schedule, "golive", None)
-    return golive if golive is not None else schedule.base
+    for name in ("golive", "exempt_base"):
+        found = getattr(schedule, name, None)
+        if found is not None:
+            return found
+    return schedule.base
 
 
 # Schedules built while one period is posted, shared by `period_postings` (regular lines) and
@@ -216,9 +223,8 @@ def changes_in_books(company, period: date) -> dict[int, list[LeaseChange]]:
 
 
 def change_supported(lease: Lease) -> bool:
-    """Changes are built on the schedule from commencement or from go-live; not yet on the
-    straight-line expense of an exempt lease."""
-    return not getattr(lease, "exemption", "")
+    """Every active lease takes changes: from commencement, from go-live, or exempt."""
+    return True
 
 
 def _changed_schedule(lease: Lease, changes: list[LeaseChange], base=None):
@@ -237,7 +243,7 @@ def _changed_schedule(lease: Lease, changes: list[LeaseChange], base=None):
 
 def with_changes(lease: Lease, schedule, changes: list[LeaseChange]):
     """The lease's schedule followed by its changes (the original schedule is reused)."""
-    if not isinstance(schedule, engine.Schedule | GoLiveSchedule):
+    if not isinstance(schedule, engine.Schedule | GoLiveSchedule | ExemptSchedule):
         raise engine.LeaseTermsError([NOT_SUPPORTED])
     shared = _SHARED.get()
     if shared is not None:

@@ -13,14 +13,27 @@ per month, so the total equals the payments to the cent.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from dataclasses import replace as dc_replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from .dates import add_months, month_start, months_between
 from .payments import cents, expand_flows
 from .schedule import ENGINE_CONTEXT
-from .types import ZERO, AccountRole, JournalLine, LeaseTerms, LeaseTermsError, TermsIssue
+from .types import (
+    ZERO,
+    AccountRole,
+    Classification,
+    DayCount,
+    Incentive,
+    JournalLine,
+    LeaseTerms,
+    LeaseTermsError,
+    ScheduleMonth,
+    Standard,
+    TermsIssue,
+)
 from .validation import check_terms
 
 SHORT_TERM_MONTHS = 12
@@ -138,3 +151,366 @@ class ExemptSchedule:
 def build_exempt_schedule(terms: LeaseTerms, exemption: Exemption) -> ExemptSchedule:
     """Validate and spread an exempt lease's payments straight-line over its term."""
     return ExemptSchedule(terms, exemption)
+
+
+# -- changes to an exempt lease -------------------------------------------------------------
+
+# Kinds an exempt lease can take: each makes it a new lease from the change date (IFRS 16.7).
+_NO_ASSET = {
+    "impairment": "An exempt lease has no right-of-use asset to impair.",
+    "reclassification": "An exempt lease is not classified; it has no asset or liability.",
+    "purchase_option": (
+        "A lease with a purchase option the lessee exercises is not short-term: record the "
+        "purchase, or end the exemption with a term change first."
+    ),
+}
+
+
+class ExemptChangedSchedule(ExemptSchedule):
+    """An exempt lease followed by its changes.
+
+    A change to a short-term or low-value lease makes it a new lease from the change date
+    (IFRS 16.7; ASC 842-20-25-3 takes the date of the change as the commencement date). When the
+    new lease's term, counted from the change, is 12 months or less it stays exempt: the
+    remaining payments, less the rent already accrued (or plus the rent prepaid), are spread
+    straight-line over the remaining months. When it is longer, the exemption ends: the lease is
+    recognised from the change (liability = present value of the remaining payments at the rate
+    at the change; ROU asset = that liability plus the payment made then, less rent accrued or
+    plus rent prepaid, which the recognition entry clears), and runs as any recognised lease
+    from there, later changes included. A termination releases the accrued or prepaid rent
+    against the termination payment.
+
+    Changes apply from the first day of their month (whole months); `term_months` of a change
+    counts from the original commencement.
+    """
+
+    def __init__(self, exempt: ExemptSchedule, changes: tuple) -> None:
+        from .changes import ChangeEvent, ChangeKind, build_changed_schedule
+        from .journal import commencement_lines
+        from .schedule import build_schedule
+
+        self.__dict__.update(exempt.__dict__)
+        self.exempt_base = exempt
+        terms = exempt.terms
+        self.changes = tuple(changes)
+        self.events: list = []
+        self.recognised = None  # the recognised lease from `recognised_from` on
+        self.recognised_from: int | None = None
+        self._event_lines: dict[int, list] = {}
+        unit = cents(terms.currency_decimals)
+        cash = list(self.payments)
+        expense = list(self.expense)
+        term = len(cash)
+        streams, anchor = terms.payments, 0
+        ordered = sorted(enumerate(changes), key=lambda item: item[1].effective)
+        issues: list[TermsIssue] = []
+        for position, (i, change) in enumerate(ordered):
+            f = f"changes[{i}]"
+            s = months_between(self.start, change.effective)
+            kind = change.kind
+            if kind.value in _NO_ASSET:
+                issues.append(TermsIssue(f"{f}.kind", _NO_ASSET[kind.value]))
+                break
+            if not 1 <= s < term:
+                issues.append(
+                    TermsIssue(
+                        f"{f}.effective",
+                        "A change must take effect after the commencement month and before the "
+                        "lease ends.",
+                    )
+                )
+                break
+            accrued = sum(expense[:s], ZERO) - sum(cash[:s], ZERO)
+            before_cost = expense[s - 1]
+            if kind is ChangeKind.TERMINATION:
+                paid = change.amount
+                # The accrued (or prepaid) rent goes with the lease; the payment is the cost.
+                lines = _lines(
+                    (AccountRole.SHORT_TERM_EXPENSE, paid - accrued, "Termination payment"),
+                    (AccountRole.DEFERRED_RENT, accrued, "Accrued / prepaid rent released"),
+                    (AccountRole.CASH_CLEARING, -paid, "Termination payment"),
+                )
+                cash, expense, term = cash[:s], expense[:s], s
+                self._record(ChangeEvent, change, s, lines, before_cost, None, ZERO, ZERO, ZERO)
+                if position + 1 < len(ordered):
+                    issues.append(
+                        TermsIssue(f"{f}.effective", "The lease ends here; no change can follow.")
+                    )
+                break
+            new_term = change.term_months or term
+            if new_term <= s:
+                issues.append(
+                    TermsIssue(f"{f}.term_months", "The new term must end after the change.")
+                )
+                break
+            if change.payments is not None:
+                streams, anchor = change.payments, s
+            flows = _flows(terms, streams, self.period(anchor), new_term - anchor)
+            cash = cash[:s] + [
+                flows.advance[k - anchor] + flows.arrears[k - anchor] for k in range(s, new_term)
+            ]
+            term = new_term
+            remaining = term - s
+            if remaining <= SHORT_TERM_MONTHS:
+                # Still short-term: the rest of the cost, straight-line from the change.
+                rest = sum(cash[s:], ZERO) - accrued
+                with localcontext(ENGINE_CONTEXT):
+                    cumulative = [
+                        (rest * (j + 1) / remaining).quantize(unit, ROUND_HALF_UP)
+                        for j in range(remaining)
+                    ]
+                expense = expense[:s] + [
+                    cumulative[j] - (cumulative[j - 1] if j else ZERO) for j in range(remaining)
+                ]
+                self._record(ChangeEvent, change, s, [], before_cost, expense[s], ZERO, ZERO, ZERO)
+                continue
+            # Longer than 12 months: the exemption ends and the lease is recognised from here.
+            if anchor != s and not all(
+                _level(x) and (s - anchor) % int(x.frequency) == 0 for x in streams
+            ):
+                issues.append(
+                    TermsIssue(
+                        f"{f}.payments",
+                        "Enter the payments from the change: the lease is recognised from then "
+                        "on and its payments are not level.",
+                    )
+                )
+                break
+            if change.annual_rate is None:
+                issues.append(
+                    TermsIssue(
+                        f"{f}.annual_rate",
+                        "Enter the discount rate at the change: the lease is no longer "
+                        "short-term and is recognised from the change date (IFRS 16.7, 26).",
+                    )
+                )
+                break
+            classification = change.classification or terms.classification
+            if terms.standard is Standard.ASC_842 and classification is None:
+                classification = Classification.OPERATING
+            relative = [
+                replace(
+                    later,
+                    term_months=None if later.term_months is None else later.term_months - s,
+                )
+                for _, later in ordered[position + 1 :]
+            ]
+            new_terms = replace(
+                terms,
+                commencement=self.period(s),
+                term_months=remaining,
+                annual_rate=change.annual_rate,
+                classification=classification if terms.standard is Standard.ASC_842 else None,
+                payments=tuple(streams),
+                # Rent accrued lowers the ROU asset, rent prepaid raises it (cleared below).
+                incentives=(Incentive(accrued),) if accrued > 0 else (),
+                prepaid_rent=-accrued if accrued < 0 else ZERO,
+                initial_direct_costs=ZERO,
+                restoration_cost=ZERO,
+                purchase_option_reasonably_certain=False,
+                ownership_transfers=False,
+                day_count=DayCount.WHOLE_MONTHS,
+            )
+            try:
+                base = build_schedule(new_terms)
+                recognised = build_changed_schedule(new_terms, relative, base=base)
+            except LeaseTermsError as error:
+                issues.extend(
+                    TermsIssue(f"{f}.{x.field.split('.')[-1]}", x.message) for x in error.issues
+                )
+                break
+            lines = []
+            for line in commencement_lines(base):
+                if line.role in (AccountRole.PREPAID_RENT, AccountRole.CASH_CLEARING) and (
+                    line.memo.endswith("prepaid rent into ROU")
+                    or line.memo.endswith("incentives received")
+                ):
+                    line = JournalLine(
+                        AccountRole.DEFERRED_RENT,
+                        line.debit,
+                        line.credit,
+                        "Exemption ends: accrued / prepaid rent into the ROU asset",
+                    )
+                else:
+                    line = JournalLine(
+                        line.role,
+                        line.debit,
+                        line.credit,
+                        line.memo.replace("Commencement:", "Exemption ends:"),
+                    )
+                lines.append(line)
+            posted = base.posted()
+            first = recognised.posted_months()[0]
+            self._record(
+                ChangeEvent,
+                change,
+                s,
+                lines,
+                before_cost,
+                first.straight_line_cost
+                if first.straight_line_cost is not None
+                else first.interest + first.rou_amortization,
+                posted.liability,
+                posted.rou,
+                change.annual_rate,
+                classification=classification,
+            )
+            self.recognised, self.recognised_from = recognised, s
+            # Later changes are the recognised lease's: their events, months counted from here.
+            originals = {
+                id(r): c
+                for r, c in zip(relative, [c for _, c in ordered[position + 1 :]], strict=True)
+            }
+            for event in recognised.events:
+                self.events.append(
+                    dc_replace(event, change=originals[id(event.change)], index=event.index + s)
+                )
+                self._event_lines.setdefault(event.index + s, []).append(
+                    (self.events[-1], list(event.lines))
+                )
+            cash, expense = cash[:s], expense[:s]
+            break
+        if issues:
+            raise LeaseTermsError(issues)
+        self.payments, self.expense = cash, expense
+
+    def _record(
+        self,
+        event_cls,
+        change,
+        s: int,
+        lines: list,
+        cost_before,
+        cost_after,
+        liability_after,
+        rou_after,
+        rate_after,
+        classification=None,
+    ) -> None:
+        event = event_cls(
+            change=change,
+            index=s,
+            period=self.period(s),
+            liability_before=ZERO,
+            liability_after=liability_after,
+            rou_before=ZERO,
+            rou_after=rou_after,
+            gain_loss=ZERO,
+            monthly_cost_before=cost_before,
+            monthly_cost_after=cost_after,
+            rate_before=ZERO,
+            rate_after=rate_after,
+            classification_after=classification,
+            remeasured=bool(lines),
+            lines=tuple(lines),
+        )
+        self.events.append(event)
+        if lines:
+            self._event_lines.setdefault(s, []).append((event, list(lines)))
+
+    # -- reading --------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        if self.recognised is not None:
+            return self.recognised_from + len(self.recognised)
+        return len(self.payments)
+
+    @property
+    def segment_starts(self) -> list[int]:
+        return [0] + sorted({e.index for e in self.events})
+
+    @property
+    def closing_liability(self) -> list[Decimal]:
+        return [r.closing_liability for r in self.posted_months()]
+
+    @property
+    def rou_closing(self) -> list[Decimal]:
+        return [r.rou_closing for r in self.posted_months()]
+
+    def opening_liability(self, index: int) -> Decimal:
+        return self.posted_months()[index].opening_liability
+
+    def rou_opening(self, index: int) -> Decimal:
+        return self.posted_months()[index].rou_opening
+
+    def posted_months(self) -> list[ScheduleMonth]:
+        """Exempt months (no balances, the straight-line cost), then the recognised lease's."""
+        rows = [
+            ScheduleMonth(
+                period=self.period(k),
+                opening_liability=ZERO,
+                payment=self.payments[k],
+                interest=ZERO,
+                principal=ZERO,
+                closing_liability=ZERO,
+                rou_opening=ZERO,
+                rou_amortization=ZERO,
+                rou_closing=ZERO,
+                straight_line_cost=self.expense[k],
+            )
+            for k in range(len(self.payments))
+        ]
+        if self.recognised is not None:
+            rows += self.recognised.posted_months()
+        return rows
+
+    def periodic_lines(self, index: int) -> list[JournalLine]:
+        if self.recognised is not None and index >= self.recognised_from:
+            return self.recognised.periodic_lines(index - self.recognised_from)
+        if index >= len(self.payments):
+            return []
+        return super().periodic_lines(index)
+
+    def event_lines(self, index: int) -> list:
+        return list(self._event_lines.get(index, []))
+
+    def month_lines(self, index: int) -> list[JournalLine]:
+        lines: list[JournalLine] = []
+        for _, event in self.event_lines(index):
+            lines += event
+        return lines + self.periodic_lines(index)
+
+    def journal_lines_for_month(self, period: date) -> list[JournalLine]:
+        """The month's regular entry; change entries post as entries of their own."""
+        index = months_between(self.start, period)
+        if not 0 <= index < len(self):
+            return []
+        return self.periodic_lines(index)
+
+    def journal_lines(self) -> dict[date, list[JournalLine]]:
+        last = max([len(self) - 1] + [e.index for e in self.events])
+        return {self.period(k): self.month_lines(k) for k in range(last + 1)}
+
+
+def _level(stream) -> bool:
+    return not (
+        stream.escalations or stream.steps or stream.rent_free_months or stream.index_factor
+    )
+
+
+def _flows(terms: LeaseTerms, streams, start: date, months: int):
+    return expand_flows(
+        replace(
+            terms,
+            commencement=start,
+            term_months=months,
+            payments=tuple(streams),
+            incentives=(),
+            day_count=DayCount.WHOLE_MONTHS,
+        )
+    )
+
+
+def _lines(*entries) -> list[JournalLine]:
+    out = []
+    for role, amount, memo in entries:
+        if amount > 0:
+            out.append(JournalLine(role, amount, ZERO, memo))
+        elif amount < 0:
+            out.append(JournalLine(role, ZERO, -amount, memo))
+    return out
+
+
+def build_exempt_changed_schedule(exempt: ExemptSchedule, changes) -> ExemptChangedSchedule:
+    """An exempt lease with its changes, in effective order; raises `LeaseTermsError`."""
+    return ExemptChangedSchedule(exempt, tuple(changes))

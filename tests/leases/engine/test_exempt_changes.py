@@ -1,0 +1,166 @@
+"""Changes to a short-term or low-value lease: a new lease from the change date.
+
+IFRS 16.7: a lessee that applies the short-term exemption "shall consider the lease to be a new
+lease" if there is a lease modification or any change in the lease term, so it assesses the new
+lease's term to see whether it still qualifies (as summarised in
+https://annualreporting.info/ifrs-16-modification-short-term-lease/); ASC 842-20-25-3 likewise
+takes the date of the change as the commencement date of a lease that is no longer short-term.
+Worked case (https://help.occupier.com/knowledge/what-is-a-short-term-lease): "if a 12 month
+lease is renewed in month 9 for an additional 12 months it becomes a new lease for 15 months and
+thus is not short term".
+"""
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+
+from leases.engine import (
+    AccountRole,
+    ChangeKind,
+    Classification,
+    LeaseChange,
+    LeaseTerms,
+    LeaseTermsError,
+    PaymentStream,
+    Standard,
+)
+from leases.engine.exemptions import (
+    Exemption,
+    build_exempt_changed_schedule,
+    build_exempt_schedule,
+)
+
+
+def copier(**overrides) -> LeaseTerms:
+    """A 12-month ASC 842 operating lease from 1 January 2026, 1,000 a month in advance."""
+    values = dict(
+        commencement=date(2026, 1, 1),
+        term_months=12,
+        standard=Standard.ASC_842,
+        classification=Classification.OPERATING,
+        annual_rate=D("0.05"),
+        payments=(PaymentStream(D("1000")),),
+    )
+    values.update(overrides)
+    return LeaseTerms(**values)
+
+
+def balanced(schedule) -> None:
+    for k in range(len(schedule)):
+        lines = schedule.month_lines(k)
+        assert sum(x.debit for x in lines) == sum(x.credit for x in lines), k
+
+
+def test_renewed_in_month_9_for_12_more_months_it_is_recognised_from_the_renewal():
+    """The renewal on 1 October 2026 makes a new lease of 15 months (Oct 2026 - Dec 2027), not
+    short-term: recognised from the change. By hand, at 6 % nominal (0.5 % a month): the October
+    payment is made at the new commencement, the liability is the 14 later payments,
+    1,000 x (1 - 1.005^-14) / 0.005 = 13,488.71, and the ROU asset adds the October payment:
+    14,488.71. The single operating cost is the 15 payments straight-line: 1,000 a month."""
+    exempt = build_exempt_schedule(copier(), Exemption.SHORT_TERM)
+    renewal = LeaseChange(ChangeKind.TERM, date(2026, 10, 1), term_months=24, annual_rate=D("0.06"))
+    schedule = build_exempt_changed_schedule(exempt, [renewal])
+    [event] = schedule.events
+    assert event.index == 9 and event.period == date(2026, 10, 1)
+    assert event.liability_before == 0 and event.liability_after == D("13488.71")
+    assert event.rou_after == D("14488.71")
+    lines = {(x.role, x.debit, x.credit) for x in event.lines}
+    assert lines == {
+        (AccountRole.ROU_ASSET, D("14488.71"), 0),
+        (AccountRole.LEASE_LIABILITY, 0, D("13488.71")),
+        (AccountRole.CASH_CLEARING, 0, D("1000.00")),
+    }
+    rows = schedule.posted_months()
+    assert len(rows) == 24
+    # January to September stay exempt: the straight-line cost, nothing on the balance sheet.
+    assert [r.straight_line_cost for r in rows[:9]] == [D("1000.00")] * 9
+    assert all(r.closing_liability == 0 for r in rows[:9])
+    assert [r.straight_line_cost for r in rows[9:]] == [D("1000.00")] * 15
+    assert rows[-1].closing_liability == 0 and rows[-1].rou_closing == 0
+    balanced(schedule)
+    # The regular entry of October is the recognised lease's, without the recognition entry.
+    october = schedule.journal_lines_for_month(date(2026, 10, 1))
+    assert {x.role for x in october} >= {AccountRole.LEASE_EXPENSE, AccountRole.LEASE_LIABILITY}
+    assert not any(x.memo.startswith("Exemption ends") for x in october)
+
+
+def test_an_extension_that_stays_within_12_months_stays_exempt_and_re_spreads_the_rest():
+    """A 6-month lease with the first month rent-free (5 x 1,000): 833.33 a month straight-line.
+    After 3 months (2,500 expensed, 2,000 paid: 500 accrued) it is extended to 9 months: the
+    new lease runs 6 more months (short-term), paying 6,000, so the rest costs
+    (6,000 - 500) / 6 = 916.67 a month (cumulative cents); accrued rent is back to zero at the
+    end and the cost equals the cash, 8,000."""
+    terms = copier(term_months=6, payments=(PaymentStream(D("1000"), rent_free_months=1),))
+    exempt = build_exempt_schedule(terms, Exemption.SHORT_TERM)
+    change = LeaseChange(ChangeKind.TERM, date(2026, 4, 1), term_months=9)
+    schedule = build_exempt_changed_schedule(exempt, [change])
+    [event] = schedule.events
+    assert event.lines == () and not event.remeasured
+    months = schedule.months()
+    assert len(months) == 9
+    assert months[2].accrued_rent == D("500.00")
+    assert sum(m.expense for m in months[3:]) == D("5500.00")
+    assert {m.expense for m in months[3:]} == {D("916.66"), D("916.67")}
+    assert sum(m.expense for m in months) == sum(m.payment for m in months) == D("8000.00")
+    assert months[-1].accrued_rent == 0
+    balanced(schedule)
+
+
+def test_ending_the_exemption_clears_accrued_rent_into_the_rou_asset():
+    terms = copier(payments=(PaymentStream(D("1000"), rent_free_months=2),))
+    exempt = build_exempt_schedule(terms, Exemption.SHORT_TERM)
+    accrued = sum(exempt.expense[:6], D(0)) - sum(exempt.payments[:6], D(0))
+    assert accrued == D("1000.00")  # 10,000 over 12 months: 5,000 expensed, 4,000 paid
+    change = LeaseChange(
+        ChangeKind.TERM,
+        date(2026, 7, 1),
+        term_months=36,
+        annual_rate=D("0.06"),
+        payments=(PaymentStream(D("1100")),),
+    )
+    schedule = build_exempt_changed_schedule(exempt, [change])
+    [event] = schedule.events
+    deferred = [x for x in event.lines if x.role is AccountRole.DEFERRED_RENT]
+    assert [(x.debit, x.credit) for x in deferred] == [(D("1000.00"), 0)]
+    assert event.rou_after == event.liability_after + D("1100") - accrued
+    assert schedule.posted_months()[-1].rou_closing == 0
+    balanced(schedule)
+
+
+def test_a_termination_releases_the_accrued_rent_against_the_payment():
+    terms = copier(payments=(PaymentStream(D("1000"), rent_free_months=2),))
+    exempt = build_exempt_schedule(terms, Exemption.SHORT_TERM)
+    end = LeaseChange(ChangeKind.TERMINATION, date(2026, 7, 1), amount=D("300"))
+    schedule = build_exempt_changed_schedule(exempt, [end])
+    assert len(schedule) == 6
+    lines = {(x.role, x.debit, x.credit) for x in schedule.events[0].lines}
+    # 1,000 accrued leaves with the lease; the 300 payment is the last cost: 300 - 1,000.
+    assert lines == {
+        (AccountRole.SHORT_TERM_EXPENSE, 0, D("700.00")),
+        (AccountRole.DEFERRED_RENT, D("1000.00"), 0),
+        (AccountRole.CASH_CLEARING, 0, D("300")),
+    }
+    total_expense = sum(m.expense for m in schedule.months()) - D("700.00")
+    assert total_expense == sum(m.payment for m in schedule.months()) + D("300")
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        (ChangeKind.IMPAIRMENT, "no right-of-use asset"),
+        (ChangeKind.RECLASSIFICATION, "not classified"),
+    ],
+)
+def test_kinds_that_need_an_asset_are_refused_with_the_reason(kind, message):
+    exempt = build_exempt_schedule(copier(), Exemption.SHORT_TERM)
+    change = LeaseChange(kind, date(2026, 5, 1), amount=D("10"))
+    with pytest.raises(LeaseTermsError, match=message):
+        build_exempt_changed_schedule(exempt, [change])
+
+
+def test_recognition_needs_the_rate_at_the_change():
+    exempt = build_exempt_schedule(copier(), Exemption.SHORT_TERM)
+    change = LeaseChange(ChangeKind.TERM, date(2026, 5, 1), term_months=30)
+    with pytest.raises(LeaseTermsError, match="Enter the discount rate at the change"):
+        build_exempt_changed_schedule(exempt, [change])
