@@ -10,10 +10,11 @@ from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from closebooks.changes import blocking_changes, close_postings
+from closebooks.changes import blocking_changes
 from closebooks.golive import golive_entries, is_golive_period
 from closebooks.journal import ZERO, DraftEntry, build_entries
 from closebooks.models import AccountingPeriod, JournalEntry, JournalLine, PeriodStatus
+from closebooks.postings import close_postings_flat
 from leases.models import Lease, LeaseStatus
 from leases.selectors import PostingProblem, golive_postings
 
@@ -225,7 +226,7 @@ class PeriodPreview:
 def period_preview(period: AccountingPeriod) -> PeriodPreview:
     """The period's entries in the company's granularity, a summary and a trial balance."""
     company = period.company
-    postings = close_postings(company, period.start)
+    postings = close_postings_flat(company, period.start)  # the lines the close will post
     entries = build_entries(
         postings.lines,
         granularity=company.journal_granularity,
