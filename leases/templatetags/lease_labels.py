@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from audit import presentation
 from leases.engine import KIND_LABELS, ChangeKind
 from leases.models import ACCOUNT_FIELDS, ACCOUNT_LABELS
 
@@ -25,6 +26,18 @@ def change_kind(kind) -> str:
         return str(KIND_LABELS[ChangeKind(kind)])
     except (ValueError, KeyError):
         return str(kind)
+
+
+@register.filter
+def action_sentence(action: str) -> str:
+    """lease.update → Edited the lease (as the audit log says it)."""
+    return presentation.action_sentence(action)
+
+
+@register.filter
+def event_changes(event) -> list:
+    """An audit row's changed fields by name, values formatted (as the audit log shows them)."""
+    return presentation.event_changes(event)
 
 
 @register.filter

@@ -82,6 +82,9 @@ def test_the_accountant_enters_balances_from_the_previous_system(personas, old_l
     page = amy.get(reverse("lease_detail", args=[old_lease.pk])).content.decode()
     # The asset at cost: net 21,396.61 plus accumulated amortization 21,396.61.
     assert "42,793.22 USD" in page and "22,675.68 USD" in page
+    # The audit trail reads as sentences, fields by name.
+    assert "Changed the lease&#x27;s opening balances" in page
+    assert "<b>Liability</b>: — → 22675.68" in page
 
 
 def test_a_liability_that_is_not_the_remaining_payments_value_is_refused_beside_it(
