@@ -128,6 +128,18 @@ class LeaseTerms:
     # The engine's own default keeps the original whole-month figures for callers that do not
     # say; the product and `manage.py lease_schedule` default to actual days.
     day_count: DayCount = DayCount.WHOLE_MONTHS
+    # IFRS 16 with IAS 37: the restoration cost expected at the end of the term (undiscounted)
+    # and its pre-tax discount rate (None: the lease's rate). Given an estimate, the provision
+    # at commencement (`restoration_cost`) is its present value and it unwinds monthly as a
+    # finance cost to the end of the term (leases/engine/restoration.py).
+    restoration_estimate: Decimal = ZERO
+    restoration_rate: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        if self.restoration_estimate and not self.restoration_cost:
+            from .restoration import provision_at_commencement
+
+            object.__setattr__(self, "restoration_cost", provision_at_commencement(self))
 
     @property
     def is_operating(self) -> bool:
@@ -205,6 +217,9 @@ class AccountRole(enum.StrEnum):
     CASH_CLEARING = "cash_clearing"  # cash / AP clearing, so AP-paid rent is not double counted
     PREPAID_RENT = "prepaid_rent"  # rent paid before commencement, reclassified into the ROU
     PROVISION = "provision"  # IFRS 16 restoration provision
+    # Unwinding of the restoration provision's discount (IAS 37.60): a finance cost, posted on
+    # lines of its own to the interest expense account.
+    PROVISION_UNWINDING = "provision_unwinding"
     # Contra-asset credited by finance / IFRS 16 amortization (the ROU asset stays at cost).
     ACCUMULATED_AMORTIZATION = "accumulated_amortization"
     # The engine posts ROU_ASSET / LEASE_LIABILITY; the ledger side maps ASC 842 finance leases
