@@ -14,16 +14,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 
 from closebooks.models import AccountingPeriod, PeriodStatus
 from leases.engine.dates import months_between
-from leases.models import ACCOUNT_FIELDS, Lease, LeaseStatus, Subsidiary
+from leases.models import Lease, LeaseStatus, Subsidiary
 from reports.classify import MOVEMENTS, ZERO, Movement
 from reports.models import LeaseMonthFacts, PeriodFacts
-from reports.subledger import LeaseFacts, _Accounts, blank_facts, computed_lease_facts
+from reports.subledger import LeaseFacts, _Accounts, computed_lease_facts
 
 OPENING = ("opening_rou", "opening_liability")
 CLOSING = ("closing_rou", "closing_liability")
@@ -48,31 +49,24 @@ MATURITY = tuple(f"maturity_{y}" for y in range(1, 6)) + (
 )
 AT_END = CLOSING + MATURITY + ("remaining_months",)
 SUMMED = COLUMNS + SCALARS
-LEASE_FIELDS = (
-    "code",
-    "name",
-    "subsidiary",
-    "currency",
-    "asset_type",
-    "standard",
-    "classification",
-    "discount_rate",
-    *ACCOUNT_FIELDS.values(),
-)
 FIELDS = OPENING + CLOSING + COLUMNS + SCALARS + MATURITY + ("remaining_months", "problem")
+
+
+_scalars = attrgetter(*SCALARS)
 
 
 def _values(facts: LeaseFacts) -> tuple:
     """A lease-month's row values, in `FIELDS` order."""
     m = facts.movement
+    # Movement's column dicts are built from MOVEMENTS and keep its order.
     return (
         facts.opening_rou,
         facts.opening_liability,
         facts.closing_rou,
         facts.closing_liability,
-        *(m.rou[c] for c in MOVEMENTS),
-        *(m.liability[c] for c in MOVEMENTS),
-        *(getattr(m, name) for name in SCALARS),
+        *m.rou.values(),
+        *m.liability.values(),
+        *_scalars(m),
         *facts.maturity_years,
         facts.maturity_thereafter,
         facts.liability_in_12_months,
@@ -205,27 +199,57 @@ def stored_lease_facts(company, start: date, end: date) -> list[LeaseFacts] | No
         .exclude(problem="")
         .values_list("lease_id", "problem")
     )
-    accounts = _Accounts(company)
-    # Only what the facts name and the account mapping reads: 10,000 full leases cost more to
-    # load than every figure of theirs.
-    leases = list(
+    return [_facts(row, by_lease.get(row[0]), problems.get(row[0], "")) for row in _leases(company)]
+
+
+LEASE_VALUES = ("id", "code", "name", "subsidiary_id", "currency", "asset_type", "standard",
+                "classification", "discount_rate")  # fmt: skip
+
+
+def _leases(company) -> list[tuple]:
+    """(facts fields…, subsidiary name, ROU accounts, liability accounts) of every active lease.
+
+    Read as plain values: 10,000 lease instances cost more to load than all their figures. The
+    accounts come from one lease of each distinct mapping (most share the company defaults).
+    """
+    id_fields = _Accounts.id_fields
+    rows = list(
         Lease.objects.filter(company=company, status=LeaseStatus.ACTIVE)
-        .only(*LEASE_FIELDS)
         .order_by("code")
+        .values_list(*LEASE_VALUES, *id_fields)
     )
-    subsidiaries = Subsidiary.objects.in_bulk({lease.subsidiary_id for lease in leases})
+    names = dict(Subsidiary.objects.filter(company=company).values_list("pk", "name"))
+    accounts = _Accounts(company)
+    mappings: dict[tuple, tuple] = {}
     out = []
-    for lease in leases:
-        lease.subsidiary = subsidiaries[lease.subsidiary_id]
-        facts = blank_facts(lease, accounts)
-        out.append(facts)
-        if lease.pk in problems:
-            facts.problem = problems[lease.pk]
-            continue
-        row = by_lease.get(lease.pk)
-        if row is not None:
-            _fill(facts, row)
+    for row in rows:
+        key = row[len(LEASE_VALUES) :] + row[6:8]  # mapping ids, standard, classification
+        if key not in mappings:
+            mappings[key] = accounts(Lease.objects.get(pk=row[0]))
+        out.append((*row[: len(LEASE_VALUES)], names.get(row[3], ""), *mappings[key]))
     return out
+
+
+def _facts(lease: tuple, row: dict | None, problem: str) -> LeaseFacts:
+    pk, code, name, _, currency, asset_type, standard, classification, rate = lease[:9]
+    facts = LeaseFacts(
+        lease_id=pk,
+        code=code,
+        name=name,
+        subsidiary=lease[9],
+        currency=currency,
+        asset_type=asset_type,
+        standard=standard,
+        # As `subledger.classification_of`: IFRS 16 has one lessee model.
+        classification=classification if standard == "asc842" else "ifrs16",
+        rate_percent=rate,
+        rou_accounts=lease[10],
+        liability_accounts=lease[11],
+        problem=problem,
+    )
+    if row is not None and not problem:
+        _fill(facts, row)
+    return facts
 
 
 def _money(value) -> Decimal:
