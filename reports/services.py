@@ -280,10 +280,11 @@ def line_differences(
 ) -> list[LineDifference]:
     """Our lines against NetSuite's, line by line.
 
-    We send the lines in order, and NetSuite numbers a journal's lines from 0 in the order
-    received, so with as many lines on both sides the i-th pairs with the i-th. When lines were
-    added or removed in NetSuite, identical lines pair first, then lines on the same account;
-    what is left was removed or added there.
+    NetSuite gives each line of a journal we send an ID from 0 in the order sent, and keeps a
+    line's ID while it exists (an edited line keeps it; a removed line's ID is not reused). So
+    while the IDs are still 0…n−1 for our n lines, line i is our i-th line. Otherwise lines
+    were removed or added there: identical lines pair first, then lines on the same account;
+    what is left was removed or added.
     """
     theirs = sorted(theirs, key=lambda line: line.line)
     mine = [(o.line_no, o.account_number, o.debit, o.credit) for o in ours]
@@ -294,7 +295,7 @@ def line_differences(
         what = f"NetSuite has it on account {b[1]}" if a[1] != b[1] else "the amount was changed"
         out.append(LineDifference(a[0], a[1], a[2] - a[3], b[2] - b[3], what))
 
-    if len(mine) == len(other):
+    if [t.line for t in theirs] == list(range(len(mine))):
         for a, b in zip(mine, other, strict=True):
             if a[1:] != b[1:]:
                 differ(a, b)

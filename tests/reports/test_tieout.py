@@ -287,13 +287,13 @@ def test_line_differences_pair_lines_by_position_or_by_what_is_left():
 
     same = [line(0, "10", 100, 0), line(1, "20", 0, 60), line(2, "30", 0, 40)]
     assert line_differences(ours, same, label) == []
-    # As many lines: the i-th pairs with the i-th (an amount, then an account, changed).
+    # Line IDs still 0…n−1: line i is our i-th (an amount, then an account, changed).
     edited = [line(0, "10", 100, 0), line(1, "20", 0, 70), line(2, "99", 0, 30)]
     assert rows(line_differences(ours, edited, label)) == [
         (2, "2310", D(-60), D(-70), "the amount was changed"),
         (3, "2150", D(-40), D(-30), "NetSuite has it on account 9999"),
     ]
-    # A line removed and one added: identical lines pair first, then by account.
+    # A line removed and two added: identical lines pair first, then by account.
     reshaped = [line(0, "10", 100, 0), line(1, "20", 0, 70), line(2, "99", 0, 20),
                 line(3, "99", 0, 10)]  # fmt: skip
     assert rows(line_differences(ours, reshaped, label)) == [
@@ -301,4 +301,9 @@ def test_line_differences_pair_lines_by_position_or_by_what_is_left():
         (3, "2150", D(-40), None, "NetSuite no longer has it"),
         (None, "9999", None, D(-20), "it was added in NetSuite"),
         (None, "9999", None, D(-10), "it was added in NetSuite"),
+    ]
+    # As many lines, but line 1 was removed and a line added (a new ID): not paired by position.
+    swapped = [line(0, "10", 100, 0), line(2, "30", 0, 40), line(3, "20", 0, 65)]
+    assert rows(line_differences(ours, swapped, label)) == [
+        (2, "2310", D(-60), D(-65), "the amount was changed"),
     ]
