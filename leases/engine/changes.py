@@ -23,6 +23,7 @@ from fractions import Fraction
 from .dates import add_months, add_months_to_day, days_in_month, months_between
 from .journal import commencement_lines, periodic_lines
 from .payments import cents, expand_flows
+from .restoration import restoration_lines
 from .schedule import ENGINE_CONTEXT, Schedule, build_schedule, is_prorated
 from .types import (
     ZERO,
@@ -555,6 +556,8 @@ class ChangedSchedule:
         base = self.base
         flows = base.flows or expand_flows(terms)
         horizon = max([len(base), terms.term_months] + [c.term_months or 0 for c in self.changes])
+        if is_prorated(terms):
+            horizon += 1  # the term ends inside the month after its last payment month
         pad = [ZERO] * (horizon - terms.term_months)
         # The payment at commencement is in the ROU, never in the liability: drop it here.
         adv = [ZERO] + list(flows.advance[1:]) + pad
@@ -680,7 +683,14 @@ class ChangedSchedule:
             return
         state.stub = NO_STUB
         if not self._segments:
-            return  # still in the original schedule: the state was made for this month
+            if (index, offset) != (previous_index, previous_offset):
+                # Still in the original schedule, a later month than the state was made for
+                # (after an ASC 842 index review, which opens no segment): its balances.
+                state.liability_full = self.base.closing_liability[index - 1]
+                state.liability, state.rou = self._base_point(index - 1)
+                if not self.terms.is_operating:
+                    state.accumulated = self._base_point(-1)[1] - state.rou
+            return
         seg = self._segments[-1]
         j = index - seg.start - 1
         if j < 0:
@@ -1388,6 +1398,9 @@ class ChangedSchedule:
             (AccountRole.VARIABLE_EXPENSE, variable, "Variable lease cost (index review)"),
             (AccountRole.CASH_CLEARING, -variable, "Variable lease payment (index review)"),
         )
+        if seg is not None:
+            # The restoration provision unwinds on its own, whatever the lease's changes.
+            lines += restoration_lines(self.terms, k)
         return lines
 
     def event_lines(self, k: int) -> list[tuple[ChangeEvent, list[JournalLine]]]:

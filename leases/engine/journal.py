@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from .dates import months_between
+from .restoration import restoration_lines
 from .schedule import Schedule
 from .types import ZERO, AccountRole, JournalLine
 
@@ -48,7 +49,12 @@ def commencement_lines(schedule: Schedule) -> list[JournalLine]:
 
 
 def periodic_lines(schedule: Schedule, index: int) -> list[JournalLine]:
-    """The month's entry: payment, accretion and ROU amortization (or the operating plug)."""
+    """The month's entry: payment, accretion and ROU amortization (or the operating plug), and
+    the unwinding of an IFRS 16 restoration provision on lines of its own."""
+    return _lease_lines(schedule, index) + restoration_lines(schedule.terms, index)
+
+
+def _lease_lines(schedule: Schedule, index: int) -> list[JournalLine]:
     p = schedule.posted()
     payment = schedule.payments[index]
     interest = p.interest_at(index, payment)

@@ -9,6 +9,7 @@ from typing import Any
 
 from .changes import ChangedSchedule, ChangeKind, LeaseChange, build_changed_schedule
 from .journal import journal_lines
+from .restoration import provision_months
 from .schedule import Schedule, build_schedule
 from .types import (
     ZERO,
@@ -204,6 +205,10 @@ def terms_from_json(data: dict) -> LeaseTerms:
         incentives=incentives,
         prepaid_rent=r.decimal(data, "prepaid_rent", "prepaid_rent", ZERO),
         restoration_cost=r.decimal(data, "restoration_cost", "restoration_cost", ZERO),
+        restoration_estimate=r.decimal(data, "restoration_estimate", "restoration_estimate", ZERO),
+        restoration_rate=None
+        if data.get("restoration_rate") is None
+        else r.decimal(data, "restoration_rate", "restoration_rate"),
         currency_decimals=r.integer(data, "currency_decimals", "currency_decimals", 2),
         # Actual days unless told; a go-live input is still computed in whole months.
         day_count=r.choice(
@@ -313,7 +318,33 @@ def result_to_json(schedule: Schedule, *, full_precision: bool = False) -> dict[
     }
     if full_precision:
         result["schedule_full_precision"] = [_month_json(row) for row in schedule.months]
+    restoration = _restoration_json(schedule.terms)
+    if restoration is not None:
+        result["restoration_provision"] = restoration
     return result
+
+
+def _restoration_json(terms: LeaseTerms) -> dict[str, Any] | None:
+    """The restoration provision month by month (IFRS 16 with an expected cost), else None."""
+    months = provision_months(terms)
+    if not months:
+        return None
+    return {
+        "expected_cost": _s(terms.restoration_estimate),
+        "annual_rate": _s(
+            terms.annual_rate if terms.restoration_rate is None else terms.restoration_rate
+        ),
+        "at_commencement": _s(terms.restoration_cost),
+        "months": [
+            {
+                "period": m.period.isoformat(),
+                "opening": _s(m.opening),
+                "unwinding": _s(m.unwinding),
+                "closing": _s(m.closing),
+            }
+            for m in months
+        ],
+    }
 
 
 def _lines_json(lines: Any) -> list[dict[str, Any]]:
@@ -366,7 +397,10 @@ def changed_result_to_json(schedule: ChangedSchedule) -> dict[str, Any]:
             }
         )
     starts = set(schedule.segment_starts)
-    return {
+    extra = {}
+    if "restoration_provision" in base:
+        extra["restoration_provision"] = base["restoration_provision"]
+    return extra | {
         "initial_measurement": base["initial_measurement"],
         "changes": events,
         "schedule": [

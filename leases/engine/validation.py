@@ -44,6 +44,24 @@ def validate_terms(terms: LeaseTerms) -> list[TermsIssue]:
             "Restoration costs are added to the right-of-use asset only under IFRS 16; "
             "under ASC 842 record them as an asset retirement obligation instead.",
         )
+    if terms.restoration_estimate:
+        if terms.standard is Standard.ASC_842:
+            add(
+                "restoration_estimate",
+                "A restoration provision is added to the right-of-use asset only under IFRS 16; "
+                "under ASC 842 record an asset retirement obligation instead.",
+            )
+        if terms.restoration_estimate < 0 or _finer_than_currency(
+            terms.restoration_estimate, terms.currency_decimals
+        ):
+            add(
+                "restoration_estimate",
+                f"Enter the expected cost as a positive amount with at most "
+                f"{terms.currency_decimals} decimals.",
+            )
+    rate = terms.restoration_rate
+    if rate is not None and (not rate.is_finite() or not 0 <= rate < 1):
+        add("restoration_rate", "The rate is a fraction between 0 and 1 (0.05 for 5 %).")
     if not 0 <= terms.currency_decimals <= 6:
         add("currency_decimals", "Currency decimals must be between 0 and 6.")
     for name in ("initial_direct_costs", "prepaid_rent", "restoration_cost"):
