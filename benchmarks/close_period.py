@@ -54,9 +54,23 @@ def main() -> None:
     parser.add_argument("--leases", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="Keep the bench_close database.")
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="Also close with the reference reader and bulk_create, for a same-load comparison.",
+    )
     args = parser.parse_args()
     with django_on_fresh_database(BENCH_DB, keep=args.keep):
         run(args)
+
+
+def _mark(steps: list, step: str, done: int, total: int) -> None:
+    """Note when each step starts: reading the leases, computing them, building, writing."""
+    if step == "postings" and total:
+        if done == 0:
+            steps.append(("computing", time.perf_counter()))
+        return
+    steps.append(("reading" if step == "postings" else step, time.perf_counter()))
 
 
 class _Rollback(Exception):
@@ -65,11 +79,10 @@ class _Rollback(Exception):
 
 def run(args) -> None:
     """The measured part; Django is set up on the benchmark's own database."""
-    from django.db import transaction
     from django.utils import timezone
 
-    from closebooks.models import AccountingPeriod, JournalEntry, JournalLine
-    from closebooks.services import copy_available, period_close, periods_ensure
+    from closebooks.models import AccountingPeriod
+    from closebooks.services import copy_available, periods_ensure
 
     started = time.perf_counter()
     company, user = portfolio(args.leases)
@@ -83,34 +96,54 @@ def run(args) -> None:
     writer = "COPY" if copy_available() else "bulk_create"
     print(f"writing with {writer}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     for number in range(1, args.runs + 1):
-        steps: list[tuple[str, float]] = []
-        period.refresh_from_db()
-        try:
-            with transaction.atomic():
-                wall, cpu = time.perf_counter(), time.process_time()
-                entries = period_close(
-                    period=period,
-                    actor=user,
-                    progress=lambda step, steps=steps: steps.append((step, time.perf_counter())),
-                )
-                seconds = time.perf_counter() - wall
-                cpu = time.process_time() - cpu
-                lines = JournalLine.objects.filter(entry__period=period).count()
-                count = JournalEntry.objects.filter(period=period).count()
-                assert count == len(entries) == args.leases, (count, len(entries))
-                raise _Rollback  # leave December open for the next run
-        except _Rollback:
-            pass
-        marks = [*steps, ("done", wall + seconds)]
-        split = ", ".join(
-            f"{name} {end - begin:.2f} s"
-            for (name, begin), (_, end) in zip(marks, marks[1:], strict=False)
+        _close_once(period, user, args, f"run {number}")
+    if args.reference:
+        from closebooks import services
+        from closebooks.changes import close_postings
+
+        services.close_postings_flat = lambda company, start, progress=None: close_postings(
+            company, start
         )
-        print(
-            f"run {number}: period_close {len(entries)} entries, {lines} lines, detail mode: "
-            f"{seconds:.2f} s wall (bound ≤ {BOUND_SECONDS:.1f} s, ratio "
-            f"{seconds / BOUND_SECONDS:.2f}), {cpu:.2f} s CPU in this process; {split}"
-        )
+        services.copy_available = lambda: False
+        print(f"reference path; load average {os.getloadavg()[0]:.1f}")
+        _close_once(period, user, args, "reference (ORM prefetch, whole schedules, bulk_create)")
+
+
+def _close_once(period, user, args, label: str) -> None:
+    """Close December once inside a transaction that is rolled back, and print the figures."""
+    from django.db import transaction
+
+    from closebooks.models import JournalEntry, JournalLine
+    from closebooks.services import period_close
+
+    steps: list[tuple[str, float]] = []
+    period.refresh_from_db()
+    try:
+        with transaction.atomic():
+            wall, cpu = time.perf_counter(), time.process_time()
+            entries = period_close(
+                period=period,
+                actor=user,
+                progress=lambda step, done=0, total=0, steps=steps: _mark(steps, step, done, total),
+            )
+            seconds = time.perf_counter() - wall
+            cpu = time.process_time() - cpu
+            lines = JournalLine.objects.filter(entry__period=period).count()
+            count = JournalEntry.objects.filter(period=period).count()
+            assert count == len(entries) == args.leases, (count, len(entries))
+            raise _Rollback  # leave December open for the next run
+    except _Rollback:
+        pass
+    marks = [*steps, ("done", wall + seconds)]
+    split = ", ".join(
+        f"{name} {end - begin:.2f} s"
+        for (name, begin), (_, end) in zip(marks, marks[1:], strict=False)
+    )
+    print(
+        f"{label}: period_close {len(entries)} entries, {lines} lines, detail mode: "
+        f"{seconds:.2f} s wall (bound ≤ {BOUND_SECONDS:.1f} s, ratio "
+        f"{seconds / BOUND_SECONDS:.2f}), {cpu:.2f} s CPU in this process; {split}"
+    )
 
 
 if __name__ == "__main__":

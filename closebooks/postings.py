@@ -146,7 +146,6 @@ def _flat_postings(
     company, start: date, active, leases: list[Lease], by_lease: dict, progress=None
 ) -> None:
     """The month's lines of leases the flat reader covers, into `by_lease`."""
-    ids = [lease.pk for lease in leases]
     steps = _grouped(
         RentStep.objects.filter(payment__lease__in=active).order_by("effective").values(),
         "payment_id",
@@ -163,7 +162,7 @@ def _flat_postings(
     segments = {s.pk: s for s in Segment.objects.filter(company=company)}
     subsidiaries = {s.pk: s for s in Subsidiary.objects.filter(company=company)}
     defaults = _defaults(company, accounts, segments)
-    variable = variable_lines_by_lease(active.filter(pk__in=ids), start)
+    variable = variable_lines_by_lease(active, start)  # a superset: read for these leases only
     mapping = _Mapping(defaults, accounts, segments)
     total = len(leases)
     for number, lease in enumerate(leases):
