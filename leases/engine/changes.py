@@ -596,7 +596,7 @@ class ChangedSchedule:
             self._apply(state, change)
         # Cash different from what was measured is variable lease cost (ASC 842 index review).
         first_unmeasured = self._unmeasured_from
-        for k in range(self._len if first_unmeasured is not None else 0):
+        for k in range(min(self._len, len(state.adv)) if first_unmeasured is not None else 0):
             if k < first_unmeasured:
                 continue
             if self._prorated:

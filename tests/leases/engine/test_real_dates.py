@@ -10,6 +10,7 @@ import dataclasses
 from datetime import date
 from decimal import Decimal as D
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -196,7 +197,9 @@ def test_months_before_the_earliest_any_day_change_never_move(case):
 def test_whole_months_changes_apply_from_the_first_of_their_month_as_before(case):
     terms, changes = case
     terms = dataclasses.replace(terms, commencement=date(2024, 3, 1), day_count=WHOLE)
-    moved = [dataclasses.replace(c, effective=c.effective.replace(day=1)) for c in changes]
+    # Sorted first: changes on different days of one month keep their order on the 1st.
+    ordered = sorted(changes, key=lambda c: c.effective)
+    moved = [dataclasses.replace(c, effective=c.effective.replace(day=1)) for c in ordered]
     schedule = _changed(terms, changes)
     if schedule is None:
         return
@@ -330,3 +333,21 @@ def test_lease_schedule_json_takes_the_day_count():
     change = {"kind": "impairment", "effective": "2025-03-11", "amount": "100"}
     moved = run(data | {"commencement": "2025-01-01", "changes": [change]})
     assert moved["changes"][0]["applied_from"] == "2025-03-11"
+
+
+@pytest.mark.parametrize("day_count", [WHOLE, ACTUAL])
+def test_a_remeasurement_after_an_asc_842_index_review_starts_from_that_months_balances(
+    day_count,
+):
+    """An ASC 842 index review is not remeasured (no new segment); a later change must still
+    start from the liability of its own month, not from the review's month."""
+    terms = _lease(commencement=date(2024, 3, 1), day_count=day_count)
+    review = LeaseChange(ChangeKind.INDEX, date(2024, 4, 1), payments=(PaymentStream(D("1100")),))
+    shorter = LeaseChange(ChangeKind.TERM, date(2024, 7, 1), term_months=10, annual_rate=D("0.1"))
+    schedule = build_changed_schedule(terms, [shorter, review])
+    rows = schedule.posted_months()
+    event = schedule.events[1]
+    assert event.change is shorter
+    june = rows[event.index - 1].closing_liability
+    assert event.liability_before == june == D("7728.19")  # not March's 10,471.30
+    assert rows[event.index].opening_liability == june + event.liability_adjustment
