@@ -157,6 +157,15 @@ def _limit_mapping_fields(form: forms.Form, company, defaults=None) -> None:
             field.help_text += DEFAULT_NOTE.format(default=default)
 
 
+# Amounts a lease may leave blank (none).
+MONEY_OPTIONAL = (
+    "initial_direct_costs",
+    "prepaid_rent",
+    "restoration_cost",
+    "restoration_estimate",
+)
+
+
 class LeaseForm(CleanModelForm):
     """A lease's facts, measurement inputs and GL mapping overrides."""
 
@@ -183,7 +192,7 @@ class LeaseForm(CleanModelForm):
         self.company = company
         self.fields["subsidiary"].queryset = Subsidiary.objects.filter(company=company)
         self.fields["term_months"].required = False
-        for name in ("initial_direct_costs", "prepaid_rent", "restoration_cost"):
+        for name in MONEY_OPTIONAL:
             self.fields[name].required = False  # blank means none
         self.fields["discount_rate"].min_value = None
         self.fields["discount_rate"].validators = []
@@ -244,7 +253,7 @@ class LeaseForm(CleanModelForm):
                     )
         elif start and term is None and "term_months" not in self.errors:
             self.add_error("term_months", "Enter the term in months, or the end date.")
-        for name in ("initial_direct_costs", "prepaid_rent", "restoration_cost"):
+        for name in MONEY_OPTIONAL:
             if name in data and data[name] is None:
                 data[name] = Decimal(0)
         if data.get("standard") == "ifrs16":

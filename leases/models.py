@@ -178,6 +178,10 @@ def account_fits(field: str, account_type: str) -> bool:
 
 def posting_role(role: AccountRole, *, standard: str, classification: str) -> AccountRole:
     """The role whose account a line posts to: ASC 842 finance leases use the finance set."""
+    if role is AccountRole.PROVISION_UNWINDING:
+        # The provision's unwinding is a finance cost: the interest expense account, on lines
+        # of its own (their role keeps it apart from interest on the lease liability).
+        return AccountRole.INTEREST_EXPENSE
     if standard == "asc842" and classification == "finance":
         return FINANCE_ROLES.get(role, role)
     return role
@@ -368,6 +372,22 @@ class Lease(GLMappingFields):
     initial_direct_costs = MoneyField(default=0)
     prepaid_rent = MoneyField("prepaid rent / payments before commencement", default=0)
     restoration_cost = MoneyField("restoration cost (IFRS 16)", default=0)
+    # IFRS 16 with IAS 37: the cost expected at the end of the term and its pre-tax rate; the
+    # engine discounts it at commencement and unwinds it monthly (leases/engine/restoration.py).
+    restoration_estimate = MoneyField(
+        "expected restoration cost at the end of the term (IFRS 16)",
+        default=0,
+        help_text="Undiscounted. Its present value at commencement is added to the ROU asset and "
+        "unwinds monthly as a finance cost.",
+    )
+    restoration_rate = models.DecimalField(
+        "restoration discount rate (% a year)",
+        max_digits=10,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="Pre-tax rate for the provision (IAS 37.47); blank uses the lease's rate.",
+    )
     # Standalone prices of the lease and non-lease components, to allocate the consideration.
     lease_component_price = MoneyField(
         "standalone price of the lease component", null=True, blank=True

@@ -190,6 +190,10 @@ def _all_consideration_terms(lease: Lease) -> engine.LeaseTerms:
         prepaid_rent=lease.prepaid_rent,
         restoration_cost=lease.restoration_cost,
         day_count=engine.DayCount(lease.company.day_count),
+        restoration_estimate=lease.restoration_estimate,
+        restoration_rate=None
+        if lease.restoration_rate is None
+        else lease.restoration_rate / HUNDRED,
     )
 
 

@@ -62,6 +62,8 @@ LEASE_FIELDS = [
     "initial_direct_costs",
     "prepaid_rent",
     "restoration_cost",
+    "restoration_estimate",
+    "restoration_rate",
     "exemption",
     "lease_component_price",
     "non_lease_component_price",
@@ -152,6 +154,10 @@ def terms_from_input(
         prepaid_rent=values.get("prepaid_rent") or Decimal(0),
         restoration_cost=values.get("restoration_cost") or Decimal(0),
         day_count=engine.DayCount(day_count),
+        restoration_estimate=values.get("restoration_estimate") or Decimal(0),
+        restoration_rate=None
+        if values.get("restoration_rate") is None
+        else values["restoration_rate"] / HUNDRED,
     )
 
 
