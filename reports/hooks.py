@@ -17,7 +17,7 @@ def _after_sync(sender, run, **kwargs) -> None:
     from reports.tasks import period_facts_task, tieout_after_sync_task
 
     period_id = run.period_id
-    transaction.on_commit(lambda: period_facts_task.delay(period_id))
+    transaction.on_commit(lambda: period_facts_task.delay([period_id]))
     if not settings.TIEOUT_AFTER_SYNC:
         return
     transaction.on_commit(lambda: tieout_after_sync_task.delay(period_id))

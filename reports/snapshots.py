@@ -89,10 +89,18 @@ def closed_periods(company, start: date, end: date) -> list[AccountingPeriod] | 
     return periods if len(periods) == months_between(start, end) + 1 else None
 
 
-def period_facts_ensure(company, periods: list[AccountingPeriod]) -> dict[int, int] | None:
+# A report measures at most this many closed months itself; more (a long range never kept) are
+# left to the background task, and the report is computed from the schedules meanwhile.
+MEASURE_IN_REQUEST = 3
+
+
+def period_facts_ensure(
+    company, periods: list[AccountingPeriod], *, measure_at_most: int | None = None
+) -> dict[int, int] | None:
     """The kept figures of these closed periods (period id → `PeriodFacts` id), measuring the
-    periods that have none for their close version; None when another request is measuring
-    them at this moment (the caller computes instead of waiting)."""
+    periods that have none for their close version. None when another request is measuring
+    them at this moment, or when more than `measure_at_most` are missing (their keeping is
+    queued): the caller computes instead of waiting."""
     current = {
         (row["period_id"], row["close_version"]): row["id"]
         for row in PeriodFacts.objects.filter(period__in=periods).values(
@@ -100,6 +108,10 @@ def period_facts_ensure(company, periods: list[AccountingPeriod]) -> dict[int, i
         )
     }
     missing = [p for p in periods if (p.pk, p.close_version) not in current]
+    if missing and measure_at_most is not None and len(missing) > measure_at_most:
+        ids = [p.pk for p in missing]
+        transaction.on_commit(lambda: _queue_keep(ids))
+        return None
     if missing:
         built = _build(company, missing)
         if built is None:
@@ -162,14 +174,27 @@ def _write_rows(rows: Iterable[tuple]) -> None:
     )
 
 
-def period_facts_keep(*, period_id: int) -> PeriodFacts | None:
-    """Measure and keep a closed period's lease figures ahead of the first report that reads
-    them; nothing for a period that is gone, open, or already kept for its close version."""
-    period = AccountingPeriod.objects.select_related("company").filter(pk=period_id).first()
-    if period is None or not period.is_closed:
-        return None
-    kept = period_facts_ensure(period.company, [period])
-    return PeriodFacts.objects.get(pk=kept[period.pk]) if kept else None
+def _queue_keep(period_ids: list[int]) -> None:
+    from reports.tasks import period_facts_task
+
+    period_facts_task.delay(period_ids)
+
+
+def period_facts_keep(*, period_ids: list[int]) -> list[PeriodFacts]:
+    """Measure and keep closed periods' lease figures ahead of the first report that reads
+    them (each company's missing months in one pass); periods gone or open are skipped, and
+    periods already kept for their close version are kept as they are."""
+    periods = list(
+        AccountingPeriod.objects.filter(pk__in=period_ids, status=PeriodStatus.CLOSED)
+        .select_related("company")
+        .order_by("company_id", "start")
+    )
+    kept: list[int] = []
+    for company_id in dict.fromkeys(p.company_id for p in periods):
+        mine = [p for p in periods if p.company_id == company_id]
+        found = period_facts_ensure(mine[0].company, mine)
+        kept += list(found.values()) if found else []
+    return list(PeriodFacts.objects.filter(pk__in=kept).order_by("period__start"))
 
 
 def stored_lease_facts(company, start: date, end: date) -> list[LeaseFacts] | None:
@@ -178,7 +203,7 @@ def stored_lease_facts(company, start: date, end: date) -> list[LeaseFacts] | No
     periods = closed_periods(company, start, end)
     if periods is None:
         return None
-    kept = period_facts_ensure(company, periods)
+    kept = period_facts_ensure(company, periods, measure_at_most=MEASURE_IN_REQUEST)
     if kept is None:
         return None
     first, last = kept[periods[0].pk], kept[periods[-1].pk]

@@ -32,6 +32,6 @@ def tieout_after_sync_task(period_id: int) -> None:
     soft_time_limit=10 * 60,
     time_limit=10 * 60 + 60,
 )
-def period_facts_task(period_id: int) -> None:
-    """Keep a closed period's lease figures so the first report after it reads, not rebuilds."""
-    period_facts_keep(period_id=period_id)
+def period_facts_task(period_ids: list[int]) -> None:
+    """Keep closed periods' lease figures so the reports read them rather than rebuild them."""
+    period_facts_keep(period_ids=period_ids)

@@ -40,6 +40,12 @@ def _portfolio(company) -> None:
                                    amount=D("250.00"))  # fmt: skip
 
 
+def closed_ids(company):
+    """The closed periods of January to June 2026 (E-1 makes the first period June 2025)."""
+    closed = AccountingPeriod.objects.filter(company=company, status="closed", start__gte=JAN)
+    return closed.order_by("start").values_list("pk", flat=True)
+
+
 def _as_tuples(facts) -> list[tuple]:
     return [
         (f.code, f.opening_rou, f.opening_liability, f.closing_rou, f.closing_liability,
@@ -77,7 +83,7 @@ def test_a_year_of_kept_figures_reads_in_a_fixed_number_of_queries(
 ):
     _portfolio(personas.company)
     close_through(personas.company, JUN, personas.accountant.user)
-    stored_lease_facts(personas.company, JAN, JUN)  # measures the months
+    period_facts_keep(period_ids=list(closed_ids(personas.company)))
     # Periods, kept figures, grouped rows, problems, defaults, leases, subsidiaries, accounts.
     with django_assert_max_num_queries(10):
         stored_lease_facts(personas.company, JAN, JUN)
@@ -102,17 +108,36 @@ def test_a_reopened_and_reclosed_period_is_measured_again(personas):
     assert not LeaseMonthFacts.objects.filter(snapshot_id=old.pk).exists()
 
 
-def test_the_after_sync_task_keeps_a_closed_period_and_skips_an_open_one(personas):
-    _portfolio(personas.company)
-    close_through(personas.company, JAN, personas.accountant.user)
-    january = AccountingPeriod.objects.get(company=personas.company, start=JAN)
-    kept = period_facts_keep(period_id=january.pk)
-    assert (kept.period_id, kept.close_version) == (january.pk, january.close_version)
-    assert period_facts_keep(period_id=january.pk) == kept  # already kept: nothing more
+def test_the_keeping_task_keeps_closed_periods_and_skips_open_or_gone_ones(personas):
     from closebooks.services import periods_ensure
 
+    _portfolio(personas.company)
+    close_through(personas.company, JAN, personas.accountant.user)
     periods_ensure(company=personas.company, through=FEB)
+    january = AccountingPeriod.objects.get(company=personas.company, start=JAN)
     february = AccountingPeriod.objects.get(company=personas.company, start=FEB)
-    assert period_facts_keep(period_id=february.pk) is None  # open
-    assert period_facts_keep(period_id=0) is None  # gone
+    (kept,) = period_facts_keep(period_ids=[january.pk, february.pk, 0])  # Feb open, 0 gone
+    assert (kept.period_id, kept.close_version) == (january.pk, january.close_version)
+    assert period_facts_keep(period_ids=[january.pk]) == [kept]  # already kept: nothing more
     assert PeriodFacts.objects.count() == 1
+
+
+def test_a_long_range_never_kept_is_computed_and_its_keeping_queued(
+    personas, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A report measures at most three closed months itself; a longer range it computes from
+    the schedules and leaves the months to the background task."""
+    from reports import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.period_facts_task, "delay", queued.append)
+    _portfolio(personas.company)
+    close_through(personas.company, JUN, personas.accountant.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        facts = lease_facts(personas.company, JAN, JUN)
+    (computed,) = computed_lease_facts(personas.company, [(JAN, JUN)])
+    assert _as_tuples(facts) == _as_tuples(computed)
+    assert queued == [list(closed_ids(personas.company))] and not PeriodFacts.objects.exists()
+    tasks.period_facts_task(*queued[0:1])  # the task body, as a worker runs it
+    assert PeriodFacts.objects.count() == 6
+    assert _as_tuples(stored_lease_facts(personas.company, JAN, JUN)) == _as_tuples(computed)
