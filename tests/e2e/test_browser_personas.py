@@ -23,6 +23,7 @@ from integrations.models import SyncRun, SyncStatus
 from integrations.services.discovery import reference_data_refresh
 from integrations.services.sync import period_sync_start, sync_run_process
 from leases.models import Lease
+from leases.portfolio import portfolio_template_xlsx
 from leases.services import variable_payment_save
 from tests.e2e.conftest import ROOT, on_ci
 from tests.e2e.support import run_finished
@@ -295,6 +296,8 @@ def test_the_newer_pages_fit_a_desktop_and_a_phone_and_pass_axe(
         "term_months,discount_rate,scope_percent,amount,classification,reason\n"
         "HQ-1,index,2026-03-01,1045.00,,,,,,,,CPI review (+4.5 %)\n"
     )
+    workbook = tmp_path / "portfolio.xlsx"
+    workbook.write_bytes(portfolio_template_xlsx(personas.company))
     for viewport in (DESKTOP, PHONE):
         page.set_viewport_size(viewport)
         width = viewport["width"]
@@ -359,6 +362,13 @@ def test_the_newer_pages_fit_a_desktop_and_a_phone_and_pass_axe(
         page.click("button[value=preview]")
         page.wait_for_load_state()
         check(journey, "change-import-preview")
+
+        journey.go("portfolio_upload")
+        page.set_input_files("input[type=file]", str(workbook))
+        page.click("button:has-text('Check the workbook')")
+        page.wait_for_load_state()
+        assert "1 lease (" in page.inner_text("#portfolio-preview")
+        check(journey, "portfolio-preview")
 
         # The other company's go-live lease: its opening balances form.
         page.context.clear_cookies()
