@@ -100,3 +100,24 @@ def test_register_lists_entries_with_lines_in_a_fixed_number_of_queries(client, 
     with CaptureQueriesContext(connection) as more:
         client.get(url.replace("2026-03", "2026-04"))
     assert len(more) == len(few) <= 12
+
+
+def test_ifrs16_variable_expense_links_to_the_leases_and_entries_behind_it(client, personas):
+    from datetime import date
+    from decimal import Decimal
+
+    from leases.models import VariablePayment
+    from tests.leases.factories import make_lease, set_up_accounting
+
+    set_up_accounting(personas.company)
+    lease = make_lease(personas.company, code="R-1", standard="ifrs16", classification="")
+    kind = VariablePayment._meta.get_field("kind").choices[0][0]
+    VariablePayment.objects.create(lease=lease, period=date(2026, 2, 1), kind=kind,
+                                   amount=Decimal("250.00"))  # fmt: skip
+    page = login(client, personas.accountant).get("/accounting/reports/disclosures/?year=2026")
+    text = page.content.decode()
+    row = text[text.index("Expense relating to variable lease payments") :].split("</tr>")[0]
+    from django.urls import reverse
+
+    assert "group=lease&amp;classification=ifrs16" in row and "250.00</a>" in row
+    assert reverse("reports_register") in row and ">1 lease</a>" in row
