@@ -21,6 +21,7 @@ as in the reference.
 from __future__ import annotations
 
 from datetime import date
+from operator import attrgetter
 from types import SimpleNamespace
 
 from django.db.models.base import ModelState
@@ -57,6 +58,8 @@ from leases.selectors import (
 )
 
 MAPPING_FIELDS = [*ACCOUNT_FIELDS.values(), *SEGMENT_FIELDS.values()]
+# A lease's standard, classification and mapping overrides: what its accounts depend on.
+_mapping_key = attrgetter("standard", "classification", *[f"{f}_id" for f in MAPPING_FIELDS])
 SEGMENT_NAMES = set(SEGMENT_FIELDS.values())
 PROGRESS_EVERY = 500
 
@@ -76,19 +79,19 @@ def _grouped(rows, key: str, extra=None) -> dict[int, _Rows]:
     return out
 
 
-def _lease(row: dict) -> Lease:
+def _lease(row: dict, db: str) -> Lease:
     """A Lease from its row, as `Model.from_db` builds it, without a descriptor per field."""
     lease = Lease.__new__(Lease)
     lease.__dict__.update(row)
     lease._state = ModelState()
     lease._state.adding = False
-    lease._state.db = Lease.objects.db
+    lease._state.db = db
     return lease
 
 
 def _flat(lease: Lease, go_live: date | None, changed: dict) -> bool:
     """Whether the flat reader covers the lease (else it takes the reference path)."""
-    if lease.pk in changed or lease.exemption:
+    if lease.id in changed or lease.exemption:
         return False
     if go_live is not None and lease.commencement_date.replace(day=1) < go_live:
         return False
@@ -119,10 +122,10 @@ def close_postings_flat(company, start: date, *, progress=None) -> ClosePostings
 def _regular(company, start: date, go_live, changed, progress) -> tuple[list, list]:
     """Every active lease's regular lines and problems, in lease order (the reference order)."""
     active = Lease.objects.filter(company=company, status=LeaseStatus.ACTIVE)
-    leases = [_lease(row) for row in active.values()]
+    leases = [_lease(row, active.db) for row in active.values()]
     flat = [lease for lease in leases if _flat(lease, go_live, changed)]
-    flat_ids = {lease.pk for lease in flat}
-    other = [lease.pk for lease in leases if lease.pk not in flat_ids]
+    flat_ids = {lease.id for lease in flat}
+    other = [lease.id for lease in leases if lease.id not in flat_ids]
     by_lease: dict[int, tuple[list, list]] = {}
     if other:
         # The reference path for the rest; it reads its leases as it always has.
@@ -136,7 +139,7 @@ def _regular(company, start: date, go_live, changed, progress) -> tuple[list, li
     lines: list[PostingLine] = []
     problems: list[PostingProblem] = []
     for lease in leases:
-        lease_lines, lease_problems = by_lease.get(lease.pk, ((), ()))
+        lease_lines, lease_problems = by_lease.get(lease.id, ((), ()))
         lines.extend(lease_lines)
         problems.extend(lease_problems)
     return lines, list(dict.fromkeys(problems))
@@ -170,8 +173,8 @@ def _flat_postings(
             progress(number, total)
         # What the reference path's select_related and prefetch_related would have loaded.
         lease._prefetched_objects_cache = {
-            "payments": payments.get(lease.pk, _Rows()),
-            "incentives": incentives.get(lease.pk, _Rows()),
+            "payments": payments.get(lease.id, _Rows()),
+            "incentives": incentives.get(lease.id, _Rows()),
         }
         cache = lease._state.fields_cache
         cache["company"] = company
@@ -179,19 +182,19 @@ def _flat_postings(
         try:
             schedule = month_schedule(lease_terms(lease), start)
         except engine.LeaseTermsError as error:
-            by_lease[lease.pk] = (
+            by_lease[lease.id] = (
                 [],
-                [PostingProblem(lease.pk, lease.code, f"Lease terms: {error}")],
+                [PostingProblem(lease.id, lease.code, f"Lease terms: {error}")],
             )
             continue
         month = (
             _month_lines(schedule, start)
             + non_lease_lines(lease, start)
-            + variable.get(lease.pk, [])
+            + variable.get(lease.id, [])
         )
         if defaults.post_current_split:
             month += current_split_lines(schedule, start)
-        by_lease[lease.pk] = mapping.lines(lease, month)
+        by_lease[lease.id] = mapping.lines(lease, month)
 
 
 def _defaults(company, accounts: dict, segments: dict) -> AccountingDefaults:
@@ -238,16 +241,13 @@ class _Mapping:
 
     def lines(self, lease: Lease, engine_lines: list) -> tuple[list, list]:
         """The lease's posting lines, or none and one problem per unmapped account."""
-        key = (
-            lease.standard,
-            lease.classification,
-            *[getattr(lease, f"{field}_id") for field in MAPPING_FIELDS],
-        )
+        key = _mapping_key(lease)
         resolved = self.resolved.get(key)
         if resolved is None:
             resolved = self.resolved[key] = self._resolve(lease, key)
         posting, (department, lease_class, location) = resolved
         subsidiary = lease.subsidiary.name
+        lease_id, code, name, currency = lease.id, lease.code, lease.name, lease.currency
         out = []
         missing: set[str] = set()
         for line in engine_lines:
@@ -257,11 +257,11 @@ class _Mapping:
                 continue
             out.append(
                 PostingLine(
-                    lease.pk,
-                    lease.code,
-                    lease.name,
+                    lease_id,
+                    code,
+                    name,
                     subsidiary,
-                    lease.currency,
+                    currency,
                     line.role,
                     account.number,
                     account.name,
@@ -278,7 +278,7 @@ class _Mapping:
             # balance (the same rule and words as the reference path).
             return [], [
                 PostingProblem(
-                    lease.pk,
+                    lease.id,
                     lease.code,
                     f"No “{ACCOUNT_LABELS[field]}” account is mapped. Set it on the lease "
                     "or in the company's GL defaults.",
