@@ -430,6 +430,41 @@ def inline_max_leases() -> int:
     return getattr(settings, "CLOSE_INLINE_MAX_LEASES", INLINE_MAX_LEASES)
 
 
+WORKER_GONE = "The worker closing the period stopped before it finished; nothing was frozen."
+# From its claim to the period's lock a close takes milliseconds; after this long a running close
+# that does not hold the lock has lost its worker.
+LOCK_GRACE = timedelta(seconds=60)
+
+
+def _worker_gone(run: CloseRun, *, locked: bool) -> bool:
+    """Whether an in-flight run has lost its worker. `locked`: the caller holds the period's row
+    lock, which a running close keeps for its whole transaction (PostgreSQL only; elsewhere only
+    the task's time limit tells)."""
+    if run.created_at < _stale_before():
+        return True  # no task outlives its hard time limit
+    row_locks = connection.features.has_select_for_update_skip_locked
+    started = run.started_at
+    return (
+        locked
+        and row_locks
+        and run.status == CloseRunStatus.RUNNING
+        and started is not None
+        and started < timezone.now() - LOCK_GRACE
+    )
+
+
+def close_run_stalled(run: CloseRun | None) -> bool:
+    """For the progress page: a run still marked in flight whose worker is gone."""
+    if run is None or not run.in_flight or not _worker_gone(run, locked=True):
+        return False
+    with transaction.atomic():  # a locking read only (skip_locked: never waits), no write
+        return (
+            AccountingPeriod.objects.select_for_update(skip_locked=True)
+            .filter(pk=run.period_id)
+            .exists()
+        )
+
+
 def _stale_before():
     """A run queued or running since before this has lost its worker: a task cannot outlive
     its hard time limit, and a redelivered one takes its run up again within it."""
@@ -455,7 +490,7 @@ def period_close_request(
         .select_related("requested_by")
         .first()
     )
-    if locked is None or (in_flight is not None and in_flight.created_at >= _stale_before()):
+    if locked is None or (in_flight is not None and not _worker_gone(in_flight, locked=True)):
         who = ""
         if in_flight is not None and in_flight.requested_by is not None:
             who = f" by {in_flight.requested_by}"
@@ -474,12 +509,7 @@ def period_close_request(
         )
     if in_flight is not None:
         # Its worker is gone (the close rolled back with it): say so and let this one start.
-        in_flight.status = CloseRunStatus.FAILED
-        in_flight.finished_at = timezone.now()
-        in_flight.message = (
-            "The worker closing the period stopped before it finished; nothing was frozen."
-        )
-        in_flight.save(update_fields=["status", "finished_at", "message"])
+        _close_run_finish(in_flight, CloseRunStatus.FAILED, message=WORKER_GONE)
     leases = Lease.objects.filter(company_id=period.company_id, status=LeaseStatus.ACTIVE)
     try:
         with transaction.atomic():

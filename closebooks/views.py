@@ -125,7 +125,8 @@ def _totals_by_currency(preview) -> list[dict]:
 def period_close_confirm(request, pk: int):
     """Step 3: what Close & Lock will freeze (entries, totals per currency), asked once."""
     period = _get_period(request, pk)
-    if period.runs.filter(status__in=IN_FLIGHT).exists():
+    run = period.runs.filter(status__in=IN_FLIGHT).first()
+    if run is not None and not services.close_run_stalled(run):
         return redirect("period_closing", pk=period.pk)  # its close is on its way already
     preview = selectors.period_preview(period)
     next_period = next_period_to_close(request.company)
@@ -195,6 +196,7 @@ def _close_progress_context(period: AccountingPeriod) -> dict:
     return {
         "period": period,
         "run": run,
+        "stalled": services.close_run_stalled(run),
         "percent": percent,
         "step": STEP_LABELS.get(progress.get("step", "")) if run and run.in_flight else "",
         "progress": progress,

@@ -4,6 +4,7 @@ failures as sentences, a killed worker leaves the period open and the run is tak
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -232,3 +233,37 @@ def test_a_small_close_stays_in_the_request(books):
     assert not CloseRun.objects.exists()
     jan.refresh_from_db()
     assert jan.is_closed
+
+
+@pytest.mark.skipif(
+    not connection.features.has_select_for_update_skip_locked,
+    reason="the row-lock check needs PostgreSQL",
+)
+def test_a_running_close_that_holds_no_lock_has_lost_its_worker(large):
+    client = client_for(large.accountant)
+    press(client, large.jan)
+    old = CloseRun.objects.get()
+    # Claimed two minutes ago, yet nobody holds the period's lock: the worker died.
+    CloseRun.objects.filter(pk=old.pk).update(
+        status="running", started_at=timezone.now() - timedelta(minutes=2)
+    )
+
+    page = client.get(reverse("period_closing", args=[large.jan.pk])).content.decode()
+    assert "stopped before it finished; nothing was frozen" in page
+    assert "hx-trigger" not in page
+    assert client.get(reverse("period_close_confirm", args=[large.jan.pk])).status_code == 200
+
+    press(client, large.jan)
+
+    old.refresh_from_db()
+    assert old.status == "failed"
+    assert CloseRun.objects.filter(status="queued").count() == 1
+
+
+def test_a_close_just_claimed_is_not_taken_for_dead(large):
+    press(client_for(large.accountant), large.jan)
+    CloseRun.objects.update(status="running", started_at=timezone.now())
+
+    press(client_for(large.reviewer), large.jan)
+
+    assert list(CloseRun.objects.values_list("status", flat=True)) == ["running"]
