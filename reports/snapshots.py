@@ -20,9 +20,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 
 from closebooks.models import AccountingPeriod, PeriodStatus
+from leases.engine import AccountRole
 from leases.engine.dates import months_between
-from leases.models import Lease, LeaseStatus, Subsidiary
-from reports.classify import MOVEMENTS, ZERO, Movement
+from leases.models import ACCOUNT_FIELDS, AccountingDefaults, Lease, LeaseStatus, Subsidiary
+from reports.classify import LIABILITY_ROLES, MOVEMENTS, ROU_ROLES, ZERO, Movement
 from reports.models import LeaseMonthFacts, PeriodFacts
 from reports.subledger import LeaseFacts, _Accounts, computed_lease_facts
 
@@ -227,6 +228,7 @@ def stored_lease_facts(company, start: date, end: date) -> list[LeaseFacts] | No
     return [_facts(row, by_lease.get(row[0]), problems.get(row[0], "")) for row in _leases(company)]
 
 
+BALANCE_ACCOUNTS = sorted(ACCOUNT_FIELDS[AccountRole(role)] for role in ROU_ROLES | LIABILITY_ROLES)
 LEASE_VALUES = ("id", "code", "name", "subsidiary_id", "currency", "asset_type", "standard",
                 "classification", "discount_rate")  # fmt: skip
 
@@ -244,7 +246,12 @@ def _leases(company) -> list[tuple]:
         .values_list(*LEASE_VALUES, *id_fields)
     )
     names = dict(Subsidiary.objects.filter(company=company).values_list("pk", "name"))
-    accounts = _Accounts(company)
+    # Only the balance-sheet accounts of the defaults: `accounting_defaults` joins all 23
+    # mappings, which costs more than the rest of this read.
+    defaults = AccountingDefaults.objects.filter(company=company).select_related(
+        *BALANCE_ACCOUNTS
+    ).first() or AccountingDefaults(company=company)
+    accounts = _Accounts(company, defaults)
     mappings: dict[tuple, tuple] = {}
     out = []
     for row in rows:

@@ -226,8 +226,8 @@ class _Accounts:
 
     id_fields = [f"{field}_id" for field in ACCOUNT_FIELDS.values()]
 
-    def __init__(self, company) -> None:
-        self.defaults = accounting_defaults(company)
+    def __init__(self, company, defaults=None) -> None:
+        self.defaults = defaults if defaults is not None else accounting_defaults(company)
         self.cache: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
     def __call__(self, lease: Lease) -> tuple[tuple[str, ...], tuple[str, ...]]:
