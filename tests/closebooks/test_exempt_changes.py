@@ -48,3 +48,24 @@ def test_renewing_a_short_term_lease_beyond_12_months_recognises_it_in_the_close
     [regular] = [e for e in october if e.kind == "periodic" and e.lease_code == "ST-1"]
     assert regular.total_debit == regular.total_credit
     assert not any(line.memo.startswith("Short-term") for line in regular.lines.all())
+
+
+def test_the_page_of_an_exempt_lease_with_a_change_shows_its_months(client, personas):
+    set_up_accounting(personas.company)
+    AccountingDefaults.objects.filter(company=personas.company).update(
+        short_term_asset_types=["real_estate"]
+    )
+    make_lease(personas.company, code="ST-2", term_months=12, exemption="short_term")
+    lease = leases_with_terms(Lease.objects.filter(code="ST-2")).get()
+    change = lease_change_create(
+        lease=lease,
+        actor=personas.accountant.user,
+        kind="term",
+        effective=date(2026, 6, 1),
+        details={"term_months": 10},
+    )
+    lease_change_approve(change=change, actor=personas.reviewer.user)
+    client.force_login(personas.accountant.user)
+    page = client.get(f"/leases/{lease.pk}/")
+    assert page.status_code == 200
+    assert "CH1" in page.content.decode()

@@ -111,3 +111,22 @@ def test_terminating_a_lease_from_a_previous_system_clears_its_accumulated_amort
     assert ("1425", accumulated, Decimal(0)) in lines  # all accumulated amortization, off
     assert own.total_debit == own.total_credit
     assert not [e for e in entries if e.kind == "periodic" and e.lease_code == "OLD-FIN"]
+
+
+def test_the_lease_page_and_export_of_a_changed_go_live_lease_run_from_go_live(client, live):
+    change = lease_change_create(
+        lease=_lease("OLD-OP"),
+        actor=live.accountant.user,
+        kind="consideration",
+        effective=SEP,
+        details={"annual_rate": "0.07", "payments": [{"amount": "1100.00"}]},
+    )
+    lease_change_approve(change=change, actor=live.reviewer.user)
+    client.force_login(live.accountant.user)
+    lease = _lease("OLD-OP")
+    page = client.get(f"/leases/{lease.pk}/")
+    assert page.status_code == 200
+    assert "CH1" in page.content.decode()
+    months = page.context["months"]
+    assert months[0].period == JUL  # the months shown start at go-live
+    assert page.context["segment_starts"] == {SEP}
