@@ -152,7 +152,13 @@ FORM_SECTIONS = (
     (
         "costs",
         "Costs at commencement",
-        ("initial_direct_costs", "prepaid_rent", "restoration_cost"),
+        (
+            "initial_direct_costs",
+            "prepaid_rent",
+            "restoration_cost",
+            "restoration_estimate",
+            "restoration_rate",
+        ),
     ),
     (
         "components",

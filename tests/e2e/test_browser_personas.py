@@ -331,6 +331,14 @@ def test_the_newer_pages_fit_a_desktop_and_a_phone_and_pass_axe(
             assert response.status == 200, (name, response.status)
             check(journey, label)
 
+        # The lease form asks the server about a field when it is left: the submit's sentence.
+        journey.go("lease_create")
+        page.fill("input[name=currency]", "US1")
+        page.locator("input[name=commencement_date]").focus()
+        page.locator("input[name=currency] ~ p.inline-error").wait_for()
+        assert "three-letter ISO currency code" in page.inner_text("#section-where")
+        check(journey, "lease-form-inline-error")
+
         # A change: the form checks a field as soon as it is left, then previews and saves.
         journey.go("lease_change", hq.pk)
         page.select_option("select[name=kind]", "consideration")
