@@ -40,7 +40,7 @@ NO_RETRY = RetryPolicy(max_attempts=1)
 
 
 def run_with_retries(
-    call: Callable[[], T],
+    call: Callable[..., T],
     *,
     policy: RetryPolicy,
     limiter: ConcurrencyLimiter | None,
@@ -49,15 +49,23 @@ def run_with_retries(
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
     status_of: Callable[[T], int | None] = lambda result: getattr(result, "status_code", None),
+    prepare: Callable[[], object] | None = None,
 ) -> T:
-    """Run `call`, holding a concurrency slot per attempt and releasing it while backing off."""
+    """Run `call`, holding a concurrency slot per attempt and releasing it while backing off.
+
+    With `prepare`, each attempt first builds what it sends (a signed body) *before* taking a
+    slot, and `call(prepared)` only sends it: a slot is held for the request alone, so the
+    account's limit is spent on requests in flight, not on building them.
+    """
     for number in range(1, policy.max_attempts + 1):
         started = time.monotonic()
         try:
+            prepared = prepare() if prepare is not None else None
+            waiting = time.monotonic()
             with limiter.slot(limiter_key) if limiter is not None else nullcontext():
                 sent = time.monotonic()
-                metrics.limiter_waited(sent - started)
-                result = call()
+                metrics.limiter_waited(sent - waiting)
+                result = call(prepared) if prepare is not None else call()
         except NetSuiteError as error:
             metrics.netsuite_answered(error.status_code or type(error).__name__, _seconds(started))
             retry = error.retryable and number < policy.max_attempts

@@ -177,6 +177,9 @@ class SoapClient:
         self._sleep = sleep
         self._rng = rng
         self._zeep: zeep.Client | None = None
+        # Envelopes are built one at a time: zeep's work holds the GIL, so building several at
+        # once from threads is no faster, and each build in progress holds a batch's objects.
+        self._building = threading.Lock()
 
     def __repr__(self) -> str:
         return f"SoapClient(account={self.credentials.realm!r}, endpoint={self.endpoint!r})"
@@ -253,7 +256,7 @@ class SoapClient:
         record = self.journal_entry_record(entry)
         attempts: list[AttemptRecord] = []
         started = time.monotonic()
-        status, responses = self._call("upsert", [record], attempts)
+        status, responses = self._call("upsert", lambda: [record], attempts)
         (result,) = self._results([entry], responses, status, started, attempts)
         if result.error is not None:
             raise result.error
@@ -284,10 +287,15 @@ class SoapClient:
         for start in range(0, len(sendable), MAX_RECORDS_PER_LIST):
             indexes = sendable[start : start + MAX_RECORDS_PER_LIST]
             chunk = [entries[i] for i in indexes]
-            records = [self.journal_entry_record(e) for e in chunk]
             attempts: list[AttemptRecord] = []
             started = time.monotonic()
-            status, responses = self._call("upsertList", records, attempts)
+            # The records are built for each attempt and dropped once in the envelope: what a
+            # batch keeps while it waits for NetSuite is its envelope's bytes.
+            status, responses = self._call(
+                "upsertList",
+                lambda chunk=chunk: [self.journal_entry_record(e) for e in chunk],
+                attempts,
+            )
             batch = self._results(chunk, responses, status, started, attempts)
             for index, result in zip(indexes, batch, strict=True):
                 results[index] = result
@@ -326,11 +334,13 @@ class SoapClient:
         return out
 
     def _call(
-        self, operation: str, records: list[Any], attempts: list[AttemptRecord]
+        self, operation: str, records: Callable[[], list[Any]], attempts: list[AttemptRecord]
     ) -> tuple[int, list[dict[str, Any]]]:
-        """Send with retries (each attempt re-signed, holding a limiter slot)."""
+        """Send with retries: each attempt's envelope is built and signed afresh before it takes
+        a limiter slot, which it holds only while the request is in flight."""
         return run_with_retries(
-            lambda: self._attempt(operation, records),
+            lambda body: self._attempt(operation, body),
+            prepare=lambda: self._envelope(operation, records),
             policy=self.retry_policy,
             limiter=self.limiter,
             limiter_key=self.credentials.realm,
@@ -340,9 +350,12 @@ class SoapClient:
             status_of=lambda result: result[0],
         )
 
-    def _attempt(self, operation: str, records: list[Any]) -> tuple[int, list[dict[str, Any]]]:
-        """One signed POST; faults become typed errors."""
-        body = self.build_envelope(operation, records)
+    def _envelope(self, operation: str, records: Callable[[], list[Any]]) -> bytes:
+        with self._building:
+            return self.build_envelope(operation, records())
+
+    def _attempt(self, operation: str, body: bytes) -> tuple[int, list[dict[str, Any]]]:
+        """One POST of a signed envelope; faults become typed errors."""
         headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": operation}
         try:
             # Never follow a redirect: the envelope carries the signed token passport.

@@ -75,7 +75,7 @@ HEARTBEAT_EVERY = timedelta(seconds=10)
 STALE_AFTER = timedelta(seconds=60)
 MAX_RESUMES = 3
 # Ledger rows read from the database at a time, so a run's memory does not grow with its size.
-LOAD_CHUNK = 500
+LOAD_CHUNK = 200
 # Results are written to the ledger together: this many at most, or this often.
 FLUSH_EVERY = 100
 FLUSH_AFTER_S = 1.0
@@ -523,18 +523,27 @@ def _units(
                 run_id=run_id, status=EntryStatus.PENDING, external_key__gt=after
             )
             .select_related("journal_entry")
+            # A row's own lines are only sent for a reversal or an adjustment (read below).
+            .defer("lines")
             .order_by("external_key")[:LOAD_CHUNK]
         )
         if not chunk:
             break
         after = chunk[-1].external_key
         lines = _lines_of([row.journal_entry_id for row in chunk if row.action in SENT_AS_IS])
+        own = [row.pk for row in chunk if row.action not in (*SENT_AS_IS, EntryAction.DELETE)]
+        own_lines = dict(SyncEntry.objects.filter(pk__in=own).values_list("pk", "lines"))
+        for row in chunk:
+            if row.pk in own_lines:
+                row.lines = own_lines[row.pk]
         for sync_entry in chunk:
             if sync_entry.action == EntryAction.DELETE:
                 yield _Unit("delete", [(sync_entry, None)])
                 continue
             try:
-                payload = _payload_for(sync_entry, resolver, lines.get(sync_entry.journal_entry_id))
+                # Popped: the chunk's lines are let go as their payloads are built.
+                entry_lines = lines.pop(sync_entry.journal_entry_id, None)
+                payload = _payload_for(sync_entry, resolver, entry_lines)
             except UnresolvedReferenceError as error:
                 yield _Outcome(sync_entry, "resolve", error=error)
                 continue
