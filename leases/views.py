@@ -305,8 +305,11 @@ def lease_detail(request, pk: int):
     lease = _get_lease(request, pk)
     schedule, problems = _schedule(lease)
     months, posted, missing, starts, golive = [], None, [], set(), None
-    is_golive, golive_problems = False, []
+    golive_problems = []
     changes = list(lease_changes(lease))
+    inputs = lease_go_live(lease, company_go_live(request.company))
+    # Brought in at go-live: its opening balances show, and stay editable until that close.
+    is_golive = inputs is not None and not lease.exemption
     if schedule is not None:
         months = schedule.posted_months()
         posted = schedule.posted()
@@ -320,9 +323,8 @@ def lease_detail(request, pk: int):
             else:
                 months = changed.posted_months()
                 starts = {changed.period(k) for k in changed.segment_starts[1:]}
-        elif (inputs := lease_go_live(lease, company_go_live(request.company))) is not None:
+        elif inputs is not None:
             # Commenced before go-live: the books run from the go-live balances on.
-            is_golive = not lease.exemption
             try:
                 brought_in = build_golive_schedule(lease_terms(lease), inputs)
             except engine.LeaseTermsError as error:
