@@ -175,3 +175,26 @@ def test_copy_writes_exactly_the_rows_bulk_create_writes(books, monkeypatch, gra
     )
     assert copied[0].external_key == created[0].external_key
     assert copied[0].total_debit == created[0].total_debit
+
+
+def _close_queries(books, jan) -> int:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        period_close(period=jan, actor=books.accountant.user)
+    return len(queries)
+
+
+def test_the_close_reads_and_writes_in_the_same_number_of_queries_for_more_leases(books):
+    periods_ensure(company=books.company, through=JAN)
+    jan = AccountingPeriod.objects.get(company=books.company, start=JAN)
+    few = _close_queries(books, jan)
+    period_reopen(period=jan, actor=books.settings_admin.user, reason="More leases")
+    for n in range(12):
+        make_lease(books.company, code=f"X-{n}", amount="990.00")
+    jan.refresh_from_db()
+    many = _close_queries(books, jan)
+
+    assert JournalEntry.objects.filter(period=jan, close_version=2).count() == 15
+    assert few == many  # one query per table, never one per lease
+    assert few <= 40
