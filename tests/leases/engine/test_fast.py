@@ -7,6 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from leases.engine import (
+    Classification,
+    DayCount,
     Escalation,
     EscalationKind,
     Frequency,
@@ -124,3 +126,28 @@ def test_streams_yield_one_lease_at_a_time():
     assert _figures(first) == _figures(build_schedule(terms))
     rows = next(stream_posted_months(endless()))
     assert rows == build_schedule(terms).posted_months()
+
+
+def test_leases_on_actual_days_from_inside_a_month_take_the_reference_path():
+    for day, standard, classification in (
+        (15, Standard.IFRS_16, None),
+        (31, Standard.ASC_842, Classification.OPERATING),
+    ):
+        terms = LeaseTerms(
+            commencement=date(2025, 1, day),
+            term_months=24,
+            standard=standard,
+            classification=classification,
+            annual_rate=D("0.06"),
+            payments=(PaymentStream(D("1000"), timing=Timing.ARREARS),),
+            day_count=DayCount.ACTUAL_DAYS,
+        )
+        reference = build_schedule(terms)
+        assert _figures(fast_schedule(terms)) == _figures(reference)
+        for offset in range(0, 27):
+            period = date(2025 + offset // 12, offset % 12 + 1, 1)
+            one = month_schedule(terms, period)
+            assert journal_lines_for_month(one, period) == journal_lines_for_month(
+                reference, period
+            )
+            assert current_split_lines(one, period) == current_split_lines(reference, period)
