@@ -1427,6 +1427,11 @@ class ChangedSchedule:
         """Payments settled against the liability, month by month (as `Schedule.payments`)."""
         return [row.payment for row in self.posted_months()]
 
+    def closing_liability_at(self, k: int) -> Decimal:
+        """Month k's posted closing liability: `posted().closing_liability[k]` without
+        building every other month (a close reads thirteen of them)."""
+        return self._month(k)[0]
+
     def posted(self) -> _PostedView:
         """Posted closing balances month by month (what `Schedule.posted()` offers readers)."""
         rows = self.posted_months()
