@@ -80,7 +80,7 @@ def lease_opening_balances_set(*, lease: Lease, actor, values: dict[str, Any]) -
     colleague's approval like any other edit (the close lists the lease until then).
     """
     Lease.objects.select_for_update().get(pk=lease.pk)  # one edit of a lease at a time
-    lease = leases_with_terms(Lease.objects.filter(pk=lease.pk)).get()
+    lease = next(iter(leases_with_terms(Lease.objects.filter(pk=lease.pk))))  # no LIMIT (see _get_lease)
     refusal = opening_balances_refusal(lease)
     if refusal:
         raise ValidationError(refusal)

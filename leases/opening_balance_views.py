@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 
 from companies.models import Permission, TransitionMethod
 from companies.permissions import member_required
@@ -53,9 +54,12 @@ def _show_refusal(form, error: ValidationError) -> None:
 
 @lease_access
 def lease_opening_balances(request, pk: int):
-    lease = get_object_or_404(
-        leases_with_terms(Lease.objects.filter(company=request.company)), pk=pk
+    # Without .get()'s LIMIT, which costs PostgreSQL ~180 ms of planning over the mapping joins.
+    lease = next(
+        iter(leases_with_terms(Lease.objects.filter(company=request.company, pk=pk))), None
     )
+    if lease is None:
+        raise Http404("No such lease in this company.")
     refusal = opening_balances_refusal(lease)
     stored = LeaseOpeningBalance.objects.filter(lease=lease).first()
     form = OpeningBalanceForm(
