@@ -1,19 +1,15 @@
-"""The simulator is never the bottleneck: at least 300 small requests per second."""
+"""The simulator answers a long run of requests on one keep-alive connection.
+
+How fast it does so is measured, beside its floor of 300 requests per second, by
+`benchmarks/sandbox_throughput.py` (`./run bench`): tests assert no timings."""
 
 from __future__ import annotations
-
-import time
 
 from netsuite_sandbox.testing import Sandbox
 
 
-def test_serves_at_least_300_requests_per_second(sb: Sandbox, session) -> None:
+def test_answers_every_request_on_one_keep_alive_connection(sb: Sandbox, session) -> None:
     url = f"{sb.base_url}/services/rest/record/v1/journalentry/1"
-    session.get(url)  # open the keep-alive connection
-    count = 150
-    started = time.monotonic()
-    statuses = {session.get(url).status_code for _ in range(count)}
-    rate = count / (time.monotonic() - started)
+    statuses = [session.get(url).status_code for _ in range(150)]
 
-    assert statuses == {404}
-    assert rate >= 300, f"{rate:.0f} requests/s"
+    assert statuses == [404] * 150
