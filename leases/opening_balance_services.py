@@ -80,7 +80,8 @@ def lease_opening_balances_set(*, lease: Lease, actor, values: dict[str, Any]) -
     colleague's approval like any other edit (the close lists the lease until then).
     """
     Lease.objects.select_for_update().get(pk=lease.pk)  # one edit of a lease at a time
-    lease = next(iter(leases_with_terms(Lease.objects.filter(pk=lease.pk))))  # no LIMIT (see _get_lease)
+    # Without .get()'s LIMIT, which costs PostgreSQL ~180 ms of planning over the mapping joins.
+    lease = next(iter(leases_with_terms(Lease.objects.filter(pk=lease.pk))))
     refusal = opening_balances_refusal(lease)
     if refusal:
         raise ValidationError(refusal)
