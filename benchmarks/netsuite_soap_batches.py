@@ -4,8 +4,8 @@ Both run against the simulator answering every API request after 150 ms with 5 r
 allowed in flight; the client also keeps at most 5 in flight (one limiter slot per request).
 - REST bound: entries × latency ÷ limit (1,000 entries: 30 s; 5,000: 150 s).
 - SOAP target: ≤ 0.1 × that REST bound, with batches of 200 records, 5 batches in flight.
-Measured at the client (no database, no Celery): the sync worker still sends one entry per
-request, so this is what batching will give it once it calls `upsert_journal_entries`.
+Measured at the client (no database, no Celery): what the transports can give at best. The
+sync worker's own figures, database and all, are in benchmarks/sync_period.py.
 
 Usage: python benchmarks/netsuite_soap_batches.py [--sizes 1000,5000] [--latency-ms 150]
        [--limit 5] [--batch 200] [--skip-rest]
