@@ -258,6 +258,22 @@ def blank_facts(lease: Lease, accounts: _Accounts) -> LeaseFacts:
     )
 
 
+def months_on_books(lease: Lease) -> int:
+    """Calendar months from the commencement month that a lease without changes keeps
+    something on the books, as its schedule counts them: the term, or the useful life when the
+    ROU asset outlives it, and one month more when it commences inside a month under actual
+    days (its last month is partial: 15 January for 12 months runs to 14 January)."""
+    months = lease.term_months
+    if lease.classification != "operating" or lease.standard != "asc842":
+        life = lease.useful_life_months
+        if life and (lease.ownership_transfers or lease.purchase_option_reasonably_certain):
+            months = max(months, life)
+    day_count = getattr(lease.company, "day_count", engine.DayCount.WHOLE_MONTHS)
+    if day_count == engine.DayCount.ACTUAL_DAYS and lease.commencement_date.day != 1:
+        months += 1
+    return months
+
+
 class _LeaseBooks:
     """One lease's schedule, built once, read for any number of month ranges."""
 
@@ -366,10 +382,10 @@ def computed_lease_facts(
         for k, (start, end) in enumerate(spans):
             facts = header.blank_copy()
             out[k].append(facts)
-            commenced = lease.commencement_date.replace(day=1)
-            if months_between(commenced, start) >= lease.term_months:
-                continue  # ended before the range: nothing on the books, nothing moves or is owed
             mine = changes[k].get(lease.pk, [])
+            commenced = lease.commencement_date.replace(day=1)
+            if not mine and months_between(commenced, start) >= months_on_books(lease):
+                continue  # ended before the range: nothing on the books, nothing moves or is owed
             key = tuple(change.pk for change in mine)
             if key not in books:
                 try:
