@@ -10,14 +10,15 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from audit.models import AuditEvent
 from leases import engine
-from leases.engine.components import lease_component_terms, lease_share, non_lease_amounts
-from leases.engine.dates import add_months
+from leases.engine.components import lease_component_terms, lease_share
+from leases.engine.dates import add_months, months_between
 from leases.engine.exemptions import (
     Exemption,
     ExemptSchedule,
     build_exempt_schedule,
     suggests_short_term,
 )
+from leases.engine.payments import cash_by_month
 from leases.engine.transition import (
     GoLive,
     GoLiveSchedule,
@@ -115,10 +116,13 @@ def non_lease_lines(lease: Lease, period: date) -> list[engine.JournalLine]:
     if share is None:
         return []
     terms = _all_consideration_terms(lease)
-    index = (period.year - terms.commencement.year) * 12 + period.month - terms.commencement.month
-    if not 0 <= index < terms.term_months:
+    index = months_between(terms.commencement, period)
+    # Cash by calendar month: under actual days from inside a month payments fall on their
+    # dates (an arrears one in the next month) and the term ends inside one month more.
+    whole = cash_by_month(terms)
+    if not 0 <= index < len(whole):
         return []
-    amount = non_lease_amounts(terms, share)[index]
+    amount = whole[index] - cash_by_month(lease_component_terms(terms, share))[index]
     if amount <= 0:
         return []
     memo = "Non-lease components (services)"

@@ -6,7 +6,15 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from .dates import add_months_to_day, days_in_month, months_between
-from .types import ZERO, EscalationKind, LeaseTerms, PaymentFlows, PaymentStream, Timing
+from .types import (
+    ZERO,
+    DayCount,
+    EscalationKind,
+    LeaseTerms,
+    PaymentFlows,
+    PaymentStream,
+    Timing,
+)
 
 
 def cents(decimals: int) -> Decimal:
@@ -103,3 +111,18 @@ def dated_flows(
                 else:
                     month.append((amount, offset, days))
     return inside
+
+
+def cash_by_month(terms: LeaseTerms, flows: PaymentFlows | None = None) -> list[Decimal]:
+    """Cash paid in each calendar month counted from the commencement month, the payment at
+    commencement included (net of incentives receivable).
+
+    In whole months payment month k is calendar month k. Under actual days from inside a month
+    each payment falls on its date (`dated_flows`): an arrears payment lands in the next
+    calendar month, and the list has one month more (the term ends inside it)."""
+    flows = expand_flows(terms) if flows is None else flows
+    adv, arr = flows.advance, flows.arrears
+    if terms.day_count is not DayCount.ACTUAL_DAYS or terms.commencement.day == 1:
+        return [a + b for a, b in zip(adv, arr, strict=True)]
+    inside = dated_flows(terms.commencement, adv, arr)
+    return [sum((p for p, _, _ in inside.get(k, ())), ZERO) for k in range(terms.term_months + 1)]
