@@ -20,6 +20,7 @@ as in the reference.
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from operator import attrgetter
 from types import SimpleNamespace
@@ -28,7 +29,14 @@ from django.db.models.base import ModelState
 
 from closebooks.changes import ClosePostings
 from leases import engine
-from leases.change_selectors import change_postings, changes_in_books, shared_schedules
+from leases.change_selectors import (
+    change_postings,
+    changes_in_books,
+    shared_schedules,
+    with_changes,
+)
+from leases.engine.changes import ChangedSchedule
+from leases.engine.exemptions import ExemptSchedule
 from leases.engine.fast import month_schedule
 from leases.models import (
     ACCOUNT_FIELDS,
@@ -38,6 +46,7 @@ from leases.models import (
     GLAccount,
     Lease,
     LeaseIncentive,
+    LeaseOpeningBalance,
     LeasePayment,
     LeaseStatus,
     RentStep,
@@ -51,9 +60,10 @@ from leases.selectors import (
     _month_lines,
     company_go_live,
     current_split_lines,
+    lease_go_live,
+    lease_schedule,
     lease_terms,
     non_lease_lines,
-    period_postings,
     variable_lines_by_lease,
 )
 
@@ -89,15 +99,6 @@ def _lease(row: dict, db: str) -> Lease:
     return lease
 
 
-def _flat(lease: Lease, go_live: date | None, changed: dict) -> bool:
-    """Whether the flat reader covers the lease (else it takes the reference path)."""
-    if lease.id in changed or lease.exemption:
-        return False
-    if go_live is not None and lease.commencement_date.replace(day=1) < go_live:
-        return False
-    return lease.lease_component_price is None or lease.non_lease_component_price is None
-
-
 def close_postings_flat(company, start: date, *, progress=None) -> ClosePostings:
     """`close_postings(company, start)`, read with one query per table and one month computed.
 
@@ -123,19 +124,9 @@ def _regular(company, start: date, go_live, changed, progress) -> tuple[list, li
     """Every active lease's regular lines and problems, in lease order (the reference order)."""
     active = Lease.objects.filter(company=company, status=LeaseStatus.ACTIVE)
     leases = [_lease(row, active.db) for row in active.values()]
-    flat = [lease for lease in leases if _flat(lease, go_live, changed)]
-    flat_ids = {lease.id for lease in flat}
-    other = [lease.id for lease in leases if lease.id not in flat_ids]
     by_lease: dict[int, tuple[list, list]] = {}
-    if other:
-        # The reference path for the rest; it reads its leases as it always has.
-        reference = period_postings(company, start, leases=active.filter(pk__in=other))
-        for line in reference.lines:
-            by_lease.setdefault(line.lease_id, ([], []))[0].append(line)
-        for problem in reference.problems:
-            by_lease.setdefault(problem.lease_id, ([], []))[1].append(problem)
-    if flat:
-        _flat_postings(company, start, active, flat, by_lease, progress)
+    if leases:
+        _flat_postings(company, start, active, leases, by_lease, go_live, changed, progress)
     lines: list[PostingLine] = []
     problems: list[PostingProblem] = []
     for lease in leases:
@@ -146,9 +137,16 @@ def _regular(company, start: date, go_live, changed, progress) -> tuple[list, li
 
 
 def _flat_postings(
-    company, start: date, active, leases: list[Lease], by_lease: dict, progress=None
+    company,
+    start: date,
+    active,
+    leases: list[Lease],
+    by_lease: dict,
+    go_live: date | None,
+    changed: dict,
+    progress=None,
 ) -> None:
-    """The month's lines of leases the flat reader covers, into `by_lease`."""
+    """The month's lines of every active lease, into `by_lease`."""
     steps = _grouped(
         RentStep.objects.filter(payment__lease__in=active).order_by("effective").values(),
         "payment_id",
@@ -165,6 +163,16 @@ def _flat_postings(
     segments = {s.pk: s for s in Segment.objects.filter(company=company)}
     subsidiaries = {s.pk: s for s in Subsidiary.objects.filter(company=company)}
     defaults = _defaults(company, accounts, segments)
+    # The leases' company, with what `lease.company.accounting_defaults` reads (split
+    # components) already there: a copy, so the caller's company keeps no stale row.
+    lease_company = copy.copy(company)
+    if defaults.pk is not None:
+        lease_company._state.fields_cache["accounting_defaults"] = defaults
+    openings = {}
+    if go_live is not None:
+        # Opening balances of the leases that commenced before go-live (one query).
+        early = active.filter(commencement_date__lt=go_live)
+        openings = {o.lease_id: o for o in LeaseOpeningBalance.objects.filter(lease__in=early)}
     variable = variable_lines_by_lease(active, start)  # a superset: read for these leases only
     mapping = _Mapping(defaults, accounts, segments)
     total = len(leases)
@@ -177,10 +185,22 @@ def _flat_postings(
             "incentives": incentives.get(lease.id, _Rows()),
         }
         cache = lease._state.fields_cache
-        cache["company"] = company
+        cache["company"] = lease_company
         cache["subsidiary"] = subsidiaries[lease.subsidiary_id]
+        cache["opening"] = openings.get(lease.id)
+        lease_changes = changed.get(lease.id)
+        if lease_changes is not None:
+            # Change entries and catch-ups map this lease's own accounts through its relations.
+            for field in MAPPING_FIELDS:
+                pk = getattr(lease, f"{field}_id")
+                found = (segments if field in SEGMENT_NAMES else accounts).get(pk)
+                if pk is None or found is not None:
+                    cache[field] = found
         try:
-            schedule = month_schedule(lease_terms(lease), start)
+            schedule = _schedule(lease, start, go_live, defaults)
+            if lease_changes is not None:
+                # Only the months up to the close are read from the changed schedule.
+                schedule = with_changes(lease, schedule, lease_changes)
         except engine.LeaseTermsError as error:
             by_lease[lease.id] = (
                 [],
@@ -192,9 +212,40 @@ def _flat_postings(
             + non_lease_lines(lease, start)
             + variable.get(lease.id, [])
         )
-        if defaults.post_current_split:
-            month += current_split_lines(schedule, start)
+        if defaults.post_current_split and not isinstance(schedule, ExemptSchedule):
+            month += current_split_lines(_split_view(schedule), start)
         by_lease[lease.id] = mapping.lines(lease, month)
+
+
+def _schedule(lease: Lease, start: date, go_live: date | None, defaults: AccountingDefaults):
+    """`lease_schedule`, with a lease measured from commencement posted for one month only."""
+    if lease.exemption or lease_go_live(lease, go_live) is not None:
+        return lease_schedule(lease, go_live, defaults=defaults)
+    return month_schedule(lease_terms(lease), start)
+
+
+class _Closing:
+    """A changed schedule's posted closing liabilities, month by month as they are read."""
+
+    def __init__(self, schedule: ChangedSchedule) -> None:
+        self.schedule = schedule
+
+    def __len__(self) -> int:
+        return len(self.schedule)
+
+    def __getitem__(self, k: int):
+        return self.schedule.closing_liability_at(k)
+
+
+def _split_view(schedule):
+    """What `current_split_lines` reads of the schedule: a changed schedule's thirteen months
+    are read one by one instead of building all of its posted months."""
+    if not isinstance(schedule, ChangedSchedule):
+        return schedule
+    closing = _Closing(schedule)
+    return SimpleNamespace(
+        start=schedule.start, posted=lambda: SimpleNamespace(closing_liability=closing)
+    )
 
 
 def _defaults(company, accounts: dict, segments: dict) -> AccountingDefaults:
@@ -233,7 +284,8 @@ class _Mapping:
                 found = (self.segments if field in SEGMENT_NAMES else self.accounts).get(pk)
                 own[field] = found or getattr(lease, field)  # not the company's: read it
         posting = {}
-        for role in ACCOUNT_FIELDS:
+        # Every engine role: some (the provision's unwinding) post to another role's account.
+        for role in engine.AccountRole:
             field = ACCOUNT_FIELDS[posting_role(role, standard=key[0], classification=key[1])]
             posting[role] = (field, own.get(field) or getattr(d, field))
         names = [str(own.get(f) or getattr(d, f) or "") for f in SEGMENT_FIELDS.values()]

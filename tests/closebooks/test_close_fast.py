@@ -198,3 +198,157 @@ def test_the_close_reads_and_writes_in_the_same_number_of_queries_for_more_lease
     assert JournalEntry.objects.filter(period=jan, close_version=2).count() == 15
     assert few == many  # one query per table, never one per lease
     assert few <= 40
+
+
+def _change(books, code: str, kind: str, effective: date, details: dict) -> None:
+    """An approved change: proposed by the accountant, approved by the reviewer."""
+    from leases.models import Lease
+    from leases.selectors import leases_with_terms
+
+    lease = leases_with_terms(Lease.objects.filter(company=books.company, code=code)).get()
+    change = lease_change_create(
+        lease=lease,
+        actor=books.accountant.user,
+        kind=kind,
+        effective=effective,
+        details=details,
+        reason=f"{kind} for {code}",
+    )
+    lease_change_approve(change=change, actor=books.reviewer.user)
+
+
+def _every_change_kind(books) -> None:
+    """Beside `_mixed_portfolio`: a restoration provision, and approved changes of every kind on
+    leases of every shape (plain, finance, IFRS 16, stepped, purchase option, own accounts,
+    exempt, split components, with a restoration provision), some in the month, some earlier
+    (catch-ups), one lease with two changes."""
+    company = books.company
+    AccountingDefaults.objects.filter(company=company).update(
+        short_term_asset_types=["real_estate"]
+    )
+    make_lease(
+        company,
+        code="R-1",
+        standard="ifrs16",
+        classification="",
+        amount="1750.00",
+        commencement=date(2025, 10, 1),
+        restoration_cost=Decimal("4000.00"),
+        restoration_estimate=Decimal("5200.00"),
+        restoration_rate=Decimal("4.5"),
+    )
+    make_lease(company, code="T-1", amount="640.00", term_months=12, exemption="short_term")
+    rate = {"annual_rate": "0.07"}
+    _change(books, "L-1", "term", FEB, {"term_months": 48, **rate})
+    _change(
+        books,
+        "L-2",
+        "consideration",
+        date(2026, 2, 15),
+        {"payments": [{"amount": "2600.00"}], **rate},
+    )
+    _change(books, "L-2", "impairment", MAR, {"amount": "1500.00"})
+    _change(books, "L-3", "index", FEB, {"payments": [{"amount": "760.00"}]})
+    _change(books, "I-1", "index", date(2026, 2, 10), {"payments": [{"amount": "905.10"}]})
+    _change(books, "F-1", "decrease_scope", MAR, {"scope_fraction": "0.25", **rate})
+    _change(books, "O-1", "increase_scope", FEB, {"payments": [{"amount": "1800.00"}], **rate})
+    _change(books, "S-1", "reclassification", FEB, {"classification": "finance", **rate})
+    _change(books, "P-1", "purchase_option", MAR, {"amount": "9000.00"})
+    _change(books, "R-1", "impairment", FEB, {"amount": "800.00"})
+    _change(books, "C-1", "termination", MAR, {"amount": "300.00"})
+    _change(books, "E-1", "termination", MAR, {"amount": "0.00"})
+    _change(books, "T-1", "term", APR, {"term_months": 24, **rate})
+
+
+@pytest.mark.parametrize("current_split", [False, True])
+def test_flat_postings_equal_the_reference_with_every_change_kind(books, current_split):
+    _mixed_portfolio(books)
+    _every_change_kind(books)
+    if current_split:
+        AccountingDefaults.objects.filter(company=books.company).update(
+            post_current_split=True,
+            current_lease_liability_account=GLAccount.objects.create(
+                company=books.company, number="2311", name="Lease liability - current"
+            ),
+        )
+    kinds, entry_kinds = set(), set()
+    for month in (JAN, FEB, MAR, APR, date(2026, 5, 1)):
+        flat = close_postings_flat(books.company, month)
+        assert flat == close_postings(books.company, month)
+        kinds |= {getattr(line, "change_kind", "") for line in flat.lines}
+        entry_kinds |= {getattr(line, "entry_kind", "periodic") for line in flat.lines}
+    assert entry_kinds == {"periodic", "change", "catch_up"}
+    assert {"term", "impairment", "decrease_scope", "termination", "purchase_option"} <= kinds
+
+
+def test_flat_postings_equal_the_reference_with_changes_to_go_live_leases(books):
+    from leases.models import LeaseOpeningBalance
+
+    company = books.company
+    make_lease(company, code="G-1", commencement=date(2023, 1, 1), term_months=60)
+    fin = make_lease(
+        company,
+        code="G-2",
+        commencement=date(2024, 7, 1),
+        term_months=48,
+        classification="finance",
+        useful_life_months=48,
+    )
+    # Balances from a previous system at go-live (an ASC 840 capital lease keeps them).
+    LeaseOpeningBalance.objects.create(
+        lease=fin,
+        method="opening_balances",
+        liability=Decimal("27933.02"),
+        rou_asset=Decimal("28000.00"),
+        accumulated_amortization=Decimal("10500.00"),
+    )
+    make_lease(company, code="G-3", commencement=date(2025, 6, 1), exemption="low_value")
+    company.go_live_date = JAN
+    company.save(update_fields=["go_live_date"])
+    _change(
+        books,
+        "G-1",
+        "consideration",
+        date(2026, 2, 12),
+        {"annual_rate": "0.07", "payments": [{"amount": "1100.00"}]},
+    )
+    _change(books, "G-2", "termination", MAR, {"amount": "0.00"})
+    _change(books, "L-1", "index", FEB, {"payments": [{"amount": "1040.00"}]})
+    for month in (JAN, FEB, MAR, APR):
+        assert close_postings_flat(company, month) == close_postings(company, month)
+
+
+def test_flat_postings_equal_the_reference_on_actual_days_from_inside_a_month(books):
+    company = books.company
+    company.day_count = "actual_days"
+    company.save(update_fields=["day_count"])
+    make_lease(company, code="A-1", commencement=date(2025, 11, 17), amount="1200.00")
+    make_lease(
+        company,
+        code="A-2",
+        commencement=date(2025, 12, 9),
+        classification="finance",
+        term_months=24,
+    )
+    make_lease(
+        company,
+        code="A-3",
+        commencement=date(2025, 10, 20),
+        standard="ifrs16",
+        classification="",
+        restoration_cost=Decimal("1000.00"),
+    )
+    VariablePayment.objects.create(
+        lease=company.leases.get(code="A-1"), period=FEB, kind="cam", amount=Decimal("12.30")
+    )
+    _change(
+        books,
+        "A-1",
+        "consideration",
+        date(2026, 2, 10),
+        {"annual_rate": "0.07", "payments": [{"amount": "1300.00"}]},
+    )
+    _change(books, "A-2", "term", MAR, {"term_months": 30, "annual_rate": "0.065"})
+    _change(books, "A-3", "index", date(2026, 1, 20), {"payments": [{"amount": "1050.00"}]})
+    for month in (JAN, FEB, MAR, APR):
+        assert close_postings_flat(company, month) == close_postings(company, month)
