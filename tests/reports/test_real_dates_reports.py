@@ -81,6 +81,14 @@ def test_the_last_partial_month_is_in_the_roll_forward_and_ties_to_the_posted_li
     assert op.opening_rou == operating[-1].rou_opening > 0 and op.closing_rou == 0
     assert fin.rou_ties and fin.liability_ties and op.rou_ties and op.liability_ties
 
+    # At the end of December, before the last month: the roll-forward's closing balances are the
+    # trial balance's.
+    (december,) = rollforward(company, Range(START, DEC)).totals
+    balances = {row.account_number: row.closing for row in trial_balance(company, DEC)}
+    assert december.closing_liability == -sum(balances.get(n, 0) for n in LIABILITY) > 0
+    assert december.closing_rou == sum(balances.get(n, 0) for n in ROU) > 0
+    assert december.closing_liability == fin.opening_liability + op.opening_liability
+
     # Over the whole life: the roll-forward closes at zero, as the trial balance and the sum of
     # every posted line on the balance-sheet accounts.
     (total,) = rollforward(company, Range(START, LAST)).totals
