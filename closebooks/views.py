@@ -1,5 +1,7 @@
 """Close Books: the close wizard, the Closed Periods tab, journal entry pages and reopening."""
 
+import logging
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -37,6 +39,7 @@ ENTRY_COLUMNS = {
     "debits": "total_debit",
     "credits": "total_credit",
 }
+logger = logging.getLogger(__name__)
 PREVIEW_ENTRIES_SHOWN = 200  # the CSV has them all; a page of 10,000 entries helps nobody
 
 lease_accounting_required = member_required(Permission.LEASE_ACCOUNTING)
@@ -180,6 +183,16 @@ def period_close_view(request, pk: int):
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
+        return redirect("period_preview", pk=period.pk)
+    except Exception:
+        # As on a worker (services.close_run_execute): the close is one transaction, so it left
+        # nothing behind; the person gets a sentence instead of a server error page.
+        logger.exception("close of period %s failed", period.pk)
+        messages.error(
+            request,
+            f"The close of {period.label} stopped on an unexpected error and nothing was "
+            "frozen. Try again; if it happens again, tell support.",
+        )
         return redirect("period_preview", pk=period.pk)
     messages.success(
         request, f"Closed {period.label}: {len(entries)} journal entries are frozen and locked."
