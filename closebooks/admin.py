@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from closebooks.models import AccountingPeriod, JournalEntry, JournalLine
+from closebooks.models import AccountingPeriod, CloseRun, JournalEntry, JournalLine
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -39,3 +39,19 @@ class JournalEntryAdmin(ReadOnlyAdmin):
     list_display = ["external_key", "company", "period", "close_version", "total_debit"]
     search_fields = ["external_key", "lease_code"]
     inlines = [JournalLineInline]
+
+
+@admin.register(CloseRun)
+class CloseRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "period",
+        "company",
+        "status",
+        "requested_by",
+        "created_at",
+        "attempts",
+        "entries",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["period", "company", "requested_by"]
+    search_fields = ["company__name", "message"]
