@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from audit.services import audit_record
@@ -183,21 +184,30 @@ def portfolio_template_xlsx(company) -> bytes:
     subsidiary = Subsidiary.objects.filter(company=company).order_by("name").first()
     sub_name = subsidiary.name if subsidiary else "Acme US"
     currency = subsidiary.currency if subsidiary else "USD"
+    # The example must import into this company as it stands: with a go-live date it is a lease
+    # that commenced 30 months before it (so it needs opening balances); without one it is a
+    # lease commencing this month, which needs none.
+    go_live = company.go_live_date.replace(day=1) if company.go_live_date else None
+    commencement = add_months(go_live, -30) if go_live else timezone.localdate().replace(day=1)
+    first_posted = go_live or commencement
     examples = {
         "leases": ["EX-001", "Example office", sub_name, "real_estate", "Harbor Realty",
-                   currency, "2024-01-01", 60, "asc842", "operating", "6.5", "nominal", "",
-                   "", "draft"],
+                   currency, commencement.isoformat(), 60, "asc842", "operating", "6.5",
+                   "nominal", "", "", "draft"],
         "payment_streams": ["EX-001", "10000.00", "monthly", "advance", 0, "percent", "3", 12,
                             ""],
-        "variable_payments": ["EX-001", "2026-07", "cam", "450.00", "CAM estimate"],
-        "opening_balances": ["EX-001", "asc840", "6.5", "1200.00", "", "", "", ""],
+        "variable_payments": ["EX-001", first_posted.strftime("%Y-%m"), "cam", "450.00",
+                              "CAM estimate"],
+        "opening_balances": ["EX-001", "asc840", "6.5", "1200.00", "", "", "", ""]
+        if go_live else None,
     }  # fmt: skip
     book = Workbook()
     book.remove(book.active)
     for sheet, columns in SHEETS.items():
         ws = book.create_sheet(sheet)
         ws.append([name for name, _ in columns])
-        ws.append(examples[sheet])
+        if examples[sheet] is not None:
+            ws.append(examples[sheet])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

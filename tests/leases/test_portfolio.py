@@ -65,6 +65,18 @@ def test_the_downloaded_template_imports_as_is(company, personas):
     assert LeaseOpeningBalance.objects.get(lease=lease).deferred_rent == D("1200.00")
 
 
+def test_the_template_of_a_company_without_go_live_imports_as_is(personas, subsidiary):
+    company = personas.company
+    assert company.go_live_date is None
+    plan = read_portfolio(io.BytesIO(portfolio_template_xlsx(company)), company=company)
+    assert [str(e) for e in plan.errors] == []
+    portfolio_import(company=company, actor=personas.accountant.user, plan=plan)
+    lease = Lease.objects.get(company=company, code="EX-001")
+    assert lease.commencement_date.day == 1
+    assert not LeaseOpeningBalance.objects.filter(lease=lease).exists()
+    assert VariablePayment.objects.get(lease=lease).period == lease.commencement_date
+
+
 def test_every_problem_is_reported_by_sheet_line_and_column_and_nothing_is_saved(company):
     bad_lease = dict(LEASE, code="BAD-1", discount_rate="six", subsidiary="Nowhere Ltd")
     plan = read_portfolio(
