@@ -28,6 +28,7 @@ from closebooks.models import (
 )
 from closebooks.postings import close_postings_flat
 from closebooks.progress import progress_record
+from closebooks.signals import period_closed
 from companies.models import Company, Membership, TransitionMethod
 from leases.change_services import lease_changes_book
 from leases.models import Lease, LeaseStatus
@@ -231,6 +232,7 @@ def period_close(
             "debits_by_currency": _debits_by_currency(drafts),
         },
     )
+    period_closed.send(sender=AccountingPeriod, period=period)
     return entries
 
 

@@ -8,7 +8,17 @@ from django.urls import reverse
 
 from closebooks.models import AccountingPeriod, PeriodStatus
 from closebooks.readiness import Notice, register
+from closebooks.signals import period_closed
 from integrations.signals import sync_completed
+
+
+def _after_close(sender, period, **kwargs) -> None:
+    """Once the close commits, keep the period's lease figures, so the first report over it
+    reads them instead of measuring every lease (kept once per close version)."""
+    from reports.tasks import period_facts_task
+
+    period_id = period.pk
+    transaction.on_commit(lambda: period_facts_task.delay([period_id]))
 
 
 def _after_sync(sender, run, **kwargs) -> None:
@@ -53,5 +63,6 @@ def tieout_readiness(period: AccountingPeriod) -> list[Notice]:
 
 def connect() -> None:
     """Called once from the app config."""
+    period_closed.connect(_after_close, dispatch_uid="reports.facts_after_close")
     sync_completed.connect(_after_sync, dispatch_uid="reports.tieout_after_sync")
     register(tieout_readiness)

@@ -142,3 +142,24 @@ def test_a_long_range_never_kept_is_computed_and_its_keeping_queued(
     tasks.period_facts_task(*queued[0:1])  # the task body, as a worker runs it
     assert PeriodFacts.objects.count() == 6
     assert _as_tuples(stored_lease_facts(personas.company, JAN, JUN)) == _as_tuples(computed)
+
+
+def test_a_close_queues_keeping_its_figures_once_it_commits(
+    personas, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Closebooks says a period closed (it imports nothing of reports); reports then keeps that
+    period's figures in the background, so a report after a close that is never synced is
+    read from them too."""
+    from reports import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.period_facts_task, "delay", queued.append)
+    _portfolio(personas.company)
+    with django_capture_on_commit_callbacks(execute=True):
+        close_through(personas.company, JAN, personas.accountant.user)
+    closed = AccountingPeriod.objects.filter(company=personas.company, status="closed")
+    assert queued == [[period.pk] for period in closed.order_by("start")]  # each once, in order
+    january = closed.get(start=JAN)
+    tasks.period_facts_task([january.pk])  # the task body, as a worker runs it
+    (kept,) = PeriodFacts.objects.all()
+    assert (kept.period_id, kept.close_version) == (january.pk, january.close_version)
