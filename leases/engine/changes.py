@@ -453,11 +453,24 @@ def _level(stream: PaymentStream) -> bool:
     )
 
 
+_MONTHLY: dict[tuple[str, RateConvention], Decimal] = {}
+
+
 def _monthly(annual: Decimal, convention: RateConvention) -> Decimal:
-    with localcontext(ENGINE_CONTEXT):
-        if convention is RateConvention.NOMINAL:
-            return annual / 12
-        return (1 + annual) ** (ONE / 12) - 1
+    """The monthly rate, computed once per rate as written (a portfolio repeats its rates, and
+    the twelfth root costs more than the rest of a change)."""
+    key = (str(annual), convention)
+    rate = _MONTHLY.get(key)
+    if rate is None:
+        with localcontext(ENGINE_CONTEXT):
+            if convention is RateConvention.NOMINAL:
+                rate = annual / 12
+            else:
+                rate = (1 + annual) ** (ONE / 12) - 1
+        if len(_MONTHLY) > 10_000:
+            _MONTHLY.clear()
+        _MONTHLY[key] = rate
+    return rate
 
 
 def _pv_at(
