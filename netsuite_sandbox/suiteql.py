@@ -1,11 +1,12 @@
-"""A small, strict SuiteQL subset: SELECT … FROM … [WHERE …] [ORDER BY …] over sandbox state."""
+"""A small, strict SuiteQL subset over sandbox state:
+SELECT … FROM … [[INNER] JOIN … ON …] [WHERE …] [GROUP BY …] [ORDER BY …]."""
 
 from __future__ import annotations
 
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -202,8 +203,9 @@ TOKEN_RE = re.compile(
 )
 KEYWORDS = {
     "select", "from", "where", "and", "or", "not", "in", "is", "null", "like", "as", "order",
-    "by", "asc", "desc", "between", "distinct",
+    "by", "asc", "desc", "between", "distinct", "join", "inner", "on", "group",
 }  # fmt: skip
+AGGREGATES = ("count", "sum")
 
 
 @dataclass(frozen=True)
@@ -273,6 +275,10 @@ class Query:
     where: Cond | None
     order: list[tuple[Any, bool]]
     distinct: bool
+    # Joins: (table, its alias, ON condition); columns of a join are named "alias.column".
+    joins: list[tuple[str, str, Cond]] = field(default_factory=list)
+    alias: str = ""  # the FROM table's alias (or its name) when there are joins
+    group: list[Any] | None = None
 
 
 class Parser:
@@ -284,6 +290,9 @@ class Parser:
         self.table = ""
         self.aliases: set[str] = set()
         self.pending_cols: list[str] = []
+        # With joins: alias (or table name) -> (alias, table) of each table in FROM.
+        self.scope: dict[str, tuple[str, str]] = {}
+        self.joined = False
 
     def peek(self, offset: int = 0) -> Tok:
         return self.toks[min(self.i + offset, len(self.toks) - 1)]
@@ -329,9 +338,36 @@ class Parser:
         alias = self.accept("id")
         if alias:
             self.aliases.add(alias.value.lower())
+        first = alias.value.lower() if alias else table
+        joins = []
+        while self.peek().kind == "kw" and self.peek().value in ("join", "inner"):
+            if self.accept("kw", "inner"):
+                self.expect("kw", "join")
+            else:
+                self.expect("kw", "join")
+            if not self.joined:
+                self.joined = True
+                self.scope = {table: (first, table), first: (first, table)}
+            other = self.expect("id").value.lower()
+            if other not in COLUMNS:
+                raise _bad(f"Record '{other}' was not found.")
+            other_alias = self.accept("id")
+            name = other_alias.value.lower() if other_alias else other
+            if name in self.scope:
+                raise _bad(f"Invalid or unsupported search: '{name}' is used twice in FROM.")
+            self.scope[name] = (name, other)
+            self.scope.setdefault(other, (name, other))
+            self.expect("kw", "on")
+            joins.append((other, name, self.condition()))
         where = None
         if self.accept("kw", "where"):
             where = self.condition()
+        group = None
+        if self.accept("kw", "group"):
+            self.expect("kw", "by")
+            group = [self.value()]
+            while self.accept("op", ","):
+                group.append(self.value())
         rest = self.i
         self.i = start
         items = self.select_list(end)
@@ -365,10 +401,18 @@ class Parser:
                     break
         if self.peek().kind != "end":
             raise _bad(f"Invalid or unsupported search near '{self.peek().value}'.")
-        return Query(table, items, where, order, distinct)
+        if group is not None or any(_aggregate(e) for e, _ in items):
+            # Reference: Oracle ORA-00979/ORA-00937: with GROUP BY or an aggregate, every
+            # selected and sorted expression is a group expression, an aggregate or a literal.
+            for expr in [e for e, _ in items] + [k for k, _ in order]:
+                if not (_aggregate(expr) or isinstance(expr, Lit) or expr in (group or [])):
+                    raise _bad("Invalid or unsupported search: not a GROUP BY expression.")
+        return Query(table, items, where, order, distinct, joins, first, group)
 
     def select_list(self, end: int) -> list[tuple[Any, str]]:
         if self.accept("op", "*"):
+            if self.joined:
+                raise _bad("Invalid or unsupported search: name the columns of a join.")
             if self.i != end:
                 raise _bad("Invalid or unsupported search: '*' must stand alone.")
             return [(Col(c), c) for c in COLUMNS[self.table]]
@@ -382,7 +426,11 @@ class Parser:
                 alias = self.next().value.lower()
             if alias is None:
                 # Reference: SuiteQL names unaliased expressions exprN; columns keep their name.
-                alias = expr.name if isinstance(expr, Col) else f"expr{len(items) + 1}"
+                # A joined column "alias.column" answers as "column".
+                if isinstance(expr, Col):
+                    alias = expr.name.rsplit(".", 1)[-1]
+                else:
+                    alias = f"expr{len(items) + 1}"
             items.append((expr, alias))
             if self.i >= end or not self.accept("op", ","):
                 break
@@ -405,6 +453,8 @@ class Parser:
         name = tok.value.lower()
         if self.accept("op", "("):
             return self.function(name)
+        if self.joined:
+            return self.joined_column(name, tok.value)
         if self.accept("op", "."):
             if name not in self.aliases:
                 raise _bad(f"Invalid or unsupported search: unknown table alias '{tok.value}'.")
@@ -413,11 +463,35 @@ class Parser:
             raise _bad(f"Field '{name}' for record '{self.table}' was not found.")
         return Col(name)
 
+    def joined_column(self, name: str, text: str) -> Col:
+        """A column of a join, named "alias.column"; an unqualified name must be unambiguous."""
+        if self.accept("op", "."):
+            if name not in self.scope:
+                raise _bad(f"Invalid or unsupported search: unknown table alias '{text}'.")
+            alias, table = self.scope[name]
+            column = self.expect("id").value.lower()
+            if column not in COLUMNS[table]:
+                raise _bad(f"Field '{column}' for record '{table}' was not found.")
+            return Col(f"{alias}.{column}")
+        owners = {a: t for a, t in self.scope.values() if name in COLUMNS[t]}
+        if not owners:
+            raise _bad(f"Field '{name}' for record '{self.table}' was not found.")
+        if len(owners) > 1:
+            # Reference: Oracle ORA-00918.
+            raise _bad(f"Invalid or unsupported search: column '{name}' is ambiguous.")
+        return Col(f"{next(iter(owners))}.{name}")
+
     def function(self, name: str) -> Func:
         if name == "count":
             self.expect("op", "*")
             self.expect("op", ")")
             return Func("count", ())
+        if name == "sum":
+            if self.peek().kind == "kw" and self.peek().value == "distinct":
+                raise _bad("Invalid or unsupported search: SUM(DISTINCT …) is not supported.")
+            arg = self.value()
+            self.expect("op", ")")
+            return Func("sum", (arg,))
         if name in ("upper", "lower"):
             arg = self.value()
             self.expect("op", ")")
@@ -493,12 +567,24 @@ def _parse_date(text: str, fmt: str) -> date:
 # --- Evaluation --------------------------------------------------------------------------
 
 
+AGG = "\0aggregates"  # the key of a group's aggregate values on its representative row
+
+
+def _aggregate(expr: Any) -> bool:
+    return isinstance(expr, Func) and expr.name in AGGREGATES
+
+
 def _eval(expr: Any, row: Row) -> Any:
     if isinstance(expr, Col):
         return row.get(expr.name)
     if isinstance(expr, Lit):
         return expr.value
     if isinstance(expr, Func):
+        if expr.name in AGGREGATES:
+            if AGG not in row:
+                # Reference: Oracle ORA-00934.
+                raise _bad("Invalid or unsupported search: group function is not allowed here.")
+            return row[AGG][expr]
         if expr.name == "to_date":
             return expr.args[0].value
         value = _eval(expr.args[0], row)
@@ -654,11 +740,12 @@ def execute(query: str, load: Callable[[str], list[Row]]) -> list[dict[str, str]
 
 def _execute(query: str, load: Callable[[str], list[Row]]) -> list[dict[str, str]]:
     parsed = Parser(query).parse()
-    rows = [r for r in load(parsed.table) if not parsed.where or _test(parsed.where, r) is True]
-    if any(isinstance(e, Func) and e.name == "count" for e, _ in parsed.items):
-        if len(parsed.items) != 1:
-            raise _bad("Invalid or unsupported search: COUNT(*) must be the only column.")
-        return [{parsed.items[0][1]: str(len(rows))}]
+    if parsed.joins:
+        rows = _joined(parsed, load)
+    else:
+        rows = [r for r in load(parsed.table) if not parsed.where or _test(parsed.where, r) is True]
+    if parsed.group is not None or any(_aggregate(e) for e, _ in parsed.items):
+        rows = _grouped(parsed, rows)
     for key, descending in reversed(parsed.order):
         # Reference: Oracle sorts NULLs last ascending and first descending.
         rows.sort(key=lambda r, k=key: _sort_key(_eval(k, r)), reverse=descending)
@@ -676,6 +763,111 @@ def _execute(query: str, load: Callable[[str], list[Row]]) -> list[dict[str, str
                 continue
             seen.add(marker)
         out.append(item)
+    return out
+
+
+def _conjuncts(cond: Cond | None) -> list[Cond]:
+    if cond is None:
+        return []
+    if cond.op == "and":
+        return _conjuncts(cond.args[0]) + _conjuncts(cond.args[1])
+    return [cond]
+
+
+def _columns(expr: Any) -> set[str]:
+    if isinstance(expr, Col):
+        return {expr.name}
+    if isinstance(expr, Func | Cond):
+        return set().union(*(_columns(a) for a in expr.args)) if expr.args else set()
+    if isinstance(expr, tuple):
+        return set().union(*(_columns(a) for a in expr)) if expr else set()
+    return set()
+
+
+def _join_key(value: Any) -> Any:
+    return Decimal(value) if isinstance(value, int | Decimal) else value
+
+
+def _joined(parsed: Query, load: Callable[[str], list[Row]]) -> list[Row]:
+    """Inner joins, exactly as their ON and WHERE conditions say.
+
+    A WHERE condition on one table's columns only is applied to that table before joining (for an
+    inner join that is the same rows); equalities between the new table and those before it in an
+    ON condition are looked up by hash, and the whole ON condition is still tested on each pair.
+    """
+    tables = [(parsed.table, parsed.alias)] + [(t, a) for t, a, _ in parsed.joins]
+    pending = _conjuncts(parsed.where)
+
+    def rows_of(table: str, alias: str) -> list[Row]:
+        prefix = alias + "."
+        own = [c for c in pending if all(n.startswith(prefix) for n in _columns(c))]
+        for c in own:
+            pending.remove(c)
+        out = []
+        for raw in load(table):
+            row = {prefix + k: v for k, v in raw.items()}
+            if all(_test(c, row) is True for c in own):
+                out.append(row)
+        return out
+
+    rows = rows_of(*tables[0])
+    seen = {tables[0][1] + "."}
+    for table, alias, on in parsed.joins:
+        prefix = alias + "."
+        right = rows_of(table, alias)
+        pairs = []  # (column of the new table, column of a table before it)
+        for c in _conjuncts(on):
+            if c.op == "=" and all(isinstance(a, Col) for a in c.args):
+                a, b = (x.name for x in c.args)
+                if b.startswith(prefix) and not a.startswith(prefix):
+                    a, b = b, a
+                if a.startswith(prefix) and any(b.startswith(s) for s in seen):
+                    pairs.append((a, b))
+        index: dict[tuple[Any, ...], list[Row]] = {}
+        for row in right:
+            key = tuple(_join_key(row.get(a)) for a, _ in pairs)
+            if None not in key:
+                index.setdefault(key, []).append(row)
+        joined = []
+        for row in rows:
+            key = tuple(_join_key(row.get(b)) for _, b in pairs)
+            for other in index.get(key, ()) if None not in key else ():
+                both = {**row, **other}
+                if _test(on, both) is True:
+                    joined.append(both)
+        rows = joined
+        seen.add(prefix)
+    return [r for r in rows if all(_test(c, r) is True for c in pending)]
+
+
+def _grouped(parsed: Query, rows: list[Row]) -> list[Row]:
+    """One row per group (one row in all without GROUP BY), carrying its aggregates."""
+    group = parsed.group or []
+    groups: dict[tuple[Any, ...], list[Row]] = {}
+    for row in rows:
+        key = tuple(_join_key(_eval(g, row)) for g in group)  # NULLs form one group
+        groups.setdefault(key, []).append(row)
+    if not group and not groups:
+        groups[()] = []
+    aggregates = {
+        e for e in [e for e, _ in parsed.items] + [k for k, _ in parsed.order] if _aggregate(e)
+    }
+    out = []
+    for members in groups.values():
+        rep = dict(members[0]) if members else {}
+        values: dict[Func, Any] = {}
+        for func in aggregates:
+            if func.name == "count":
+                values[func] = len(members)
+                continue
+            numbers = [_eval(func.args[0], r) for r in members]
+            numbers = [_to_number(n) if isinstance(n, str) else n for n in numbers if n is not None]
+            if any(not isinstance(n, int | Decimal) for n in numbers):
+                raise _bad("Invalid or unsupported search: SUM of a value that is not a number.")
+            # Reference: SQL's SUM ignores NULLs and is NULL when there is nothing to add.
+            values[func] = sum(numbers, Decimal(0)) if numbers else None
+        rep[AGG] = values
+        out.append(rep)
     return out
 
 
