@@ -5,10 +5,15 @@ What is read (SuiteQL, paged, one table per query as the Records Catalog names t
 * ``transaction`` — every journal in that posting period (ours carry our external IDs);
 * ``transactionaccountingline`` — their posted lines (account, debit, credit, amount);
 * ``transactionline`` — the subsidiary of each transaction;
-* ``account`` / ``subsidiary`` — internal IDs of our account numbers and subsidiary names.
+* ``account`` / ``subsidiary`` — internal IDs of our account numbers and subsidiary names;
+* the balance of each lease account per subsidiary as of the period's end: the sum of posted
+  accounting lines of any transaction type, joined to ``transaction`` (posting period) and
+  ``transactionline`` (subsidiary), over the posting periods from go-live through the period.
 
 Findings: our entries deleted or changed in NetSuite, amounts that differ, journals others posted
-to our lease accounts, and lease-account balances per subsidiary that no longer agree.
+to our lease accounts, and lease-account balances per subsidiary that no longer agree with our
+trial balance. Our books start at go-live, so balances are movements since go-live on both sides:
+what NetSuite held before (a previous system's opening balances) is not compared.
 """
 
 from __future__ import annotations
@@ -18,13 +23,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Min
 from django.utils import timezone
 
 from audit.services import audit_record
-from closebooks.models import AccountingPeriod, JournalEntry, JournalLine
+from closebooks.models import AccountingPeriod, JournalEntry, JournalLine, PeriodStatus
 from integrations.models import EntryStatus, NetSuiteConnection, SyncEntry
 from integrations.netsuite.errors import NetSuiteError, QueryTooLargeError
 from integrations.services.connection import netsuite_client
@@ -35,6 +42,7 @@ from integrations.services.references import (
 )
 from integrations.services.sync import pinned_internal_ids, reference_mappings
 from reports.models import FindingKind, TieOut, TieOutFinding, TieOutStatus, TieOutTrigger
+from reports.selectors import trial_balance
 
 log = logging.getLogger(__name__)
 
@@ -192,16 +200,23 @@ class Reader:
                 rows.extend(page.items)
         return rows
 
-    def posting_period(self, period: AccountingPeriod) -> str | None:
-        day = period.end.isoformat()
-        rows = self.many(
+    def posting_periods(
+        self, period: AccountingPeriod, since: date
+    ) -> tuple[str | None, list[str]]:
+        """The posting period of the period's last day, and every posting period (adjustment
+        periods too) from `since` through the period's end; read side by side."""
+        day, first = period.end.isoformat(), since.isoformat()
+        this, through = self.run_all(
             [
                 "SELECT id FROM accountingperiod WHERE isyear = 'F' AND isquarter = 'F' "  # noqa: S608
                 f"AND isadjust = 'F' AND startdate <= TO_DATE('{day}', 'YYYY-MM-DD') "
-                f"AND enddate >= TO_DATE('{day}', 'YYYY-MM-DD')"
+                f"AND enddate >= TO_DATE('{day}', 'YYYY-MM-DD')",
+                "SELECT id FROM accountingperiod WHERE isyear = 'F' AND isquarter = 'F' "  # noqa: S608
+                f"AND startdate >= TO_DATE('{first}', 'YYYY-MM-DD') "
+                f"AND enddate <= TO_DATE('{day}', 'YYYY-MM-DD') ORDER BY id",
             ]
         )
-        return str(rows[0]["id"]) if rows else None
+        return (str(this[0]["id"]) if this else None), [str(r["id"]) for r in through]
 
     def journals(self, posting_period: str) -> list[dict]:
         return self.many(
@@ -222,9 +237,13 @@ class Reader:
             ]
         )
 
-    def lines_and_subsidiaries(self, ids: list[str]) -> tuple[list[NetSuiteLine], dict[str, str]]:
-        """The posted lines of these transactions and the subsidiary of each, read together."""
+    def lines_and_subsidiaries(
+        self, ids: list[str], balances: BalanceQuery | None = None
+    ) -> tuple[list[NetSuiteLine], dict[str, str], dict[tuple[str, str], Decimal]]:
+        """The posted lines of these transactions and the subsidiary of each, and the lease
+        accounts' balances per (subsidiary ID, account ID), all read together."""
         batches = list(_batches(ids))
+        balance_queries = balances.queries() if balances else []
         line_queries = [
             # The IN list first: most rows fail it, and a failed AND needs nothing more.
             "SELECT transaction, transactionline, account, debit, credit FROM "  # noqa: S608
@@ -237,7 +256,7 @@ class Reader:
             f"transaction IN ({_ids_sql(batch)})"
             for batch in batches
         ]
-        results = self.run_all(line_queries + subsidiary_queries)
+        results = self.run_all(line_queries + subsidiary_queries + balance_queries)
         lines = [
             NetSuiteLine(str(r["transaction"]), int(r.get("transactionline") or 0),
                          str(r.get("account", "")), _dec(r.get("debit")), _dec(r.get("credit")))
@@ -246,10 +265,54 @@ class Reader:
         ]  # fmt: skip
         subsidiaries = {
             str(r["transaction"]): str(r.get("subsidiary", ""))
-            for result in results[len(batches) :]
+            for result in results[len(batches) : 2 * len(batches)]
             for r in result
         }
-        return lines, subsidiaries
+        balance: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+        for result in results[2 * len(batches) :]:
+            for r in result:  # several queries when the periods are many: their sums add up
+                balance[(str(r.get("subsidiary", "")), str(r["account"]))] += _dec(r.get("balance"))
+        return lines, subsidiaries, dict(balance)
+
+
+@dataclass(frozen=True)
+class BalanceQuery:
+    """NetSuite's balance of accounts per subsidiary over posting periods: every posted
+    accounting line of any transaction type in the primary book, joined to its transaction for
+    the posting period and to its line for the subsidiary (the lines' key is both columns)."""
+
+    accounts: list[str]
+    subsidiaries: list[str]
+    periods: list[str]
+
+    def queries(self) -> list[str]:
+        if not (self.accounts and self.subsidiaries and self.periods):
+            return []
+        return [
+            "SELECT tl.subsidiary, tal.account, SUM(tal.amount) AS balance "  # noqa: S608
+            "FROM transactionaccountingline tal "
+            "INNER JOIN transaction t ON t.id = tal.transaction "
+            "INNER JOIN transactionline tl ON tl.transaction = tal.transaction "
+            "AND tl.id = tal.transactionline "
+            f"WHERE tal.account IN ({_ids_sql(self.accounts)}) AND tal.posting = 'T' "
+            f"AND tal.accountingbook = 1 AND t.postingperiod IN ({_ids_sql(batch)}) "
+            f"AND tl.subsidiary IN ({_ids_sql(self.subsidiaries)}) "
+            "GROUP BY tl.subsidiary, tal.account ORDER BY tl.subsidiary, tal.account"
+            for batch in _batches(self.periods)
+        ]
+
+
+def books_start(period: AccountingPeriod) -> date:
+    """The first day of our books: go-live, or the first period closed with entries."""
+    company = period.company
+    if company.go_live_date:
+        return min(company.go_live_date.replace(day=1), period.start)
+    first = JournalEntry.objects.filter(
+        company=company,
+        period__status=PeriodStatus.CLOSED,
+        close_version=F("period__close_version"),
+    ).aggregate(first=Min("period__start"))["first"]
+    return min(first or period.start, period.start)
 
 
 def _ids_sql(ids: list[str]) -> str:
@@ -348,15 +411,24 @@ def tieout_run(tieout_id: int, *, client=None) -> TieOut | None:
     resolver = ReferenceResolver(
         client, mappings=reference_mappings(company), pinned=pinned_internal_ids(company)
     )
-    our_accounts = sorted({line.account_number for lines in our_lines.values() for line in lines})
-    our_subsidiaries = sorted({e.subsidiary for e in entries})
+    # Our balances as of the period's end, per subsidiary and account (over currencies): the trial
+    # balance, whose accounts are every account we post to, in this period or before.
+    since = books_start(period)
+    ours_balance: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    for row in trial_balance(company, period.start):
+        ours_balance[(row.subsidiary, row.account_number)] += row.closing
+    our_accounts = sorted(
+        {line.account_number for lines in our_lines.values() for line in lines}
+        | {account for _, account in ours_balance}
+    )
+    our_subsidiaries = sorted({e.subsidiary for e in entries} | {s for s, _ in ours_balance})
     try:
         with ThreadPoolExecutor(max_workers=1) as side:
             # Our account and subsidiary IDs are looked up while the period is read.
             lookups = side.submit(
                 resolver.prefetch, {"account": our_accounts, "subsidiary": our_subsidiaries}
             )
-            posting_period = reader.posting_period(period)
+            posting_period, through = reader.posting_periods(period, since)
             journals = reader.journals(posting_period) if posting_period else []
             lookups.result()
         account_ids = {n: resolver.resolve("account", n) for n in our_accounts}
@@ -372,7 +444,12 @@ def tieout_run(tieout_id: int, *, client=None) -> TieOut | None:
         ids = sorted(
             {str(r["id"]) for r in journals} | {str(r["id"]) for r in ours_found.values()}, key=int
         )
-        lines, line_subsidiary = reader.lines_and_subsidiaries(ids)
+        balances = BalanceQuery(
+            accounts=sorted({i for i in account_ids.values() if i}, key=int),
+            subsidiaries=sorted({i for i in subsidiary_ids.values() if i}, key=int),
+            periods=through,
+        )
+        lines, line_subsidiary, theirs_by_id = reader.lines_and_subsidiaries(ids, balances)
     except NetSuiteError as error:
         message = f"{error.user_message()} {error.corrective_action()}".strip()
         return _finish(tieout, TieOutStatus.FAILED, f"NetSuite could not be read: {message}", [])
@@ -488,26 +565,26 @@ def tieout_run(tieout_id: int, *, client=None) -> TieOut | None:
             theirs=net,
         )
 
-    # 3. Lease-account balances of the period per subsidiary: our lines against NetSuite's.
-    ours_balance: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-    for entry in entries:
-        for line in our_lines[entry.pk]:
-            ours_balance[(entry.subsidiary, line.account_number)] += line.debit - line.credit
+    # 3. Lease-account balances per subsidiary as of the period's end, since go-live: our trial
+    # balance against every posting in NetSuite (any transaction type) from go-live through it.
     theirs_balance: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-    for row in journals:
-        ns_id = str(row["id"])
-        subsidiary = subsidiary_names.get(line_subsidiary.get(ns_id, ""), "")
-        for line in lines_by_tx.get(ns_id, []):
-            if line.account in lease_account_ids:
-                theirs_balance[(subsidiary, number_of[line.account])] += line.debit - line.credit
+    for (subsidiary_id, account_id), amount in theirs_by_id.items():
+        if subsidiary_id in subsidiary_names and account_id in number_of:
+            theirs_balance[(subsidiary_names[subsidiary_id], number_of[account_id])] += amount
+    as_of = f"{period.end:%d %b %Y}".lstrip("0")
     for key in sorted(set(ours_balance) | set(theirs_balance)):
         mine, theirs = ours_balance.get(key, ZERO), theirs_balance.get(key, ZERO)
         if mine != theirs:
             finding(
                 FindingKind.BALANCE_DIFFERS,
-                f"{period.label} activity on account {key[1]} for "
-                f"{key[0] or 'an unknown subsidiary'}: "
-                f"ours {mine:,.2f}, NetSuite {theirs:,.2f} (net debit).",
+                f"Account {key[1]} for {key[0]} as of {as_of}, movements since go-live "
+                f"({since:%b %Y}): ours {mine:,.2f}, NetSuite {theirs:,.2f}, difference "
+                f"{theirs - mine:,.2f} (net debit). NetSuite's general ledger no longer agrees "
+                "with the lease books on this account: something was posted to it in NetSuite "
+                "outside this product (of any kind, in this or an earlier period), or one of our "
+                "entries is missing or changed there. Check the account's postings in NetSuite "
+                "since go-live and that every closed period is synced; book a real change as a "
+                "lease change here, or reverse the posting in NetSuite.",
                 subsidiary=key[0],
                 account_number=key[1],
                 ours=mine,
