@@ -216,6 +216,7 @@ class _Segment:
         "stub",
         "_inside",
         "_spans",
+        "_limit",
     )
 
     def __init__(
@@ -237,8 +238,12 @@ class _Segment:
         stub: tuple[Decimal, Decimal, Decimal] = NO_STUB,
         inside: list[tuple[Decimal, Fraction] | None] | None = None,
         spans: tuple[Fraction, Fraction] | None = None,
+        limit: int | None = None,
     ) -> None:
         self.start, self.mode = start, mode
+        # Posted figures are rounded for the first `limit` months only (a close reads one month
+        # and the twelve after it); the liability is still measured over the whole term.
+        self._limit = limit
         # Actual days with partial months: month j's payment inside the month (amount, where
         # in the month), and the term's and the amortization's ends counted from the start of
         # month 0 (a whole number of months otherwise).
@@ -330,7 +335,8 @@ class _Segment:
                 for j, flow in enumerate(inside[:length]):
                     if flow is not None:
                         payments[j] += flow[0]
-            rounded = [_q(c, unit) for c in closing]
+            count = length if self._limit is None else min(length, self._limit)
+            rounded = [_q(c, unit) for c in closing[:count]]
             rou0, liability0 = self.opening_rou, self.opening_liability
             rou_closing: list[Decimal] = []
             cost = None
@@ -339,25 +345,25 @@ class _Segment:
                 # straight-line over the remaining term; the ROU is the plug.
                 total = sum(payments, ZERO) + rou0 - liability0
                 if self.offset or self._spans is not None:
-                    cumulative = [_q(_part(total, f), unit) for f in self.shares(0)]
+                    cumulative = [_q(_part(total, f), unit) for f in self.shares(0)[:count]]
                 elif remaining:
-                    cumulative = [_q(total * (j + 1) / remaining, unit) for j in range(length)]
+                    cumulative = [_q(total * (j + 1) / remaining, unit) for j in range(count)]
                 else:
-                    cumulative = [ZERO] * length  # ended on its first day
+                    cumulative = [ZERO] * count  # ended on its first day
                 cost = [cumulative[0]] + [
-                    cumulative[j] - cumulative[j - 1] for j in range(1, length)
+                    cumulative[j] - cumulative[j - 1] for j in range(1, count)
                 ]
                 paid = ZERO
-                for j in range(length):
+                for j in range(count):
                     paid += payments[j]
                     rou_closing.append(rou0 - cumulative[j] + rounded[j] - liability0 + paid)
             else:
                 amortization = self._amortization
                 if self.offset or self._spans is not None:
-                    for f in self.shares(1):
+                    for f in self.shares(1)[:count]:
                         rou_closing.append(rou0 - _q(_part(rou0, f), unit))
                 else:
-                    for j in range(length):
+                    for j in range(count):
                         done = min(j + 1, amortization)
                         rou_closing.append(rou0 - _q(rou0 * done / amortization, unit))
         self._arrays = (payments, closing, rounded, rou_closing, cost)
@@ -545,6 +551,11 @@ class ChangedSchedule:
         self._unmeasured_from: int | None = None  # first month with an unmeasured index review
         self._paid: list[Decimal] | None = None  # cumulative original payments (operating)
         self._prorated = is_prorated(terms)  # actual days, commencing after the 1st
+        # A base posted for one month only (`fast.month_schedule`: that month and the twelve
+        # after it): the segments are rounded only as far, nothing later is read.
+        posted = getattr(self.base, "_posted", None)
+        months = None if posted is None else len(posted.closing_liability)
+        self._through = months if months is not None and months < len(self.base) else None
         self._build()
 
     def __len__(self) -> int:
@@ -1204,6 +1215,7 @@ class ChangedSchedule:
                 liability_full=state.liability_full,
                 offset=state.offset,
                 stub=state.stub,
+                limit=None if self._through is None else max(self._through - s, 1),
             )
         )
         self._len = s + max(remaining, amortization, 1)

@@ -12,7 +12,9 @@ leases.
 * `month_schedule(terms, period)` posts one month: the liability is still measured over the
   whole term (it is the present value of every payment), but posted balances are rounded only
   through twelve months after `period` (what the month's lines and its current-portion split
-  read). Its `posted()` is that short schedule: use it for that month only.
+  read). Its `posted()` is that short schedule: use it for that month only. Changes built on it
+  (`build_changed_schedule(..., base=month_schedule(...))`) round their segments only as far
+  too, so a close with changes computes no more than the month needs.
 * `stream_schedules(terms)` and `stream_posted_months(terms)` are generators: one lease at a
   time, so memory does not grow with the number of leases.
 """
