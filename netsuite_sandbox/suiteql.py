@@ -797,15 +797,21 @@ def _joined(parsed: Query, load: Callable[[str], list[Row]]) -> list[Row]:
     """
     tables = [(parsed.table, parsed.alias)] + [(t, a) for t, a, _ in parsed.joins]
     pending = _conjuncts(parsed.where)
+    # Only the columns the query names are carried through the join.
+    needed = _columns(
+        (*(e for e, _ in parsed.items), *(k for k, _ in parsed.order), *(parsed.group or []),
+         *pending, *(on for _, _, on in parsed.joins))
+    )  # fmt: skip
 
     def rows_of(table: str, alias: str) -> list[Row]:
         prefix = alias + "."
         own = [c for c in pending if all(n.startswith(prefix) for n in _columns(c))]
         for c in own:
             pending.remove(c)
+        names = [(prefix + c, c) for c in COLUMNS[table] if prefix + c in needed]
         out = []
         for raw in load(table):
-            row = {prefix + k: v for k, v in raw.items()}
+            row = {name: raw.get(c) for name, c in names}
             if all(_test(c, row) is True for c in own):
                 out.append(row)
         return out
