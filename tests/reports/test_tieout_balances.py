@@ -20,7 +20,7 @@ from integrations.services.sync import period_sync_start, sync_run_process
 from netsuite_sandbox.testing import running_sandbox
 from reports.models import FindingKind, TieOutStatus
 from reports.selectors import trial_balance
-from reports.services import tieout_run, tieout_start
+from reports.services import books_start, tieout_run, tieout_start
 from tests.factories import make_company, make_user
 from tests.integrations.factories import (
     add_lease,
@@ -130,3 +130,12 @@ def test_a_journal_in_an_earlier_period_moves_the_balance_and_is_found(february)
     assert liability.theirs - liability.ours == Decimal("-250.00")
     assert "difference 250.00" in rou.message and "since go-live (Jan 2026)" in rou.message
     assert tieout.findings.count() == 2
+
+
+def test_our_books_start_at_go_live_or_else_at_the_first_closed_period(february):
+    company, period, _ = february
+    assert books_start(period) == date(2026, 1, 1)  # no go-live date: January, the first close
+    company.go_live_date = date(2025, 12, 15)
+    company.save(update_fields=["go_live_date"])
+    period.company.refresh_from_db()
+    assert books_start(period) == date(2025, 12, 1)  # the go-live month
