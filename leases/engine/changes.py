@@ -620,9 +620,10 @@ class ChangedSchedule:
             self._apply(state, change)
         # Cash different from what was measured is variable lease cost (ASC 842 index review).
         first_unmeasured = self._unmeasured_from
-        for k in range(min(self._len, len(state.adv)) if first_unmeasured is not None else 0):
-            if k < first_unmeasured:
-                continue
+        end = min(self._len, len(state.adv)) if first_unmeasured is not None else 0
+        if self._through is not None:
+            end = min(end, self._through)  # nothing later is read from a one-month base
+        for k in range(first_unmeasured or 0, end):
             if self._prorated:
                 # Partial months: month k holds payment month k's advance and k - 1's arrears.
                 diff = state.cash_adv[k] - state.adv[k]
