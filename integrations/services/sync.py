@@ -9,7 +9,6 @@ worker or an answer lost after NetSuite saved it — updates the same NetSuite e
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, ThreadPoolExecutor, wait
@@ -76,9 +75,8 @@ STALE_AFTER = timedelta(seconds=60)
 MAX_RESUMES = 3
 # Ledger rows read from the database at a time, so a run's memory does not grow with its size.
 LOAD_CHUNK = 200
-# Results are written to the ledger together: this many at most, or this often.
+# Rows refused before sending (names NetSuite does not know) are written this many at a time.
 FLUSH_EVERY = 100
-FLUSH_AFTER_S = 1.0
 # What an add or an update sends: the entry itself (reversals and adjustments send their own lines).
 SENT_AS_IS = (EntryAction.ADD, EntryAction.UPDATE)
 
@@ -687,7 +685,6 @@ class _Ledger:
         self.attempts: list[SyncAttempt] = []
         self.fatal: NetSuiteError | None = None
         self.interrupted: NetSuiteError | None = None
-        self.flushed_at = time.monotonic()
 
     def add(self, answer: _Answer | _Outcome) -> None:
         if isinstance(answer, _Outcome):
@@ -709,21 +706,13 @@ class _Ledger:
         return self.fatal is not None or self.interrupted is not None
 
     def due(self) -> bool:
-        return len(self.outcomes) >= FLUSH_EVERY or (
-            bool(self.outcomes or self.attempts)
-            and time.monotonic() - self.flushed_at >= FLUSH_AFTER_S
-        )
-
-    def seconds_to_due(self) -> float:
-        if not (self.outcomes or self.attempts):
-            return HEARTBEAT_EVERY.total_seconds()
-        return max(0.0, FLUSH_AFTER_S - (time.monotonic() - self.flushed_at))
+        """Enough rows refused before sending to write them now."""
+        return len(self.outcomes) >= FLUSH_EVERY
 
     def flush(self) -> None:
         """Write what was collected (also beats the heartbeat); _LeaseLost if not ours."""
         outcomes, attempts = self.outcomes, self.attempts
         self.outcomes, self.attempts = [], []
-        self.flushed_at = time.monotonic()
         now = timezone.now()
         with transaction.atomic():
             unsent = set(
@@ -884,7 +873,7 @@ def _process(run_id: int, token: str, client) -> SyncRun | None:
         # Threads only do HTTP; every database write happens here, in the calling thread, which
         # also beats the heartbeat while an answer is slow to come.
         while True:
-            while not ledger.stopped and len(in_flight) < window:
+            while not ledger.stopped and len(in_flight) < window and not ledger.due():
                 unit = next(units, None)
                 if unit is None:
                     break
@@ -892,17 +881,24 @@ def _process(run_id: int, token: str, client) -> SyncRun | None:
                     ledger.add(unit)  # refused before sending: nothing to send
                 else:
                     in_flight.add(pool.submit(_send, client, unit))
-            if not in_flight:
-                break
-            timeout = min(HEARTBEAT_EVERY.total_seconds(), ledger.seconds_to_due())
-            done, in_flight = wait(in_flight, timeout=timeout, return_when=FIRST_COMPLETED)
-            for future in done:
-                ledger.add(future.result())
             if ledger.due():
                 ledger.flush()
-            elif not done:
+                continue
+            if not in_flight:
+                break
+            done, in_flight = wait(
+                in_flight, timeout=HEARTBEAT_EVERY.total_seconds(), return_when=FIRST_COMPLETED
+            )
+            for future in done:
+                ledger.add(future.result())
+            if done:
+                # The answers that came in together, in one transaction, as soon as they are
+                # in: after a kill, only the calls still in flight are sent again.
+                ledger.flush()
+            else:
                 _beat(run.pk, token)
-        ledger.flush()
+        if ledger.outcomes or ledger.attempts:
+            ledger.flush()
     except _LeaseLost:
         log.warning("sync run %s was taken over by another execution; stopping", run.pk)
         return None
