@@ -550,6 +550,7 @@ class ChangedSchedule:
         self._len = len(self.base)
         self._unmeasured_from: int | None = None  # first month with an unmeasured index review
         self._paid: list[Decimal] | None = None  # cumulative original payments (operating)
+        self._points: dict[int, tuple[Decimal, Decimal]] = {}  # _base_point's, by month
         self._prorated = is_prorated(terms)  # actual days, commencing after the 1st
         # A base posted for one month only (`fast.month_schedule`: that month and the twelve
         # after it): the segments are rounded only as far, nothing later is read.
@@ -868,6 +869,13 @@ class ChangedSchedule:
     def _base_point(self, k: int) -> tuple[Decimal, Decimal]:
         """Posted liability and ROU of the original schedule at the end of month k (k = -1: at
         commencement), by the same formulas as `PostedSchedule`, without computing every month."""
+        found = self._points.get(k)
+        if found is None:
+            # A change reads the same month's balances several times (before it, its cost).
+            found = self._points[k] = self._base_point_computed(k)
+        return found
+
+    def _base_point_computed(self, k: int) -> tuple[Decimal, Decimal]:
         base, unit = self.base, self.unit
         m = base.measurement
         if self._prorated:
