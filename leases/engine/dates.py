@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 
 
@@ -40,3 +40,20 @@ def month_position(day: date, start: date) -> Fraction:
     1/(days in its month): the 1st of a month is a whole number, the 16th of a 30-day month
     is half a month further."""
     return months_between(start, day) + Fraction(day.day - 1, days_in_month(day))
+
+
+def on_day(period: date, day: int) -> date:
+    """Day `day` of the month of `period`, or that month's last day when the month is shorter."""
+    return period.replace(day=min(day, days_in_month(period)))
+
+
+def anniversary_end(commencement: date, term_months: int) -> date:
+    """The last day of a term of `term_months` monthly anniversaries: the day before the last."""
+    return add_months_to_day(commencement, term_months) - timedelta(days=1)
+
+
+def term_months_through(commencement: date, end: date) -> int:
+    """Months of a term from `commencement` through `end` (inclusive), a part month counted as
+    one: the first n whose n-th monthly anniversary of commencement falls after `end`."""
+    n = months_between(commencement, end)
+    return n + 1 if add_months_to_day(commencement, n) <= end else n

@@ -8,7 +8,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .changes import ChangedSchedule, ChangeKind, LeaseChange, build_changed_schedule
+from .dates import term_months_through
 from .journal import journal_lines
+from .payments import lease_end
 from .restoration import provision_months
 from .schedule import Schedule, build_schedule
 from .types import (
@@ -168,6 +170,12 @@ def _streams(r: _Reader, data: dict, key: str, prefix: str = "") -> tuple[Paymen
     return tuple(streams)
 
 
+DATED_CHANGES = (
+    "Changes are not yet taken on a lease whose end date or payment day departs from the "
+    "monthly anniversary of commencement."
+)
+
+
 def terms_from_json(data: dict) -> LeaseTerms:
     """Parse and validate lease terms; raises `LeaseTermsError` naming every bad field."""
     if not isinstance(data, dict):
@@ -182,9 +190,16 @@ def terms_from_json(data: dict) -> LeaseTerms:
         for f, i in r.items(data, "incentives", "incentives")
     )
     useful_life = data.get("useful_life_months")
+    commencement = r.day(data, "commencement", "commencement") or date(2000, 1, 1)
+    end_date = r.day(data, "end_date", "end_date", required=False)
+    if end_date is not None and data.get("term_months") is None:
+        # The end date gives the term (a part month counts as one).
+        term_months = term_months_through(commencement, end_date) if end_date >= commencement else 1
+    else:
+        term_months = r.integer(data, "term_months", "term_months")
     terms = LeaseTerms(
-        commencement=r.day(data, "commencement", "commencement") or date(2000, 1, 1),
-        term_months=r.integer(data, "term_months", "term_months"),
+        commencement=commencement,
+        term_months=term_months,
         standard=r.choice(data, "standard", "standard", Standard, None) or Standard.ASC_842,
         annual_rate=r.decimal(data, "annual_rate", "annual_rate", None) or ZERO,
         payments=streams,
@@ -218,6 +233,10 @@ def terms_from_json(data: dict) -> LeaseTerms:
             DayCount,
             DayCount.WHOLE_MONTHS if "go_live" in data else DayCount.ACTUAL_DAYS,
         ),
+        end_date=end_date,
+        payment_day=None
+        if data.get("payment_day") is None
+        else r.integer(data, "payment_day", "payment_day"),
     )
     if r.issues:
         raise LeaseTermsError(r.issues)
@@ -316,6 +335,10 @@ def result_to_json(schedule: Schedule, *, full_precision: bool = False) -> dict[
             for period, lines in journal_lines(schedule).items()
         ],
     }
+    t = schedule.terms
+    if t.end_date is not None or t.payment_day is not None:
+        result["initial_measurement"]["end_date"] = lease_end(t).isoformat()
+        result["initial_measurement"]["payment_day"] = t.payment_day or t.commencement.day
     if full_precision:
         result["schedule_full_precision"] = [_month_json(row) for row in schedule.months]
     restoration = _restoration_json(schedule.terms)
@@ -418,6 +441,8 @@ def run(data: dict, *, full_precision: bool = False) -> dict[str, Any]:
     try:
         terms = terms_from_json(data)
         changes = changes_from_json(data)
+        if changes and terms.is_dated:
+            raise LeaseTermsError([TermsIssue("changes", DATED_CHANGES)])
         if changes:
             # Changes are posted figures from segment to segment; there is no unrounded view.
             return changed_result_to_json(build_changed_schedule(terms, changes))

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from fractions import Fraction
 
-from .dates import add_months, add_months_to_day, days_in_month, month_position, month_start
-from .payments import cents, dated_flows, expand_flows
+from .dates import (
+    add_months,
+    add_months_to_day,
+    days_in_month,
+    month_position,
+    month_start,
+    months_between,
+)
+from .payments import cents, dated_flows, dated_payments, expand_flows, lease_end
 from .types import (
     ZERO,
     DayCount,
@@ -58,16 +65,24 @@ class Timeline:
     month's share of this time.
     """
 
-    __slots__ = ("origin", "ends")
+    __slots__ = ("origin", "ends", "term")
 
-    def __init__(self, commencement: date, months: int) -> None:
+    def __init__(
+        self, commencement: date, months: int, term: tuple[int, date] | None = None
+    ) -> None:
         self.origin = month_position(commencement, commencement)
         # Calendar month k ends where month k + 1 starts.
         self.ends = [k + 1 - self.origin for k in range(months)]
+        # A lease with an end date: (term months, the day after the end date).
+        self.term = term
 
     def span(self, commencement: date, months: int) -> Fraction:
-        """Time from commencement to `months` anniversaries later (the end of a term)."""
-        end = add_months_to_day(commencement, months)
+        """Time from commencement to `months` anniversaries later (the end of a term), or to the
+        end date when `months` is the term of a lease with one."""
+        if self.term is not None and months == self.term[0]:
+            end = self.term[1]
+        else:
+            end = add_months_to_day(commencement, months)
         return month_position(end, commencement) - self.origin
 
     def shares(self, total: Fraction, count: int) -> list[Fraction]:
@@ -84,7 +99,7 @@ def _shared(amount: Decimal, share: Fraction) -> Decimal:
 
 def _measure(terms: LeaseTerms, flows: PaymentFlows) -> tuple[InitialMeasurement, list[Decimal]]:
     """Measurement plus the closing liability of every month of the term (full precision)."""
-    if is_prorated(terms):
+    if is_prorated(terms) or terms.is_dated:
         return _measure_days(terms, flows)
     rate = monthly_rate(terms)
     n = terms.term_months
@@ -117,7 +132,14 @@ def _measure(terms: LeaseTerms, flows: PaymentFlows) -> tuple[InitialMeasurement
 def _measurement(
     terms: LeaseTerms, flows: PaymentFlows, liability: Decimal, rate: Decimal
 ) -> InitialMeasurement:
-    received = sum((i.amount for i in terms.incentives if i.receivable_on is None), ZERO)
+    received = sum(
+        (
+            i.amount
+            for i in terms.incentives
+            if i.receivable_on is None or (terms.is_dated and i.receivable_on == terms.commencement)
+        ),
+        ZERO,
+    )
     return InitialMeasurement(
         commencement=terms.commencement,
         liability=liability,
@@ -149,8 +171,13 @@ def _measure_days(
     offset. Computed backwards, so each balance is exactly the PV of what remains.
     """
     rate = monthly_rate(terms)
-    n = terms.term_months
-    inside = dated_flows(terms.commencement, [ZERO, *flows.advance[1:]], flows.arrears)
+    if terms.is_dated:
+        # Stubs: the flows are dated already, the schedule ends in the end date's month.
+        n = months_between(terms.commencement, lease_end(terms))
+        inside = flows.inside
+    else:
+        n = terms.term_months
+        inside = dated_flows(terms.commencement, [ZERO, *flows.advance[1:]], flows.arrears)
     closing = [ZERO] * (n + 1)
     with localcontext(ENGINE_CONTEXT):
         balance = ZERO
@@ -170,7 +197,8 @@ def _measure_days(
 def measure(terms: LeaseTerms) -> InitialMeasurement:
     """Validate `terms` and return the initial measurement (liability, ROU and its components)."""
     check_terms(terms)
-    measurement, _ = _measure(terms, expand_flows(terms))
+    flows = dated_payments(terms) if terms.is_dated else expand_flows(terms)
+    measurement, _ = _measure(terms, flows)
     check_rou(measurement.rou)
     return measurement
 
@@ -492,6 +520,8 @@ def _rows(
 def build_schedule(terms: LeaseTerms) -> Schedule:
     """Validate `terms`, measure at commencement and build the full monthly schedule."""
     check_terms(terms)
+    if terms.is_dated:
+        return _build_dated(terms)
     flows = expand_flows(terms)
     measurement, closing = _measure(terms, flows)
     check_rou(measurement.rou)
@@ -519,4 +549,28 @@ def build_schedule(terms: LeaseTerms) -> Schedule:
         closing += [ZERO] * extra
     schedule = Schedule(terms, measurement, payments, closing)
     schedule.flows = flows
+    return schedule
+
+
+def _build_dated(terms: LeaseTerms) -> Schedule:
+    """A lease with stubs (an end date or payment day off the anniversary rule): month k holds
+    the payments dated in it, the schedule runs from the commencement month through the end
+    date's month (longer when the ROU is amortized past the term)."""
+    flows = dated_payments(terms)
+    measurement, closing = _measure(terms, flows)
+    check_rou(measurement.rou)
+    inside = flows.inside
+    payments = [sum((p for p, _, _ in inside.get(k, ())), ZERO) for k in range(len(closing))]
+    months = measurement.amortization_months
+    if months != terms.term_months:
+        last = add_months_to_day(terms.commencement, months) - timedelta(days=1)
+        extra = months_between(terms.commencement, last) + 1 - len(payments)
+        if extra > 0:
+            payments += [ZERO] * extra
+            closing += [ZERO] * extra
+    schedule = Schedule(terms, measurement, payments, closing)
+    # No anniversary flows: changes are not taken on such leases (docs/engine.md).
+    schedule.flows = None
+    end = lease_end(terms) + timedelta(days=1)
+    schedule.timeline = Timeline(terms.commencement, len(payments), (terms.term_months, end))
     return schedule

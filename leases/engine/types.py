@@ -134,6 +134,12 @@ class LeaseTerms:
     # finance cost to the end of the term (leases/engine/restoration.py).
     restoration_estimate: Decimal = ZERO
     restoration_rate: Decimal | None = None
+    # Actual days (see docs/engine.md "Real dates"): the last day of the lease, inclusive
+    # (None: the day before the `term_months`-th monthly anniversary of commencement), and the
+    # day of the month each payment falls on, 1-31, the month's last day when it is shorter
+    # (None: commencement's day). `term_months` then counts a part month as one.
+    end_date: date | None = None
+    payment_day: int | None = None
 
     def __post_init__(self) -> None:
         if self.restoration_estimate and not self.restoration_cost:
@@ -145,6 +151,19 @@ class LeaseTerms:
     def is_operating(self) -> bool:
         """True for an ASC 842 operating lease (single straight-line cost)."""
         return self.standard is Standard.ASC_842 and self.classification is Classification.OPERATING
+
+    @property
+    def is_dated(self) -> bool:
+        """True when the end date or the payment day departs from the anniversary rule (the term
+        ends the day before a monthly anniversary of commencement, payments fall on its day):
+        the lease then has part periods (stubs) at either end."""
+        from .dates import anniversary_end
+
+        if self.payment_day is not None and self.payment_day != self.commencement.day:
+            return True
+        return self.end_date is not None and self.end_date != anniversary_end(
+            self.commencement, self.term_months
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .dates import months_between
+from .dates import months_between, term_months_through
 from .types import (
     ZERO,
+    DayCount,
     EscalationKind,
+    Frequency,
     LeaseTerms,
     LeaseTermsError,
     Standard,
@@ -71,6 +73,7 @@ def validate_terms(terms: LeaseTerms) -> list[TermsIssue]:
         elif _finer_than_currency(amount, terms.currency_decimals):
             add(name, f"Enter this amount with at most {terms.currency_decimals} decimals.")
     _validate_amortization(terms, add)
+    dated = _validate_dates(terms, add)
     if not terms.payments:
         add("payments", "Enter at least one payment stream.")
     for i, stream in enumerate(terms.payments):
@@ -86,7 +89,13 @@ def validate_terms(terms: LeaseTerms) -> list[TermsIssue]:
                 f"{prefix}.rent_free_months",
                 "The rent-free period must be shorter than the lease term.",
             )
-        if n > 0 and n % int(stream.frequency) != 0:
+        if dated and stream.frequency is not Frequency.MONTHLY:
+            add(
+                f"{prefix}.frequency",
+                "With an end date or payment day off the monthly anniversary of commencement, "
+                "payments must be monthly.",
+            )
+        elif n > 0 and n % int(stream.frequency) != 0:
             add(
                 f"{prefix}.frequency",
                 f"A {n}-month term is not a whole number of {stream.frequency.name.lower()} "
@@ -121,6 +130,35 @@ def validate_terms(terms: LeaseTerms) -> list[TermsIssue]:
                     "The incentive receivable date must fall within the lease term.",
                 )
     return issues
+
+
+def _validate_dates(terms: LeaseTerms, add) -> bool:  # noqa: ANN001 - local callback
+    """End date and payment day; True when the lease has stubs (and the dates are usable)."""
+    end, day = terms.end_date, terms.payment_day
+    ok = True
+    if day is not None and not 1 <= day <= 31:
+        add("payment_day", "The payment day is a day of the month, from 1 to 31.")
+        ok = False
+    if end is not None:
+        if end < terms.commencement:
+            add("end_date", "The end date must fall on or after the commencement date.")
+            ok = False
+        elif (expected := term_months_through(terms.commencement, end)) != terms.term_months:
+            add(
+                "term_months",
+                f"The end date gives a term of {expected} months (a part month counts as one), "
+                f"not {terms.term_months}.",
+            )
+            ok = False
+    if not ok or not 0 < terms.term_months <= MAX_TERM_MONTHS or not terms.is_dated:
+        return False
+    if terms.day_count is not DayCount.ACTUAL_DAYS:
+        add(
+            "day_count",
+            "An end date or payment day off the monthly anniversary of commencement needs the "
+            "actual-days convention.",
+        )
+    return True
 
 
 def _finer_than_currency(amount: Decimal, decimals: int) -> bool:
