@@ -196,8 +196,11 @@ def _backward(
 
 
 def _prorated(terms: LeaseTerms) -> bool:
-    """Actual days from a date inside a month: the reference path handles those leases."""
-    return str(getattr(terms, "day_count", "")) == "actual_days" and terms.commencement.day != 1
+    """Actual days from a date inside a month, or an end date or payment day off the monthly
+    anniversary of commencement: the reference path handles those leases."""
+    return (
+        str(getattr(terms, "day_count", "")) == "actual_days" and terms.commencement.day != 1
+    ) or getattr(terms, "is_dated", False)
 
 
 def _measured(terms: LeaseTerms) -> Schedule:

@@ -299,3 +299,10 @@ def test_lease_schedule_json_refuses_changes_on_a_lease_with_stubs():
             }
         ]
     }
+
+
+def test_the_fast_path_sends_a_lease_from_the_1st_paying_on_the_15th_to_the_reference_path():
+    terms = _example(commencement=date(2026, 1, 1), payment_day=15)
+    reference = build_schedule(terms)
+    assert reference.measurement.payments_at_commencement == D("1400.00")  # 1-14 January
+    assert fast_schedule(terms).posted_months() == reference.posted_months()
