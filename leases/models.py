@@ -1,6 +1,7 @@
 """Leases, their payment streams, and the chart of accounts and segments they post to."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from leases.engine import KIND_LABELS, AccountRole
@@ -343,6 +344,16 @@ class Lease(GLMappingFields):
     currency = models.CharField(max_length=3, default="USD")
     commencement_date = models.DateField()
     term_months = models.PositiveIntegerField("term (months)")
+    # Actual days (docs/engine.md "Real dates"): the last day of the lease, inclusive (blank:
+    # the day before the last monthly anniversary of commencement), and the day of the month
+    # rent falls on (blank: commencement's day; the month's last day when it is shorter).
+    end_date = models.DateField("end date", null=True, blank=True)
+    payment_day = models.PositiveSmallIntegerField(
+        "payment day",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+    )
     standard = models.CharField(
         max_length=10, choices=[("asc842", "ASC 842"), ("ifrs16", "IFRS 16")]
     )

@@ -198,6 +198,8 @@ def _all_consideration_terms(lease: Lease) -> engine.LeaseTerms:
         restoration_rate=None
         if lease.restoration_rate is None
         else lease.restoration_rate / HUNDRED,
+        end_date=lease.end_date,
+        payment_day=lease.payment_day,
     )
 
 
