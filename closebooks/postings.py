@@ -107,7 +107,9 @@ def close_postings_flat(company, start: date, *, progress=None) -> ClosePostings
 
     `progress(done, total)` is told every `PROGRESS_EVERY` leases."""
     go_live = company_go_live(company)
-    with shared_schedules(), _no_cycle_collection():
+    # The collector resumes only after the shared schedules are freed: its first pass then walks
+    # what the close keeps (the lines), not every schedule built for the month.
+    with _no_cycle_collection(), shared_schedules():
         changed = changes_in_books(company, start)
         if go_live is not None and start < go_live:
             regular_lines, regular_problems = [], []

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
+from itertools import accumulate
+from operator import add
 
 from .dates import add_months, add_months_to_day, days_in_month, months_between
 from .journal import commencement_lines, periodic_lines
@@ -459,6 +461,19 @@ def _level(stream: PaymentStream) -> bool:
     )
 
 
+def _exact_sum(amount: Decimal) -> bool:
+    """Whether ZERO + amount gives `amount` exactly, digits and exponent (not for -0 or for
+    more digits than the default context keeps)."""
+    return not (amount.is_zero() and amount.is_signed()) and amount.adjusted() < 20
+
+
+def _cumulative(payments: list[Decimal]) -> list[Decimal]:
+    """Running totals ZERO + p0, + p1, …: the same additions as a loop, in C."""
+    running = accumulate(payments, add, initial=ZERO)
+    next(running)
+    return list(running)
+
+
 _MONTHLY: dict[tuple[str, RateConvention], Decimal] = {}
 
 
@@ -803,9 +818,20 @@ class ChangedSchedule:
         if all(_level(stream) for stream in streams):
             # Level rent (the common index review): every period pays the same rounded amount.
             advance, arrears = [ZERO] * n, [ZERO] * n
-            for stream in streams:
+            for number, stream in enumerate(streams):
                 amount = stream.amount.quantize(self.unit, rounding=ROUND_HALF_UP)
                 period = int(stream.frequency)
+                if number == 0 and _exact_sum(amount):
+                    # The first stream fills months that hold nothing yet (each period's month
+                    # once): ZERO + amount is amount itself, so it is written, not added.
+                    count = len(range(0, n, period))
+                    if stream.timing is Timing.ADVANCE:
+                        advance[0:n:period] = [amount] * count
+                    else:
+                        arrears[period - 1 : n : period] = [amount] * (n // period)
+                        if n % period:
+                            arrears[n - 1] = amount
+                    continue
                 for start in range(0, n, period):
                     if stream.timing is Timing.ADVANCE:
                         advance[start] += amount
@@ -835,11 +861,13 @@ class ChangedSchedule:
         if end <= start:
             return
         flows = self._expand(streams, anchor, end)
-        for k in range(start, end):
-            a, r = flows.advance[k - anchor], flows.arrears[k - anchor]
-            state.cash_adv[k], state.cash_arr[k] = a, r
-            if measured:
-                state.adv[k], state.arr[k] = a, r
+        if end > len(state.adv):
+            raise IndexError("list assignment index out of range")
+        advance = flows.advance[start - anchor : end - anchor]
+        arrears = flows.arrears[start - anchor : end - anchor]
+        state.cash_adv[start:end], state.cash_arr[start:end] = advance, arrears
+        if measured:
+            state.adv[start:end], state.arr[start:end] = advance, arrears
 
     def _set_term(self, state: _State, term: int) -> None:
         """New end of term: later months lose their payments; an extension continues the rent."""
@@ -881,10 +909,7 @@ class ChangedSchedule:
         if self._prorated:
             posted = base.posted()
             if k >= 0 and self._paid is None:
-                running, self._paid = ZERO, []
-                for payment in base.payments:
-                    running += payment
-                    self._paid.append(running)
+                self._paid = _cumulative(base.payments)
             if k < 0:
                 return posted.liability, posted.rou
             return posted.closing_liability[k], posted.rou_closing[k]
@@ -903,10 +928,7 @@ class ChangedSchedule:
             closing = _q(base.closing_liability[k], unit)
             if self.terms.is_operating:
                 if self._paid is None:
-                    running, self._paid = ZERO, []
-                    for payment in base.payments:
-                        running += payment
-                        self._paid.append(running)
+                    self._paid = _cumulative(base.payments)
                 total = self._paid[-1] + rou0 - liability0
                 cumulative = _q(total * (k + 1) / self.terms.term_months, unit)
                 return closing, rou0 - cumulative + closing - liability0 + self._paid[k]
