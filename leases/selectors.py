@@ -133,10 +133,31 @@ def non_lease_lines(lease: Lease, period: date) -> list[engine.JournalLine]:
     ]
 
 
+def _prefetched(lease: Lease, name: str):
+    """`lease.<name>.all()`: the rows prefetched already when there are (a related manager costs
+    more to build than the read of a list a close makes ten thousand times), else the query."""
+    cache = getattr(lease, "_prefetched_objects_cache", None)
+    if cache is not None and name in cache:
+        return cache[name]
+    return getattr(lease, name).all()
+
+
+_MEMBERS: dict[tuple, object] = {}
+
+
+def _member(kind, value):
+    """`kind(value)` for an engine enum, looked up once per value (enum calls are slow)."""
+    key = (kind, value)
+    found = _MEMBERS.get(key)
+    if found is None:
+        found = _MEMBERS[key] = kind(value)
+    return found
+
+
 def _all_consideration_terms(lease: Lease) -> engine.LeaseTerms:
     """The stored lease with all of its payments (lease and non-lease components together)."""
     streams = []
-    for payment in lease.payments.all():
+    for payment in _prefetched(lease, "payments"):
         escalations = ()
         if payment.escalation_kind and payment.escalation_value is not None:
             value = payment.escalation_value
@@ -144,7 +165,7 @@ def _all_consideration_terms(lease: Lease) -> engine.LeaseTerms:
                 value = value / HUNDRED
             escalations = (
                 engine.Escalation(
-                    engine.EscalationKind(payment.escalation_kind),
+                    _member(engine.EscalationKind, payment.escalation_kind),
                     value,
                     payment.escalation_every_months,
                 ),
@@ -152,10 +173,12 @@ def _all_consideration_terms(lease: Lease) -> engine.LeaseTerms:
         streams.append(
             engine.PaymentStream(
                 amount=payment.amount,
-                frequency=engine.Frequency(payment.frequency),
-                timing=engine.Timing(payment.timing),
+                frequency=_member(engine.Frequency, payment.frequency),
+                timing=_member(engine.Timing, payment.timing),
                 escalations=escalations,
-                steps=tuple(engine.RentStep(s.effective, s.amount) for s in payment.steps.all()),
+                steps=tuple(
+                    engine.RentStep(s.effective, s.amount) for s in _prefetched(payment, "steps")
+                ),
                 rent_free_months=payment.rent_free_months,
                 index_factor=payment.index_factor,
             )
@@ -177,23 +200,23 @@ def _all_consideration_terms(lease: Lease) -> engine.LeaseTerms:
     return engine.LeaseTerms(
         commencement=lease.commencement_date,
         term_months=lease.term_months,
-        standard=engine.Standard(lease.standard),
+        standard=_member(engine.Standard, lease.standard),
         annual_rate=lease.discount_rate / HUNDRED,
         payments=tuple(streams),
-        classification=engine.Classification(lease.classification)
+        classification=_member(engine.Classification, lease.classification)
         if lease.classification
         else None,
-        rate_convention=engine.RateConvention(lease.rate_convention),
+        rate_convention=_member(engine.RateConvention, lease.rate_convention),
         useful_life_months=lease.useful_life_months,
         ownership_transfers=lease.ownership_transfers,
         purchase_option_reasonably_certain=lease.purchase_option_reasonably_certain,
         initial_direct_costs=lease.initial_direct_costs,
         incentives=tuple(
-            engine.Incentive(i.amount, i.receivable_on) for i in lease.incentives.all()
+            engine.Incentive(i.amount, i.receivable_on) for i in _prefetched(lease, "incentives")
         ),
         prepaid_rent=lease.prepaid_rent,
         restoration_cost=lease.restoration_cost,
-        day_count=engine.DayCount(lease.company.day_count),
+        day_count=_member(engine.DayCount, lease.company.day_count),
         restoration_estimate=lease.restoration_estimate,
         restoration_rate=None
         if lease.restoration_rate is None
