@@ -251,8 +251,11 @@ class RestClient:
         all_headers = {"Accept": "application/json", **(headers or {})}
         if body is not None:
             all_headers["Content-Type"] = "application/json"
+        data = body.encode("utf-8") if body is not None else None
         return run_with_retries(
-            lambda: self._attempt(method, url, body, all_headers, operation),
+            lambda signed: self._attempt(method, *signed, data, operation),
+            # Signed afresh for each attempt, before it takes a limiter slot.
+            prepare=lambda: self._signed(method, url, data, all_headers),
             policy=self.retry_policy,
             limiter=self.limiter,
             limiter_key=self.credentials.realm,
@@ -261,17 +264,28 @@ class RestClient:
             rng=self._rng,
         )
 
+    def _signed(
+        self, method: str, url: str, data: bytes | None, headers: dict[str, str]
+    ) -> tuple[str, dict[str, str]]:
+        """The URL as signed and the headers with a fresh OAuth signature (nonce, timestamp)."""
+        request = self._auth(requests.Request(method, url, data=data, headers=headers).prepare())
+        return str(request.url), {**headers, "Authorization": request.headers["Authorization"]}
+
     def _attempt(
-        self, method: str, url: str, body: str | None, headers: dict[str, str], operation: str
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        data: bytes | None,
+        operation: str,
     ) -> requests.Response:
-        """A single HTTP attempt mapped to a typed error on failure."""
+        """A single HTTP attempt (already signed) mapped to a typed error on failure."""
         try:
             response = self.session.request(
                 method,
                 url,
-                data=body.encode("utf-8") if body is not None else None,
+                data=data,
                 headers=headers,
-                auth=self._auth,
                 timeout=self.timeout_s,
                 allow_redirects=False,
             )

@@ -9,6 +9,7 @@ worker or an answer lost after NetSuite saved it — updates the same NetSuite e
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, ThreadPoolExecutor, wait
@@ -77,6 +78,10 @@ MAX_RESUMES = 3
 LOAD_CHUNK = 200
 # Rows refused before sending (names NetSuite does not know) are written this many at a time.
 FLUSH_EVERY = 100
+# Answers are written at most this long after they come in, together with those that came in
+# meanwhile: REST answers arrive every few milliseconds, and a transaction for each would cost
+# more than the answers. A killed worker sends again only what was in flight or this recent.
+FLUSH_AFTER_S = 0.1
 # What an add or an update sends: the entry itself (reversals and adjustments send their own lines).
 SENT_AS_IS = (EntryAction.ADD, EntryAction.UPDATE)
 
@@ -685,6 +690,7 @@ class _Ledger:
         self.attempts: list[SyncAttempt] = []
         self.fatal: NetSuiteError | None = None
         self.interrupted: NetSuiteError | None = None
+        self.flushed_at = time.monotonic()
 
     def add(self, answer: _Answer | _Outcome) -> None:
         if isinstance(answer, _Outcome):
@@ -709,10 +715,17 @@ class _Ledger:
         """Enough rows refused before sending to write them now."""
         return len(self.outcomes) >= FLUSH_EVERY
 
+    def seconds_to_write(self) -> float:
+        """How long what was collected may wait to be written (0: now)."""
+        if not (self.outcomes or self.attempts):
+            return HEARTBEAT_EVERY.total_seconds()
+        return max(0.0, FLUSH_AFTER_S - (time.monotonic() - self.flushed_at))
+
     def flush(self) -> None:
         """Write what was collected (also beats the heartbeat); _LeaseLost if not ours."""
         outcomes, attempts = self.outcomes, self.attempts
         self.outcomes, self.attempts = [], []
+        self.flushed_at = time.monotonic()
         now = timezone.now()
         with transaction.atomic():
             unsent = set(
@@ -868,7 +881,9 @@ def _process(run_id: int, token: str, client) -> SyncRun | None:
     window = limit + 1 if batch_size else 2 * limit
     units = _units(run.pk, resolver, batch_size=batch_size)
     in_flight: set = set()
-    pool = ThreadPoolExecutor(max_workers=limit)
+    # One thread more than the limit: while every slot is busy, the next call is built and
+    # signed, and waits for the first slot to come free (the limiter keeps the limit).
+    pool = ThreadPoolExecutor(max_workers=limit + 1)
     try:
         # Threads only do HTTP; every database write happens here, in the calling thread, which
         # also beats the heartbeat while an answer is slow to come.
@@ -887,15 +902,13 @@ def _process(run_id: int, token: str, client) -> SyncRun | None:
             if not in_flight:
                 break
             done, in_flight = wait(
-                in_flight, timeout=HEARTBEAT_EVERY.total_seconds(), return_when=FIRST_COMPLETED
+                in_flight, timeout=ledger.seconds_to_write(), return_when=FIRST_COMPLETED
             )
             for future in done:
                 ledger.add(future.result())
-            if done:
-                # The answers that came in together, in one transaction, as soon as they are
-                # in: after a kill, only the calls still in flight are sent again.
-                ledger.flush()
-            else:
+            if ledger.seconds_to_write() == 0:
+                ledger.flush()  # also beats the heartbeat
+            elif not done:
                 _beat(run.pk, token)
         if ledger.outcomes or ledger.attempts:
             ledger.flush()
