@@ -25,7 +25,7 @@ from leases.change_selectors import (
     leases_for_changes,
 )
 from leases.closed_months import closed_months
-from leases.engine.dates import month_start, months_between
+from leases.engine.dates import has_stubs, month_start, months_between
 from leases.engine.jsonio import change_from_json
 from leases.models import (
     ACCOUNT_FIELDS,
@@ -51,6 +51,17 @@ SEPARATE_COPIED = (
     *ACCOUNT_FIELDS.values(),
     *SEGMENT_FIELDS.values(),
 )
+
+
+def refuse_stubs(lease: Lease, prefix: str = "") -> None:
+    """A lease whose end date or payment day is off the monthly anniversary of commencement
+    takes no changes yet (the change engine works on anniversary periods): say so."""
+    if has_stubs(lease.commencement_date, lease.term_months, lease.end_date, lease.payment_day):
+        raise ValidationError(
+            f"{prefix}Lease {lease.code} ends or pays rent off the monthly anniversary of its "
+            "commencement, and such a lease cannot take changes yet: enter the new terms as a "
+            "new lease instead."
+        )
 
 
 def _issues(error: engine.LeaseTermsError) -> list[str]:
@@ -183,6 +194,7 @@ def change_preview(
 ) -> tuple[engine.ChangedSchedule, engine.ChangeEvent]:
     """The lease's schedule with its approved changes and this one; raises ValidationError."""
     data = dict(details, kind=kind, effective=effective.isoformat(), reference="new")
+    refuse_stubs(lease)
     if not change_supported(lease):
         raise ValidationError(f"Lease {lease.code}: {NOT_SUPPORTED.message}.")
     try:
@@ -206,6 +218,7 @@ def lease_change_create(
     lease = leases_with_terms(Lease.objects.filter(pk=lease.pk)).get()
     if lease.status != LeaseStatus.ACTIVE:
         raise ValidationError("Only an active lease is changed this way; edit a draft directly.")
+    refuse_stubs(lease)
     if is_separate_lease(kind, details):
         separate_lease_plan(lease=lease, effective=effective, details=details)
     else:
@@ -437,6 +450,7 @@ def lease_changes_import(*, company, actor, rows: list) -> list[LeaseChange]:
     for row in rows:
         if row.lease.company_id != company.pk or row.lease.status != LeaseStatus.ACTIVE:
             raise ValidationError(f"Line {row.line}: lease {row.lease.code} is not active.")
+        refuse_stubs(row.lease, f"Line {row.line}: ")
         numbers[row.lease.pk] = numbers.get(row.lease.pk, 0) + 1
         changes.append(
             LeaseChange(

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.forms import formset_factory
 
 from leases import engine
-from leases.engine.dates import months_between
+from leases.engine.dates import anniversary_end, term_months_through
 from leases.models import (
     ACCOUNT_FIELDS,
     ACCOUNT_LABELS,
@@ -43,6 +43,12 @@ LEASE_HELP = {
     "commences after the 1st counts its first and last months by their days.",
     "term_months": "The non-cancellable period plus renewal periods you are reasonably certain "
     "to exercise, in months. You may give the end date instead.",
+    "end_date": "Optional: the last day of the lease, any day (commencing 15 Jan 2026, ending "
+    "31 Dec 2030). Fills in the term (a part month counts as one), or is checked against it. "
+    "Blank: the day before the last monthly anniversary of commencement.",
+    "payment_day": "Optional: the day of the month rent is due, 1-31 (the month's last day "
+    "when shorter). Blank: the commencement date's day. Part periods before the first and "
+    "after the last due date pay the rent prorated by days.",
     "standard": "ASC 842 (US GAAP) or IFRS 16; defaults to your company's standard.",
     "classification": "ASC 842 only: finance if any of the five classification tests is met "
     "(ownership transfer, purchase option, major part of economic life, substantially all of "
@@ -169,19 +175,12 @@ MONEY_OPTIONAL = (
 class LeaseForm(CleanModelForm):
     """A lease's facts, measurement inputs and GL mapping overrides."""
 
-    end_date = forms.DateField(
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Optional: the last day of the term, the day before a monthly anniversary of "
-        "the commencement date (commencing 15 Jan, a one-year term ends 14 Jan). Fills in the "
-        "term, or is checked against it.",
-    )
-
     class Meta:
         model = Lease
         fields = [f for f in LEASE_FIELDS if f not in ("term_months",)] + ["term_months"]
         widgets = {
             "commencement_date": forms.DateInput(attrs={"type": "date"}),
+            "end_date": forms.DateInput(attrs={"type": "date"}),
             "purchase_option_date": forms.DateInput(attrs={"type": "date"}),
             "description": forms.Textarea(attrs={"rows": 2}),
         }
@@ -236,23 +235,28 @@ class LeaseForm(CleanModelForm):
             if end <= start:
                 self.add_error("end_date", "The end date must be after the commencement date.")
             else:
-                after_end = end + timedelta(days=1)
-                months = months_between(start, after_end)
-                if after_end.day != start.day or months < 1:
-                    self.add_error(
-                        "end_date",
-                        "The term must be whole months: end the day before a monthly "
-                        "anniversary of the commencement date.",
-                    )
-                elif term is None:
-                    data["term_months"] = months
+                # Any day: a part month counts as one month of the term.
+                months = term_months_through(start, end)
+                if term is None:
+                    data["term_months"] = term = months
                 elif term != months:
                     self.add_error(
                         "end_date",
-                        f"The end date gives a {months}-month term, but the term says {term}.",
+                        f"The end date gives a {months}-month term (a part month counts as "
+                        f"one), but the term says {term}.",
                     )
         elif start and term is None and "term_months" not in self.errors:
             self.add_error("term_months", "Enter the term in months, or the end date.")
+        day = data.get("payment_day")
+        if start and term and self.company.day_count != "actual_days":
+            off_day = day is not None and day != start.day
+            if off_day or (end and end > start and end != anniversary_end(start, term)):
+                self.add_error(
+                    "payment_day" if off_day else "end_date",
+                    "A payment day or end date off the monthly anniversary of commencement "
+                    "needs partial months counted by actual days (Settings → Company → Partial "
+                    "months).",
+                )
         for name in MONEY_OPTIONAL:
             if name in data and data[name] is None:
                 data[name] = Decimal(0)
@@ -451,7 +455,12 @@ class LeaseEditor:
         if not valid:
             return False
         issues = engine.validate_terms(
-            terms_from_input(self.values(), self.payment_inputs(), self.incentive_inputs())
+            terms_from_input(
+                self.values(),
+                self.payment_inputs(),
+                self.incentive_inputs(),
+                day_count=self.form.company.day_count,
+            )
         )
         for issue in issues:
             self._attach(issue)

@@ -50,6 +50,8 @@ LEASE_FIELDS = [
     "currency",
     "commencement_date",
     "term_months",
+    "end_date",
+    "payment_day",
     "standard",
     "classification",
     "discount_rate",
@@ -158,6 +160,8 @@ def terms_from_input(
         restoration_rate=None
         if values.get("restoration_rate") is None
         else values["restoration_rate"] / HUNDRED,
+        end_date=values.get("end_date"),
+        payment_day=values.get("payment_day"),
     )
 
 

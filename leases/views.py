@@ -135,7 +135,7 @@ def lease_list(request):
 FORM_SECTIONS = (
     ("what", "What is leased", ("code", "name", "asset_type", "description", "landlord")),
     ("where", "Subsidiary and currency", ("subsidiary", "currency")),
-    ("term", "Term", ("commencement_date", "end_date", "term_months")),
+    ("term", "Term", ("commencement_date", "end_date", "term_months", "payment_day")),
     (
         "accounting",
         "Standard, classification and rate",

@@ -57,3 +57,13 @@ def term_months_through(commencement: date, end: date) -> int:
     one: the first n whose n-th monthly anniversary of commencement falls after `end`."""
     n = months_between(commencement, end)
     return n + 1 if add_months_to_day(commencement, n) <= end else n
+
+
+def has_stubs(
+    commencement: date, term_months: int, end_date: date | None, payment_day: int | None
+) -> bool:
+    """True when the end date or the payment day departs from the anniversary rule (the term
+    ends the day before a monthly anniversary of commencement, payments fall on its day)."""
+    if payment_day is not None and payment_day != commencement.day:
+        return True
+    return end_date is not None and end_date != anniversary_end(commencement, term_months)

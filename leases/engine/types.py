@@ -157,13 +157,9 @@ class LeaseTerms:
         """True when the end date or the payment day departs from the anniversary rule (the term
         ends the day before a monthly anniversary of commencement, payments fall on its day):
         the lease then has part periods (stubs) at either end."""
-        from .dates import anniversary_end
+        from .dates import has_stubs
 
-        if self.payment_day is not None and self.payment_day != self.commencement.day:
-            return True
-        return self.end_date is not None and self.end_date != anniversary_end(
-            self.commencement, self.term_months
-        )
+        return has_stubs(self.commencement, self.term_months, self.end_date, self.payment_day)
 
 
 @dataclass(frozen=True, slots=True)

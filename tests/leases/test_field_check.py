@@ -39,8 +39,8 @@ def test_a_payment_streams_field_and_the_engines_checks_answer_too(amy, subsidia
     )
     assert blank.json()["errors"] == ["Enter a number."]
     # A cross-field rule of the form lands on its field as on submit.
-    ends = lease_post(subsidiary, end_date="2026-12-15")
-    assert "whole months" in " ".join(_check(amy, url, ends, "end_date").json()["errors"])
+    ends = lease_post(subsidiary, end_date="2027-12-31")
+    assert "24-month term" in " ".join(_check(amy, url, ends, "end_date").json()["errors"])
 
 
 def test_editing_checks_against_the_lease_itself(amy, personas, subsidiary):

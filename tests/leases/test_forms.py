@@ -32,7 +32,7 @@ def test_an_end_date_fills_in_the_term(amy, personas, subsidiary):
 def test_an_end_date_that_contradicts_the_term_is_refused(amy, subsidiary):
     response = _refused(amy, subsidiary, end_date="2027-12-31", term_months="12")
     assert _errors(response)["end_date"] == [
-        "The end date gives a 24-month term, but the term says 12."
+        "The end date gives a 24-month term (a part month counts as one), but the term says 12."
     ]
 
 

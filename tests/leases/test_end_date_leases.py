@@ -1,0 +1,141 @@
+"""A lease entered with its real end date and payment day: 15 January 2026 to 31 December 2030,
+rent due on the 1st. The form takes it, the lease keeps both dates, the engine sees them, and a
+change to such a lease is refused with a sentence (docs/engine.md "Real dates")."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from companies.models import Company
+from leases import engine
+from leases.change_services import change_preview, lease_change_create
+from leases.models import Lease, LeaseChange
+from leases.selectors import lease_terms, leases_with_terms
+from tests.leases.factories import make_lease, set_up_accounting
+from tests.leases.forms_data import lease_post
+
+
+def _stored(lease: Lease) -> Lease:
+    return leases_with_terms(Lease.objects.filter(pk=lease.pk)).get()
+
+
+def test_the_form_takes_a_real_end_date_and_a_payment_day(amy, personas, subsidiary):
+    response = amy.post(
+        reverse("lease_create"),
+        lease_post(
+            subsidiary,
+            commencement_date="2026-01-15",
+            end_date="2030-12-31",
+            term_months="",
+            payment_day="1",
+            **{"payments-0-amount": "3100.00"},
+        ),
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    lease = Lease.objects.get(company=personas.company)
+    assert (lease.term_months, lease.end_date, lease.payment_day) == (60, date(2030, 12, 31), 1)
+    terms = lease_terms(_stored(lease))
+    assert terms.is_dated
+    schedule = engine.build_schedule(terms)
+    assert schedule.measurement.payments_at_commencement == Decimal("1700.00")  # 15-31 Jan
+    assert schedule.posted().liability == Decimal("158406.90")
+    rows = schedule.posted_months()
+    assert (len(rows), rows[-1].period, rows[-1].closing_liability) == (
+        60,
+        date(2030, 12, 1),
+        Decimal("0.00"),
+    )
+
+
+def test_an_end_date_contradicting_the_term_says_which_term_it_gives(amy, subsidiary):
+    response = amy.post(
+        reverse("lease_create"),
+        lease_post(subsidiary, commencement_date="2026-01-15", end_date="2030-12-31"),
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["end_date"] == [
+        "The end date gives a 60-month term (a part month counts as one), but the term says 12."
+    ]
+    assert Lease.objects.count() == 0
+
+
+def test_a_payment_day_out_of_range_is_refused(amy, subsidiary):
+    response = amy.post(reverse("lease_create"), lease_post(subsidiary, payment_day="32"))
+    assert response.status_code == 200
+    assert response.context["form"].errors["payment_day"] == [
+        "Ensure this value is less than or equal to 31."
+    ]
+    assert Lease.objects.count() == 0
+
+
+def test_quarterly_rent_with_stubs_is_refused_on_the_payment_row(amy, subsidiary):
+    response = amy.post(
+        reverse("lease_create"),
+        lease_post(subsidiary, payment_day="15", **{"payments-0-frequency": "3"}),
+    )
+    assert response.status_code == 200
+    forms = response.context["editor"].payments.forms
+    assert forms[0].errors["frequency"] == [
+        "With an end date or payment day off the monthly anniversary of commencement, "
+        "payments must be monthly."
+    ]
+    assert Lease.objects.count() == 0
+
+
+def test_a_whole_months_company_is_told_to_count_actual_days(amy, personas, subsidiary):
+    Company.objects.filter(pk=personas.company.pk).update(day_count="whole_months")
+    response = amy.post(reverse("lease_create"), lease_post(subsidiary, payment_day="15"))
+    assert response.status_code == 200
+    assert response.context["form"].errors["payment_day"] == [
+        "A payment day or end date off the monthly anniversary of commencement needs partial "
+        "months counted by actual days (Settings → Company → Partial months)."
+    ]
+    assert Lease.objects.count() == 0
+
+
+def test_a_lease_without_the_new_fields_keeps_its_terms(personas):
+    set_up_accounting(personas.company)
+    lease = _stored(make_lease(personas.company, commencement=date(2026, 1, 15), term_months=12))
+    terms = lease_terms(lease)
+    assert (terms.end_date, terms.payment_day, terms.is_dated) == (None, None, False)
+
+
+@pytest.fixture
+def stub_lease(personas):
+    set_up_accounting(personas.company)
+    return make_lease(
+        personas.company,
+        code="ST-1",
+        commencement=date(2026, 1, 15),
+        term_months=60,
+        end_date=date(2030, 12, 31),
+        payment_day=1,
+        amount="3100.00",
+    )
+
+
+REFUSED = (
+    "Lease ST-1 ends or pays rent off the monthly anniversary of its commencement, and such a "
+    "lease cannot take changes yet: enter the new terms as a new lease instead."
+)
+
+
+def test_a_change_to_a_lease_with_stubs_is_refused_with_a_sentence(personas, stub_lease):
+    lease = _stored(stub_lease)
+    details = {"annual_rate": "0.07", "term_months": 72}
+    with pytest.raises(ValidationError) as refused:
+        lease_change_create(
+            lease=lease,
+            actor=personas.accountant.user,
+            kind="term",
+            effective=date(2027, 1, 1),
+            details=details,
+        )
+    assert refused.value.messages == [REFUSED]
+    assert LeaseChange.objects.count() == 0
+    with pytest.raises(ValidationError) as previewed:
+        change_preview(lease=lease, kind="term", effective=date(2027, 1, 1), details=details)
+    assert previewed.value.messages == [REFUSED]
