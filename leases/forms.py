@@ -10,7 +10,7 @@ from django import forms
 from django.forms import formset_factory
 
 from leases import engine
-from leases.engine.dates import anniversary_end, term_months_through
+from leases.engine.dates import has_stubs, term_months_through
 from leases.models import (
     ACCOUNT_FIELDS,
     ACCOUNT_LABELS,
@@ -24,6 +24,7 @@ from leases.models import (
     Subsidiary,
     account_fits,
 )
+from leases.selectors import company_go_live
 from leases.services import LEASE_FIELDS, IncentiveInput, PaymentInput, terms_from_input
 from occupier.cleaning import CleanForm, CleanModelForm
 
@@ -248,21 +249,41 @@ class LeaseForm(CleanModelForm):
         elif start and term is None and "term_months" not in self.errors:
             self.add_error("term_months", "Enter the term in months, or the end date.")
         day = data.get("payment_day")
-        if start and term and self.company.day_count != "actual_days":
-            off_day = day is not None and day != start.day
-            if off_day or (end and end > start and end != anniversary_end(start, term)):
-                self.add_error(
-                    "payment_day" if off_day else "end_date",
-                    "A payment day or end date off the monthly anniversary of commencement "
-                    "needs partial months counted by actual days (Settings → Company → Partial "
-                    "months).",
-                )
+        usable_end = end if end and start and end > start else None
+        if start and term and has_stubs(start, term, usable_end, day):
+            self._check_stubs(data, off_day=day is not None and day != start.day)
         for name in MONEY_OPTIONAL:
             if name in data and data[name] is None:
                 data[name] = Decimal(0)
         if data.get("standard") == "ifrs16":
             data["classification"] = ""
         return data
+
+    def _check_stubs(self, data: dict, *, off_day: bool) -> None:
+        """An end date or payment day off the monthly anniversary of commencement (stubs): the
+        ways of computing a lease that still work on anniversary months refuse it."""
+        field = "payment_day" if off_day else "end_date"
+        if self.company.day_count != "actual_days":
+            self.add_error(
+                field,
+                "A payment day or end date off the monthly anniversary of commencement needs "
+                "partial months counted by actual days (Settings → Company → Partial months).",
+            )
+        if data.get("exemption"):
+            self.add_error(
+                "exemption",
+                "An exempt lease is expensed over monthly anniversaries of commencement: clear "
+                "the exemption, or end the lease the day before an anniversary and leave the "
+                "payment day blank.",
+            )
+        go_live = company_go_live(self.company)
+        if go_live and data["commencement_date"].replace(day=1) < go_live:
+            self.add_error(
+                field,
+                "A lease that commenced before go-live comes in with go-live balances computed "
+                "on monthly anniversaries: end it the day before an anniversary and leave the "
+                "payment day blank.",
+            )
 
     def values(self) -> dict:
         """The lease values for the services."""

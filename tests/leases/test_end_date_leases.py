@@ -139,3 +139,43 @@ def test_a_change_to_a_lease_with_stubs_is_refused_with_a_sentence(personas, stu
     with pytest.raises(ValidationError) as previewed:
         change_preview(lease=lease, kind="term", effective=date(2027, 1, 1), details=details)
     assert previewed.value.messages == [REFUSED]
+
+
+def test_an_exempt_lease_with_stubs_is_refused(amy, subsidiary):
+    response = amy.post(
+        reverse("lease_create"),
+        lease_post(subsidiary, payment_day="15", exemption="low_value"),
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["exemption"] == [
+        "An exempt lease is expensed over monthly anniversaries of commencement: clear the "
+        "exemption, or end the lease the day before an anniversary and leave the payment day "
+        "blank."
+    ]
+    assert Lease.objects.count() == 0
+
+
+def test_a_lease_with_stubs_commencing_before_go_live_is_refused(amy, personas, subsidiary):
+    Company.objects.filter(pk=personas.company.pk).update(go_live_date=date(2026, 6, 1))
+    response = amy.post(
+        reverse("lease_create"),
+        lease_post(subsidiary, end_date="2026-12-15", term_months=""),
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["end_date"] == [
+        "A lease that commenced before go-live comes in with go-live balances computed on "
+        "monthly anniversaries: end it the day before an anniversary and leave the payment day "
+        "blank."
+    ]
+    assert Lease.objects.count() == 0
+
+
+def test_an_anniversary_end_date_and_day_are_taken_as_today(amy, personas, subsidiary):
+    Company.objects.filter(pk=personas.company.pk).update(go_live_date=date(2026, 6, 1))
+    response = amy.post(
+        reverse("lease_create"),
+        lease_post(subsidiary, end_date="2026-12-31", term_months="", payment_day="1"),
+    )
+    assert response.status_code == 302
+    lease = Lease.objects.get(company=personas.company)
+    assert (lease.term_months, lease_terms(_stored(lease)).is_dated) == (12, False)
