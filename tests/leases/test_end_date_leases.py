@@ -179,3 +179,31 @@ def test_an_anniversary_end_date_and_day_are_taken_as_today(amy, personas, subsi
     assert response.status_code == 302
     lease = Lease.objects.get(company=personas.company)
     assert (lease.term_months, lease_terms(_stored(lease)).is_dated) == (12, False)
+
+
+def test_the_close_posts_the_stub_month_and_the_last_month_on_their_real_dates(
+    personas, stub_lease
+):
+    from closebooks.postings import close_postings_flat
+    from leases.selectors import period_postings
+
+    company = personas.company
+    january = close_postings_flat(company, date(2026, 1, 1))
+    assert january.problems == []
+    assert january.lines == period_postings(company, date(2026, 1, 1)).lines
+    lines = [x for x in january.lines if x.lease_code == "ST-1"]
+    assert sum(x.debit for x in lines) == sum(x.credit for x in lines)
+    by_role = {}
+    for x in lines:
+        by_role[x.role] = by_role.get(x.role, Decimal(0)) + x.debit - x.credit
+    # Commencement: liability 158,406.90 and the stub rent 1,700.00 paid on 15 January; the
+    # month's straight-line cost is 17 of 31 days of 3,100: 1,700.00.
+    assert by_role[engine.AccountRole.LEASE_EXPENSE] == Decimal("1700.00")
+    assert by_role[engine.AccountRole.CASH_CLEARING] == Decimal("-1700.00")
+    december = close_postings_flat(company, date(2030, 12, 1))
+    last = [x for x in december.lines if x.lease_code == "ST-1"]
+    assert sum(x.debit for x in last) == sum(x.credit for x in last)
+    assert sum(x.credit for x in last if x.role is engine.AccountRole.CASH_CLEARING) == Decimal(
+        "3100.00"
+    )
+    assert close_postings_flat(company, date(2031, 1, 1)).lines == []
