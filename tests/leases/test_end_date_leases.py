@@ -207,3 +207,8 @@ def test_the_close_posts_the_stub_month_and_the_last_month_on_their_real_dates(
         "3100.00"
     )
     assert close_postings_flat(company, date(2031, 1, 1)).lines == []
+
+
+def test_the_lease_page_shows_the_end_date_and_the_payment_day(amy, stub_lease):
+    page = amy.get(reverse("lease_detail", args=[stub_lease.pk])).content.decode()
+    assert "60 months, ending 31 Dec 2030; rent due on day 1 of each month" in page
