@@ -64,9 +64,9 @@ class ConnectionForm(CleanForm):
         choices=Transport.choices,
         initial=Transport.REST,
         help_text="REST suits most companies and sends one entry a request. SOAP sends up to "
-        "200 entries a request, so for a period of a few hundred entries or more it is about "
-        "ten times faster (5,000 entries: about 13 seconds instead of nearly 3 minutes, at 5 "
-        "concurrent requests). Choose SOAP if SOAP Web Services is enabled in your NetSuite "
+        "200 entries a request, so for a period of a few hundred entries or more it is at "
+        "least ten times faster (5,000 entries: 9 to 17 seconds instead of nearly 3 minutes, "
+        "at 5 concurrent requests). Choose SOAP if SOAP Web Services is enabled in your NetSuite "
         "account; removals still go over REST.",
     )
     concurrency_limit = forms.IntegerField(

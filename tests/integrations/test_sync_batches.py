@@ -318,4 +318,4 @@ def test_the_settings_page_says_when_soap_is_faster(db):
     page = client.get(reverse("integration_settings")).content.decode()
 
     assert "SOAP sends up to 200 entries a request" in page
-    assert "about ten times faster" in page
+    assert "at least ten times faster" in page
