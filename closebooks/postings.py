@@ -25,7 +25,7 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from operator import attrgetter
+from operator import itemgetter
 from types import SimpleNamespace
 
 from django.db.models.base import ModelState
@@ -71,9 +71,12 @@ from leases.selectors import (
 )
 
 MAPPING_FIELDS = [*ACCOUNT_FIELDS.values(), *SEGMENT_FIELDS.values()]
-# A lease's standard, classification and mapping overrides: what its accounts depend on.
-_mapping_key = attrgetter("standard", "classification", *[f"{f}_id" for f in MAPPING_FIELDS])
+# A lease's standard, classification and mapping overrides: what its accounts depend on, read
+# from the row the lease was built from (a foreign key's `_id` attribute is a descriptor).
+_mapping_key = itemgetter("standard", "classification", *[f"{f}_id" for f in MAPPING_FIELDS])
 SEGMENT_NAMES = set(SEGMENT_FIELDS.values())
+# Each mapping field, its column, and whether it names a segment (else an account).
+_MAPPING_COLUMNS = [(f, f"{f}_id", f in SEGMENT_NAMES) for f in MAPPING_FIELDS]
 PROGRESS_EVERY = 500
 
 
@@ -210,9 +213,10 @@ def _flat_postings(
         lease_changes = changed.get(lease.id)
         if lease_changes is not None:
             # Change entries and catch-ups map this lease's own accounts through its relations.
-            for field in MAPPING_FIELDS:
-                pk = getattr(lease, f"{field}_id")
-                found = (segments if field in SEGMENT_NAMES else accounts).get(pk)
+            row = lease.__dict__
+            for field, column, segment in _MAPPING_COLUMNS:
+                pk = row[column]
+                found = (segments if segment else accounts).get(pk)
                 if pk is None or found is not None:
                     cache[field] = found
         try:
@@ -312,7 +316,7 @@ class _Mapping:
 
     def lines(self, lease: Lease, engine_lines: list) -> tuple[list, list]:
         """The lease's posting lines, or none and one problem per unmapped account."""
-        key = _mapping_key(lease)
+        key = _mapping_key(lease.__dict__)
         resolved = self.resolved.get(key)
         if resolved is None:
             resolved = self.resolved[key] = self._resolve(lease, key)

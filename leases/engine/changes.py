@@ -776,7 +776,8 @@ class ChangedSchedule:
                 # Where the change falls, in months from commencement (partial months by days).
                 elapsed = index + offset - (base.timeline.origin if base.timeline else 0)
                 if self.terms.is_operating:
-                    self._base_point(index - 1)  # fills the running payments
+                    if self._paid is None:
+                        self._paid = _cumulative(base.payments)
                     span = base.term_time
                     total = self._paid[-1] + rou0 - liability0
                     done = _q(_part(total, min(elapsed, span) / span), unit)
@@ -905,6 +906,13 @@ class ChangedSchedule:
 
     def _base_point_computed(self, k: int) -> tuple[Decimal, Decimal]:
         base, unit = self.base, self.unit
+        posted = getattr(base, "_posted", None)
+        if posted is not None and k < len(posted.closing_liability):
+            # Posted already (`fast.month_schedule` posts the months up to the close): the
+            # same figures, digit for digit, as the formulas below.
+            if k < 0:
+                return posted.liability, posted.rou
+            return posted.closing_liability[k], posted.rou_closing[k]
         m = base.measurement
         if self._prorated:
             posted = base.posted()
