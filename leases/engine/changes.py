@@ -322,16 +322,19 @@ class _Segment:
             balance = ZERO
             # Backwards, so each balance is exactly the PV of what remains and the last is zero.
             inside = self._inside
+            # Adding the ZERO constant (exponent 0) changes neither a balance's value nor its
+            # exponent, so it is skipped (as in `fast._backward`); a computed 0.00 is added.
             for j in range(remaining - 1, -1, -1):
                 closing[j] = balance
                 if j == 0 and self.offset:
                     break  # the change date: `liability_full` is this month's opening
-                due = balance + arr[j]
+                a, r = adv[j], arr[j]
+                due = balance if r is ZERO else balance + r
                 if inside is not None and inside[j] is not None:
                     amount, where = inside[j]
                     # Paid inside the month: accrues interest until then, not after.
                     due += amount * (1 + self._rate * _dec(1 - where))
-                balance = due * v + adv[j]
+                balance = due * v if a is ZERO else due * v + a
             payments = [adv[j] + arr[j] if j < remaining else ZERO for j in range(length)]
             if inside is not None:
                 for j, flow in enumerate(inside[:length]):
