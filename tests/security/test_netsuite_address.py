@@ -134,7 +134,7 @@ def test_a_redirect_is_never_followed_with_the_credentials(transport, tmp_path):
             if transport == "rest":
                 client.verify_connection()
             else:
-                client.soap._call("upsertList", [], [])
+                client.soap._call("upsertList", list, [])  # records built per attempt
     assert len(first.requests) == 1
     assert elsewhere.requests == []
 
