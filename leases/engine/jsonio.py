@@ -280,6 +280,83 @@ def _change(r: _Reader, item: dict, f: str) -> LeaseChange:
     )
 
 
+@functools.lru_cache(maxsize=256)
+def _stored_choice(enum_cls: type, raw: str) -> Any:
+    """An enum member from its stored value (looked up once per value)."""
+    options = FREQUENCIES if enum_cls is Frequency else _options(enum_cls)
+    return options[raw.lower()]
+
+
+def _stored_decimal(raw: Any) -> Decimal:
+    text = str(raw).strip()
+    value = Decimal(text.rstrip("%").strip())
+    return value / 100 if text.endswith("%") else value
+
+
+def _stored_streams(items: list) -> tuple[PaymentStream, ...]:
+    streams = []
+    for item in items:
+        frequency, timing, index = (
+            item.get("frequency"),
+            item.get("timing"),
+            item.get("index_factor"),
+        )
+        amount = item.get("amount")
+        streams.append(
+            PaymentStream(
+                amount=ZERO if amount is None else _stored_decimal(amount),
+                frequency=Frequency.MONTHLY
+                if frequency is None
+                else _stored_choice(Frequency, str(frequency)),
+                timing=Timing.ADVANCE if timing is None else _stored_choice(Timing, str(timing)),
+                escalations=tuple(
+                    Escalation(
+                        kind=EscalationKind.PERCENT
+                        if e.get("kind") is None
+                        else _stored_choice(EscalationKind, str(e["kind"])),
+                        value=ZERO if e.get("value") is None else _stored_decimal(e["value"]),
+                        every_months=int(e.get("every_months", 12)),
+                    )
+                    for e in item.get("escalations", ())
+                ),
+                steps=tuple(
+                    RentStep(
+                        effective=date.fromisoformat(str(s["effective"])),
+                        amount=ZERO if s.get("amount") is None else _stored_decimal(s["amount"]),
+                    )
+                    for s in item.get("steps", ())
+                ),
+                rent_free_months=int(item.get("rent_free_months", 0)),
+                index_factor=None if index is None else _stored_decimal(index),
+            )
+        )
+    return tuple(streams)
+
+
+def stored_change(item: dict) -> LeaseChange:
+    """A change from JSON that `change_from_json` accepted when it was saved, without checking
+    it again: the same object for the same input, for reads of thousands of stored changes (a
+    close). Input from users, files or the command line goes through `change_from_json`."""
+    kind, term, life = item.get("kind"), item.get("term_months"), item.get("useful_life_months")
+    rate, fraction, amount = item.get("annual_rate"), item.get("scope_fraction"), item.get("amount")
+    classification = item.get("classification")
+    return LeaseChange(
+        kind=ChangeKind.CONSIDERATION if kind is None else _stored_choice(ChangeKind, str(kind)),
+        effective=date.fromisoformat(str(item["effective"])),
+        term_months=None if term is None else int(term),
+        payments=None if "payments" not in item else _stored_streams(item["payments"]),
+        annual_rate=None if rate is None else _stored_decimal(rate),
+        scope_fraction=None if fraction is None else _stored_decimal(fraction),
+        amount=ZERO if amount is None else _stored_decimal(amount),
+        classification=None
+        if classification is None
+        else _stored_choice(Classification, str(classification)),
+        useful_life_months=None if life is None else int(life),
+        separate_lease=item.get("separate_lease", False),
+        reference=str(item.get("reference", "")),
+    )
+
+
 def changes_from_json(data: dict) -> tuple[LeaseChange, ...]:
     """The `changes` list of a lease_schedule input (empty when absent)."""
     r = _Reader()
