@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
 from leases import engine
 from leases.engine.dates import month_start, months_between
 from leases.engine.exemptions import ExemptSchedule, build_exempt_changed_schedule
-from leases.engine.jsonio import change_from_json
+from leases.engine.jsonio import change_from_json, stored_change
 from leases.engine.transition import GoLiveSchedule, build_golive_changed_schedule
 from leases.models import (
     ACCOUNT_FIELDS,
@@ -123,6 +123,43 @@ def engine_change(change: LeaseChange) -> engine.LeaseChange:
     return change_from_json(data)
 
 
+@dataclass(eq=False, slots=True)
+class BookedChange:
+    """An approved change as a close reads it: the columns it needs, not a model instance (a
+    close after a yearly index review reads one per lease)."""
+
+    pk: int
+    lease_id: int
+    number: int
+    kind: str
+    effective_date: date
+    booking_period: date | None
+    details: dict
+    lease_standard: str
+    _engine: engine.LeaseChange | None = None
+
+    @property
+    def reference(self) -> str:
+        return f"CH{self.number}"
+
+    def as_engine(self) -> engine.LeaseChange:
+        """The engine's view, read without validating again: the change was checked when it
+        was saved and approved. Built once, however many schedules use it."""
+        if self._engine is None:
+            data = dict(self.details)
+            data.update(
+                kind=self.kind, effective=self.effective_date.isoformat(), reference=self.reference
+            )
+            self._engine = stored_change(data)
+        return self._engine
+
+
+def _booked_engine_change(change: BookedChange | LeaseChange) -> engine.LeaseChange:
+    if isinstance(change, BookedChange):
+        return change.as_engine()
+    return engine_change(change)
+
+
 def lease_changes(lease: Lease) -> QuerySet[LeaseChange]:
     """Every change of a lease, oldest first, with who made and decided it."""
     return lease.changes.select_related("created_by", "decided_by", "separate_lease").order_by(
@@ -139,7 +176,7 @@ def pending_changes(company) -> QuerySet[LeaseChange]:
     )
 
 
-def _booked_by(changes: list[LeaseChange], period: date, *, before: bool) -> list[LeaseChange]:
+def _booked_by(changes: list, period: date, *, before: bool) -> list:
     """Approved changes in the books up to `period` (or strictly before it)."""
     out = []
     for c in changes:
@@ -201,21 +238,31 @@ def shared_schedules() -> Iterator[None]:
         _SHARED.reset(token)
 
 
-def changes_in_books(company, period: date) -> dict[int, list[LeaseChange]]:
-    """Approved changes in the books by `period`, by lease (one query, once per posting)."""
+def changes_in_books(company, period: date) -> dict[int, list[BookedChange]]:
+    """Approved changes in the books by `period`, by lease (one flat query, once per posting)."""
     shared = _SHARED.get()
     key = ("in_books", company.pk, period)
     if shared is not None and key in shared:
         return shared[key]
-    out: dict[int, list[LeaseChange]] = {}
-    approved = (
+    out: dict[int, list[BookedChange]] = {}
+    rows = (
         LeaseChange.objects.filter(
             company=company, status=Status.APPROVED, effective_date__lt=_next(period)
         )
-        .annotate(lease_standard=F("lease__standard"))
         .order_by("lease_id", "number")
+        .values_list(
+            "pk",
+            "lease_id",
+            "number",
+            "kind",
+            "effective_date",
+            "booking_period",
+            "details",
+            "lease__standard",
+        )
     )
-    for change in _booked_by(list(approved), period, before=False):
+    approved = [BookedChange(*row) for row in rows]
+    for change in _booked_by(approved, period, before=False):
         out.setdefault(change.lease_id, []).append(change)
     if shared is not None:
         shared[key] = out
@@ -227,21 +274,21 @@ def change_supported(lease: Lease) -> bool:
     return True
 
 
-def _changed_schedule(lease: Lease, changes: list[LeaseChange], base=None):
+def _changed_schedule(lease: Lease, changes: list[BookedChange], base=None):
     shared = _SHARED.get()
     key = (lease.pk, tuple(c.pk for c in changes))
     if shared is not None and key in shared:
         return shared[key]
     schedule = changed_schedule(
         lease_base_schedule(lease) if base is None else base,
-        [engine_change(c) for c in changes],
+        [_booked_engine_change(c) for c in changes],
     )
     if shared is not None:
         shared[key] = schedule
     return schedule
 
 
-def with_changes(lease: Lease, schedule, changes: list[LeaseChange]):
+def with_changes(lease: Lease, schedule, changes: list[BookedChange]):
     """The lease's schedule followed by its changes (the original schedule is reused)."""
     if not isinstance(schedule, engine.Schedule | GoLiveSchedule | ExemptSchedule):
         raise engine.LeaseTermsError([NOT_SUPPORTED])
@@ -293,7 +340,7 @@ def catch_up_lines(now, then, first: int, end: int) -> list[engine.JournalLine]:
     return lines
 
 
-def _has_entries(new: list[LeaseChange], period: date) -> bool:
+def _has_entries(new: list[BookedChange], period: date) -> bool:
     """Whether changes booked in `period` post anything of their own: an ASC 842 index review
     dated in the month posts only variable cost, which is part of the regular entry."""
     for c in new:
@@ -340,9 +387,7 @@ def change_postings(company, period: date) -> ChangePostings:
             late = [c for c in new if month_start(c.effective_date) < period]
             now = _changed_schedule(lease, booked)
             # What the books hold already: needed only for a catch-up.
-            then = (
-                changed_schedule(origin(now), [engine_change(c) for c in earlier]) if late else None
-            )
+            then = changed_schedule(origin(now), [c.as_engine() for c in earlier]) if late else None
         except engine.LeaseTermsError as error:
             out.problems.append(PostingProblem(lease.pk, lease.code, f"Lease change: {error}"))
             continue
