@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.urls import reverse
 
 from integrations.models import NetSuiteConnection, SyncRun, SyncStatus
@@ -71,6 +72,10 @@ def browser_page(tmp_path, monkeypatch):
             page.set_default_timeout(TIMEOUT_MS)
             yield page
         finally:
+            # With Playwright's loop running, Django keeps the test's ORM connections apart
+            # from the thread's own (asgiref's Local is per context then): close them here, or
+            # they stay open and the test database cannot be dropped at the end of the run.
+            connections.close_all()
             context.close()
 
 
