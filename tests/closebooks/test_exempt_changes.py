@@ -1,5 +1,8 @@
-"""A short-term lease renewed beyond 12 months is recognised from the renewal (IFRS 16.7,
-ASC 842-20-25-3): approved like any change, its recognition entry posts in its month."""
+"""A short-term lease renewed beyond 12 months is recognised from the renewal (IFRS 16.7: a
+modification makes a new lease; ASC 842-20-25-3, for a change in the lease term, asks instead
+whether the term now ends more than 12 months after its previous end -- see
+tests/leases/engine/test_exempt_changes.py): approved like any change, its recognition entry
+posts in its month."""
 
 from datetime import date
 from decimal import Decimal

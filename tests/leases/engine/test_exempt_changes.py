@@ -3,11 +3,18 @@
 IFRS 16.7: a lessee that applies the short-term exemption "shall consider the lease to be a new
 lease" if there is a lease modification or any change in the lease term, so it assesses the new
 lease's term to see whether it still qualifies (as summarised in
-https://annualreporting.info/ifrs-16-modification-short-term-lease/); ASC 842-20-25-3 likewise
-takes the date of the change as the commencement date of a lease that is no longer short-term.
-Worked case (https://help.occupier.com/knowledge/what-is-a-short-term-lease): "if a 12 month
-lease is renewed in month 9 for an additional 12 months it becomes a new lease for 15 months and
-thus is not short term".
+https://annualreporting.info/ifrs-16-modification-short-term-lease/). Worked case
+(https://help.occupier.com/knowledge/what-is-a-short-term-lease): "if a 12 month lease is renewed
+in month 9 for an additional 12 months it becomes a new lease for 15 months and thus is not short
+term" -- the new-lease reading of a modification, which these tests follow for both standards.
+
+ASC 842-20-25-3 (quoted in Deloitte's Roadmap: Leases, section 8.2.1, and PwC's Leases guide,
+section 5.4) is narrower: it covers a change in the lease term or in the assessment of a purchase
+option, and the lease stops being short-term only when, after the change, "the remaining lease
+term extends more than 12 months from the end of the previously determined lease term" (or the
+purchase option becomes reasonably certain), and only then does the recognition guidance apply.
+Under that wording the renewal below (12 more months from the old end) would keep an option
+reassessment exempt; the tests here do not cover that case.
 """
 
 from datetime import date
