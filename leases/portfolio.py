@@ -1,9 +1,10 @@
 """Portfolio import: a whole lease portfolio from one XLSX workbook, validated before anything is
 saved, saved all or nothing, and re-runnable (leases are matched by code).
 
-Sheets (docs/leases.md lists every column):
+Sheets (docs/golive.md lists every column):
 
-* ``leases`` — one row per lease;
+* ``leases`` — one row per lease; a term in months or an end date on any day, and a payment day,
+  read and refused as the lease form does (``leases.stub_rules``);
 * ``payment_streams`` — one row per fixed payment stream, rent steps as ``YYYY-MM-DD=amount``
   pairs separated by ``;``;
 * ``variable_payments`` — CAM, taxes, usage… one row per lease, month and kind;
@@ -18,6 +19,7 @@ so closed periods stay as posted).
 from __future__ import annotations
 
 import io
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -32,7 +34,7 @@ from audit.services import audit_record
 from leases import engine
 from leases.closed_months import closed_months
 from leases.engine.components import lease_component_terms, lease_share
-from leases.engine.dates import add_months
+from leases.engine.dates import add_months, anniversary_end
 from leases.engine.transition import (
     GoLive,
     OpeningBalances,
@@ -52,6 +54,7 @@ from leases.models import (
     VariablePaymentKind,
 )
 from leases.selectors import purchase_option_stream
+from leases.stub_rules import stub_refusals, term_from_end_date
 from occupier.cleaning import BadValue, check_integer, text_problem
 from occupier.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
@@ -70,7 +73,9 @@ SHEETS: dict[str, list[tuple[str, bool]]] = {
         ("landlord", False),
         ("currency", False),
         ("commencement_date", True),
-        ("term_months", True),
+        ("term_months", False),  # or the end date, which gives it
+        ("end_date", False),
+        ("payment_day", False),
         ("standard", False),
         ("classification", False),
         ("discount_rate", True),
@@ -147,6 +152,7 @@ class PortfolioPlan:
 
     errors: list[PortfolioError] = field(default_factory=list)
     leases: dict[str, dict] = field(default_factory=dict)  # code -> lease fields
+    refused: set[str] = field(default_factory=set)  # codes of lease rows with errors
     streams: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
     variable: list[dict] = field(default_factory=list)
     opening: dict[str, dict] = field(default_factory=dict)
@@ -186,14 +192,16 @@ def portfolio_template_xlsx(company) -> bytes:
     currency = subsidiary.currency if subsidiary else "USD"
     # The example must import into this company as it stands: with a go-live date it is a lease
     # that commenced 30 months before it (so it needs opening balances); without one it is a
-    # lease commencing this month, which needs none.
+    # lease commencing this month, which needs none. Its end date and payment day are the ones
+    # the term gives (no part months), which any company can compute.
     go_live = company.go_live_date.replace(day=1) if company.go_live_date else None
     commencement = add_months(go_live, -30) if go_live else timezone.localdate().replace(day=1)
     first_posted = go_live or commencement
     examples = {
         "leases": ["EX-001", "Example office", sub_name, "real_estate", "Harbor Realty",
-                   currency, commencement.isoformat(), 60, "asc842", "operating", "6.5",
-                   "nominal", "", "", "draft"],
+                   currency, commencement.isoformat(), 60,
+                   anniversary_end(commencement, 60).isoformat(), commencement.day, "asc842",
+                   "operating", "6.5", "nominal", "", "", "draft"],
         "payment_streams": ["EX-001", "10000.00", "monthly", "advance", 0, "percent", "3", 12,
                             ""],
         "variable_payments": ["EX-001", first_posted.strftime("%Y-%m"), "cam", "450.00",
@@ -400,9 +408,21 @@ def _read_leases(book, plan: PortfolioPlan, company) -> None:
         rate = c.decimal("discount_rate", required=True, money=False)
         if rate is not None and not ZERO <= rate < HUNDRED:
             c.fail("discount_rate", "A percentage from 0 to 100, e.g. 6.5.")
-        term = c.integer("term_months", required=True)
-        if not c.failed and term < 1:
-            c.fail("term_months", "At least one month.")
+        start = c.day("commencement_date", required=True)
+        term, end, day = _term_and_dates(c, start)
+        exemption = c.choice("exemption", ("", "short_term", "low_value"))
+        if start and term:
+            # As the lease form: the stubs that cannot be computed yet, whatever else is wrong.
+            stub_problems = stub_refusals(
+                company=company,
+                commencement=start,
+                term_months=term,
+                end_date=end if end and end > start else None,
+                payment_day=day,
+                exemption=exemption if exemption in ("short_term", "low_value") else "",
+            )
+            for column, message in stub_problems:
+                c.fail(column, message)
         fields = {
             "code": code,
             "name": c.text("name", required=True),
@@ -412,14 +432,16 @@ def _read_leases(book, plan: PortfolioPlan, company) -> None:
             "currency": (
                 c.text("currency", max_length=3) or getattr(subsidiary, "currency", "")
             ).upper(),
-            "commencement_date": c.day("commencement_date", required=True),
+            "commencement_date": start,
             "term_months": term,
+            "end_date": end,
+            "payment_day": day,
             "standard": standard,
             "classification": classification,
             "discount_rate": rate,
             "rate_convention": c.choice("rate_convention", ("nominal", "effective"), "nominal"),
             "useful_life_months": c.integer("useful_life_months", default=0) or None,
-            "exemption": c.choice("exemption", ("", "short_term", "low_value")),
+            "exemption": exemption,
             "status": c.choice("status", (LeaseStatus.DRAFT, LeaseStatus.ACTIVE), "draft"),
             "purchase_option_price": c.decimal("purchase_option_price"),
             "purchase_option_date": c.day("purchase_option_date"),
@@ -433,6 +455,35 @@ def _read_leases(book, plan: PortfolioPlan, company) -> None:
         }
         if not c.failed:
             plan.leases[code] = fields
+        elif code:
+            plan.refused.add(code)
+
+
+def _term_and_dates(c: _Cells, start: date | None) -> tuple[int, date | None, int | None]:
+    """The term (given, or derived from the end date as the lease form does), the end date and
+    the payment day of a lease row; 0 for a term that is missing or wrong (said already)."""
+    end = c.day("end_date")
+    errors = len(c.plan.errors)
+    day = c.integer("payment_day") if c.row.get("payment_day") else None
+    if len(c.plan.errors) > errors:
+        day = None
+    elif day is not None and not 1 <= day <= 31:
+        # The engine's sentence (leases/engine/validation.py), said with the other cells.
+        c.fail("payment_day", "The payment day is a day of the month, from 1 to 31.")
+        day = None
+    errors = len(c.plan.errors)
+    term = c.integer("term_months") if c.row.get("term_months") else None
+    if len(c.plan.errors) > errors:
+        return 0, end, day
+    if term == 0:
+        c.fail("term_months", "At least one month.")
+        return 0, end, day
+    if start is None:
+        return term or 0, end, day
+    term, problems = term_from_end_date(start, end, term)
+    for column, message in problems:
+        c.fail(column, message)
+    return term or 0, end, day
 
 
 def _check_variable_months(plan: PortfolioPlan, company) -> None:
@@ -455,6 +506,8 @@ def _check_variable_months(plan: PortfolioPlan, company) -> None:
 
 def _lease_of(c: _Cells, plan: PortfolioPlan) -> str | None:
     code = c.text("lease_code", required=True)
+    if code in plan.refused and code not in plan.leases:
+        return None  # its lease row is wrong, and said so: no second sentence for it here
     if code and code not in plan.leases:
         c.fail("lease_code", f"No lease {code} on the leases sheet.")
         return None
@@ -478,6 +531,7 @@ def _read_streams(book, plan: PortfolioPlan) -> None:
             "escalation_value": value if kind else None,
             "escalation_every_months": c.integer("escalation_every_months", default=12) or 12,
             "steps": _steps(c),
+            "_line": line,
         }
         if stream["amount"] is not None and stream["amount"] < 0:
             c.fail("amount", "A payment cannot be negative.")
@@ -543,9 +597,11 @@ def _read_opening(book, plan: PortfolioPlan) -> None:
             plan.opening[code] = values
 
 
-def _terms(fields: dict, streams: list[dict], combined: list[str]) -> engine.LeaseTerms:
+def _terms(
+    fields: dict, streams: list[dict], combined: list[str], day_count: str
+) -> engine.LeaseTerms:
     """The lease as `leases.selectors.lease_terms` will read it once saved."""
-    terms = _all_terms(fields, streams)
+    terms = _all_terms(fields, streams, day_count)
     if fields["purchase_option_reasonably_certain"] and fields["purchase_option_price"]:
         if fields["purchase_option_date"] is None:
             raise ValueError("purchase_option_date: give the date of the purchase option.")
@@ -560,10 +616,13 @@ def _terms(fields: dict, streams: list[dict], combined: list[str]) -> engine.Lea
     return terms
 
 
-def _all_terms(fields: dict, streams: list[dict]) -> engine.LeaseTerms:
+def _all_terms(fields: dict, streams: list[dict], day_count: str) -> engine.LeaseTerms:
     return engine.LeaseTerms(
         commencement=fields["commencement_date"],
         term_months=fields["term_months"],
+        end_date=fields["end_date"],
+        payment_day=fields["payment_day"],
+        day_count=engine.DayCount(day_count),
         standard=engine.Standard(fields["standard"]),
         classification=engine.Classification(fields["classification"])
         if fields["classification"]
@@ -616,6 +675,32 @@ def _golive(values: dict, go_live: date) -> GoLive:
     )
 
 
+# The engine's names → the workbook's columns, so an error points at the cell to fix.
+_LEASE_COLUMN = {"annual_rate": "discount_rate"}
+_STREAM_COLUMN = {
+    "escalations": "escalation_value",
+    "value": "escalation_value",
+    "every_months": "escalation_every_months",
+    "effective": "steps",
+}
+_STREAM_ISSUE = re.compile(r"^payments\[(\d+)\](?:\.(\w+))?(?:\[\d+\]\.(\w+))?$")
+
+
+def _terms_error(issue: engine.TermsIssue, line: int, streams: list[dict]) -> PortfolioError:
+    """An engine issue on the sheet, line and column it comes from."""
+    match = _STREAM_ISSUE.match(issue.field)
+    if match and int(match[1]) < len(streams):
+        # A payment stream's own field: its line on the payment_streams sheet.
+        name = match[3] or match[2] or "amount"
+        column = _STREAM_COLUMN.get(name, name)
+        return PortfolioError("payment_streams", streams[int(match[1])]["_line"], column,
+                              issue.message)  # fmt: skip
+    if match:  # the purchase option's payment, after the sheet's streams
+        return PortfolioError("leases", line, "purchase_option_price", issue.message)
+    column = _LEASE_COLUMN.get(issue.field, issue.field)
+    return PortfolioError("leases", line, column, issue.message)
+
+
 def _check_terms(plan: PortfolioPlan, company) -> None:
     """Every lease through the engine; leases before go-live through the transition too."""
     defaults = AccountingDefaults.objects.filter(company=company).first()
@@ -624,17 +709,17 @@ def _check_terms(plan: PortfolioPlan, company) -> None:
     for code, fields in plan.leases.items():
         line = fields["_line"]
         try:
-            terms = _terms(fields, plan.streams[code], combined)
+            terms = _terms(fields, plan.streams[code], combined, company.day_count)
         except engine.LeaseTermsError as error:
             for issue in error.issues:
-                plan.errors.append(PortfolioError("leases", line, issue.field, issue.message))
+                plan.errors.append(_terms_error(issue, line, plan.streams[code]))
             continue
         except ValueError as error:
             plan.errors.append(PortfolioError("leases", line, "", str(error)))
             continue
         issues = engine.validate_terms(terms)
         for issue in issues:
-            plan.errors.append(PortfolioError("leases", line, issue.field, issue.message))
+            plan.errors.append(_terms_error(issue, line, plan.streams[code]))
         if issues:
             continue
         sub = fields["subsidiary"]
@@ -681,8 +766,8 @@ def _check_terms(plan: PortfolioPlan, company) -> None:
 # -- what changes -------------------------------------------------------------------------------
 
 _COMPARED = ("name", "asset_type", "landlord", "currency", "commencement_date", "term_months",
-             "standard", "classification", "discount_rate", "rate_convention",
-             "useful_life_months", "exemption", "purchase_option_price",
+             "end_date", "payment_day", "standard", "classification", "discount_rate",
+             "rate_convention", "useful_life_months", "exemption", "purchase_option_price",
              "purchase_option_date", "purchase_option_reasonably_certain",
              "lease_component_price", "non_lease_component_price")  # fmt: skip
 
