@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
+
+from django.core.exceptions import ValidationError
 
 from leases import engine
 from leases.change_selectors import (
@@ -17,6 +20,7 @@ from leases.change_selectors import (
     engine_change,
     leases_for_changes,
 )
+from leases.change_services import SeparateLease, is_separate_lease, separate_lease_plan
 from leases.engine.fast import fast_schedule
 from leases.engine.jsonio import change_from_json
 from leases.imports import RowError, _missing_columns, _Row, read_csv
@@ -44,7 +48,18 @@ CHANGE_COLUMNS: list[tuple[str, bool, str]] = [
     ("discount_rate", False, "annual percent at the change (modifications and term changes)"),
     ("scope_percent", False, "share of the asset given back, percent (decrease in scope)"),
     ("amount", False, "termination payment, purchase price or impairment loss"),
-    ("classification", False, "operating or finance (ASC 842 reclassification)"),
+    (
+        "classification",
+        False,
+        "operating or finance (ASC 842 reclassification, or the separate lease's)",
+    ),
+    (
+        "separate_lease",
+        False,
+        "yes or no (blank = no): an increase in scope priced at its "
+        "standalone price is a new lease, <code>-S1, from the effective date with the new payment, "
+        "discount rate and term (IFRS 16.44, ASC 842-10-25-8)",
+    ),
     ("reason", False, "a note kept with the change"),
 ]
 EXAMPLE = {
@@ -66,7 +81,21 @@ class ChangeRow:
     effective: date
     details: dict[str, Any]
     reason: str
-    event: engine.ChangeEvent
+    event: engine.ChangeEvent | None  # None for a separate lease: this lease does not change
+    separate: SeparateLease | None = None
+
+    @property
+    def separate_figures(self) -> dict[str, Any]:
+        """The separate lease's measurement, as the preview shows it."""
+        posted = self.separate.schedule.posted()
+        first = self.separate.schedule.posted_months()[0]
+        cost = first.straight_line_cost
+        return {
+            "period": self.separate.values["commencement_date"],
+            "liability": posted.liability,
+            "rou": posted.rou,
+            "monthly_cost": cost if cost is not None else first.interest + first.rou_amortization,
+        }
 
 
 def change_template_csv() -> str:
@@ -113,7 +142,59 @@ def _details(r: _Row, lease: Lease | None) -> dict[str, Any]:
     )
     if classification:
         out["classification"] = classification
+    if r.flag("separate_lease"):
+        if r.row.get("kind", "").lower() == engine.ChangeKind.INCREASE_SCOPE:
+            out["separate_lease"] = True
+        else:
+            r.error(
+                "separate_lease",
+                "only an increase in scope can be a separate lease (leave it blank or no).",
+            )
     return out
+
+
+# What a sentence of `separate_lease_plan` is about → the column to fix.
+SEPARATE_COLUMNS = (
+    ("payments", "new_payment"),
+    ("discount rate", "discount_rate"),
+    ("is closed", "effective_date"),
+    ("commence after", "effective_date"),
+    ("end after", "term_months"),
+)
+# A separate lease's own fields: its payments' amount is the new payment (no termination amount).
+SEPARATE_FIELDS = {"amount": "new_payment", "frequency": "payment_frequency",
+                   "timing": "payment_timing"}  # fmt: skip
+ENGINE_FIELD = re.compile(r"\(([\w.\[\]]+)\)$")  # "message (field)" of an engine issue
+
+
+def _separate_column(message: str) -> str:
+    found = ENGINE_FIELD.search(message)
+    if found:
+        name = found[1].rsplit(".", 1)[-1]
+        return SEPARATE_FIELDS.get(name) or COLUMN_OF.get(name, "separate_lease")
+    lowered = message.lower()
+    return next((c for words, c in SEPARATE_COLUMNS if words in lowered), "separate_lease")
+
+
+def _separate_row(r: _Row, lease: Lease, effective: date, details: dict, taken: dict):
+    """The lease a separate-lease line creates, checked as the *Change lease* form checks it;
+    None (errors recorded) when it cannot be created."""
+    try:
+        plan = separate_lease_plan(
+            lease=lease, effective=effective, details=details, reference=f"line {r.line}"
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            r.error(_separate_column(message), message)
+        return None
+    # Several in one file: approved one after another, they take the next codes.
+    earlier = taken.get(lease.pk, 0)
+    taken[lease.pk] = earlier + 1
+    if earlier:
+        number = int(plan.code.rsplit("-S", 1)[1]) + earlier
+        plan = SeparateLease(f"{lease.code}-S{number}", plan.values, plan.payments, plan.terms,
+                             plan.schedule)  # fmt: skip
+    return plan
 
 
 def _own_schedule(lease: Lease, go_live):
@@ -146,6 +227,7 @@ def validate_changes_file(company, upload) -> tuple[list[ChangeRow], list[RowErr
     valid: list[ChangeRow] = []
     # Changes earlier in the file count for the later lines of the same lease.
     proposed: dict[int, list[engine.LeaseChange]] = {}
+    separate_codes: dict[int, int] = {}  # separate leases per lease, so far in the file
     bases: dict = {}  # each lease's own schedule (from commencement or go-live), built once
     go_live = company_go_live(company)
     for line, raw in rows:
@@ -166,6 +248,12 @@ def validate_changes_file(company, upload) -> tuple[list[ChangeRow], list[RowErr
         reason = r.text("reason", max_length=300)
         details = _details(r, lease)
         if len(errors) > before or lease is None or kind is None or effective is None:
+            continue
+        if is_separate_lease(kind, details):
+            # A new lease, not a change of this one: later lines see this lease unchanged.
+            plan = _separate_row(r, lease, effective, details, separate_codes)
+            if plan is not None:
+                valid.append(ChangeRow(line, lease, kind, effective, details, reason, None, plan))
             continue
         data = dict(details, kind=kind, effective=effective.isoformat(), reference=f"line {line}")
         try:
