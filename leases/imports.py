@@ -12,6 +12,7 @@ from typing import Any
 from leases import engine
 from leases.models import ACCOUNT_FIELDS, SEGMENT_FIELDS, GLAccount, Lease, Segment, Subsidiary
 from leases.services import IncentiveInput, LeaseRow, PaymentInput, terms_from_input
+from leases.stub_rules import stub_refusals, term_from_end_date
 from occupier.cleaning import BadValue, check_decimal, check_integer, clean_cell
 from occupier.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
@@ -46,8 +47,14 @@ LEASE_COLUMNS: list[tuple[str, bool, str]] = [
     ("landlord", False, "lessor as named in AP"),
     ("subsidiary", True, "subsidiary name"),
     ("currency", False, "ISO code; defaults to the subsidiary's"),
-    ("commencement_date", True, "YYYY-MM-DD"),
-    ("term_months", True, "whole months"),
+    ("commencement_date", True, "YYYY-MM-DD, any day"),
+    ("term_months", False, "whole months; blank = the months the end date gives"),
+    (
+        "end_date",
+        False,
+        "YYYY-MM-DD, the last day of the lease, any day (a part month counts as one)",
+    ),
+    ("payment_day", False, "1-31, the day rent is due; blank = the commencement's day"),
     ("standard", False, "asc842 or ifrs16; defaults to the company's"),
     ("classification", False, "operating or finance (ASC 842)"),
     ("discount_rate", True, "annual percent, e.g. 9.04088"),
@@ -81,6 +88,8 @@ LEASE_EXAMPLE = {
     "currency": "USD",
     "commencement_date": "2026-01-01",
     "term_months": "60",
+    "end_date": "2030-12-31",
+    "payment_day": "1",
     "standard": "asc842",
     "classification": "operating",
     "discount_rate": "6.5",
@@ -249,7 +258,8 @@ class _Row:
             self.error(column, f"“{value[:40]}” is not a whole number of months.")
             return default
         try:
-            return check_integer(int(value), minimum=0)
+            # Past 40 digits it is out of range anyway (and int() refuses thousands of digits).
+            return check_integer(int(value) if len(value) <= 40 else -1, minimum=0)
         except BadValue as error:
             self.error(column, f"“{value[:40]}” {error.reason}")
             return default
@@ -275,6 +285,16 @@ class _Row:
             return default
         return allowed[value]
 
+    def payment_day(self) -> int | None:
+        value = self.row.get("payment_day", "")
+        if not value:
+            return None
+        if not (value.isascii() and value.isdigit() and len(value) <= 2 and 1 <= int(value) <= 31):
+            # The engine's sentence (leases/engine/validation.py).
+            self.error("payment_day", "The payment day is a day of the month, from 1 to 31.")
+            return None
+        return int(value)
+
     def flag(self, column: str) -> bool:
         value = self.row.get(column, "").lower()
         if value not in YES | NO:
@@ -297,6 +317,30 @@ ISSUE_COLUMNS = {
     "incentives[0].receivable_on": "incentive_receivable_on",
     "incentives": "incentive_amount",
 }
+
+
+def _term_and_stubs(r: _Row, values: dict[str, Any], company) -> None:
+    """The term (given, or derived from the end date as the lease form does) and the form's
+    refusals of stubs the engine cannot compute yet."""
+    start, end = values["commencement_date"], values["end_date"]
+    before = len(r.errors)
+    term = r.integer("term_months")
+    if start is None or len(r.errors) > before:
+        return
+    term, problems = term_from_end_date(start, end, term)
+    for column, message in problems:
+        r.error(column, message)
+    values["term_months"] = term
+    if term:
+        for column, message in stub_refusals(
+            company=company,
+            commencement=start,
+            term_months=term,
+            end_date=end if end and end > start else None,
+            payment_day=values["payment_day"],
+            exemption="",
+        ):
+            r.error(column, message)
 
 
 def validate_leases(
@@ -343,7 +387,9 @@ def validate_leases(
                 r.text("currency", max_length=3) or (subsidiary.currency if subsidiary else "USD")
             ).upper(),
             "commencement_date": r.day("commencement_date", required=True),
-            "term_months": r.integer("term_months", required=True),
+            "term_months": None,
+            "end_date": r.day("end_date"),
+            "payment_day": r.payment_day(),
             "standard": r.choice(
                 "standard", {"asc842": "asc842", "ifrs16": "ifrs16"}, company.default_standard
             ),
@@ -365,6 +411,7 @@ def validate_leases(
         }
         if values["standard"] == "ifrs16":
             values["classification"] = ""
+        _term_and_stubs(r, values, company)
         if values["discount_rate"] is not None and values["discount_rate"] < 0:
             r.error("discount_rate", "the discount rate cannot be negative.")
         for name in ACCOUNT_FIELDS.values():
@@ -406,7 +453,7 @@ def validate_leases(
         )
         if len(errors) == before:
             # Only a row that parsed cleanly can be measured.
-            terms = terms_from_input(values, [payment], incentives)
+            terms = terms_from_input(values, [payment], incentives, day_count=company.day_count)
             for issue in engine.validate_terms(terms):
                 column = ISSUE_COLUMNS.get(issue.field, issue.field)
                 if column not in {c for c, _, _ in LEASE_COLUMNS}:

@@ -330,7 +330,8 @@ class _Cells:
             self.fail(column, f"“{raw[:40]}” is not a whole number.")
             return default
         try:
-            return check_integer(int(raw), minimum=0)
+            # Past 40 digits it is out of range anyway (and int() refuses thousands of digits).
+            return check_integer(int(raw) if len(raw) <= 40 else -1, minimum=0)
         except BadValue as error:
             self.fail(column, f"“{raw[:40]}” {error.reason}")
             return default

@@ -116,9 +116,10 @@ def test_every_date_problem_is_said_by_sheet_line_and_column_and_nothing_is_save
         dict(STUB_LEASE, code="D", end_date="31/12/2030"),  # 5: not a date
         dict(STUB_LEASE, code="E", term_months="sixty"),  # 6: not a number
         dict(STUB_LEASE, code="F"),  # 7: quarterly rent with stubs
+        dict(STUB_LEASE, code="G", term_months="9" * 5000),  # 8: no column holds it
     ]
     streams = [dict(STUB_STREAM, lease_code=r["code"]) for r in rows]
-    streams[-1]["frequency"] = "quarterly"
+    streams[5]["frequency"] = "quarterly"
     plan = read_portfolio(workbook(leases=rows, payment_streams=streams), company=company)
     assert _errors(plan) == [
         "Sheet leases, line 2, column end_date: The end date gives a 60-month term (a part "
@@ -130,11 +131,13 @@ def test_every_date_problem_is_said_by_sheet_line_and_column_and_nothing_is_save
         "Sheet leases, line 5, column end_date: “31/12/2030” is not a date (YYYY-MM-DD).",
         "Sheet leases, line 5, column term_months: Enter the term in months, or the end date.",
         "Sheet leases, line 6, column term_months: “sixty” is not a whole number.",
+        f"Sheet leases, line 8, column term_months: “{'9' * 40}” must be between 0 and "
+        "2,147,483,647.",
     ]
     assert not Lease.objects.exists()
     # Once the leases sheet is clean the engine checks the terms: the quarterly stream is
     # refused on its own line of the payment_streams sheet.
-    plan = read_portfolio(workbook(leases=rows[-1:], payment_streams=streams[-1:]), company=company)
+    plan = read_portfolio(workbook(leases=rows[5:6], payment_streams=streams[5:6]), company=company)
     assert _errors(plan) == [
         "Sheet payment_streams, line 2, column frequency: With an end date or payment day off "
         "the monthly anniversary of commencement, payments must be monthly."
