@@ -218,3 +218,34 @@ def test_the_pages_take_a_lease_with_stubs_from_upload_to_import(
         date(2030, 12, 31),
         1,
     )
+
+
+def test_the_preview_totals_are_the_go_live_balances_of_the_lease_once_saved(personas, subsidiary):
+    from closebooks.services import company_go_live_set
+    from leases.engine.transition import build_golive_schedule
+    from leases.selectors import company_go_live, lease_go_live
+
+    company = company_go_live_set(
+        company=personas.company, actor=personas.settings_admin.user, go_live=date(2026, 7, 1)
+    )
+    assert company.day_count == "actual_days"
+    # Commenced mid-month before go-live, on monthly anniversaries (no stubs): the preview reads
+    # it as the saved lease will be read (the company's day count, no end date, no payment day).
+    row = dict(STUB_LEASE, commencement_date="2024-01-15", end_date="", payment_day="",
+               term_months=60)  # fmt: skip
+    plan = read_portfolio(
+        workbook(
+            leases=[row],
+            payment_streams=[STUB_STREAM],
+            opening_balances=[{"lease_code": "ST-1", "method": "asc840"}],
+        ),
+        company=company,
+    )
+    assert _errors(plan) == []
+    portfolio_import(company=company, actor=personas.accountant.user, plan=plan)
+    lease = leases_with_terms(Lease.objects.filter(company=company, code="ST-1")).get()
+    balances = build_golive_schedule(
+        lease_terms(lease), lease_go_live(lease, company_go_live(company))
+    ).balances
+    totals = plan.totals[("Acme US", "USD")]
+    assert (totals.opening_liability, totals.opening_rou) == (balances.liability, balances.rou_net)
