@@ -18,8 +18,8 @@ slots busy without any pause would still take entries × that time ÷ limit.
 
 Usage: DATABASE_URL=postgres://user@host:5432/any [REDIS_URL=redis://host:6379/0]
 python benchmarks/sync_period.py [--rest 1000,5000] [--soap 5000] [--latency-ms 150]
-[--concurrency 5] [--keep]. A dedicated database named ``bench_sync`` is created on the same
-server and dropped afterwards (unless --keep).
+[--concurrency 5] [--keep] [--database bench_sync]. A dedicated database (``bench_sync`` unless
+--database names another) is created on the same server and dropped afterwards (unless --keep).
 """
 
 from __future__ import annotations
@@ -81,14 +81,15 @@ def main() -> None:
     parser.add_argument("--soap", default="5000", help="SOAP sizes ('' for none)")
     parser.add_argument("--latency-ms", type=int, default=150)
     parser.add_argument("--concurrency", type=int, default=5)
-    parser.add_argument("--keep", action="store_true", help="Keep the bench_sync database.")
+    parser.add_argument("--keep", action="store_true", help="Keep the benchmark's database.")
+    parser.add_argument("--database", default=BENCH_DB, help="Its name (default %(default)s).")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)  # the measured child
     parser.add_argument("--warm-up", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args.worker, args.warm_up)
         return
-    with django_on_fresh_database(BENCH_DB, keep=args.keep):
+    with django_on_fresh_database(args.database, keep=args.keep):
         run(args)
 
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -94,6 +94,7 @@ class RestClient:
         self.limiter = limiter
         self.max_suiteql_pages = max_suiteql_pages
         self._auth = TbaAuth(credentials, nonce_factory=nonce_factory, clock=clock)
+        self._environments: dict[tuple[str, str], dict[str, Any]] = {}
         self._sleep = sleep
         self._rng = rng
 
@@ -253,9 +254,10 @@ class RestClient:
             all_headers["Content-Type"] = "application/json"
         data = body.encode("utf-8") if body is not None else None
         return run_with_retries(
-            lambda signed: self._attempt(method, *signed, data, operation),
-            # Signed afresh for each attempt, before it takes a limiter slot.
-            prepare=lambda: self._signed(method, url, data, all_headers),
+            lambda prepared: self._attempt(prepared, operation),
+            # Built and signed afresh for each attempt, before it takes a limiter slot: the slot
+            # is held while the request is on the wire, not while Python builds it.
+            prepare=lambda: self._prepared(method, url, data, all_headers),
             policy=self.retry_policy,
             limiter=self.limiter,
             limiter_key=self.credentials.realm,
@@ -264,30 +266,28 @@ class RestClient:
             rng=self._rng,
         )
 
-    def _signed(
+    def _prepared(
         self, method: str, url: str, data: bytes | None, headers: dict[str, str]
-    ) -> tuple[str, dict[str, str]]:
-        """The URL as signed and the headers with a fresh OAuth signature (nonce, timestamp)."""
-        request = self._auth(requests.Request(method, url, data=data, headers=headers).prepare())
-        return str(request.url), {**headers, "Authorization": request.headers["Authorization"]}
+    ) -> requests.PreparedRequest:
+        """The request as it goes out: session headers merged, a fresh OAuth signature."""
+        request = requests.Request(method, url, data=data, headers=headers, auth=self._auth)
+        return self.session.prepare_request(request)
 
-    def _attempt(
-        self,
-        method: str,
-        url: str,
-        headers: dict[str, str],
-        data: bytes | None,
-        operation: str,
-    ) -> requests.Response:
+    def _environment(self, url: str) -> dict[str, Any]:
+        """Proxies and TLS settings from the environment, read once per host (not per call)."""
+        host = urlsplit(url)[:2]
+        settings = self._environments.get(host)
+        if settings is None:
+            settings = self.session.merge_environment_settings(url, {}, None, None, None)
+            self._environments[host] = settings
+        return settings
+
+    def _attempt(self, request: requests.PreparedRequest, operation: str) -> requests.Response:
         """A single HTTP attempt (already signed) mapped to a typed error on failure."""
+        settings = self._environment(str(request.url))
         try:
-            response = self.session.request(
-                method,
-                url,
-                data=data,
-                headers=headers,
-                timeout=self.timeout_s,
-                allow_redirects=False,
+            response = self.session.send(
+                request, timeout=self.timeout_s, allow_redirects=False, **settings
             )
         except requests.Timeout as exc:
             raise NetSuiteTimeoutError(
@@ -297,6 +297,7 @@ class RestClient:
             raise NetSuiteConnectionError(
                 f"Could not connect to NetSuite: {type(exc).__name__}", operation=operation
             ) from exc
+        method, url = request.method, str(request.url)
         log.debug("NetSuite %s %s -> %s", method, url.split("?", 1)[0], response.status_code)
         if response.status_code >= 300:
             raise error_from_rest_response(response.status_code, response.text, operation=operation)

@@ -71,6 +71,10 @@ class _RefusingSession(requests.Session):
     def request(self, *args, **kwargs):
         raise AddressNotAllowedError(self.detail)
 
+    def send(self, *args, **kwargs):
+        # The REST client prepares and signs its requests itself, then only sends them.
+        raise AddressNotAllowedError(self.detail)
+
 
 def netsuite_client(
     connection: NetSuiteConnection, credentials: NetSuiteCredentials | None = None, **overrides
