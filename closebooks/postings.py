@@ -33,14 +33,17 @@ from django.db.models.base import ModelState
 from closebooks.changes import ClosePostings
 from leases import engine
 from leases.change_selectors import (
+    _SHARED,
     change_postings,
     changes_in_books,
     shared_schedules,
     with_changes,
 )
 from leases.engine.changes import ChangedSchedule
+from leases.engine.dates import month_start
 from leases.engine.exemptions import ExemptSchedule
 from leases.engine.fast import month_schedule
+from leases.engine.fast_changes import ReviewMonth, month_index_review
 from leases.models import (
     ACCOUNT_FIELDS,
     ACCOUNT_LABELS,
@@ -223,7 +226,7 @@ def _flat_postings(
             schedule = _schedule(lease, start, go_live, defaults)
             if lease_changes is not None:
                 # Only the months up to the close are read from the changed schedule.
-                schedule = with_changes(lease, schedule, lease_changes)
+                schedule = _with_changes(lease, schedule, lease_changes, start)
         except engine.LeaseTermsError as error:
             by_lease[lease.id] = (
                 [],
@@ -231,13 +234,36 @@ def _flat_postings(
             )
             continue
         month = (
-            _month_lines(schedule, start)
+            (
+                schedule.journal_lines_for_month(start)
+                if isinstance(schedule, ReviewMonth)
+                else _month_lines(schedule, start)
+            )
             + non_lease_lines(lease, start)
             + variable.get(lease.id, [])
         )
         if defaults.post_current_split and not isinstance(schedule, ExemptSchedule):
             month += current_split_lines(_split_view(schedule), start)
         by_lease[lease.id] = mapping.lines(lease, month)
+
+
+def _with_changes(lease: Lease, schedule, changes: list, start: date):
+    """`with_changes`, or for a lease whose one change is an index review, just the month being
+    closed (`leases.engine.fast_changes`): the same lines, entries and balances. A review booked
+    now for an earlier month posts a catch-up over the months before, so it takes the
+    reference path."""
+    late = any(
+        c.booking_period in (None, start) and month_start(c.effective_date) < start for c in changes
+    )
+    fast = None if late else month_index_review(schedule, [c.as_engine() for c in changes], start)
+    if fast is None:
+        return with_changes(lease, schedule, changes)
+    shared = _SHARED.get()
+    if shared is not None:
+        # Where `change_postings` finds the lease and its schedule (as `with_changes` leaves them).
+        shared[("lease", lease.pk)] = lease
+        shared[(lease.pk, tuple(c.pk for c in changes))] = fast
+    return fast
 
 
 def _schedule(lease: Lease, start: date, go_live: date | None, defaults: AccountingDefaults):
@@ -250,7 +276,7 @@ def _schedule(lease: Lease, start: date, go_live: date | None, defaults: Account
 class _Closing:
     """A changed schedule's posted closing liabilities, month by month as they are read."""
 
-    def __init__(self, schedule: ChangedSchedule) -> None:
+    def __init__(self, schedule: ChangedSchedule | ReviewMonth) -> None:
         self.schedule = schedule
 
     def __len__(self) -> int:
@@ -263,7 +289,7 @@ class _Closing:
 def _split_view(schedule):
     """What `current_split_lines` reads of the schedule: a changed schedule's thirteen months
     are read one by one instead of building all of its posted months."""
-    if not isinstance(schedule, ChangedSchedule):
+    if not isinstance(schedule, ChangedSchedule | ReviewMonth):
         return schedule
     closing = _Closing(schedule)
     return SimpleNamespace(
