@@ -53,14 +53,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leases", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--keep", action="store_true", help="Keep the bench_close database.")
+    parser.add_argument("--keep", action="store_true", help="Keep the benchmark's database.")
+    parser.add_argument("--database", default=BENCH_DB, help="Its name (default %(default)s).")
     parser.add_argument(
         "--reference",
         action="store_true",
         help="Also close with the reference reader and bulk_create, for a same-load comparison.",
     )
     args = parser.parse_args()
-    with django_on_fresh_database(BENCH_DB, keep=args.keep):
+    with django_on_fresh_database(args.database, keep=args.keep):
         run(args)
 
 

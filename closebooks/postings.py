@@ -43,7 +43,7 @@ from leases.engine.changes import ChangedSchedule
 from leases.engine.dates import month_start
 from leases.engine.exemptions import ExemptSchedule
 from leases.engine.fast import month_schedule
-from leases.engine.fast_changes import ReviewMonth, month_index_review
+from leases.engine.fast_changes import IndexReviewRemeasured, ReviewMonth, month_index_review
 from leases.models import (
     ACCOUNT_FIELDS,
     ACCOUNT_LABELS,
@@ -259,10 +259,13 @@ def _with_changes(lease: Lease, schedule, changes: list, start: date):
     if fast is None:
         return with_changes(lease, schedule, changes)
     shared = _SHARED.get()
-    if shared is not None:
-        # Where `change_postings` finds the lease and its schedule (as `with_changes` leaves them).
-        shared[("lease", lease.pk)] = lease
-        shared[(lease.pk, tuple(c.pk for c in changes))] = fast
+    if shared is not None and isinstance(fast, IndexReviewRemeasured):
+        if any(c.booking_period in (None, start) for c in changes):
+            # Booked now, so it posts its own entry: where `change_postings` finds the lease and
+            # its month (as `with_changes` leaves them). Nothing else is kept for the rest of
+            # the close (an ASC 842 review in its month posts no entry of its own).
+            shared[("lease", lease.pk)] = lease
+            shared[(lease.pk, tuple(c.pk for c in changes))] = fast
     return fast
 
 

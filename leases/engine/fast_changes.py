@@ -145,8 +145,8 @@ def month_index_review(base: Schedule, changes, period: date):
         return None
     change, s, k = taken
     if base.terms.standard is Standard.ASC_842:
-        return _Unmeasured(base, change, s, k)
-    return _Remeasured(base, change, s, k)
+        return IndexReviewUnmeasured(base, change, s, k)
+    return IndexReviewRemeasured(base, change, s, k)
 
 
 class ReviewMonth:
@@ -193,7 +193,7 @@ class ReviewMonth:
         raise NotImplementedError
 
 
-class _Unmeasured(ReviewMonth):
+class IndexReviewUnmeasured(ReviewMonth):
     """ASC 842: the original schedule, and the rent paid beyond it as variable lease cost."""
 
     def __init__(self, base: Schedule, change: LeaseChange, s: int, k: int) -> None:
@@ -216,7 +216,7 @@ class _Unmeasured(ReviewMonth):
         return lines
 
 
-class _Remeasured(ReviewMonth):
+class IndexReviewRemeasured(ReviewMonth):
     """IFRS 16: the liability remeasured from the review's month, the ROU asset adjusted, and a
     segment amortized straight-line from there (ChangedSchedule._apply and _Segment)."""
 
