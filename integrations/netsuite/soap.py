@@ -30,6 +30,7 @@ from .errors import (
     error_from_status_detail,
 )
 from .limiter import ConcurrencyLimiter
+from .memory import release_freed_memory
 from .payload import CENT, AttemptRecord, JournalEntryData, UpsertResult, validate_entry
 from .retry import RetryPolicy, run_with_retries
 from .signing import (
@@ -352,7 +353,11 @@ class SoapClient:
 
     def _envelope(self, operation: str, records: Callable[[], list[Any]]) -> bytes:
         with self._building:
-            return self.build_envelope(operation, records())
+            body = self.build_envelope(operation, records())
+            # The batch's zeep objects and XML tree are garbage now; without this each thread
+            # that built an envelope keeps their pages in its arena (+20 MB at 5,000 entries).
+            release_freed_memory()
+            return body
 
     def _attempt(self, operation: str, body: bytes) -> tuple[int, list[dict[str, Any]]]:
         """One POST of a signed envelope; faults become typed errors."""
