@@ -130,7 +130,8 @@ def test_approving_the_whole_import_creates_each_separate_lease_in_turn(personas
         personas.company,
         _csv(
             SECOND_FLOOR,
-            SECOND_FLOOR | {"effective_date": "2026-09-01", "term_months": "24"},
+            SECOND_FLOOR
+            | {"effective_date": "2026-09-01", "term_months": "24", "classification": "finance"},
             {
                 "lease_code": "HQ-2",
                 "kind": "index",
@@ -143,9 +144,13 @@ def test_approving_the_whole_import_creates_each_separate_lease_in_turn(personas
     assert [r.separate.code if r.separate else None for r in rows] == ["HQ-1-S1", "HQ-1-S2", None]
     lease_changes_import(company=personas.company, actor=personas.accountant.user, rows=rows)
     assert lease_changes_approve_many(company=personas.company, actor=personas.reviewer.user) == 3
-    created = {c.code: c.term_months for c in Lease.objects.filter(code__startswith="HQ-1-S")}
-    # The second ends at month 24 of HQ-1: 24 - 8 months elapsed before September.
-    assert created == {"HQ-1-S1": 30, "HQ-1-S2": 16}
+    created = {
+        c.code: (c.term_months, c.classification)
+        for c in Lease.objects.filter(code__startswith="HQ-1-S")
+    }
+    # The second ends at month 24 of HQ-1 (24 - 8 months elapsed before September) and is
+    # classified on its own (ASC 842: a new lease); the first follows HQ-1's classification.
+    assert created == {"HQ-1-S1": (30, "operating"), "HQ-1-S2": (16, "finance")}
     assert LeaseChange.objects.get(lease=other).status == "approved"
 
 
