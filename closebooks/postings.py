@@ -115,7 +115,7 @@ def close_postings_flat(company, start: date, *, progress=None) -> ClosePostings
     go_live = company_go_live(company)
     # The collector resumes only after the shared schedules are freed: its first pass then walks
     # what the close keeps (the lines), not every schedule built for the month.
-    with _no_cycle_collection(), shared_schedules():
+    with no_cycle_collection(), shared_schedules():
         changed = changes_in_books(company, start)
         if go_live is not None and start < go_live:
             regular_lines, regular_problems = [], []
@@ -132,7 +132,7 @@ def close_postings_flat(company, start: date, *, progress=None) -> ClosePostings
 
 
 @contextmanager
-def _no_cycle_collection() -> Iterator[None]:
+def no_cycle_collection() -> Iterator[None]:
     """Python's cycle collector paused while the month is computed: the schedules kept for the
     change entries grow with the portfolio, and every full collection walked all of them again
     (a tenth of a close with changes). Nothing computed here needs collecting before the end."""
@@ -259,13 +259,13 @@ def _with_changes(lease: Lease, schedule, changes: list, start: date):
     if fast is None:
         return with_changes(lease, schedule, changes)
     shared = _SHARED.get()
-    if shared is not None and isinstance(fast, IndexReviewRemeasured):
-        if any(c.booking_period in (None, start) for c in changes):
-            # Booked now, so it posts its own entry: where `change_postings` finds the lease and
-            # its month (as `with_changes` leaves them). Nothing else is kept for the rest of
-            # the close (an ASC 842 review in its month posts no entry of its own).
-            shared[("lease", lease.pk)] = lease
-            shared[(lease.pk, tuple(c.pk for c in changes))] = fast
+    # Booked now, an IFRS 16 review posts its own entry: `change_postings` finds the lease and
+    # its month where `with_changes` leaves them. Nothing else is kept for the rest of the
+    # close (an ASC 842 review in its month posts no entry of its own).
+    booked_now = any(c.booking_period in (None, start) for c in changes)
+    if shared is not None and booked_now and isinstance(fast, IndexReviewRemeasured):
+        shared[("lease", lease.pk)] = lease
+        shared[(lease.pk, tuple(c.pk for c in changes))] = fast
     return fast
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Min
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from audit.services import audit_record
@@ -26,7 +27,7 @@ from closebooks.models import (
     JournalLine,
     PeriodStatus,
 )
-from closebooks.postings import close_postings_flat
+from closebooks.postings import close_postings_flat, no_cycle_collection
 from closebooks.progress import progress_record
 from closebooks.signals import period_closed
 from companies.models import Company, Membership, TransitionMethod
@@ -144,6 +145,9 @@ def _lock(period: AccountingPeriod) -> AccountingPeriod:
 
 
 @transaction.atomic
+# Cycle collection waits until the close is done: every full collection would walk all the lines
+# and entries built so far, none of which is garbage before the end.
+@no_cycle_collection()
 def period_close(
     *,
     period: AccountingPeriod,
@@ -367,7 +371,17 @@ def _copy_entries(company, period: AccountingPeriod, drafts) -> list[JournalEntr
             for pk, draft in zip(ids, drafts, strict=True):
                 for values in _line_values(draft):
                     copy.write_row((pk, *values))
-    return [JournalEntry.from_db(connection.alias, attnames, row) for row in rows]
+    return [_entry_from_row(attnames, row) for row in rows]
+
+
+def _entry_from_row(attnames: list[str], row: list) -> JournalEntry:
+    """`JournalEntry.from_db(alias, attnames, row)` without a descriptor call per field."""
+    entry = JournalEntry.__new__(JournalEntry)
+    entry.__dict__.update(zip(attnames, row, strict=True))
+    entry._state = ModelState()
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    return entry
 
 
 def _debits_by_currency(drafts) -> dict[str, str]:
