@@ -25,7 +25,14 @@ from leases.change_selectors import (
     leases_for_changes,
 )
 from leases.closed_months import closed_months
-from leases.engine.dates import has_stubs, month_start, months_between
+from leases.engine.changes import moved_end
+from leases.engine.dates import (
+    anniversary_end,
+    has_stubs,
+    month_start,
+    months_between,
+    term_months_through,
+)
 from leases.engine.jsonio import change_from_json
 from leases.models import (
     ACCOUNT_FIELDS,
@@ -51,17 +58,6 @@ SEPARATE_COPIED = (
     *ACCOUNT_FIELDS.values(),
     *SEGMENT_FIELDS.values(),
 )
-
-
-def refuse_stubs(lease: Lease, prefix: str = "") -> None:
-    """A lease whose end date or payment day is off the monthly anniversary of commencement
-    takes no changes yet (the change engine works on anniversary periods): say so."""
-    if has_stubs(lease.commencement_date, lease.term_months, lease.end_date, lease.payment_day):
-        raise ValidationError(
-            f"{prefix}Lease {lease.code} ends or pays rent off the monthly anniversary of its "
-            "commencement, and such a lease cannot take changes yet: enter the new terms as a "
-            "new lease instead."
-        )
 
 
 def _issues(error: engine.LeaseTermsError) -> list[str]:
@@ -154,6 +150,22 @@ def separate_lease_plan(
     if elapsed < 1:
         problems.append("The separate lease must commence after this lease's commencement month.")
     term = (parsed.term_months or _current_term(lease)) - elapsed
+    stubbed = has_stubs(
+        lease.commencement_date, lease.term_months, lease.end_date, lease.payment_day
+    )
+    end_date = None
+    if stubbed and elapsed >= 1 and term >= 1:
+        # A lease with its own end date and payment day: the separate lease pays on the same
+        # day and ends on the day the change gives this lease (its end date moved by the months
+        # the term gains or loses, as the engine moves it).
+        end_date = moved_end(
+            lease.end_date or anniversary_end(lease.commencement_date, lease.term_months),
+            (parsed.term_months or _current_term(lease)) - lease.term_months,
+        )
+        if end_date <= effective:
+            problems.append("The separate lease must end after it commences; check the new term.")
+        else:
+            term = term_months_through(effective, end_date)
     if elapsed >= 1 and term < 1:
         problems.append("The separate lease must end after it commences; check the new term.")
     if month_start(effective) in closed_months(lease.company_id):
@@ -177,8 +189,10 @@ def separate_lease_plan(
         classification=classification,
         discount_rate=(parsed.annual_rate * HUNDRED).normalize(),
     )
+    if end_date is not None:
+        values.update(end_date=end_date, payment_day=lease.payment_day)
     payments = [_payment_input(stream) for stream in parsed.payments]
-    terms = terms_from_input(values, payments, [])
+    terms = terms_from_input(values, payments, [], day_count=lease.company.day_count)
     try:
         issues = engine.validate_terms(terms)
         if issues:
@@ -194,7 +208,6 @@ def change_preview(
 ) -> tuple[engine.ChangedSchedule, engine.ChangeEvent]:
     """The lease's schedule with its approved changes and this one; raises ValidationError."""
     data = dict(details, kind=kind, effective=effective.isoformat(), reference="new")
-    refuse_stubs(lease)
     if not change_supported(lease):
         raise ValidationError(f"Lease {lease.code}: {NOT_SUPPORTED.message}.")
     try:
@@ -218,7 +231,6 @@ def lease_change_create(
     lease = leases_with_terms(Lease.objects.filter(pk=lease.pk)).get()
     if lease.status != LeaseStatus.ACTIVE:
         raise ValidationError("Only an active lease is changed this way; edit a draft directly.")
-    refuse_stubs(lease)
     if is_separate_lease(kind, details):
         separate_lease_plan(lease=lease, effective=effective, details=details)
     else:
@@ -450,7 +462,6 @@ def lease_changes_import(*, company, actor, rows: list) -> list[LeaseChange]:
     for row in rows:
         if row.lease.company_id != company.pk or row.lease.status != LeaseStatus.ACTIVE:
             raise ValidationError(f"Line {row.line}: lease {row.lease.code} is not active.")
-        refuse_stubs(row.lease, f"Line {row.line}: ")
         numbers[row.lease.pk] = numbers.get(row.lease.pk, 0) + 1
         changes.append(
             LeaseChange(

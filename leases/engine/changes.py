@@ -16,15 +16,24 @@ from __future__ import annotations
 import dataclasses
 import enum
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from itertools import accumulate
 from operator import add
 
-from .dates import add_months, add_months_to_day, days_in_month, months_between
+from .dates import (
+    add_months,
+    add_months_to_day,
+    anniversary_end,
+    days_in_month,
+    month_position,
+    months_between,
+    on_day,
+    term_months_through,
+)
 from .journal import commencement_lines, periodic_lines
-from .payments import cents, expand_flows
+from .payments import cents, expand_flows, lease_end, payment_amount, payment_pieces
 from .restoration import restoration_lines
 from .schedule import ENGINE_CONTEXT, Schedule, build_schedule, is_prorated
 from .types import (
@@ -32,6 +41,7 @@ from .types import (
     AccountRole,
     Classification,
     DayCount,
+    Frequency,
     JournalLine,
     LeaseTerms,
     LeaseTermsError,
@@ -46,6 +56,10 @@ from .types import (
 from .validation import MAX_TERM_MONTHS
 
 ONE = Decimal(1)
+# A lease with stubs (`terms.is_dated`): one payment on its date, as (calendar month from the
+# commencement month, where in the month, amount, first day of its payment period; None for an
+# incentive receivable).
+DatedFlow = tuple[int, Fraction, Decimal, date | None]
 NO_STUB = (ZERO, ZERO, ZERO)  # a segment that starts on the 1st has no days before it
 
 
@@ -190,6 +204,12 @@ class _State:
     # every change earlier in the same month.
     offset: Fraction = Fraction(0)
     stub: tuple[Decimal, Decimal, Decimal] = NO_STUB
+    # A lease with stubs: its payments on their dates (measured and paid), the last day of the
+    # lease, and the first day of the current streams' first payment period.
+    dated: list[DatedFlow] | None = None
+    cash_dated: list[DatedFlow] | None = None
+    end: date | None = None
+    streams_origin: date | None = None
 
 
 class _Segment:
@@ -238,7 +258,7 @@ class _Segment:
         liability_full: Decimal = ZERO,
         offset: Fraction = Fraction(0),
         stub: tuple[Decimal, Decimal, Decimal] = NO_STUB,
-        inside: list[tuple[Decimal, Fraction] | None] | None = None,
+        inside: list[list[tuple[Decimal, Fraction]]] | None = None,
         spans: tuple[Fraction, Fraction] | None = None,
         limit: int | None = None,
     ) -> None:
@@ -246,7 +266,7 @@ class _Segment:
         # Posted figures are rounded for the first `limit` months only (a close reads one month
         # and the twelve after it); the liability is still measured over the whole term.
         self._limit = limit
-        # Actual days with partial months: month j's payment inside the month (amount, where
+        # Actual days with partial months: month j's payments inside the month (amount, where
         # in the month), and the term's and the amortization's ends counted from the start of
         # month 0 (a whole number of months otherwise).
         self._inside = inside
@@ -330,16 +350,16 @@ class _Segment:
                     break  # the change date: `liability_full` is this month's opening
                 a, r = adv[j], arr[j]
                 due = balance if r is ZERO else balance + r
-                if inside is not None and inside[j] is not None:
-                    amount, where = inside[j]
-                    # Paid inside the month: accrues interest until then, not after.
-                    due += amount * (1 + self._rate * _dec(1 - where))
+                if inside is not None:
+                    for amount, where in inside[j]:
+                        # Paid inside the month: accrues interest until then, not after.
+                        due += amount * (1 + self._rate * _dec(1 - where))
                 balance = due * v if a is ZERO else due * v + a
             payments = [adv[j] + arr[j] if j < remaining else ZERO for j in range(length)]
             if inside is not None:
-                for j, flow in enumerate(inside[:length]):
-                    if flow is not None:
-                        payments[j] += flow[0]
+                for j, flows in enumerate(inside[:length]):
+                    for amount, _ in flows:
+                        payments[j] += amount
             count = length if self._limit is None else min(length, self._limit)
             rounded = [_q(c, unit) for c in closing[:count]]
             rou0, liability0 = self.opening_rou, self.opening_liability
@@ -400,8 +420,8 @@ class _Segment:
                 # A payment at the start of the month is paid by now (the segment's own first
                 # month, when it starts inside the month, has none).
                 flows.append((self._adv[j], Fraction(0)))
-            if self._inside is not None and self._inside[j] is not None:
-                flows.append(self._inside[j])
+            if self._inside is not None:
+                flows.extend(self._inside[j])
         opening = self._liability_full if j == 0 else closing[j - 1]
         full, paid_now = _accrue(opening, self._rate, start, offset, flows)
         if j >= remaining:
@@ -570,6 +590,9 @@ class ChangedSchedule:
         self._paid: list[Decimal] | None = None  # cumulative original payments (operating)
         self._points: dict[int, tuple[Decimal, Decimal]] = {}  # _base_point's, by month
         self._prorated = is_prorated(terms)  # actual days, commencing after the 1st
+        # An end date or payment day off the anniversary rule (or a lease brought in at go-live
+        # under actual days from inside a month): payments on their own dates.
+        self._dated = terms.is_dated or getattr(self.base, "dated", False)
         # A base posted for one month only (`fast.month_schedule`: that month and the twelve
         # after it): the segments are rounded only as far, nothing later is read.
         posted = getattr(self.base, "_posted", None)
@@ -596,15 +619,33 @@ class ChangedSchedule:
             raise LeaseTermsError(issues)
         if not self.changes:
             return
+        if self._dated:
+            for i, change in enumerate(self.changes):
+                for j, stream in enumerate(change.payments or ()):
+                    if stream.frequency is not Frequency.MONTHLY:
+                        raise LeaseTermsError(
+                            [
+                                TermsIssue(
+                                    f"changes[{i}].payments[{j}].frequency",
+                                    "This lease pays on its own dates with part periods: "
+                                    "new payments must be monthly.",
+                                )
+                            ]
+                        )
         base = self.base
-        flows = base.flows or expand_flows(terms)
-        horizon = max([len(base), terms.term_months] + [c.term_months or 0 for c in self.changes])
-        if is_prorated(terms):
-            horizon += 1  # the term ends inside the month after its last payment month
-        pad = [ZERO] * (horizon - terms.term_months)
-        # The payment at commencement is in the ROU, never in the liability: drop it here.
-        adv = [ZERO] + list(flows.advance[1:]) + pad
-        arr = list(flows.arrears) + pad
+        if self._dated:
+            adv, arr = [], []  # the payments are on their dates (`state.dated`)
+        else:
+            flows = base.flows or expand_flows(terms)
+            horizon = max(
+                [len(base), terms.term_months] + [c.term_months or 0 for c in self.changes]
+            )
+            if is_prorated(terms):
+                horizon += 1  # the term ends inside the month after its last payment month
+            pad = [ZERO] * (horizon - terms.term_months)
+            # The payment at commencement is in the ROU, never in the liability: drop it here.
+            adv = [ZERO] + list(flows.advance[1:]) + pad
+            arr = list(flows.arrears) + pad
         ordered = sorted(self.changes, key=lambda c: c.effective)
         first = months_between(base.start, ordered[0].effective)
         before_liability, before_rou = self._base_point(first - 1)
@@ -629,6 +670,11 @@ class ChangedSchedule:
             useful_life=terms.useful_life_months,
             owned=terms.ownership_transfers or terms.purchase_option_reasonably_certain,
         )
+        if self._dated:
+            state.dated = self._original_dated_flows()
+            state.cash_dated = list(state.dated)
+            state.end = lease_end(terms)
+            state.streams_origin = getattr(base, "streams_origin", terms.commencement)
         for change in ordered:
             index = months_between(base.start, change.effective)
             if index >= self._len and self.events:
@@ -642,6 +688,9 @@ class ChangedSchedule:
         end = min(self._len, len(state.adv)) if first_unmeasured is not None else 0
         if self._through is not None:
             end = min(end, self._through)  # nothing later is read from a one-month base
+        if self._dated and first_unmeasured is not None:
+            self._dated_variable(state, first_unmeasured)
+            end = 0
         for k in range(first_unmeasured or 0, end):
             if self._prorated:
                 # Partial months: month k holds payment month k's advance and k - 1's arrears.
@@ -658,6 +707,152 @@ class ChangedSchedule:
         if self.terms.day_count is not DayCount.ACTUAL_DAYS or day.day == 1:
             return Fraction(0)
         return Fraction(day.day - 1, days_in_month(day))
+
+    # -- leases with stubs (an end date or payment day of their own) -----------------------
+
+    def _position(self, day: date) -> Fraction:
+        """Where `day` starts, in months from the start of the commencement month."""
+        return month_position(day, self.start)
+
+    def _payment_day(self) -> int:
+        return self.terms.payment_day or self.terms.commencement.day
+
+    def _first_payment_day(self, day: date) -> date:
+        """The lease's payment day on or after `day`: where the first payment period that
+        starts on or after `day` begins."""
+        first = on_day(day, self._payment_day())
+        return first if first >= day else on_day(add_months(day, 1), self._payment_day())
+
+    def _dated_stream_flows(
+        self, streams: tuple[PaymentStream, ...], origin: date, since: date, end: date
+    ) -> list[DatedFlow]:
+        return stream_flows(self.terms, streams, origin, since, end, self.start)
+
+    def _original_dated_flows(self) -> list[DatedFlow]:
+        if hasattr(self.base, "dated_flows"):
+            return self.base.dated_flows()  # a lease brought in at go-live: from go-live on
+        return original_flows(self.terms, self.start)
+
+    @staticmethod
+    def _replace_flows(
+        flows: list[DatedFlow], new: list[DatedFlow], since: date, until: Fraction
+    ) -> list[DatedFlow]:
+        """`flows` without the payment periods from `since` on and without anything after
+        `until` (the end of the term, in months), plus `new`."""
+        return [f for f in flows if (f[3] is None or f[3] < since) and f[0] + f[1] <= until] + new
+
+    def _dated_set_term(self, state: _State, term: int, effective: date) -> None:
+        """New end of term for a lease with stubs: the end date moves by the months the term
+        gains or loses (a month end stays a month end), the payment day stays. The payment
+        periods from the first payment day on or after the change are priced again to the new
+        end (its part period prorated by days); a period already begun keeps what it pays. An
+        extension agreed in the final part period also pays the days from the old end to the
+        next payment day as a part period of their own."""
+        old_end = state.end
+        end = moved_end(old_end, term - state.term)
+        anchor = self._first_payment_day(effective)
+        if end + timedelta(days=1) < anchor:
+            raise LeaseTermsError(
+                [
+                    TermsIssue(
+                        "term_months",
+                        f"The new term ends on {end.isoformat()}, inside the payment period "
+                        f"under way on {effective.isoformat()}: on a lease with stubs a shorter "
+                        f"term must end on or after the day before the next payment day "
+                        f"({(anchor - timedelta(days=1)).isoformat()}).",
+                    )
+                ]
+            )
+        since = min(anchor, old_end + timedelta(days=1))
+        new = self._dated_stream_flows(state.streams, state.streams_origin, since, end)
+        until = self._position(end + timedelta(days=1))
+        state.dated = self._replace_flows(state.dated, new, since, until)
+        state.cash_dated = self._replace_flows(state.cash_dated, list(new), since, until)
+        state.term, state.end = term, end
+
+    def _dated_set_payments(
+        self, state: _State, streams: tuple[PaymentStream, ...], effective: date, *, measured: bool
+    ) -> None:
+        """New payments from the first payment period that starts on or after the change."""
+        anchor = self._first_payment_day(effective)
+        new = self._dated_stream_flows(streams, anchor, anchor, state.end)
+        until = self._position(state.end + timedelta(days=1))
+        state.cash_dated = self._replace_flows(state.cash_dated, new, anchor, until)
+        if measured:
+            state.dated = self._replace_flows(state.dated, list(new), anchor, until)
+        state.streams, state.streams_origin = streams, anchor
+
+    def _pv_dated(
+        self, flows: list[DatedFlow], start: int, offset: Fraction, rate: Decimal
+    ) -> Decimal:
+        """Present value `offset` into calendar month `start` of the payments from then on."""
+        by_month: dict[int, list[tuple[Decimal, Fraction]]] = {}
+        for month, where, amount, _ in flows:
+            if (month, where) >= (start, offset) and amount:
+                by_month.setdefault(month, []).append((amount, where))
+        if not by_month:
+            return ZERO
+        balance = ZERO
+        with localcontext(ENGINE_CONTEXT):
+            for month in range(max(by_month), start - 1, -1):
+                for amount, where in by_month.get(month, ()):
+                    balance += amount * (1 + rate * _dec(1 - where))
+                growth = 1 + rate * _dec(1 - offset) if month == start else 1 + rate
+                balance = balance / growth
+        return balance
+
+    def _dated_variable(self, state: _State, first: int) -> None:
+        """Cash different from what was measured (an ASC 842 index review), month by month."""
+        diff: dict[int, Decimal] = {}
+        for sign, flows in ((1, state.cash_dated), (-1, state.dated)):
+            for month, _, amount, _ in flows:
+                diff[month] = diff.get(month, ZERO) + (amount if sign > 0 else -amount)
+        end = self._len if self._through is None else min(self._len, self._through)
+        for k in range(first, end):
+            if diff.get(k):
+                self.variable[k] = diff[k]
+
+    def _open_stub_segment(self, state: _State) -> None:
+        """A lease with stubs: the segment's payments sit on their dates inside its calendar
+        months, and its term ends on the end date (the amortization at the end of the useful
+        life, counted in anniversaries of commencement, when that comes first or the asset is
+        owned)."""
+        s = state.index
+        # Useful lives count anniversaries of the lease's own commencement.
+        c = getattr(self.base, "life_origin", self.terms.commencement)
+        last = months_between(self.start, state.end)
+        months = max(last - s + 1, 1)
+        inside: list[list[tuple[Decimal, Fraction]]] = [[] for _ in range(months)]
+        for month, where, amount, _ in state.dated:
+            if amount and s <= month < s + months and (month > s or where >= state.offset):
+                inside[month - s].append((amount, where))
+        term_span = self._position(state.end + timedelta(days=1)) - s
+        amortization_span = term_span
+        if state.mode is Mode.AMORTIZE and state.useful_life is not None:
+            life_span = self._position(add_months_to_day(c, state.useful_life)) - s
+            amortization_span = life_span if state.owned else min(term_span, life_span)
+        ceiling = -(-amortization_span.numerator // amortization_span.denominator)
+        self._segments.append(
+            _Segment(
+                s,
+                state.mode,
+                state.liability,
+                state.rou,
+                state.accumulated,
+                adv=[ZERO] * months,
+                arr=[ZERO] * months,
+                rate=_monthly(state.annual_rate, self.terms.rate_convention),
+                remaining=months,
+                amortization=max(ceiling, 1),
+                unit=self.unit,
+                liability_full=state.liability_full,
+                offset=state.offset,
+                stub=state.stub,
+                inside=inside,
+                spans=(term_span, amortization_span),
+            )
+        )
+        self._len = s + len(self._segments[-1])
 
     def _where(self, month: int) -> Fraction:
         """Partial months: where in calendar month `month` its monthly anniversary of
@@ -760,18 +955,19 @@ class ChangedSchedule:
         if not self._segments:
             base = self.base
             rate = base.measurement.monthly_rate
-            flows = base.flows or expand_flows(self.terms)
+            flows = None if self._dated else (base.flows or expand_flows(self.terms))
             prev_liability, prev_rou = self._base_point(index - 1)
-            term = self.terms.term_months
-            adv = [ZERO, *flows.advance[1:]]
+            if self._dated:
+                month_flows = [(a, w) for m, w, a, _ in state.dated if m == index]
+                ended = index > months_between(self.start, lease_end(self.terms))
+            else:
+                adv = [ZERO, *flows.advance[1:]]
+                month_flows = self._month_flows(adv, flows.arrears, index)
+                ended = index >= self._liability_months(self.terms.term_months)
             full, paid_now = _accrue(
-                base.closing_liability[index - 1],
-                rate,
-                Fraction(0),
-                offset,
-                self._month_flows(adv, flows.arrears, index),
+                base.closing_liability[index - 1], rate, Fraction(0), offset, month_flows
             )
-            if index >= self._liability_months(term):
+            if ended:
                 full = ZERO
             with localcontext(ENGINE_CONTEXT):
                 posted = _q(full, unit)
@@ -892,7 +1088,7 @@ class ChangedSchedule:
             opening, rou_open = self._base_point(k - 1)
             liability, rou = self._base_point(k)
             return liability - opening + self.base.payments[k] + rou_open - rou
-        if k == seg.start and not seg.offset and not self._prorated:
+        if k == seg.start and not seg.offset and not self._prorated and not self._dated:
             return seg.first_cost()
         opening, rou_open = self._opening(k)
         liability, rou, payment, _, _ = self._month(k)
@@ -917,7 +1113,7 @@ class ChangedSchedule:
                 return posted.liability, posted.rou
             return posted.closing_liability[k], posted.rou_closing[k]
         m = base.measurement
-        if self._prorated:
+        if self._prorated or self._dated:
             posted = base.posted()
             if k >= 0 and self._paid is None:
                 self._paid = _cumulative(base.payments)
@@ -1021,6 +1217,11 @@ class ChangedSchedule:
             inside = 1 if state.offset else 0  # actual days: the month's days before it post
             # Payments made before the change stay paid: at the start of the month, or (partial
             # months) on an anniversary before the change date.
+            if self._dated:
+                # Payments on or after the change date are not made.
+                instant = (s, state.offset)
+                state.dated = [f for f in state.dated if (f[0], f[1]) < instant]
+                state.cash_dated = [f for f in state.cash_dated if (f[0], f[1]) < instant]
             anchor = self._anchor(state)
             after = anchor - 1 if self._prorated else s
             for lists, first in (
@@ -1098,10 +1299,19 @@ class ChangedSchedule:
             return
 
         old_adv, old_arr, old_term = list(state.adv), list(state.arr), state.term
+        old_end = state.end
         if change.term_months is not None:
-            self._set_term(state, change.term_months)
+            if self._dated:
+                self._dated_set_term(state, change.term_months, change.effective)
+            else:
+                self._set_term(state, change.term_months)
+        kept_flows = state.dated  # the payments kept for a shorter term, before new ones
         asc_index = kind is ChangeKind.INDEX and self.terms.standard is Standard.ASC_842
-        if change.payments is not None:
+        if change.payments is not None and self._dated:
+            self._dated_set_payments(
+                state, change.payments, change.effective, measured=not asc_index
+            )
+        elif change.payments is not None:
             # New payments start with the first payment period from the change date: the
             # change's month under whole months, the next month start under actual days.
             anchor = self._anchor(state)
@@ -1131,6 +1341,10 @@ class ChangedSchedule:
         # Everything paid from now on is measured, including any earlier index review.
         state.adv[s:] = state.cash_adv[s:]
         state.arr[s:] = state.cash_arr[s:]
+        if self._dated:
+            state.dated = [f for f in state.dated if f[0] < s] + [
+                f for f in state.cash_dated if f[0] >= s
+            ]
         if change.classification is not None and change.classification != state.classification:
             if state.mode is Mode.AMORTIZE and state.accumulated:
                 # Finance → operating: an operating ROU asset carries no contra account.
@@ -1160,11 +1374,18 @@ class ChangedSchedule:
                 # A shorter term for the same asset (IFRS 16 IE Example 18): the ROU falls with
                 # the remaining term given up, the liability to the PV of the payments kept at the
                 # rate before the change.
-                old_end = old_term + self._where(old_term)
-                new_end = state.term + self._where(state.term)
-                fraction = _dec((old_end - new_end) / (old_end - s - state.offset))
                 rate = _monthly(rate_before, self.terms.rate_convention)
-                kept = self._pv_at(old_adv, old_arr, s, state.offset, state.term, rate)
+                if self._dated:
+                    day_after = timedelta(days=1)
+                    old_stop = self._position(old_end + day_after)
+                    new_stop = self._position(state.end + day_after)
+                    fraction = _dec((old_stop - new_stop) / (old_stop - s - state.offset))
+                    kept = self._pv_dated(kept_flows, s, state.offset, rate)
+                else:
+                    old_stop = old_term + self._where(old_term)
+                    new_stop = state.term + self._where(state.term)
+                    fraction = _dec((old_stop - new_stop) / (old_stop - s - state.offset))
+                    kept = self._pv_at(old_adv, old_arr, s, state.offset, state.term, rate)
                 cut = state.liability - _q(kept, unit)
             removed = derecognize(fraction)
             gain = cut - removed
@@ -1181,7 +1402,10 @@ class ChangedSchedule:
             state.liability -= cut
 
         rate = _monthly(state.annual_rate, self.terms.rate_convention)
-        full = self._pv_at(state.adv, state.arr, s, state.offset, state.term, rate)
+        if self._dated:
+            full = self._pv_dated(state.dated, s, state.offset, rate)
+        else:
+            full = self._pv_at(state.adv, state.arr, s, state.offset, state.term, rate)
         new_liability = _q(full, unit)
         delta = new_liability - state.liability
         rou_delta = max(delta, -state.rou)
@@ -1231,9 +1455,17 @@ class ChangedSchedule:
     def _open_segment(self, state: _State) -> None:
         """The segment from `state.index` on, from the state's opening balances (arrays lazy)."""
         s = state.index
+        if self._dated:
+            self._open_stub_segment(state)
+            return
         # A change in the amortization months after the term (ownership transfers) finds no
         # liability left to measure.
         remaining = max(state.term - s, 0)
+        if not remaining and state.mode is not Mode.AMORTIZE:
+            # Only an asset amortized past the term (owned) has months left after it.
+            raise LeaseTermsError(
+                [TermsIssue("changes", "The change must take effect before the lease term ends.")]
+            )
         amortization = self._amortization_months(state)
         if self._prorated:
             self._open_dated_segment(state, remaining, amortization)
@@ -1267,15 +1499,15 @@ class ChangedSchedule:
         the anniversary of commencement), and its term ends inside month `remaining`."""
         s = state.index
         months = remaining + 1
-        inside: list[tuple[Decimal, Fraction] | None] = []
+        inside: list[list[tuple[Decimal, Fraction]]] = []
         for month in range(s, state.term + 1):
-            flow = None
+            flows = []
             for amount, where in self._month_flows(
                 state.adv[: state.term], state.arr[: state.term], month
             ):
                 if amount and (month > s or where >= state.offset):
-                    flow = (amount, where)
-            inside.append(flow)
+                    flows = [(amount, where)]
+            inside.append(flows)
         end = s + amortization
         self._segments.append(
             _Segment(
@@ -1513,6 +1745,116 @@ class ChangedSchedule:
         return {self.period(k): self.month_lines(k) for k in range(last + 1)}
 
 
+def stream_flows(
+    terms: LeaseTerms,
+    streams: tuple[PaymentStream, ...],
+    origin: date,
+    since: date,
+    end: date,
+    frame: date,
+) -> list[DatedFlow]:
+    """Payments of `streams` (whose first payment period starts at `origin`) for the payment
+    periods from `since` through `end`, months counted from `frame`'s month: a part period before
+    the first payment day on or after `since` and one after the last full period pay their days,
+    as `dated_payments` prices them; escalations and rent-free months count full periods from
+    `origin`. Payment periods run from the lease's payment day (monthly streams)."""
+    if since > end:
+        return []
+    day = terms.payment_day or terms.commencement.day
+    unit = cents(terms.currency_decimals)
+
+    def first_payment_day(on: date) -> date:
+        first = on_day(on, day)
+        return first if first >= on else on_day(add_months(on, 1), day)
+
+    sub = dataclasses.replace(
+        terms,
+        commencement=since,
+        end_date=end,
+        payment_day=day,
+        term_months=term_months_through(since, end),
+        payments=streams,
+        incentives=(),
+        restoration_estimate=ZERO,
+        restoration_cost=ZERO,
+    )
+    first = first_payment_day(since)
+    shift = months_between(first_payment_day(origin), first)
+    flows: list[DatedFlow] = []
+    for stream in streams:
+        for start, stop, share, index in payment_pieces(sub):
+            # A part period before `since`'s first payment day belongs to the period before it
+            # (at the lease's own start it pays the first period's rent).
+            index += shift - (1 if start < first and shift else 0)
+            if index < stream.rent_free_months:
+                continue
+            amount = payment_amount(sub, stream, index, on=start)
+            amount = (amount * share.numerator / share.denominator).quantize(
+                unit, rounding=ROUND_HALF_UP
+            )
+            if not amount:
+                continue
+            if stream.timing is Timing.ADVANCE:
+                on, offset = start, start.day - 1
+            else:
+                on = stop - timedelta(days=1)
+                offset = on.day  # the end of its last day
+            where = Fraction(offset, days_in_month(on))
+            flows.append((months_between(frame, on), where, amount, start))
+    return flows
+
+
+def original_flows(terms: LeaseTerms, frame: date) -> list[DatedFlow]:
+    """A lease with stubs: its payments on their dates without the payment at commencement (it
+    is in the ROU asset), each with its payment period, months counted from `frame`'s month."""
+    c = terms.commencement
+    at_start = (months_between(frame, c), Fraction(c.day - 1, days_in_month(c)))
+    flows = [
+        flow
+        for flow in stream_flows(terms, terms.payments, c, c, lease_end(terms), frame)
+        if not (flow[3] == c and flow[:2] == at_start)
+    ]
+    for incentive in terms.incentives:
+        on = incentive.receivable_on
+        if on is not None and on != c:
+            where = Fraction(on.day - 1, days_in_month(on))
+            flows.append((months_between(frame, on), where, -incentive.amount, None))
+    return flows
+
+
+def anniversary_flows(terms: LeaseTerms, frame: date) -> list[DatedFlow]:
+    """Actual days from inside a month, on anniversaries: each payment month's flows on their
+    anniversary of commencement (as `payments.dated_flows` places them), the payment at
+    commencement left out, months counted from `frame`'s month."""
+    flows = expand_flows(terms)
+    c = terms.commencement
+    out: list[DatedFlow] = []
+    for i in range(terms.term_months):
+        start = add_months_to_day(c, i)
+        for k, amount in ((i, flows.advance[i] if i else ZERO), (i + 1, flows.arrears[i])):
+            if amount:
+                on = add_months_to_day(c, k)
+                where = Fraction(on.day - 1, days_in_month(on))
+                out.append((months_between(frame, on), where, amount, start))
+    return out
+
+
+def moved_end(end: date, months: int) -> date:
+    """A lease's last day moved by `months` (a term change to a lease with an end date of its
+    own): the same day of the month, the month's last day when it is shorter, and a month's last
+    day stays its month's last day (31 December + 2 months = 28 or 29 February)."""
+    if end.day == days_in_month(end):
+        moved = add_months(end, months)
+        return moved.replace(day=days_in_month(moved))
+    return add_months_to_day(end, months)
+
+
+def _life_end(terms: LeaseTerms) -> date | None:
+    """The last day of the useful life (anniversaries of commencement), if one is given."""
+    life = terms.useful_life_months
+    return None if life is None else anniversary_end(terms.commencement, life)
+
+
 def _name(change: LeaseChange) -> str:
     ref = f" {change.reference}" if change.reference else ""
     return f"The {KIND_LABELS[change.kind].lower()}{ref} of {change.effective.isoformat()}"
@@ -1524,6 +1866,8 @@ def validate_changes(terms: LeaseTerms, changes: tuple[LeaseChange, ...]) -> lis
     start = terms.commencement.replace(day=1)
     ended = None
     term = terms.term_months
+    # A lease with stubs ends on its own day; a term change moves it (`moved_end`).
+    end = lease_end(terms) if terms.is_dated else None
     for i, change in sorted(enumerate(changes), key=lambda item: item[1].effective):
         f = f"changes[{i}]"
 
@@ -1540,15 +1884,26 @@ def validate_changes(terms: LeaseTerms, changes: tuple[LeaseChange, ...]) -> lis
                 "A change must take effect after the commencement month; change the lease's "
                 "own terms instead.",
             )
-        elif index >= max(term, terms.useful_life_months or 0):
+        elif index >= max(term, terms.useful_life_months or 0) or (
+            index >= term and (kind in REVISED_RATE_KINDS or kind is ChangeKind.INDEX)
+        ):
+            # After the term only the asset amortized over its useful life is left: it can be
+            # impaired, bought or given up, but has no payments to change.
             add("effective", "The change must take effect before the lease term ends.")
+        elif end is not None and change.effective > max(end, _life_end(terms) or end):
+            add(
+                "effective",
+                f"The change must take effect on or before the lease's last day "
+                f"({end.isoformat()}).",
+            )
         if change.term_months is not None:
-            if change.term_months <= index:
+            new_end = None if end is None else moved_end(end, change.term_months - term)
+            if change.term_months <= index or (new_end is not None and new_end < change.effective):
                 add("term_months", "The new term must end after the change takes effect.")
             elif change.term_months > MAX_TERM_MONTHS:
                 add("term_months", f"The term cannot exceed {MAX_TERM_MONTHS} months.")
             else:
-                term = change.term_months
+                term, end = change.term_months, new_end
         rate = change.annual_rate
         if rate is not None and (not rate.is_finite() or not 0 <= rate < 1):
             add("annual_rate", "The discount rate is a fraction between 0 and 1 (0.05 for 5 %).")

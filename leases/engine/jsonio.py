@@ -518,8 +518,6 @@ def run(data: dict, *, full_precision: bool = False) -> dict[str, Any]:
     try:
         terms = terms_from_json(data)
         changes = changes_from_json(data)
-        if changes and terms.is_dated:
-            raise LeaseTermsError([TermsIssue("changes", DATED_CHANGES)])
         if changes:
             # Changes are posted figures from segment to segment; there is no unrounded view.
             return changed_result_to_json(build_changed_schedule(terms, changes))

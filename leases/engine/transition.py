@@ -33,16 +33,30 @@ from dataclasses import dataclass, replace
 from dataclasses import replace as dc_replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
 from types import SimpleNamespace
 
-from .changes import ChangedSchedule, LeaseChange, Mode
-from .dates import add_months, month_start, months_between
-from .payments import cents, expand_flows
-from .schedule import ENGINE_CONTEXT, amortization_months, build_schedule, monthly_rate
+from .changes import (
+    ChangedSchedule,
+    LeaseChange,
+    Mode,
+    anniversary_flows,
+    original_flows,
+)
+from .dates import add_months, month_start, months_between, term_months_through
+from .payments import cents, expand_flows, lease_end
+from .schedule import (
+    ENGINE_CONTEXT,
+    amortization_months,
+    build_schedule,
+    is_prorated,
+    monthly_rate,
+)
 from .types import (
     ZERO,
     AccountRole,
     DayCount,
+    Frequency,
     JournalLine,
     LeaseTerms,
     LeaseTermsError,
@@ -135,7 +149,15 @@ class GoLiveSchedule:
                 "The lease commences in or after the go-live month: measure it from "
                 "commencement instead of bringing it in with opening balances.",
             )
-        if self.offset >= terms.term_months and self.offset >= amortization_months(terms):
+        # Actual days from inside a month, or an end date / payment day of its own: the months
+        # after go-live are the calendar months of the schedule from commencement.
+        self.days = is_prorated(terms) or terms.is_dated
+        ended = (
+            self.offset >= len(build_schedule(terms))
+            if self.days
+            else self.offset >= terms.term_months and self.offset >= amortization_months(terms)
+        )
+        if ended:
             raise _issue(
                 "go_live", "The lease ended before the go-live month; there is nothing to bring in."
             )
@@ -162,6 +184,24 @@ class GoLiveSchedule:
 
     def _remaining(self, terms: LeaseTerms) -> tuple[list[Decimal], list[Decimal], Decimal]:
         """Payments and full-precision closing liabilities of the months from go-live on."""
+        if self.days:
+            # The schedule from commencement at the go-live rate: its calendar months from the
+            # go-live month on (payments on their dates, interest accrued by days) and the
+            # present value of what remains at the go-live month's start.
+            reference = build_schedule(terms)
+            self.reference = reference
+            self.flows = None
+            g = self.offset
+            timeline = reference.timeline
+            elapsed = g - timeline.origin  # months from commencement to the go-live month
+            self.remaining_term = reference.term_time - elapsed
+            months = reference.measurement.amortization_months
+            self.remaining_amortization = timeline.span(terms.commencement, months) - elapsed
+            return (
+                list(reference.payments[g:]),
+                list(reference.closing_liability[g:]),
+                reference.closing_liability[g - 1],
+            )
         flows = expand_flows(terms)
         self.flows = flows
         g, n = self.offset, terms.term_months
@@ -217,7 +257,15 @@ class GoLiveSchedule:
             measured = build_schedule(terms).measurement
             months = measured.amortization_months
             with localcontext(ENGINE_CONTEXT):
-                full = measured.rou * max(months - self.offset, 0) / months
+                if self.days:
+                    # Amortized by days to go-live: the share of the amortization time left.
+                    span = (
+                        self.remaining_amortization + self.offset - self.reference.timeline.origin
+                    )
+                    left = max(self.remaining_amortization, Fraction(0)) / span
+                    full = measured.rou * left.numerator / left.denominator
+                else:
+                    full = measured.rou * max(months - self.offset, 0) / months
             rou = q(full)
             # The difference to the liability (after clearing accrued rent) is equity.
             equity = rou - liability + deferred + incentives
@@ -244,7 +292,14 @@ class GoLiveSchedule:
                 # asset is the plug (cost − accretion), so it ends at zero with the liability.
                 term = self.terms.term_months - self.offset
                 total = sum(self.payments, ZERO) + rou - liability
-                cumulative = [q(total * (k + 1) / term) for k in range(n)]
+                if self.days:
+                    # By days: whole months after go-live, the last one by its days.
+                    cumulative = [
+                        q(_part(total, min(k + 1, self.remaining_term) / self.remaining_term))
+                        for k in range(n)
+                    ]
+                else:
+                    cumulative = [q(total * (k + 1) / term) for k in range(n)]
                 paid = ZERO
                 for k in range(n):
                     paid += self.payments[k]
@@ -252,6 +307,13 @@ class GoLiveSchedule:
                     closing.append(rou - cumulative[k] + accreted)
                 cost = [cumulative[k] - (cumulative[k - 1] if k else ZERO) for k in range(n)]
                 return closing, cost
+            if self.days:
+                span = self.remaining_amortization
+                for k in range(n):
+                    closing.append(
+                        rou - q(_part(rou, min(k + 1, span) / span)) if span > 0 else ZERO
+                    )
+                return closing, None
             months = amortization_months(self.terms) - self.offset
             for k in range(n):
                 closing.append(rou - q(rou * min(k + 1, months) / months) if months > 0 else ZERO)
@@ -360,6 +422,13 @@ class GoLiveSchedule:
         return self.periodic_lines(index)
 
 
+def _part(amount: Decimal, share: Fraction) -> Decimal:
+    """`amount` times an exact fraction (at engine precision); exact for a whole share."""
+    if share == 1:
+        return amount
+    return amount * share.numerator / share.denominator
+
+
 def _lines(*entries: tuple[AccountRole, Decimal, str]) -> list[JournalLine]:
     """Non-zero lines from (role, signed amount: + debit / − credit, memo)."""
     out = []
@@ -376,11 +445,16 @@ class _GoLiveBase:
     0 is the go-live month, the terms run from there (remaining term, useful life and payments,
     the go-live rate, whole months)."""
 
+    dated = False  # under actual days from inside a month: `_GoLiveDays`
+
     def __init__(self, golive: GoLiveSchedule) -> None:
         self.golive = golive
         self.start = golive.start
         g, terms = golive.offset, golive.rate_terms
         n = len(golive)
+        if golive.days:
+            self._days(golive, terms)
+            return
         flows = golive.flows
         pad = [ZERO] * max(0, g + n - len(flows.advance))
         self.flows = PaymentFlows(
@@ -405,7 +479,9 @@ class _GoLiveBase:
             initial_direct_costs=ZERO,
             prepaid_rent=ZERO,
             restoration_cost=ZERO,
-            day_count=DayCount.WHOLE_MONTHS,
+            # A lease on whole anniversaries from the 1st keeps its day count, so a change
+            # under actual days applies on its date (the go-live month starts on the 1st too).
+            day_count=terms.day_count if _whole_periods(terms) else DayCount.WHOLE_MONTHS,
         )
         self.measurement = SimpleNamespace(
             monthly_rate=golive.rate,
@@ -413,8 +489,58 @@ class _GoLiveBase:
         )
         self.timeline = None
 
+    def _days(self, golive: GoLiveSchedule, terms: LeaseTerms) -> None:
+        """Actual days from inside a month, or stubs: the change engine's dated path, with the
+        remaining payments on their dates (from the lease's own periods) and the remaining term
+        and amortization counted by days from the go-live month."""
+        self.dated = True
+        self.flows = None
+        end = lease_end(terms)
+        frame = golive.start
+        flows = original_flows(terms, frame) if terms.is_dated else anniversary_flows(terms, frame)
+        self._flows = [flow for flow in flows if flow[0] >= 0]
+        self.closing_liability = golive.closing_full
+        self.payments = golive.payments
+        # Escalations and useful lives keep counting from the lease's own commencement.
+        self.streams_origin = self.life_origin = terms.commencement
+        # An extension continues the streams exactly when they are level and monthly.
+        self.streams_exact = all(
+            _level(stream) and stream.frequency is Frequency.MONTHLY for stream in terms.payments
+        )
+        self.terms = replace(
+            terms,
+            commencement=frame,
+            term_months=term_months_through(frame, end),
+            end_date=end,
+            payment_day=terms.payment_day or terms.commencement.day,
+            incentives=(),
+            initial_direct_costs=ZERO,
+            prepaid_rent=ZERO,
+            restoration_cost=ZERO,
+        )
+        # The months a change's term counts from the original commencement, less these.
+        self.term_shift = terms.term_months - self.terms.term_months
+        remaining = golive.remaining_amortization
+        self.measurement = SimpleNamespace(
+            monthly_rate=golive.rate,
+            amortization_months=max(-(-remaining.numerator // remaining.denominator), 1),
+        )
+        self.timeline = SimpleNamespace(origin=Fraction(0), span=lambda _c, _m: remaining)
+        self._term_time = golive.remaining_term
+
+    def dated_flows(self) -> list:
+        """The remaining payments on their dates, months counted from the go-live month."""
+        return list(self._flows)
+
     def __len__(self) -> int:
         return len(self.golive)
+
+    @property
+    def term_time(self) -> Fraction:
+        """The remaining term in months from the go-live month (the last one by its days)."""
+        if self.dated:
+            return self._term_time
+        return Fraction(self.terms.term_months)
 
     def posted(self) -> SimpleNamespace:
         g = self.golive
@@ -425,6 +551,12 @@ class _GoLiveBase:
             rou_closing=g.rou_closing,
             straight_line_at=lambda k: None if g.straight_line is None else g.straight_line[k],
         )
+
+
+def _whole_periods(terms: LeaseTerms) -> bool:
+    """Commencing on the 1st, ending the day before an anniversary, paying on commencement's
+    day: every month from go-live on is a whole month under either day count."""
+    return terms.commencement.day == 1 and not terms.is_dated
 
 
 def _level(stream) -> bool:
@@ -438,9 +570,9 @@ class GoLiveChangedSchedule(ChangedSchedule):
     balances: the months before the first change are the go-live schedule's, each change
     remeasures from the balances it finds, as for a lease measured from commencement.
 
-    Changes apply from the first day of their month (whole months) and must fall after the
-    go-live month; `term_months` and `useful_life_months` of a change count from the original
-    commencement, as everywhere else.
+    Changes apply from the first day of their month under whole months, on their date under
+    actual days, and must fall after the go-live month; `term_months` and `useful_life_months`
+    of a change count from the original commencement, as everywhere else.
     """
 
     def __init__(self, golive: GoLiveSchedule, changes: tuple[LeaseChange, ...]) -> None:
@@ -462,7 +594,7 @@ class GoLiveChangedSchedule(ChangedSchedule):
             if (
                 change.term_months is not None
                 and change.payments is None
-                and change.term_months > golive.terms.term_months
+                and (change.term_months > golive.terms.term_months or base.dated)
                 and not base.streams_exact
             ):
                 issues.append(
@@ -472,6 +604,18 @@ class GoLiveChangedSchedule(ChangedSchedule):
                         "and its payments are not level from the go-live month.",
                     )
                 )
+            if base.dated:
+                # Terms count from go-live to the end date; useful lives keep their origin.
+                shift = base.term_shift
+                relative.append(
+                    replace(
+                        change,
+                        term_months=None
+                        if change.term_months is None
+                        else change.term_months - shift,
+                    )
+                )
+                continue
             relative.append(
                 replace(
                     change,

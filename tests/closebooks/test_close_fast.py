@@ -352,3 +352,67 @@ def test_flat_postings_equal_the_reference_on_actual_days_from_inside_a_month(bo
     _change(books, "A-3", "index", date(2026, 1, 20), {"payments": [{"amount": "1050.00"}]})
     for month in (JAN, FEB, MAR, APR):
         assert close_postings_flat(company, month) == close_postings(company, month)
+
+
+def test_flat_postings_equal_the_reference_with_changes_to_leases_with_stubs(books):
+    """Leases with an end date and payment day of their own, changed on days inside a month:
+    a term extension that moves the end date, new rent, an ASC 842 index review and a
+    termination in the final part period."""
+    company = books.company
+    company.day_count = "actual_days"
+    company.save(update_fields=["day_count"])
+    stub = {"payment_day": 1, "amount": "1500.00"}
+    make_lease(
+        company,
+        code="D-1",
+        commencement=date(2025, 11, 17),
+        term_months=17,
+        end_date=date(2027, 3, 20),
+        **stub,
+    )
+    make_lease(
+        company,
+        code="D-2",
+        commencement=date(2025, 12, 9),
+        term_months=24,
+        end_date=date(2027, 11, 30),
+        classification="finance",
+        **stub,
+    )
+    make_lease(
+        company,
+        code="D-3",
+        commencement=date(2025, 10, 20),
+        term_months=6,
+        end_date=date(2026, 3, 25),
+        standard="ifrs16",
+        classification="",
+        **stub,
+    )
+    make_lease(
+        company,
+        code="D-4",
+        commencement=date(2025, 9, 10),
+        term_months=12,
+        end_date=date(2026, 8, 31),
+        **stub,
+    )
+    _change(books, "D-1", "term", date(2026, 2, 10), {"term_months": 23, "annual_rate": "0.07"})
+    _change(
+        books,
+        "D-2",
+        "consideration",
+        date(2026, 1, 20),
+        {"annual_rate": "0.065", "payments": [{"amount": "1600.00"}]},
+    )
+    _change(books, "D-4", "index", date(2026, 2, 10), {"payments": [{"amount": "1550.00"}]})
+    _change(books, "D-3", "termination", date(2026, 3, 10), {"amount": "200.00"})
+    kinds = set()
+    for month in (JAN, FEB, MAR, APR):
+        flat = close_postings_flat(company, month)
+        assert flat == close_postings(company, month)
+        assert not [p for p in flat.problems if p.lease_code.startswith("D-")]
+        kinds |= {
+            getattr(line, "change_kind", "") for line in flat.lines if line.lease_code[:2] == "D-"
+        }
+    assert {"term", "consideration", "termination"} <= kinds

@@ -1,12 +1,11 @@
 """A lease entered with its real end date and payment day: 15 January 2026 to 31 December 2030,
 rent due on the 1st. The form takes it, the lease keeps both dates, the engine sees them, and a
-change to such a lease is refused with a sentence (docs/engine.md "Real dates")."""
+change to such a lease is saved, approved and moves the end date (docs/engine.md "Real dates")."""
 
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from companies.models import Company
@@ -117,28 +116,57 @@ def stub_lease(personas):
     )
 
 
-REFUSED = (
-    "Lease ST-1 ends or pays rent off the monthly anniversary of its commencement, and such a "
-    "lease cannot take changes yet: enter the new terms as a new lease instead."
-)
+def test_a_change_to_a_lease_with_stubs_is_saved_approved_and_moves_the_end_date(
+    personas, stub_lease
+):
+    """Extended by 12 months on 10 March 2027 at 7 %: the end date moves from 31 December 2030
+    to 31 December 2031 (a month end stays a month end), rent stays due on the 1st."""
+    from leases.change_selectors import changed_schedule, engine_change
+    from leases.change_services import lease_change_approve
+    from leases.selectors import lease_schedule
 
-
-def test_a_change_to_a_lease_with_stubs_is_refused_with_a_sentence(personas, stub_lease):
     lease = _stored(stub_lease)
     details = {"annual_rate": "0.07", "term_months": 72}
-    with pytest.raises(ValidationError) as refused:
-        lease_change_create(
-            lease=lease,
-            actor=personas.accountant.user,
-            kind="term",
-            effective=date(2027, 1, 1),
-            details=details,
-        )
-    assert refused.value.messages == [REFUSED]
-    assert LeaseChange.objects.count() == 0
-    with pytest.raises(ValidationError) as previewed:
-        change_preview(lease=lease, kind="term", effective=date(2027, 1, 1), details=details)
-    assert previewed.value.messages == [REFUSED]
+    schedule, event = change_preview(
+        lease=lease, kind="term", effective=date(2027, 3, 10), details=details
+    )
+    assert (event.index, event.on) == (14, date(2027, 3, 10))
+    rows = schedule.posted_months()
+    assert rows[-1].period == date(2031, 12, 1)
+    assert rows[-1].closing_liability == rows[-1].rou_closing == 0
+    change = lease_change_create(
+        lease=lease,
+        actor=personas.accountant.user,
+        kind="term",
+        effective=date(2027, 3, 10),
+        details=details,
+    )
+    lease_change_approve(change=change, actor=personas.reviewer.user)
+    assert LeaseChange.objects.get().status == "approved"
+    stored = _stored(stub_lease)
+    approved = [engine_change(c) for c in stored.changes.all()]
+    assert changed_schedule(lease_schedule(stored, None), approved).posted_months() == rows
+
+
+def test_a_separate_lease_from_a_lease_with_stubs_ends_with_it_and_pays_on_its_day(
+    personas, stub_lease
+):
+    from leases.change_services import separate_lease_plan
+
+    plan = separate_lease_plan(
+        lease=_stored(stub_lease),
+        effective=date(2027, 3, 10),
+        details={
+            "annual_rate": "0.07",
+            "separate_lease": True,
+            "payments": [{"amount": "500.00"}],
+        },
+    )
+    assert (plan.values["end_date"], plan.values["payment_day"]) == (date(2030, 12, 31), 1)
+    assert plan.values["term_months"] == 46
+    # 10-31 March 2027 is a part period paid at commencement: 500 / 31 x 22 = 354.84.
+    assert plan.schedule.measurement.payments_at_commencement == Decimal("354.84")
+    assert plan.schedule.posted_months()[-1].period == date(2030, 12, 1)
 
 
 def test_an_exempt_lease_with_stubs_is_refused(amy, subsidiary):

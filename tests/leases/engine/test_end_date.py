@@ -277,30 +277,6 @@ def test_the_anniversary_end_date_and_day_change_nothing(terms, day):
     assert journal_lines(built) == journal_lines(plain)
 
 
-def test_lease_schedule_json_refuses_changes_on_a_lease_with_stubs():
-    data = {
-        "commencement": "2026-01-15",
-        "end_date": "2030-12-31",
-        "payment_day": 1,
-        "standard": "asc842",
-        "classification": "operating",
-        "annual_rate": "0.06",
-        "payments": [{"amount": "3100.00"}],
-        "changes": [
-            {"kind": "term", "effective": "2027-01-01", "term_months": 72, "annual_rate": "0.07"}
-        ],
-    }
-    assert run(data) == {
-        "errors": [
-            {
-                "field": "changes",
-                "message": "Changes are not yet taken on a lease whose end date or payment day "
-                "departs from the monthly anniversary of commencement.",
-            }
-        ]
-    }
-
-
 def test_the_fast_path_sends_a_lease_from_the_1st_paying_on_the_15th_to_the_reference_path():
     terms = _example(commencement=date(2026, 1, 1), payment_day=15)
     reference = build_schedule(terms)

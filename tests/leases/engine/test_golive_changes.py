@@ -8,15 +8,19 @@ are the published ones whatever the transition method did to the ROU asset.
 """
 
 import random
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from leases.engine import (
     AccountRole,
     ChangeKind,
     Classification,
+    DayCount,
     Frequency,
     LeaseChange,
     LeaseTerms,
@@ -28,6 +32,7 @@ from leases.engine import (
     build_changed_schedule,
     build_schedule,
 )
+from leases.engine.payments import lease_end
 from leases.engine.transition import (
     GoLive,
     OpeningBalances,
@@ -35,6 +40,8 @@ from leases.engine.transition import (
     build_golive_changed_schedule,
     build_golive_schedule,
 )
+
+from .test_transition import day_leases_and_go_live
 
 ENDING = (ChangeKind.TERMINATION, ChangeKind.PURCHASE_OPTION)
 
@@ -280,3 +287,114 @@ def test_property_a_change_from_opening_balances_matches_the_lease_from_commence
     mine = ours.posted_months()
     reference = theirs.posted_months()[offset:]
     assert [m.closing_liability for m in mine] == [m.closing_liability for m in reference]
+
+
+@pytest.mark.parametrize("seed", range(18))
+def test_property_a_change_on_any_day_after_go_live_matches_the_lease_from_commencement(seed):
+    """Under actual days a change to a lease brought in at go-live applies on its date, as for
+    the lease measured from commencement: the same liability before and after, on the same day,
+    and the same liability month by month."""
+    rng = random.Random(1000 + seed)
+    standard = rng.choice([Standard.ASC_842, Standard.IFRS_16])
+    classification = (
+        rng.choice([Classification.OPERATING, Classification.FINANCE])
+        if standard is Standard.ASC_842
+        else None
+    )
+    terms = LeaseTerms(
+        commencement=date(2024, 1, 1),
+        term_months=rng.choice([48, 60, 84]),
+        standard=standard,
+        classification=classification,
+        annual_rate=D(rng.randint(300, 900)) / 10000,
+        payments=(PaymentStream(D(rng.randint(500, 5000)), timing=rng.choice(list(Timing))),),
+        day_count=DayCount.ACTUAL_DAYS,
+    )
+    kinds = [
+        k for k in KINDS if standard is Standard.ASC_842 or k is not ChangeKind.RECLASSIFICATION
+    ]
+    kind = kinds[seed % len(kinds)]
+    go_live_month = rng.randint(6, 20)
+    change_month = go_live_month + rng.randint(1, 12)
+    go_live_day = date(2024 + go_live_month // 12, go_live_month % 12 + 1, 1)
+    change = _random_change(rng, kind, terms, change_month)
+    if kind is ChangeKind.IMPAIRMENT:
+        change = LeaseChange(kind, change.effective, amount=D(100))
+    change = replace(change, effective=change.effective.replace(day=rng.randint(2, 28)))
+    golive = build_golive_schedule(terms, from_commencement_balances(terms, go_live_day))
+    ours = build_golive_changed_schedule(golive, [change])
+    theirs = build_changed_schedule(terms, [change])
+    [a], [b] = ours.events, theirs.events
+    assert a.on == b.on == change.effective
+    assert (a.liability_before, a.liability_after) == (b.liability_before, b.liability_after)
+    assert abs(a.rou_after - b.rou_after) <= D("0.01") * change_month
+    assert_closes(ours)
+    mine = ours.posted_months()
+    reference = theirs.posted_months()[go_live_month:]
+    assert [m.closing_liability for m in mine] == [m.closing_liability for m in reference]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(day_leases_and_go_live(), st.data())
+def test_property_stub_leases_brought_in_at_go_live_take_changes_on_any_day(case, data):
+    """Actual days with stubs (an end date and payment day of their own, or a commencement
+    inside a month): brought in with the balances of the schedule from commencement, a change
+    on any day after the go-live month gives the same liability before and after as the lease
+    from commencement, on the same day, and the same liability every month after go-live."""
+    terms, g = case
+    if g is None:
+        return
+    original = build_schedule(terms)
+    rows = original.posted_months()
+    before = rows[g - 1]
+    accumulated = D(0) if terms.is_operating else original.posted().rou - before.rou_closing
+    golive = build_golive_schedule(
+        terms,
+        GoLive(
+            original.period(g),
+            TransitionMethod.OPENING_BALANCES,
+            opening=OpeningBalances(before.closing_liability, before.rou_closing, accumulated),
+        ),
+    )
+    first, end = original.period(g + 1), lease_end(terms)
+    if first > end:
+        return
+    effective = first + timedelta(days=data.draw(st.integers(0, (end - first).days)))
+    kind = data.draw(st.sampled_from(DAY_KINDS))
+    rent = (PaymentStream(D(data.draw(st.integers(100, 500_000))) / 100),)
+    details = {
+        ChangeKind.CONSIDERATION: {"payments": rent, "annual_rate": D("0.07")},
+        ChangeKind.TERM: {
+            "term_months": terms.term_months + data.draw(st.integers(-3, 12)),
+            "annual_rate": D("0.07"),
+            "payments": rent,
+        },
+        ChangeKind.INDEX: {"payments": rent},
+        ChangeKind.DECREASE_SCOPE: {"scope_fraction": D("0.3"), "annual_rate": D("0.05")},
+        ChangeKind.TERMINATION: {"amount": D("100")},
+        ChangeKind.IMPAIRMENT: {"amount": D("1")},
+    }[kind]
+    change = LeaseChange(kind, effective, **details)
+    try:
+        theirs = build_changed_schedule(terms, [change])
+    except LeaseTermsError:
+        return  # e.g. a change after the last month of the liability
+    ours = build_golive_changed_schedule(golive, [change])
+    [a], [b] = ours.events, theirs.events
+    assert a.on == b.on
+    assert (a.liability_before, a.liability_after) == (b.liability_before, b.liability_after)
+    mine = ours.posted_months()
+    assert [m.closing_liability for m in mine] == [
+        m.closing_liability for m in theirs.posted_months()[g:]
+    ]
+    assert_closes(ours)
+
+
+DAY_KINDS = [
+    ChangeKind.CONSIDERATION,
+    ChangeKind.TERM,
+    ChangeKind.INDEX,
+    ChangeKind.DECREASE_SCOPE,
+    ChangeKind.TERMINATION,
+    ChangeKind.IMPAIRMENT,
+]

@@ -1,5 +1,6 @@
 """Go-live transition: ASC 840 → 842, IAS 17 → IFRS 16 C5(b)/C8(b), opening balances."""
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal as D
 
@@ -228,4 +229,59 @@ def test_a_lease_brought_in_with_opening_balances_runs_on_as_if_computed_from_co
     assert _balanced(golive)
     rou_debit = sum(x.debit for x in golive if x.role is AccountRole.ROU_ASSET)
     assert rou_debit == before.rou_closing + accumulated
+    assert all(_balanced(schedule.periodic_lines(k)) for k in range(len(schedule)))
+
+
+@st.composite
+def day_leases_and_go_live(draw):
+    """Actual days: a lease from any day, with an end date and payment day of its own (stubs)
+    or on its anniversaries, and a go-live month after its commencement month."""
+    from .test_end_date import dated_leases
+
+    terms = draw(dated_leases())
+    if draw(st.booleans()):
+        # On anniversaries from a day inside a month: partial first and last months only.
+        terms = replace(terms, end_date=None, payment_day=None)
+    months = len(build_schedule(terms))
+    if months < 2:
+        return terms, None
+    return terms, draw(st.integers(min_value=1, max_value=months - 1))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(day_leases_and_go_live())
+def test_under_actual_days_with_stubs_opening_balances_run_on_as_if_from_commencement(case):
+    """The property above under actual days: remaining payments on their real dates, the last
+    part month by its days, interest accrued daily. With opening balances equal to the lease
+    computed from commencement, the liability is identical to the cent every month after
+    go-live and the ROU asset never more than a cent apart; both end at exactly zero."""
+    terms, g = case
+    if g is None:
+        return
+    original = build_schedule(terms)
+    rows = original.posted_months()
+    before = rows[g - 1]
+    accumulated = D(0) if terms.is_operating else original.posted().rou - before.rou_closing
+    schedule = build_golive_schedule(
+        terms,
+        GoLive(
+            original.period(g),
+            TransitionMethod.OPENING_BALANCES,
+            opening=OpeningBalances(before.closing_liability, before.rou_closing, accumulated),
+        ),
+    )
+    after = rows[g:]
+    mine = schedule.posted_months()
+    assert len(mine) == len(after)
+    for theirs, ours in zip(after, mine, strict=True):
+        assert ours.period == theirs.period
+        assert ours.payment == theirs.payment
+        assert ours.interest == theirs.interest
+        assert ours.closing_liability == theirs.closing_liability
+        assert abs(ours.rou_closing - theirs.rou_closing) <= CENT
+    assert sum(m.rou_amortization for m in mine) == sum(m.rou_amortization for m in after)
+    if terms.is_operating:
+        assert sum(m.straight_line_cost for m in mine) == sum(m.straight_line_cost for m in after)
+    assert mine[-1].closing_liability == 0 and mine[-1].rou_closing == 0
+    assert _balanced(schedule.golive_lines())
     assert all(_balanced(schedule.periodic_lines(k)) for k in range(len(schedule)))
