@@ -200,6 +200,16 @@ def _flat_postings(
         openings = {o.lease_id: o for o in LeaseOpeningBalance.objects.filter(lease__in=early)}
     variable = variable_lines_by_lease(active, start)  # a superset: read for these leases only
     mapping = _Mapping(defaults, accounts, segments)
+
+    def own_accounts(lease: Lease) -> None:
+        """Change entries and catch-ups map the lease's own accounts through its relations."""
+        row, cache = lease.__dict__, lease._state.fields_cache
+        for field, column, segment in _MAPPING_COLUMNS:
+            pk = row[column]
+            found = (segments if segment else accounts).get(pk)
+            if pk is None or found is not None:
+                cache[field] = found
+
     total = len(leases)
     for number, lease in enumerate(leases):
         if progress is not None and number % PROGRESS_EVERY == 0:
@@ -214,19 +224,11 @@ def _flat_postings(
         cache["subsidiary"] = subsidiaries[lease.subsidiary_id]
         cache["opening"] = openings.get(lease.id)
         lease_changes = changed.get(lease.id)
-        if lease_changes is not None:
-            # Change entries and catch-ups map this lease's own accounts through its relations.
-            row = lease.__dict__
-            for field, column, segment in _MAPPING_COLUMNS:
-                pk = row[column]
-                found = (segments if segment else accounts).get(pk)
-                if pk is None or found is not None:
-                    cache[field] = found
         try:
             schedule = _schedule(lease, start, go_live, defaults)
             if lease_changes is not None:
                 # Only the months up to the close are read from the changed schedule.
-                schedule = _with_changes(lease, schedule, lease_changes, start)
+                schedule = _with_changes(lease, schedule, lease_changes, start, own_accounts)
         except engine.LeaseTermsError as error:
             by_lease[lease.id] = (
                 [],
@@ -247,16 +249,17 @@ def _flat_postings(
         by_lease[lease.id] = mapping.lines(lease, month)
 
 
-def _with_changes(lease: Lease, schedule, changes: list, start: date):
+def _with_changes(lease: Lease, schedule, changes: list, start: date, own_accounts):
     """`with_changes`, or for a lease whose one change is an index review, just the month being
     closed (`leases.engine.fast_changes`): the same lines, entries and balances. A review booked
     now for an earlier month posts a catch-up over the months before, so it takes the
-    reference path."""
+    reference path. `own_accounts(lease)` readies a lease that `change_postings` will map."""
     late = any(
         c.booking_period in (None, start) and month_start(c.effective_date) < start for c in changes
     )
     fast = None if late else month_index_review(schedule, [c.as_engine() for c in changes], start)
     if fast is None:
+        own_accounts(lease)
         return with_changes(lease, schedule, changes)
     shared = _SHARED.get()
     # Booked now, an IFRS 16 review posts its own entry: `change_postings` finds the lease and
@@ -264,6 +267,7 @@ def _with_changes(lease: Lease, schedule, changes: list, start: date):
     # close (an ASC 842 review in its month posts no entry of its own).
     booked_now = any(c.booking_period in (None, start) for c in changes)
     if shared is not None and booked_now and isinstance(fast, IndexReviewRemeasured):
+        own_accounts(lease)
         shared[("lease", lease.pk)] = lease
         shared[(lease.pk, tuple(c.pk for c in changes))] = fast
     return fast

@@ -39,8 +39,6 @@ from .restoration import restoration_lines
 from .schedule import ENGINE_CONTEXT, Schedule, is_prorated
 from .types import ZERO, AccountRole, DayCount, JournalLine, Standard, Timing
 
-_FIELDS_UNSET = ("term_months", "annual_rate", "scope_fraction", "classification")
-
 
 @dataclass(frozen=True, slots=True)
 class ReviewEvent:
@@ -89,6 +87,22 @@ def _level_flows(streams, n: int, unit: Decimal) -> tuple[list[Decimal], list[De
     return advance, arrears
 
 
+def _level_month(streams, n: int, unit: Decimal, j: int) -> tuple[Decimal, Decimal]:
+    """Month j of `_level_flows(streams, n, unit)` (advance, arrears), the same additions in
+    the same order, without the other months."""
+    advance = arrears = ZERO
+    for number, stream in enumerate(streams):
+        amount = stream.amount.quantize(unit, rounding=ROUND_HALF_UP)
+        period = int(stream.frequency)
+        written = number == 0 and _exact_sum(amount)  # written into an empty month, not added
+        if stream.timing is Timing.ADVANCE:
+            if j % period == 0:
+                advance = amount if written else advance + amount
+        elif (j + 1) % period == 0 or (j == n - 1 and n % period):
+            arrears = amount if written else arrears + amount
+    return advance, arrears
+
+
 def _line(role: AccountRole, amount: Decimal, memo: str) -> JournalLine | None:
     if amount > 0:
         return JournalLine(role, amount, ZERO, memo)
@@ -118,7 +132,10 @@ def _taken(base, changes, period: date) -> tuple[LeaseChange, int, int] | None:
     if (
         change.kind is not ChangeKind.INDEX
         or not change.payments
-        or any(getattr(change, name) is not None for name in _FIELDS_UNSET)
+        or change.term_months is not None
+        or change.annual_rate is not None
+        or change.scope_fraction is not None
+        or change.classification is not None
         or change.useful_life_months is not None
         or not all(_level(stream) for stream in change.payments)
         or posted is None
@@ -198,19 +215,20 @@ class IndexReviewUnmeasured(ReviewMonth):
 
     def __init__(self, base: Schedule, change: LeaseChange, s: int, k: int) -> None:
         self.base, self.change, self.review, self.length = base, change, s, len(base)
-        terms = base.terms
-        n = terms.term_months - s
-        self._cash = _level_flows(change.payments, n, cents(terms.currency_decimals))
 
     def periodic_lines(self, k: int) -> list[JournalLine]:
         if k >= self.length:
             return []
         lines = periodic_lines(self.base, k)
-        j = k - self.review
-        flows = self.base.flows
-        if 0 <= j < len(self._cash[0]):
+        terms = self.base.terms
+        j, n = k - self.review, terms.term_months - self.review
+        if 0 <= j < n:
+            cash_adv, cash_arr = _level_month(
+                self.change.payments, n, cents(terms.currency_decimals), j
+            )
+            flows = self.base.flows
             # ChangedSchedule._build: cash advance + cash arrears - measured advance - arrears.
-            diff = self._cash[0][j] + self._cash[1][j] - flows.advance[k] - flows.arrears[k]
+            diff = cash_adv + cash_arr - flows.advance[k] - flows.arrears[k]
             if diff:
                 lines += _variable_lines(diff)
         return lines

@@ -30,7 +30,12 @@ from leases.engine import (
     build_schedule,
 )
 from leases.engine.fast import month_schedule
-from leases.engine.fast_changes import ReviewMonth, month_index_review
+from leases.engine.fast_changes import (
+    ReviewMonth,
+    _level_flows,
+    _level_month,
+    month_index_review,
+)
 from leases.models import AccountingDefaults, GLAccount, LeasePayment
 from tests.leases.engine.test_properties import PROPERTY, leases
 from tests.leases.factories import make_lease
@@ -71,6 +76,14 @@ level_streams = st.lists(
     min_size=1,
     max_size=2,
 ).map(tuple)
+
+
+@PROPERTY
+@given(level_streams, st.integers(min_value=1, max_value=130))
+def test_one_month_of_the_new_rent_is_that_month_of_all_of_it(streams, n):
+    every = _level_flows(streams, n, D("0.01"))
+    for j in range(n):
+        assert _level_month(streams, n, D("0.01"), j) == (every[0][j], every[1][j])
 
 
 def _closing(schedule, k: int) -> list[str]:
