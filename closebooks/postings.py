@@ -40,8 +40,8 @@ from leases.change_selectors import (
     with_changes,
 )
 from leases.engine.changes import ChangedSchedule
-from leases.engine.dates import month_start
 from leases.engine.exemptions import ExemptSchedule
+from leases.engine.dates import month_start
 from leases.engine.fast import month_schedule
 from leases.engine.fast_changes import IndexReviewRemeasured, ReviewMonth, month_index_review
 from leases.models import (
@@ -254,9 +254,11 @@ def _with_changes(lease: Lease, schedule, changes: list, start: date, own_accoun
     closed (`leases.engine.fast_changes`): the same lines, entries and balances. A review booked
     now for an earlier month posts a catch-up over the months before, so it takes the
     reference path. `own_accounts(lease)` readies a lease that `change_postings` will map."""
-    late = any(
-        c.booking_period in (None, start) and month_start(c.effective_date) < start for c in changes
-    )
+    booked_now = late = False
+    for c in changes:
+        if c.booking_period is None or c.booking_period == start:
+            booked_now = True
+            late = late or month_start(c.effective_date) < start
     fast = None if late else month_index_review(schedule, [c.as_engine() for c in changes], start)
     if fast is None:
         own_accounts(lease)
@@ -265,7 +267,6 @@ def _with_changes(lease: Lease, schedule, changes: list, start: date, own_accoun
     # Booked now, an IFRS 16 review posts its own entry: `change_postings` finds the lease and
     # its month where `with_changes` leaves them. Nothing else is kept for the rest of the
     # close (an ASC 842 review in its month posts no entry of its own).
-    booked_now = any(c.booking_period in (None, start) for c in changes)
     if shared is not None and booked_now and isinstance(fast, IndexReviewRemeasured):
         own_accounts(lease)
         shared[("lease", lease.pk)] = lease
