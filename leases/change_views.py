@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -28,18 +28,17 @@ from leases.change_services import (
 from leases.engine.dates import month_start, months_between
 from leases.forms import UploadForm
 from leases.models import Lease, LeaseChange, LeaseStatus
-from leases.selectors import leases_with_terms
+from leases.selectors import company_lease
 
 lease_access = member_required(Permission.LEASE_ACCOUNTING)
 
 
 def _get_lease(request, pk: int) -> Lease:
-    return get_object_or_404(
-        leases_with_terms(Lease.objects.filter(company=request.company)).prefetch_related(
-            "changes"
-        ),
-        pk=pk,
-    )
+    """A lease of the current company with its terms and changes; another company's is a 404."""
+    lease = company_lease(request.company, pk, prefetch=("changes",))
+    if lease is None:
+        raise Http404("No such lease in this company.")
+    return lease
 
 
 def _preview(lease: Lease, form: LeaseChangeForm) -> dict:

@@ -1,5 +1,7 @@
 """Leases, their payment streams, and the chart of accounts and segments they post to."""
 
+import functools
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -166,6 +168,7 @@ ACCOUNT_TYPES: dict[str, set[str]] = {
 }
 
 
+@functools.lru_cache(maxsize=256)  # a chart has a handful of types, asked about per picker
 def account_type_key(account_type: str) -> str:
     """'Other Asset' and 'OthAsset' alike: lower case, no spaces or punctuation."""
     return "".join(ch for ch in account_type.lower() if ch.isalnum())
