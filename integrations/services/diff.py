@@ -23,10 +23,12 @@ The plan for each key, given our current entry (or none):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+
+from django.db.models import Q
 
 from closebooks.models import AccountingPeriod, JournalEntry
 from closebooks.selectors import current_entries
@@ -213,21 +215,66 @@ def apply_row(held: dict[str, Held], row: SyncEntry) -> None:
         state.journal_entry = row.journal_entry  # a later removal refers to it
 
 
-def ledger_rows(period: AccountingPeriod):
-    """The period's ledger rows of every run, oldest first, with what the fold needs."""
-    return (
+def ledger_rows(period: AccountingPeriod, keys: list[str] | None = None):
+    """The period's ledger rows of every run, oldest first, with what the fold needs.
+
+    With `keys`, only the rows of those entry keys (their reversals and adjustments included).
+    A row carries its own lines; only a row written before the ledger kept them reads its
+    entry's lines (`_row_lines`), so they are not prefetched for every row.
+    """
+    rows = (
         SyncEntry.objects.filter(run__period=period)
         .select_related("journal_entry")
-        .prefetch_related("journal_entry__lines")
         .order_by("sent_at", "id")
     )
+    return rows if keys is None else of_keys(rows, keys)
 
 
-def held_from_ledger(period: AccountingPeriod) -> dict[str, Held]:
+def of_keys(rows, keys: list[str]):
+    """Ledger rows whose entry key is one of `keys` (rows from before base_key: their own key)."""
+    return rows.filter(Q(base_key__in=keys) | Q(base_key="", external_key__in=keys))
+
+
+def held_from_ledger(period: AccountingPeriod, keys: list[str] | None = None) -> dict[str, Held]:
     held: dict[str, Held] = {}
-    for row in ledger_rows(period).filter(status=EntryStatus.SENT):
+    for row in ledger_rows(period, keys).filter(status=EntryStatus.SENT):
         apply_row(held, row)
     return held
+
+
+# --- A period a chunk of keys at a time ---------------------------------------------------------
+
+# Entry keys planned at a time: the ledger's rows, our entries and their lines are read for this
+# many keys, planned, and let go, so a plan's memory is that of a chunk (and of its steps), not of
+# the period's whole ledger. Keys are matched exactly (IN), never by range, so the database's
+# collation cannot put a key in another chunk than Python's sort did.
+PLAN_CHUNK = 200
+
+
+def period_keys(period: AccountingPeriod, also: Iterable[str] = ()) -> list[str]:
+    """Every entry key of the period, sorted: our current entries', the ledger's, and `also`'s."""
+    keys = set(current_entries(period).order_by().values_list("external_key", flat=True).iterator())
+    ledger = SyncEntry.objects.filter(run__period=period).values_list("base_key", "external_key")
+    for base_key, external_key in ledger.iterator(chunk_size=2000):
+        keys.add(base_key or base_key_of(external_key))
+    keys.update(base_key_of(key) for key in also)
+    return sorted(keys)
+
+
+def key_chunks(keys: list[str], size: int | None = None) -> Iterator[list[str]]:
+    size = size or PLAN_CHUNK
+    for start in range(0, len(keys), size):
+        yield keys[start : start + size]
+
+
+def entries_of(period: AccountingPeriod, keys: list[str]):
+    """Our current entries of these keys, with their lines."""
+    return (
+        current_entries(period)
+        .filter(external_key__in=keys)
+        .prefetch_related("lines")
+        .order_by("external_key")
+    )
 
 
 # --- The plan ---------------------------------------------------------------------------------
@@ -440,13 +487,24 @@ def build_plan(
 
 
 def period_plan(period: AccountingPeriod, *, removal_method: str) -> Plan:
-    """The plan from the ledger and our copy of NetSuite's periods (no NetSuite call)."""
-    return build_plan(
-        period=period,
-        held=held_from_ledger(period),
-        calendar=NetSuiteCalendar.from_copy(period.company),
-        removal_method=removal_method,
-    )
+    """The plan from the ledger and our copy of NetSuite's periods (no NetSuite call).
+
+    Planned a chunk of keys at a time (`PLAN_CHUNK`): what is kept is the steps.
+    """
+    calendar = NetSuiteCalendar.from_copy(period.company)
+    plan = Plan([], 0)
+    for keys in key_chunks(period_keys(period)):
+        part = build_plan(
+            period=period,
+            held=held_from_ledger(period, keys),
+            calendar=calendar,
+            removal_method=removal_method,
+            entries=entries_of(period, keys),
+        )
+        plan.steps += part.steps
+        plan.unchanged += part.unchanged
+        plan.problems += part.problems
+    return plan
 
 
 def describe_step(step: Step) -> str:
@@ -534,11 +592,26 @@ def _row_id(row: SyncEntry) -> int:
     return row.pk
 
 
+def by_entry_key(in_netsuite: dict) -> dict[str, list[str]]:
+    """NetSuite's external IDs of the period grouped by entry key (reversals with their entry)."""
+    grouped: dict[str, list[str]] = {}
+    for external_id in in_netsuite:
+        grouped.setdefault(base_key_of(external_id), []).append(external_id)
+    return grouped
+
+
 def confirm_with_netsuite(
-    period: AccountingPeriod, calendar: NetSuiteCalendar, in_netsuite: dict
+    period: AccountingPeriod,
+    calendar: NetSuiteCalendar,
+    in_netsuite: dict,
+    keys: list[str] | None = None,
 ) -> Confirmation:
-    """Fold the ledger, then correct it with NetSuite's own list of the period's entries."""
-    rows = list(ledger_rows(period))
+    """Fold the ledger, then correct it with NetSuite's own list of the period's entries.
+
+    With `keys`, for those entry keys only: `in_netsuite` then holds NetSuite's entries of
+    those keys (`by_entry_key`), and the ledger's rows of other keys are not read.
+    """
+    rows = list(ledger_rows(period, keys))
     held: dict[str, Held] = {}
     sent_keys: set[str] = set()
     for row in rows:

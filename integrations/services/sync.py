@@ -54,8 +54,13 @@ from integrations.netsuite.soap import MAX_RECORDS_PER_LIST
 from integrations.services.connection import netsuite_client
 from integrations.services.diff import (
     build_plan,
+    by_entry_key,
     confirm_with_netsuite,
+    entries_of,
+    key_chunks,
     key_prefix,
+    of_keys,
+    period_keys,
     period_plan,
     read_netsuite_calendar,
     read_netsuite_entries,
@@ -964,65 +969,30 @@ def _confirm_plan(
         and not SyncEntry.objects.filter(run__period=run.period, status=EntryStatus.SENT).exists()
     ):
         # A first sync into an open period: neither NetSuite nor the ledger holds anything of
-        # it, so the plan made at the press (add every entry) stands. Checked before folding
-        # the ledger, which reads every row of the period (memory that grows with its size).
+        # it, so the plan made at the press (add every entry) stands, and is not read again.
         SyncRun.objects.filter(pk=run.pk).update(plan_confirmed_at=timezone.now())
         return False
-    confirmation = confirm_with_netsuite(run.period, calendar, in_netsuite)
+    grouped = by_entry_key(in_netsuite)
+    missing: list[str] = []  # the first few, named in the message
+    missing_count = 0
     with transaction.atomic():
         run = SyncRun.objects.select_for_update().get(pk=run.pk)
         now = timezone.now()
-        for row, internal_id in confirmation.proven_sent:
-            SyncEntry.objects.filter(pk=row.pk).exclude(status=EntryStatus.SENT).update(
-                status=EntryStatus.SENT,
-                netsuite_internal_id=internal_id,
-                netsuite_url=client.journal_entry_url(internal_id) if internal_id else "",
-                sent_at=now,
-                error_code="",
-                error_message="",
-            )
-        plan = build_plan(
-            period=run.period,
-            held=confirmation.held,
-            calendar=confirmation.calendar,
-            removal_method=connection.removal_method,
-            taken_keys=set(confirmation.in_netsuite),
-        )
-        unsent = {row.external_key: row for row in run.entries.exclude(status=EntryStatus.SENT)}
-        wanted = {step.external_key: step for step in plan.steps}
-        # Rows the confirmed plan no longer needs were never written: they go.
-        SyncEntry.objects.filter(
-            pk__in=[row.pk for key, row in unsent.items() if key not in wanted]
-        ).delete()
-        for key, step in wanted.items():
-            row = unsent.get(key)
-            if row is None:
-                SyncEntry.objects.bulk_create(_rows(run, [step]))
-                continue
-            if (row.action, row.lines, row.journal_entry_id, row.tran_date) == (
-                step.action,
-                step.lines,
-                step.journal_entry.pk,
-                step.tran_date,
-            ):
-                continue  # planned the same at the press: nothing to rewrite
-            SyncEntry.objects.filter(pk=row.pk).update(
-                journal_entry=step.journal_entry,
-                base_key=step.base_key,
-                action=step.action,
-                lines=step.lines,
-                tran_date=step.tran_date,
-                netsuite_period=step.netsuite_period,
-                note=step.note[:300],
-                amount=step.amount,
-            )
+        # A chunk of entry keys at a time: the ledger's rows, our entries and the run's unsent
+        # rows of those keys are read, confirmed, planned and let go, so the memory is that of
+        # a chunk, not of the period's whole ledger.
+        for keys in key_chunks(period_keys(run.period, in_netsuite)):
+            theirs = {eid: in_netsuite[eid] for key in keys for eid in grouped.get(key, ())}
+            gone = _confirm_chunk(run, connection, client, calendar, theirs, keys, now)
+            missing_count += len(gone)
+            missing += gone[: 5 - len(missing)]
         total = run.entries.count()
         message = ""
         if run.resend:
             message = (
-                f"NetSuite was read again: {len(confirmation.missing)} entr"
-                f"{'y was' if len(confirmation.missing) == 1 else 'ies were'} missing there"
-                + (f" ({', '.join(confirmation.missing[:5])})" if confirmation.missing else "")
+                f"NetSuite was read again: {missing_count} entr"
+                f"{'y was' if missing_count == 1 else 'ies were'} missing there"
+                + (f" ({', '.join(missing)})" if missing else "")
                 + "; only what was missing is sent."
             )
         SyncRun.objects.filter(pk=run.pk).update(
@@ -1030,6 +1000,66 @@ def _confirm_plan(
         )
     _refresh_counts(run.pk)
     return True
+
+
+def _confirm_chunk(
+    run: SyncRun,
+    connection: NetSuiteConnection,
+    client,
+    calendar,
+    in_netsuite: dict,
+    keys: list[str],
+    now,
+) -> list[str]:
+    """Confirm and plan these entry keys; the keys NetSuite lost (deleted there)."""
+    confirmation = confirm_with_netsuite(run.period, calendar, in_netsuite, keys)
+    for row, internal_id in confirmation.proven_sent:
+        SyncEntry.objects.filter(pk=row.pk).exclude(status=EntryStatus.SENT).update(
+            status=EntryStatus.SENT,
+            netsuite_internal_id=internal_id,
+            netsuite_url=client.journal_entry_url(internal_id) if internal_id else "",
+            sent_at=now,
+            error_code="",
+            error_message="",
+        )
+    plan = build_plan(
+        period=run.period,
+        held=confirmation.held,
+        calendar=confirmation.calendar,
+        removal_method=connection.removal_method,
+        entries=entries_of(run.period, keys),
+        taken_keys=set(confirmation.in_netsuite),
+    )
+    unsent_rows = of_keys(run.entries.exclude(status=EntryStatus.SENT), keys)
+    unsent = {row.external_key: row for row in unsent_rows}
+    wanted = {step.external_key: step for step in plan.steps}
+    # Rows the confirmed plan no longer needs were never written: they go.
+    SyncEntry.objects.filter(
+        pk__in=[row.pk for key, row in unsent.items() if key not in wanted]
+    ).delete()
+    SyncEntry.objects.bulk_create(_rows(run, [s for k, s in wanted.items() if k not in unsent]))
+    for key, step in wanted.items():
+        row = unsent.get(key)
+        if row is None:
+            continue  # created above
+        if (row.action, row.lines, row.journal_entry_id, row.tran_date) == (
+            step.action,
+            step.lines,
+            step.journal_entry.pk,
+            step.tran_date,
+        ):
+            continue  # planned the same at the press: nothing to rewrite
+        SyncEntry.objects.filter(pk=row.pk).update(
+            journal_entry=step.journal_entry,
+            base_key=step.base_key,
+            action=step.action,
+            lines=step.lines,
+            tran_date=step.tran_date,
+            netsuite_period=step.netsuite_period,
+            note=step.note[:300],
+            amount=step.amount,
+        )
+    return confirmation.missing
 
 
 def _field_kind(error: RecordValidationError) -> str:
