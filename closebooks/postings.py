@@ -40,8 +40,8 @@ from leases.change_selectors import (
     with_changes,
 )
 from leases.engine.changes import ChangedSchedule
-from leases.engine.exemptions import ExemptSchedule
 from leases.engine.dates import month_start
+from leases.engine.exemptions import ExemptSchedule
 from leases.engine.fast import month_schedule
 from leases.engine.fast_changes import IndexReviewRemeasured, ReviewMonth, month_index_review
 from leases.models import (
