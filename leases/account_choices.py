@@ -9,7 +9,10 @@ joins the options of the accounts that fit it (the same choices, in the same ord
 
 from __future__ import annotations
 
+from html import escape
+
 from django import forms
+from django.utils.choices import BaseChoiceIterator
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -29,6 +32,21 @@ def _attrs(attrs: dict) -> str:
     )
 
 
+class _Choices(BaseChoiceIterator):
+    """The picker's (value, label) pairs, read from its options when asked (Django's widget
+    would otherwise copy every choice of every picker when the widget is built)."""
+
+    def __init__(self, blank_label: str | None, options: list[tuple]):
+        self.blank_label = blank_label
+        self.options = options
+
+    def __iter__(self):
+        if self.blank_label is not None:
+            yield ("", self.blank_label)
+        for value, label, _ in self.options:
+            yield (value, label)
+
+
 class PreparedSelect(forms.Select):
     """A select whose options were written as HTML beforehand, shared with other pickers.
 
@@ -40,8 +58,7 @@ class PreparedSelect(forms.Select):
         super().__init__(attrs)
         self.blank_label = blank_label
         self.options = options
-        blank = [("", blank_label)] if blank_label is not None else []
-        self.choices = blank + [(value, label) for value, label, _ in options]
+        self.choices = _Choices(blank_label, options)
 
     def render(self, name, value, attrs=None, renderer=None):
         chosen = self.format_value(value)[:1]  # a single select shows its first value
@@ -65,18 +82,18 @@ class PreparedSelect(forms.Select):
             else:
                 parts.append(html)
         parts.append("</select>")
-        return mark_safe("".join(parts))  # noqa: S308 - each part is format_html's escaped output
+        # Every part is escaped: format_html's output, or an option written by `_options`.
+        return mark_safe("".join(parts))  # noqa: S308
 
 
 def _options(rows) -> dict[int, tuple]:
-    return {
-        row.pk: (
-            str(row.pk),
-            str(row),
-            format_html('<option value="{}">{}</option>', row.pk, str(row)),
-        )
-        for row in rows
-    }
+    """(value, label, option HTML) by primary key; the label escaped as Django's escape does
+    (the standard library's, which it wraps), without its per-call checks on every row."""
+    options = {}
+    for row in rows:
+        label = str(row)
+        options[row.pk] = (str(row.pk), label, f'<option value="{row.pk}">{escape(label)}</option>')
+    return options
 
 
 def share_mapping_choices(form: forms.Form, company) -> None:
@@ -86,8 +103,9 @@ def share_mapping_choices(form: forms.Form, company) -> None:
     only the company's segments of the kind), so a submitted value is checked as before; only
     how the choices are read and drawn changes.
     """
-    accounts = list(GLAccount.objects.filter(company=company, is_active=True))
-    segments = list(Segment.objects.filter(company=company, is_active=True))
+    # By the company's id: filtering by the instance would set it on every row read.
+    accounts = list(GLAccount.objects.filter(company_id=company.pk, is_active=True))
+    segments = list(Segment.objects.filter(company_id=company.pk, is_active=True))
     account_options, segment_options = _options(accounts), _options(segments)
     types = {a.account_type for a in accounts}  # a chart has a handful of types
     fits = {(name, t): account_fits(name, t) for name in ACCOUNT_FIELDS.values() for t in types}
