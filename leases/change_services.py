@@ -161,6 +161,7 @@ def separate_lease_plan(
         end_date = moved_end(
             lease.end_date or anniversary_end(lease.commencement_date, lease.term_months),
             (parsed.term_months or _current_term(lease)) - lease.term_months,
+            (lease.commencement_date, lease.term_months),
         )
         if end_date <= effective:
             problems.append("The separate lease must end after it commences; check the new term.")

@@ -24,7 +24,6 @@ from leases.models import (
     Subsidiary,
     account_fits,
 )
-from leases.selectors import company_go_live
 from leases.services import LEASE_FIELDS, IncentiveInput, PaymentInput, terms_from_input
 from occupier.cleaning import CleanForm, CleanModelForm
 
@@ -260,29 +259,14 @@ class LeaseForm(CleanModelForm):
         return data
 
     def _check_stubs(self, data: dict, *, off_day: bool) -> None:
-        """An end date or payment day off the monthly anniversary of commencement (stubs): the
-        ways of computing a lease that still work on anniversary months refuse it."""
+        """An end date or payment day off the monthly anniversary of commencement (stubs) is
+        computed on real dates: it needs the company to count actual days."""
         field = "payment_day" if off_day else "end_date"
         if self.company.day_count != "actual_days":
             self.add_error(
                 field,
                 "A payment day or end date off the monthly anniversary of commencement needs "
                 "partial months counted by actual days (Settings → Company → Partial months).",
-            )
-        if data.get("exemption"):
-            self.add_error(
-                "exemption",
-                "An exempt lease is expensed over monthly anniversaries of commencement: clear "
-                "the exemption, or end the lease the day before an anniversary and leave the "
-                "payment day blank.",
-            )
-        go_live = company_go_live(self.company)
-        if go_live and data["commencement_date"].replace(day=1) < go_live:
-            self.add_error(
-                field,
-                "A lease that commenced before go-live comes in with go-live balances computed "
-                "on monthly anniversaries: end it the day before an anniversary and leave the "
-                "payment day blank.",
             )
 
     def values(self) -> dict:

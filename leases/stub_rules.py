@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 
 from leases.engine.dates import has_stubs, term_months_through
-from leases.selectors import company_go_live
 
 Problem = tuple[str, str]  # (field, sentence)
 
@@ -49,9 +48,10 @@ def stub_refusals(
     payment_day: int | None,
     exemption: str,
 ) -> list[Problem]:
-    """Why this lease's stubs cannot be computed yet; empty when it has none or they can be.
+    """Why this lease's stubs cannot be computed; empty when it has none or they can be.
 
-    The ways of computing a lease that still work on anniversary months refuse stubs."""
+    Stubs are computed on real dates, so they need the company to count actual days; exempt
+    leases and leases brought in at go-live take them too (`exemption` is kept for callers)."""
     if not has_stubs(commencement, term_months, end_date, payment_day):
         return []
     off_day = payment_day is not None and payment_day != commencement.day
@@ -63,25 +63,6 @@ def stub_refusals(
                 field,
                 "A payment day or end date off the monthly anniversary of commencement needs "
                 "partial months counted by actual days (Settings → Company → Partial months).",
-            )
-        )
-    if exemption:
-        problems.append(
-            (
-                "exemption",
-                "An exempt lease is expensed over monthly anniversaries of commencement: clear "
-                "the exemption, or end the lease the day before an anniversary and leave the "
-                "payment day blank.",
-            )
-        )
-    go_live = company_go_live(company)
-    if go_live and commencement.replace(day=1) < go_live:
-        problems.append(
-            (
-                field,
-                "A lease that commenced before go-live comes in with go-live balances computed "
-                "on monthly anniversaries: end it the day before an anniversary and leave the "
-                "payment day blank.",
             )
         )
     return problems

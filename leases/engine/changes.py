@@ -749,7 +749,9 @@ class ChangedSchedule:
         extension agreed in the final part period also pays the days from the old end to the
         next payment day as a part period of their own."""
         old_end = state.end
-        end = moved_end(old_end, term - state.term)
+        origin = getattr(self.base, "life_origin", self.terms.commencement)
+        shift = getattr(self.base, "term_shift", 0)
+        end = moved_end(old_end, term - state.term, (origin, state.term + shift))
         anchor = self._first_payment_day(effective)
         if end + timedelta(days=1) < anchor:
             raise LeaseTermsError(
@@ -1839,10 +1841,16 @@ def anniversary_flows(terms: LeaseTerms, frame: date) -> list[DatedFlow]:
     return out
 
 
-def moved_end(end: date, months: int) -> date:
+def moved_end(end: date, months: int, anniversary: tuple[date, int] | None = None) -> date:
     """A lease's last day moved by `months` (a term change to a lease with an end date of its
-    own): the same day of the month, the month's last day when it is shorter, and a month's last
-    day stays its month's last day (31 December + 2 months = 28 or 29 February)."""
+    own): an end the day before an anniversary of commencement stays the day before one
+    (`anniversary` = (commencement, term in months)); otherwise the same day of the month, the
+    month's last day when it is shorter, and a month's last day stays its month's last day
+    (31 December + 2 months = 28 or 29 February)."""
+    if anniversary is not None:
+        commencement, term = anniversary
+        if end == anniversary_end(commencement, term):
+            return anniversary_end(commencement, term + months)
     if end.day == days_in_month(end):
         moved = add_months(end, months)
         return moved.replace(day=days_in_month(moved))
@@ -1897,7 +1905,11 @@ def validate_changes(terms: LeaseTerms, changes: tuple[LeaseChange, ...]) -> lis
                 f"({end.isoformat()}).",
             )
         if change.term_months is not None:
-            new_end = None if end is None else moved_end(end, change.term_months - term)
+            new_end = (
+                None
+                if end is None
+                else moved_end(end, change.term_months - term, (terms.commencement, term))
+            )
             if change.term_months <= index or (new_end is not None and new_end < change.effective):
                 add("term_months", "The new term must end after the change takes effect.")
             elif change.term_months > MAX_TERM_MONTHS:

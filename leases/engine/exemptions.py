@@ -15,12 +15,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, replace
 from dataclasses import replace as dc_replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from .dates import add_months, month_start, months_between
-from .payments import cents, expand_flows
-from .schedule import ENGINE_CONTEXT
+from .payments import cash_by_month, cents, expand_flows, lease_end
+from .schedule import ENGINE_CONTEXT, Timeline, _shared, is_prorated
 from .types import (
     ZERO,
     AccountRole,
@@ -83,14 +83,40 @@ class ExemptSchedule:
         self.terms = terms
         self.exemption = exemption
         self.start = month_start(terms.commencement)
-        flows = expand_flows(terms)
-        n = terms.term_months
-        self.payments = [flows.advance[k] + flows.arrears[k] for k in range(n)]
-        total = sum(self.payments, ZERO)
         unit = cents(terms.currency_decimals)
-        with localcontext(ENGINE_CONTEXT):
-            cumulative = [(total * (k + 1) / n).quantize(unit, ROUND_HALF_UP) for k in range(n)]
+        # Actual days from inside a month, or an end date / payment day of its own: each
+        # payment in the calendar month it is paid, the cost by days (see `_days`).
+        self.days = is_prorated(terms) or terms.is_dated
+        if self.days:
+            self.payments, cumulative = self._days(terms, unit)
+            n = len(self.payments)
+        else:
+            flows = expand_flows(terms)
+            n = terms.term_months
+            self.payments = [flows.advance[k] + flows.arrears[k] for k in range(n)]
+            total = sum(self.payments, ZERO)
+            with localcontext(ENGINE_CONTEXT):
+                cumulative = [(total * (k + 1) / n).quantize(unit, ROUND_HALF_UP) for k in range(n)]
         self.expense = [cumulative[k] - (cumulative[k - 1] if k else ZERO) for k in range(n)]
+
+    @staticmethod
+    def _days(terms: LeaseTerms, unit: Decimal) -> tuple[list[Decimal], list[Decimal]]:
+        """Cash by calendar month (from the commencement month, on the payments' real dates)
+        and the cumulative straight-line cost at each month end: all payments times the share
+        of the term, commencement to the end date, elapsed by then, whole months counting 1 and
+        part months their days over the month's days (as `schedule.Timeline`)."""
+        cash = cash_by_month(terms)
+        n = len(cash)
+        after_end = lease_end(terms) + timedelta(days=1)
+        timeline = Timeline(terms.commencement, n, (terms.term_months, after_end))
+        term = timeline.span(terms.commencement, terms.term_months)
+        total = sum(cash, ZERO)
+        with localcontext(ENGINE_CONTEXT):
+            cumulative = [
+                _shared(total, share).quantize(unit, ROUND_HALF_UP)
+                for share in timeline.shares(term, n)
+            ]
+        return cash, cumulative
 
     def __len__(self) -> int:
         return len(self.payments)
@@ -189,6 +215,19 @@ class ExemptChangedSchedule(ExemptSchedule):
         from .journal import commencement_lines
         from .schedule import build_schedule
 
+        if exempt.days and changes:
+            # The change rules below count whole months from the 1st: on real dates, an exempt
+            # lease's change is entered as a new lease from the change date.
+            raise LeaseTermsError(
+                [
+                    TermsIssue(
+                        "changes",
+                        "This exempt lease is expensed by days on its real dates, and its "
+                        "changes are not taken yet: end it with the day before the change as "
+                        "its end date and enter the new terms as a new lease.",
+                    )
+                ]
+            )
         self.__dict__.update(exempt.__dict__)
         self.exempt_base = exempt
         terms = exempt.terms

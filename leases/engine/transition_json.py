@@ -9,12 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from . import jsonio
+from .exemptions import Exemption, build_exempt_schedule
 from .jsonio import _lines_json, _month_json, _Reader, _s, terms_from_json
 from .transition import GoLive, OpeningBalances, TransitionMethod, build_golive_schedule
 from .types import ZERO, LeaseTermsError, TermsIssue
 
-# Whole months is the engine's only convention so far: every month is a full twelfth of a year.
-DAY_COUNTS = ("whole_months",)
+# Both conventions: whole months (the default with a go-live block) and actual days, where a
+# lease from inside a month or with stubs runs off on its real dates from the go-live month.
+DAY_COUNTS = ("whole_months", "actual_days")
 
 
 def golive_from_json(data: dict) -> GoLive:
@@ -95,8 +97,52 @@ def golive_result_to_json(schedule) -> dict[str, Any]:  # noqa: ANN001 - a GoLiv
     }
 
 
+def exempt_result_to_json(schedule) -> dict[str, Any]:  # noqa: ANN001 - an ExemptSchedule
+    """A short-term or low-value lease: cash, straight-line cost and accrued rent by month."""
+    return {
+        "exemption": schedule.exemption.value,
+        "schedule": [
+            {
+                "period": month.period.isoformat(),
+                "payment": _s(month.payment),
+                "expense": _s(month.expense),
+                "accrued_rent": _s(month.accrued_rent),
+            }
+            for month in schedule.months()
+        ],
+        "journal": [
+            {
+                "period": schedule.period(k).isoformat(),
+                "lines": _lines_json(schedule.periodic_lines(k)),
+            }
+            for k in range(len(schedule))
+        ],
+    }
+
+
+def _run_exempt(data: dict) -> dict[str, Any]:
+    """`"exemption": "short_term" | "low_value"`: the straight-line expense, no asset."""
+    r = _Reader()
+    exemption = r.choice(data, "exemption", "exemption", Exemption)
+    if data.get("changes"):
+        r.fail("changes", "An exempt lease takes no changes in this input; leave them out.")
+    issues = list(r.issues)
+    try:
+        terms = terms_from_json(data)
+    except LeaseTermsError as exc:
+        issues += exc.issues
+    if issues:
+        raise LeaseTermsError(issues)
+    return exempt_result_to_json(build_exempt_schedule(terms, exemption))
+
+
 def run(data: dict, *, full_precision: bool = False) -> dict[str, Any]:
-    """`jsonio.run`, plus the go-live block when the input has one."""
+    """`jsonio.run`, plus the go-live block or an exemption when the input has one."""
+    if isinstance(data, dict) and "exemption" in data and "go_live" not in data:
+        try:
+            return _run_exempt(data)
+        except LeaseTermsError as exc:
+            return {"errors": [{"field": i.field, "message": i.message} for i in exc.issues]}
     if not isinstance(data, dict) or "go_live" not in data:
         return jsonio.run(data, full_precision=full_precision)
     try:

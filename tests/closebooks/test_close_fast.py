@@ -12,6 +12,7 @@ from closebooks.models import AccountingPeriod, JournalEntry, JournalLine
 from closebooks.postings import close_postings_flat
 from closebooks.services import period_close, period_reopen, periods_ensure
 from leases.change_services import lease_change_approve, lease_change_create
+from leases.engine import build_schedule
 from leases.models import (
     AccountingDefaults,
     GLAccount,
@@ -21,6 +22,7 @@ from leases.models import (
     Segment,
     VariablePayment,
 )
+from leases.selectors import lease_terms, leases_with_terms
 from tests.leases.factories import make_lease
 
 from .conftest import FEB, JAN, MAR
@@ -416,3 +418,65 @@ def test_flat_postings_equal_the_reference_with_changes_to_leases_with_stubs(boo
             getattr(line, "change_kind", "") for line in flat.lines if line.lease_code[:2] == "D-"
         }
     assert {"term", "consideration", "termination"} <= kinds
+
+
+def test_flat_postings_equal_the_reference_for_stub_leases_brought_in_at_go_live(books):
+    """Actual days: leases from inside a month, with and without an end date and payment day of
+    their own, commenced before go-live (the default transition method and balances from a
+    previous system), one changed on a day inside a month after go-live."""
+    from leases.models import LeaseOpeningBalance
+
+    company = books.company
+    company.day_count = "actual_days"
+    company.save(update_fields=["day_count"])
+    make_lease(
+        company,
+        code="GD-1",
+        commencement=date(2025, 6, 17),
+        term_months=24,
+        end_date=date(2027, 5, 31),
+        payment_day=1,
+        amount="1500.00",
+    )
+    make_lease(
+        company,
+        code="GD-2",
+        commencement=date(2025, 9, 10),
+        term_months=18,
+        amount="900.00",
+    )
+    fin = make_lease(
+        company,
+        code="GD-3",
+        commencement=date(2025, 8, 20),
+        term_months=12,
+        end_date=date(2026, 7, 31),
+        payment_day=1,
+        standard="ifrs16",
+        classification="",
+        amount="700.00",
+    )
+    terms = lease_terms(leases_with_terms(company.leases.filter(pk=fin.pk)).get())
+    reference = build_schedule(terms).posted_months()
+    before = reference[5]  # January 2026: balances at the start of February
+    LeaseOpeningBalance.objects.create(
+        lease=fin,
+        method="opening_balances",
+        liability=before.closing_liability,
+        rou_asset=before.rou_closing,
+        accumulated_amortization=reference[0].rou_opening - before.rou_closing,
+    )
+    company.go_live_date = FEB
+    company.save(update_fields=["go_live_date"])
+    _change(
+        books,
+        "GD-1",
+        "consideration",
+        date(2026, 3, 12),
+        {"annual_rate": "0.07", "payments": [{"amount": "1600.00"}]},
+    )
+    _change(books, "GD-2", "term", date(2026, 3, 20), {"term_months": 24, "annual_rate": "0.07"})
+    for month in (JAN, FEB, MAR, APR):
+        flat = close_postings_flat(company, month)
+        assert flat == close_postings(company, month)
+        assert not [p for p in flat.problems if p.lease_code.startswith("GD-")]

@@ -169,33 +169,52 @@ def test_a_separate_lease_from_a_lease_with_stubs_ends_with_it_and_pays_on_its_d
     assert plan.schedule.posted_months()[-1].period == date(2030, 12, 1)
 
 
-def test_an_exempt_lease_with_stubs_is_refused(amy, subsidiary):
+def test_an_exempt_lease_with_stubs_is_expensed_by_days(amy, personas, subsidiary):
+    """Low value, from 1 January 2026, rent due on the 15th: the stub 1-14 January pays
+    1,000 x 14/31 = 451.61 at commencement and the first full period 1,000 on the 15th; the
+    cost spreads by days to the end date."""
+    from leases.selectors import lease_schedule
+
     response = amy.post(
         reverse("lease_create"),
         lease_post(subsidiary, payment_day="15", exemption="low_value"),
     )
-    assert response.status_code == 200
-    assert response.context["form"].errors["exemption"] == [
-        "An exempt lease is expensed over monthly anniversaries of commencement: clear the "
-        "exemption, or end the lease the day before an anniversary and leave the payment day "
-        "blank."
-    ]
-    assert Lease.objects.count() == 0
+    assert response.status_code == 302, response.context["form"].errors
+    lease = _stored(Lease.objects.get(company=personas.company))
+    schedule = lease_schedule(lease, None)
+    assert schedule.days
+    assert schedule.payments[0] == Decimal("451.61") + Decimal("1000.00")
+    assert sum(schedule.expense) == sum(schedule.payments)
+    assert schedule.months()[-1].accrued_rent == 0
 
 
-def test_a_lease_with_stubs_commencing_before_go_live_is_refused(amy, personas, subsidiary):
+def test_a_lease_with_stubs_commencing_before_go_live_comes_in_on_its_real_dates(
+    amy, personas, subsidiary
+):
+    """Commenced before go-live with an end date of its own: it is taken, and comes in at
+    go-live with the balances of the schedule from commencement (the default transition
+    method's liability, the present value of the remaining payments on their dates); the
+    go-live schedule ends on the end date's month at exactly zero."""
+    from leases.engine.transition import build_golive_schedule
+    from leases.selectors import company_go_live, lease_go_live
+
     Company.objects.filter(pk=personas.company.pk).update(go_live_date=date(2026, 6, 1))
     response = amy.post(
         reverse("lease_create"),
         lease_post(subsidiary, end_date="2026-12-15", term_months=""),
     )
-    assert response.status_code == 200
-    assert response.context["form"].errors["end_date"] == [
-        "A lease that commenced before go-live comes in with go-live balances computed on "
-        "monthly anniversaries: end it the day before an anniversary and leave the payment day "
-        "blank."
-    ]
-    assert Lease.objects.count() == 0
+    assert response.status_code == 302, response.context["form"].errors
+    lease = _stored(Lease.objects.get(company=personas.company))
+    terms = lease_terms(lease)
+    assert terms.is_dated
+    golive = build_golive_schedule(terms, lease_go_live(lease, company_go_live(lease.company)))
+    reference = engine.build_schedule(terms)
+    g = golive.offset
+    assert golive.balances.liability == reference.posted().closing_liability[g - 1]
+    rows = golive.posted_months()
+    assert rows[-1].period == date(2026, 12, 1)
+    assert rows[-1].closing_liability == rows[-1].rou_closing == 0
+    assert [r.payment for r in rows] == [r.payment for r in reference.posted_months()[g:]]
 
 
 def test_an_anniversary_end_date_and_day_are_taken_as_today(amy, personas, subsidiary):

@@ -168,14 +168,12 @@ def _import_errors(company, fields: dict) -> dict[str, list[str]]:
     ("company_change", "fields"),
     [
         ({"day_count": "whole_months"}, {"payment_day": "15"}),
-        ({}, {"payment_day": "15", "exemption": "low_value"}),
-        ({"go_live_date": date(2026, 6, 1)}, {"end_date": "2026-12-15", "term_months": ""}),
         (
             {"go_live_date": date(2026, 6, 1), "day_count": "whole_months"},
             {"payment_day": "15", "exemption": "short_term"},
         ),
     ],
-    ids=["whole-months-company", "exempt", "before-go-live", "all-three"],
+    ids=["whole-months-company", "whole-months-exempt-before-go-live"],
 )
 def test_a_lease_the_engine_cannot_compute_yet_is_refused_with_the_forms_sentence(
     personas, subsidiary, company_change, fields
@@ -186,6 +184,25 @@ def test_a_lease_the_engine_cannot_compute_yet_is_refused_with_the_forms_sentenc
     assert by_import == _form_errors(company, subsidiary, fields)
     assert by_import  # refused, not silently taken
     assert not Lease.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("company_change", "fields"),
+    [
+        ({}, {"payment_day": "15", "exemption": "low_value"}),
+        ({"go_live_date": date(2026, 6, 1)}, {"end_date": "2026-12-15", "term_months": ""}),
+    ],
+    ids=["exempt", "before-go-live"],
+)
+def test_exempt_leases_and_leases_before_go_live_with_stubs_are_taken(
+    personas, subsidiary, company_change, fields
+):
+    """Exempt leases are expensed by days and go-live balances come from the schedule on real
+    dates, so the import and the form take both."""
+    Company.objects.filter(pk=personas.company.pk).update(**company_change)
+    company = Company.objects.get(pk=personas.company.pk)
+    assert _import_errors(company, fields) == {}
+    assert LeaseEditor(lease_post(subsidiary, **fields), company=company).is_valid()
 
 
 def test_the_pages_take_a_lease_with_stubs_from_upload_to_import(

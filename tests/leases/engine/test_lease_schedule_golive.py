@@ -61,10 +61,11 @@ def test_opening_balances_and_a_bad_method_are_reported_by_field(tmp_path):
     data = {
         **LEASE,
         "go_live": {"date": "2017-01-01", "method": "opening_balances"},
-        "day_count": "actual_days",
+        "day_count": "30_360",
     }
     result, ok = _run(tmp_path, data)
     assert not ok
+    # Both day counts are taken with a go-live block; an unknown one is named.
     assert {e["field"] for e in result["errors"]} == {"go_live.opening_balances", "day_count"}
     data["go_live"] = {
         "date": "2017-01-01",

@@ -285,3 +285,47 @@ def test_under_actual_days_with_stubs_opening_balances_run_on_as_if_from_commenc
     assert mine[-1].closing_liability == 0 and mine[-1].rou_closing == 0
     assert _balanced(schedule.golive_lines())
     assert all(_balanced(schedule.periodic_lines(k)) for k in range(len(schedule)))
+
+
+def test_lease_schedule_json_brings_a_lease_with_stubs_in_under_actual_days():
+    """15 January 2026 to 31 December 2030, 3,100 a month due on the 1st, 6 % (the example of
+    docs/lease_schedule_json.md), brought in on 1 July 2026 with the balances of the schedule
+    from commencement: the same liability, payments and closing balances from July on."""
+    from leases.engine.transition_json import run
+
+    lease = {
+        "commencement": "2026-01-15",
+        "end_date": "2030-12-31",
+        "payment_day": 1,
+        "standard": "asc842",
+        "classification": "operating",
+        "annual_rate": "0.06",
+        "payments": [{"amount": "3100.00"}],
+        "day_count": "actual_days",
+    }
+    reference = run(lease)["schedule"]
+    june = reference[5]
+    out = run(
+        dict(
+            lease,
+            go_live={
+                "date": "2026-07-01",
+                "method": "opening_balances",
+                "opening_balances": {
+                    "liability": june["closing_liability"],
+                    "rou_asset": june["rou_closing"],
+                },
+            },
+        )
+    )
+    assert "errors" not in out, out
+    assert out["go_live"]["balances"]["liability"] == june["closing_liability"]
+    rows = out["schedule"]
+    assert len(rows) == len(reference) - 6
+    for ours, theirs in zip(rows, reference[6:], strict=True):
+        assert (ours["period"], ours["payment"], ours["closing_liability"]) == (
+            theirs["period"],
+            theirs["payment"],
+            theirs["closing_liability"],
+        )
+    assert rows[-1]["rou_closing"] == "0.00"
