@@ -7,6 +7,7 @@ read without a join per mapping field; these budgets keep it that way.
 import re
 from datetime import date
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.db import connection
@@ -14,9 +15,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from closebooks.services import company_go_live_set
+from leases.account_choices import share_mapping_choices
 from leases.change_services import lease_change_approve, lease_change_create
-from leases.forms import UNKNOWN_ACCOUNT
-from leases.models import GLAccount, Lease, LeaseOpeningBalance, Segment
+from leases.forms import UNKNOWN_ACCOUNT, LeaseEditor
+from leases.models import (
+    ACCOUNT_FIELDS,
+    SEGMENT_FIELDS,
+    GLAccount,
+    Lease,
+    LeaseOpeningBalance,
+    Segment,
+)
+from leases.selectors import accounting_defaults
 from tests.leases.factories import make_lease
 from tests.leases.forms_data import lease_post
 from tests.list_pages import bulk_leases
@@ -197,10 +207,7 @@ def test_pickers_offer_the_company_s_active_accounts_of_a_fitting_type(
     expected = GLAccount.objects.filter(company=company, is_active=True).order_by("number")
     fitting = [a for a in expected if a.account_type in ("", "FixedAsset")]
     # Escaped once: the picker shows the name as typed, never markup.
-    assert [
-        (v, label.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
-        for v, label, _ in rou
-    ] == [
+    assert [(v, unescape(label)) for v, label, _ in rou] == [
         ("", "---------"),
         *[(str(a.pk), str(a)) for a in fitting],
     ]
@@ -224,6 +231,34 @@ def test_pickers_offer_the_company_s_active_accounts_of_a_fitting_type(
         GLAccount.objects.filter(company=personas.other_company).values_list("pk", flat=True)
     )
     assert not other & {int(v) for v, _, _ in rou if v}
+
+
+def test_shared_pickers_draw_what_django_s_own_select_draws(personas, subsidiary):
+    """Each picker, before and after sharing the chart: the same select, option for option."""
+    company = personas.company
+    GLAccount.objects.create(
+        company=company, number="1412", name="ROU <fit-out> & co", account_type="FixedAsset"
+    )
+    GLAccount.objects.create(company=company, number="6999", name="Travel", account_type="Expense")
+    Segment.objects.create(company=company, kind="location", name="Boston")
+    lease = make_lease(company, code="NEW-1")
+    Lease.objects.filter(pk=lease.pk).update(
+        lease_liability_account=GLAccount.objects.get(company=company, number="2310")
+    )
+    lease.refresh_from_db()
+    bound = lease_post(subsidiary, interest_expense_account="not-an-id", location="")
+    for data in (None, bound):
+        editor = LeaseEditor(
+            data, company=company, defaults=accounting_defaults(company), lease=lease
+        )
+        names = [*ACCOUNT_FIELDS.values(), *SEGMENT_FIELDS.values()]
+        if data is not None:
+            editor.is_valid()  # the widgets get the errors' aria attributes as on a failed save
+        stock = {name: str(editor.form[name]) for name in names}
+        share_mapping_choices(editor.form, company)
+        for name in names:
+            shared = str(editor.form[name])
+            assert re.sub(r">\s+<", "><", shared) == re.sub(r">\s+<", "><", stock[name]), name
 
 
 def test_a_posted_account_is_checked_as_before(personas, amy, subsidiary):
