@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -117,6 +117,13 @@ class NetSuiteClient:
     ) -> list[dict[str, Any]]:
         """All rows of a SuiteQL query within the page cap (always over REST)."""
         return self.rest.suiteql(query, page_size=page_size, max_pages=max_pages)
+
+    def iter_suiteql_rows(
+        self, query: str, *, page_size: int = 1000, max_pages: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """The rows of a SuiteQL query, a page in memory at a time (always over REST)."""
+        for page in self.rest.iter_suiteql(query, page_size=page_size, max_pages=max_pages):
+            yield from page.items
 
     def verify_connection(self) -> VerifyResult:
         """A one-row SuiteQL query proving credentials, role and web services access."""

@@ -267,14 +267,24 @@ def key_chunks(keys: list[str], size: int | None = None) -> Iterator[list[str]]:
         yield keys[start : start + size]
 
 
-def entries_of(period: AccountingPeriod, keys: list[str]):
+def entries_of(period: AccountingPeriod, keys: list[str]) -> list[JournalEntry]:
     """Our current entries of these keys, with their lines."""
-    return (
+    return list(
         current_entries(period)
         .filter(external_key__in=keys)
         .prefetch_related("lines")
         .order_by("external_key")
     )
+
+
+def let_go(entries: list[JournalEntry]) -> None:
+    """Drop the entries' prefetched lines once planned.
+
+    Each prefetched line points back at its entry, a cycle that only the cyclic collector frees:
+    without this, chunk after chunk would wait for it, and memory would grow with the period.
+    """
+    for entry in entries:
+        getattr(entry, "_prefetched_objects_cache", {}).clear()
 
 
 # --- The plan ---------------------------------------------------------------------------------
@@ -494,13 +504,15 @@ def period_plan(period: AccountingPeriod, *, removal_method: str) -> Plan:
     calendar = NetSuiteCalendar.from_copy(period.company)
     plan = Plan([], 0)
     for keys in key_chunks(period_keys(period)):
+        entries = entries_of(period, keys)
         part = build_plan(
             period=period,
             held=held_from_ledger(period, keys),
             calendar=calendar,
             removal_method=removal_method,
-            entries=entries_of(period, keys),
+            entries=entries,
         )
+        let_go(entries)
         plan.steps += part.steps
         plan.unchanged += part.unchanged
         plan.problems += part.problems
@@ -574,10 +586,10 @@ def read_netsuite_entries(client, prefix: str) -> dict[str, tuple[str, str]]:
     like = suiteql_literal(prefix + "%")
     query = "SELECT id, externalid, postingperiod FROM transaction WHERE recordtype = "
     query += f"'journalentry' AND externalid LIKE {like}"  # noqa: S608
-    rows = client.suiteql(query)
+    # Page by page: a period's read-back is kept as this dict only, not as a list of rows too.
     return {
         str(row["externalid"]): (str(row["id"]), str(row.get("postingperiod") or ""))
-        for row in rows
+        for row in client.iter_suiteql_rows(query)
         if row.get("externalid")
     }
 

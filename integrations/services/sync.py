@@ -59,6 +59,7 @@ from integrations.services.diff import (
     entries_of,
     key_chunks,
     key_prefix,
+    let_go,
     of_keys,
     period_keys,
     period_plan,
@@ -1022,14 +1023,16 @@ def _confirm_chunk(
             error_code="",
             error_message="",
         )
+    entries = entries_of(run.period, keys)
     plan = build_plan(
         period=run.period,
         held=confirmation.held,
         calendar=confirmation.calendar,
         removal_method=connection.removal_method,
-        entries=entries_of(run.period, keys),
+        entries=entries,
         taken_keys=set(confirmation.in_netsuite),
     )
+    let_go(entries)
     unsent_rows = of_keys(run.entries.exclude(status=EntryStatus.SENT), keys)
     unsent = {row.external_key: row for row in unsent_rows}
     wanted = {step.external_key: step for step in plan.steps}
