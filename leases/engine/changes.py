@@ -34,7 +34,7 @@ from .dates import (
 )
 from .journal import commencement_lines, periodic_lines
 from .payments import cents, expand_flows, lease_end, payment_amount, payment_pieces
-from .restoration import restoration_lines
+from .restoration import ProvisionMonth, provision_month
 from .schedule import ENGINE_CONTEXT, Schedule, build_schedule, is_prorated
 from .types import (
     ZERO,
@@ -124,6 +124,9 @@ class LeaseChange:
     useful_life_months: int | None = None
     separate_lease: bool = False
     reference: str = ""  # the caller's name for the change; carried into memos
+    # A termination of an IFRS 16 lease with a restoration provision: the restoration cost paid
+    # on the termination date (None: settled at the provision's carrying amount).
+    restoration_paid: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -589,6 +592,9 @@ class ChangedSchedule:
         self._unmeasured_from: int | None = None  # first month with an unmeasured index review
         self._paid: list[Decimal] | None = None  # cumulative original payments (operating)
         self._points: dict[int, tuple[Decimal, Decimal]] = {}  # _base_point's, by month
+        # A termination settled the restoration provision: (its month, the unwinding of the
+        # days before it, posted with that month).
+        self._settled: tuple[int, Decimal] | None = None
         self._prorated = is_prorated(terms)  # actual days, commencing after the 1st
         # An end date or payment day off the anniversary rule (or a lease brought in at go-live
         # under actual days from inside a month): payments on their own dates.
@@ -1214,6 +1220,7 @@ class ChangedSchedule:
                         ),
                     )
                 )
+                gain += self._settle_provision(state, change, memo, lines)
             state.liability = state.liability_full = ZERO
             state.accumulated = ZERO
             inside = 1 if state.offset else 0  # actual days: the month's days before it post
@@ -1444,6 +1451,53 @@ class ChangedSchedule:
             rate_before,
             cost_before,
             remeasured,
+        )
+
+    def _provision(self, k: int) -> ProvisionMonth | None:
+        """Month k of the restoration provision (IFRS 16 with IAS 37), None without one."""
+        return provision_month(self.terms, k)
+
+    def _settle_provision(
+        self, state: _State, change: LeaseChange, memo: str, lines: list[JournalLine]
+    ) -> Decimal:
+        """A full early termination settles the restoration provision on its date: the
+        unwinding stops (the days of the month before it still unwind), the provision comes off
+        at its carrying amount against the restoration cost paid, the difference to profit or
+        loss (IAS 37.59-61: the estimate is revised to what was paid and the provision used).
+        Returns the gain (+) or loss (−)."""
+        month = self._provision(state.index)
+        if month is None:
+            return ZERO
+        before = _q(_part(month.unwinding, state.offset), self.unit) if state.offset else ZERO
+        carrying = month.opening + before
+        paid = carrying if change.restoration_paid is None else change.restoration_paid
+        gain = carrying - paid
+        lines.extend(
+            _lines(
+                (AccountRole.PROVISION, carrying, f"Restoration provision settled · {memo}"),
+                (AccountRole.CASH_CLEARING, -paid, f"Restoration cost paid · {memo}"),
+                (
+                    AccountRole.MODIFICATION_GAIN_LOSS,
+                    -gain,
+                    f"Gain or loss on settling the restoration provision · {memo}",
+                ),
+            )
+        )
+        self._settled = (state.index, before)
+        return gain
+
+    def _provision_lines(self, k: int) -> list[JournalLine]:
+        """Month k's unwinding of the restoration provision, on lines of its own; after a
+        termination settled it, only the days of its month before the termination."""
+        if self._settled is not None and k >= self._settled[0]:
+            amount = self._settled[1] if k == self._settled[0] else ZERO
+        else:
+            month = self._provision(k)
+            amount = ZERO if month is None else month.unwinding
+        memo = "Restoration provision: unwinding of the discount"
+        return _lines(
+            (AccountRole.PROVISION_UNWINDING, amount, memo),
+            (AccountRole.PROVISION, -amount, memo),
         )
 
     def _amortization_months(self, state: _State) -> int:
@@ -1700,8 +1754,9 @@ class ChangedSchedule:
             (AccountRole.CASH_CLEARING, -variable, "Variable lease payment (index review)"),
         )
         if seg is not None:
-            # The restoration provision unwinds on its own, whatever the lease's changes.
-            lines += restoration_lines(self.terms, k)
+            # The restoration provision unwinds on its own, whatever the lease's changes, until
+            # a termination settles it.
+            lines += self._provision_lines(k)
         return lines
 
     def event_lines(self, k: int) -> list[tuple[ChangeEvent, list[JournalLine]]]:
@@ -1971,6 +2026,20 @@ def validate_changes(terms: LeaseTerms, changes: tuple[LeaseChange, ...]) -> lis
                 add("amount", f"Enter the amount with at most {terms.currency_decimals} decimals.")
             elif kind is ChangeKind.IMPAIRMENT and amount == 0:
                 add("amount", "Enter the impairment loss.")
+        paid = change.restoration_paid
+        if paid is not None:
+            if kind is not ChangeKind.TERMINATION:
+                add("restoration_paid", "Only a termination settles the restoration provision.")
+            elif (
+                not paid.is_finite()
+                or paid < 0
+                or paid != paid.quantize(Decimal(1).scaleb(-terms.currency_decimals))
+            ):
+                add(
+                    "restoration_paid",
+                    "Enter the restoration cost paid: not negative, with at most "
+                    f"{terms.currency_decimals} decimals.",
+                )
         if kind is ChangeKind.PURCHASE_OPTION and terms.is_operating:
             pass  # buying the asset ends the lease whatever its class
         for j, stream in enumerate(change.payments or ()):

@@ -45,6 +45,7 @@ from .changes import (
 )
 from .dates import add_months, month_start, months_between, term_months_through
 from .payments import cents, expand_flows, lease_end
+from .restoration import ProvisionMonth, provision_month
 from .schedule import (
     ENGINE_CONTEXT,
     amortization_months,
@@ -103,6 +104,9 @@ class GoLive:
     deferred_rent: Decimal = ZERO
     unamortized_incentives: Decimal = ZERO  # ASC 840 lease incentive liability at go-live
     opening: OpeningBalances | None = None  # required for OPENING_BALANCES
+    # IFRS 16 with IAS 37: the restoration provision's carrying amount at the start of the
+    # go-live month (0: none brought in). It unwinds from there to the expected cost.
+    restoration_provision: Decimal = ZERO
 
     @property
     def period(self) -> date:
@@ -120,6 +124,7 @@ class GoLiveBalances:
     unamortized_incentives: Decimal
     # The balancing amount: + credited to retained earnings / transition, − debited.
     equity: Decimal
+    restoration_provision: Decimal = ZERO  # credited to the provision by the go-live entry
 
     @property
     def rou_net(self) -> Decimal:
@@ -128,6 +133,9 @@ class GoLiveBalances:
 
 def _issue(field: str, message: str) -> LeaseTermsError:
     return LeaseTermsError([TermsIssue(field, message)])
+
+
+_ENDED_MESSAGE = "The lease ended before the go-live month; there is nothing to bring in."
 
 
 class GoLiveSchedule:
@@ -152,15 +160,13 @@ class GoLiveSchedule:
         # Actual days from inside a month, or an end date / payment day of its own: the months
         # after go-live are the calendar months of the schedule from commencement.
         self.days = is_prorated(terms) or terms.is_dated
-        ended = (
-            self.offset >= len(build_schedule(terms))
-            if self.days
-            else self.offset >= terms.term_months and self.offset >= amortization_months(terms)
-        )
-        if ended:
-            raise _issue(
-                "go_live", "The lease ended before the go-live month; there is nothing to bring in."
-            )
+        # (Under days the schedule from commencement says when it ends: `_remaining`.)
+        if (
+            not self.days
+            and self.offset >= terms.term_months
+            and self.offset >= amortization_months(terms)
+        ):
+            raise _issue("go_live", _ENDED_MESSAGE)
         rate_terms = terms
         if (
             go_live.transition_rate is not None
@@ -176,6 +182,42 @@ class GoLiveSchedule:
         q = self._q
         self.closing_liability = [q(c) for c in closing]
         self.rou_closing, self.straight_line = self._rou(full_rou)
+        self._bring_in_provision(go_live.restoration_provision)
+
+    def _bring_in_provision(self, provision: Decimal) -> None:
+        """The restoration provision carried at go-live: credited by the go-live entry against
+        transition equity, like the other balances brought in, then unwound monthly as for the
+        lease from commencement (the first month takes any difference to that schedule)."""
+        if not provision:
+            return
+        terms = self.terms
+        if terms.standard is not Standard.IFRS_16 or terms.restoration_estimate <= 0:
+            raise _issue(
+                "restoration_provision",
+                "A restoration provision is brought in for an IFRS 16 lease with the expected "
+                "restoration cost (restoration_estimate) only.",
+            )
+        if provision < 0 or provision != self._q(provision):
+            raise _issue(
+                "restoration_provision",
+                "Enter the provision's carrying amount at go-live: not negative, in currency "
+                "units.",
+            )
+        b = self.balances
+        self.balances = replace(b, equity=b.equity - provision, restoration_provision=provision)
+
+    def provision_month(self, index: int) -> ProvisionMonth | None:
+        """Month `index` from go-live of the restoration provision brought in, else None."""
+        provision = self.balances.restoration_provision
+        if not provision:
+            return None
+        month = provision_month(self.terms, self.offset + index)
+        if month is None:
+            return None
+        if index == 0:
+            opening = provision
+            return ProvisionMonth(month.period, opening, month.closing - opening, month.closing)
+        return month
 
     # -- construction -------------------------------------------------------------------------
 
@@ -192,6 +234,8 @@ class GoLiveSchedule:
             self.reference = reference
             self.flows = None
             g = self.offset
+            if g >= len(reference):
+                raise _issue("go_live", _ENDED_MESSAGE)
             timeline = reference.timeline
             elapsed = g - timeline.origin  # months from commencement to the go-live month
             self.remaining_term = reference.term_time - elapsed
@@ -379,11 +423,29 @@ class GoLiveSchedule:
                 b.unamortized_incentives,
                 "Go-live: unamortized lease incentives cleared",
             ),
+            (
+                AccountRole.PROVISION,
+                -b.restoration_provision,
+                "Go-live: restoration provision",
+            ),
             (AccountRole.TRANSITION_EQUITY, -b.equity, "Go-live: transition adjustment"),
         )
 
     def periodic_lines(self, index: int) -> list[JournalLine]:
-        """Month `index` after go-live, as the engine's monthly entry."""
+        """Month `index` after go-live, as the engine's monthly entry (and the unwinding of a
+        restoration provision brought in, on lines of its own)."""
+        return self._lease_lines(index) + self.provision_lines(index)
+
+    def provision_lines(self, index: int) -> list[JournalLine]:
+        month = self.provision_month(index)
+        amount = ZERO if month is None else month.unwinding
+        memo = "Restoration provision: unwinding of the discount"
+        return _lines(
+            (AccountRole.PROVISION_UNWINDING, amount, memo),
+            (AccountRole.PROVISION, -amount, memo),
+        )
+
+    def _lease_lines(self, index: int) -> list[JournalLine]:
         payment = self.payments[index]
         interest = self.interest_at(index)
         amortization = self.rou_opening(index) - self.rou_closing[index]
@@ -479,6 +541,8 @@ class _GoLiveBase:
             initial_direct_costs=ZERO,
             prepaid_rent=ZERO,
             restoration_cost=ZERO,
+            # The provision brought in at go-live unwinds from the go-live schedule (below).
+            restoration_estimate=ZERO,
             # A lease on whole anniversaries from the 1st keeps its day count, so a change
             # under actual days applies on its date (the go-live month starts on the 1st too).
             day_count=terms.day_count if _whole_periods(terms) else DayCount.WHOLE_MONTHS,
@@ -517,6 +581,7 @@ class _GoLiveBase:
             initial_direct_costs=ZERO,
             prepaid_rent=ZERO,
             restoration_cost=ZERO,
+            restoration_estimate=ZERO,
         )
         # The months a change's term counts from the original commencement, less these.
         self.term_shift = terms.term_months - self.terms.term_months
@@ -634,6 +699,10 @@ class GoLiveChangedSchedule(ChangedSchedule):
         self.events = [dc_replace(e, change=originals[id(e.change)]) for e in self.events]
         self.changes = tuple(changes)
 
+    def _provision(self, k: int) -> ProvisionMonth | None:
+        """The restoration provision brought in at go-live (none otherwise)."""
+        return self.golive.provision_month(k)
+
     def _base_point(self, k: int) -> tuple[Decimal, Decimal]:
         """The go-live schedule's posted balances at the end of month k (k = -1: at go-live)."""
         g = self.golive
@@ -652,7 +721,8 @@ class GoLiveChangedSchedule(ChangedSchedule):
 
     def periodic_lines(self, k: int) -> list[JournalLine]:
         if k < len(self) and self._segment_of(k) is None:
-            lines = self.golive.periodic_lines(k) if k < len(self.golive) else []
+            lines = self.golive._lease_lines(k) if k < len(self.golive) else []
+            lines += self._provision_lines(k)
             variable = self.variable.get(k, ZERO)
             return lines + _lines(
                 (AccountRole.VARIABLE_EXPENSE, variable, "Variable lease cost (index review)"),

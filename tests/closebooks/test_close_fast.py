@@ -480,3 +480,32 @@ def test_flat_postings_equal_the_reference_for_stub_leases_brought_in_at_go_live
         flat = close_postings_flat(company, month)
         assert flat == close_postings(company, month)
         assert not [p for p in flat.problems if p.lease_code.startswith("GD-")]
+
+
+@pytest.mark.parametrize("day_count", ["whole_months", "actual_days"])
+def test_flat_postings_equal_the_reference_when_a_termination_settles_the_provision(
+    books, day_count
+):
+    """An IFRS 16 lease with a restoration provision terminated inside March: the provision is
+    settled on the termination date and stops unwinding, in the flat close as in the reference."""
+    company = books.company
+    company.day_count = day_count
+    company.save(update_fields=["day_count"])
+    make_lease(
+        company,
+        code="RT-1",
+        standard="ifrs16",
+        classification="",
+        amount="1750.00",
+        commencement=date(2025, 10, 1),
+        restoration_estimate=Decimal("5200.00"),
+        restoration_rate=Decimal("4.5"),
+    )
+    _change(books, "RT-1", "termination", date(2026, 3, 12), {"amount": "300.00"})
+    settled = False
+    for month in (JAN, FEB, MAR, APR):
+        flat = close_postings_flat(company, month)
+        assert flat == close_postings(company, month)
+        mine = [line for line in flat.lines if line.lease_code == "RT-1"]
+        settled |= any("Restoration provision settled" in line.memo for line in mine)
+    assert settled
