@@ -23,7 +23,7 @@ The plan for each key, given our current entry (or none):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -586,12 +586,16 @@ def read_netsuite_entries(client, prefix: str) -> dict[str, tuple[str, str]]:
     like = suiteql_literal(prefix + "%")
     query = "SELECT id, externalid, postingperiod FROM transaction WHERE recordtype = "
     query += f"'journalentry' AND externalid LIKE {like}"  # noqa: S608
-    # Page by page: a period's read-back is kept as this dict only, not as a list of rows too.
-    return {
-        str(row["externalid"]): (str(row["id"]), str(row.get("postingperiod") or ""))
-        for row in client.iter_suiteql_rows(query)
-        if row.get("externalid")
-    }
+    # Page by page: a period's read-back is kept as this dict only, not as a list of rows too,
+    # and each of its few posting periods as one string.
+    periods: dict[str, str] = {}
+    in_netsuite = {}
+    for row in client.iter_suiteql_rows(query):
+        if row.get("externalid"):
+            period_id = str(row.get("postingperiod") or "")
+            period_id = periods.setdefault(period_id, period_id)
+            in_netsuite[str(row["externalid"])] = (str(row["id"]), period_id)
+    return in_netsuite
 
 
 def read_netsuite(client, prefix: str | None) -> tuple[NetSuiteCalendar, dict]:
@@ -604,12 +608,20 @@ def _row_id(row: SyncEntry) -> int:
     return row.pk
 
 
-def by_entry_key(in_netsuite: dict) -> dict[str, list[str]]:
-    """NetSuite's external IDs of the period grouped by entry key (reversals with their entry)."""
-    grouped: dict[str, list[str]] = {}
+def of_entry_keys(in_netsuite: dict) -> Callable[[list[str]], dict]:
+    """NetSuite's entries of a chunk of entry keys, the entries themselves and their reversals
+    and adjustments (kept aside, as they are few: no index of every entry is built)."""
+    extras: dict[str, list[str]] = {}
     for external_id in in_netsuite:
-        grouped.setdefault(base_key_of(external_id), []).append(external_id)
-    return grouped
+        if KEY_SEPARATOR in external_id:
+            extras.setdefault(base_key_of(external_id), []).append(external_id)
+
+    def chunk(keys: list[str]) -> dict:
+        ids = [key for key in keys if key in in_netsuite]
+        ids += [extra for key in keys for extra in extras.get(key, ())]
+        return {external_id: in_netsuite[external_id] for external_id in ids}
+
+    return chunk
 
 
 def confirm_with_netsuite(
@@ -621,7 +633,7 @@ def confirm_with_netsuite(
     """Fold the ledger, then correct it with NetSuite's own list of the period's entries.
 
     With `keys`, for those entry keys only: `in_netsuite` then holds NetSuite's entries of
-    those keys (`by_entry_key`), and the ledger's rows of other keys are not read.
+    those keys (`of_entry_keys`), and the ledger's rows of other keys are not read.
     """
     rows = list(ledger_rows(period, keys))
     held: dict[str, Held] = {}

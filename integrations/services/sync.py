@@ -54,12 +54,12 @@ from integrations.netsuite.soap import MAX_RECORDS_PER_LIST
 from integrations.services.connection import netsuite_client
 from integrations.services.diff import (
     build_plan,
-    by_entry_key,
     confirm_with_netsuite,
     entries_of,
     key_chunks,
     key_prefix,
     let_go,
+    of_entry_keys,
     of_keys,
     period_keys,
     period_plan,
@@ -973,7 +973,7 @@ def _confirm_plan(
         # it, so the plan made at the press (add every entry) stands, and is not read again.
         SyncRun.objects.filter(pk=run.pk).update(plan_confirmed_at=timezone.now())
         return False
-    grouped = by_entry_key(in_netsuite)
+    of_keys_in_netsuite = of_entry_keys(in_netsuite)
     missing: list[str] = []  # the first few, named in the message
     missing_count = 0
     with transaction.atomic():
@@ -983,7 +983,7 @@ def _confirm_plan(
         # rows of those keys are read, confirmed, planned and let go, so the memory is that of
         # a chunk, not of the period's whole ledger.
         for keys in key_chunks(period_keys(run.period, in_netsuite)):
-            theirs = {eid: in_netsuite[eid] for key in keys for eid in grouped.get(key, ())}
+            theirs = of_keys_in_netsuite(keys)
             gone = _confirm_chunk(run, connection, client, calendar, theirs, keys, now)
             missing_count += len(gone)
             missing += gone[: 5 - len(missing)]
