@@ -569,6 +569,8 @@ class LeaseOpeningBalance(models.Model):
     liability = MoneyField("opening lease liability", null=True, blank=True)
     rou_asset = MoneyField("opening ROU asset (net)", null=True, blank=True)
     accumulated_amortization = MoneyField("accumulated amortization", default=0)
+    # IFRS 16 with IAS 37: the restoration provision's carrying amount at go-live (0: none).
+    restoration_provision = MoneyField("restoration provision at go-live", default=0)
 
     def __str__(self) -> str:
         return f"Opening balances of {self.lease}"

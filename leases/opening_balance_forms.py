@@ -20,7 +20,18 @@ HELP = {
     "rou_asset": "The ROU asset net of accumulated amortization. Blank: equal to the liability.",
     "accumulated_amortization": "Kept on its contra account; the asset is posted at cost (net "
     "plus accumulated amortization).",
+    "restoration_provision": "IFRS 16 leases with an expected restoration cost: the restoration "
+    "provision's carrying amount at the start of the go-live month. The go-live entry credits "
+    "it, and it unwinds from there to the expected cost. Blank: none brought in.",
 }
+
+
+BLANK_IS_ZERO = (
+    "deferred_rent",
+    "unamortized_incentives",
+    "accumulated_amortization",
+    "restoration_provision",
+)
 
 
 class OpeningBalanceForm(CleanModelForm):
@@ -37,12 +48,12 @@ class OpeningBalanceForm(CleanModelForm):
         choices = [c for c in self.fields["method"].choices if c[0]]
         blank = f"The company's method: {default_method}" if default_method else "The company's"
         self.fields["method"].choices = [("", blank), *choices]
-        for name in ("deferred_rent", "unamortized_incentives", "accumulated_amortization"):
+        for name in BLANK_IS_ZERO:
             self.fields[name].required = False  # blank means none
 
     def clean(self):
         data = super().clean()
-        for name in ("deferred_rent", "unamortized_incentives", "accumulated_amortization"):
+        for name in BLANK_IS_ZERO:
             if name in data and data[name] is None:
                 data[name] = 0
         if data.get("rou_asset") is not None and data.get("liability") is None:

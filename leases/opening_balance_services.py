@@ -26,6 +26,7 @@ OPENING_FIELDS = (
     "liability",
     "rou_asset",
     "accumulated_amortization",
+    "restoration_provision",
 )
 # The engine names its go-live inputs; the form names its fields.
 ENGINE_TO_FIELD = {
@@ -34,6 +35,7 @@ ENGINE_TO_FIELD = {
     "opening.liability": "liability",
     "opening.rou_asset": "rou_asset",
     "deferred_rent": "deferred_rent",
+    "restoration_provision": "restoration_provision",
 }
 
 

@@ -364,6 +364,7 @@ def lease_go_live(lease: Lease, go_live: date | None) -> GoLive | None:
         deferred_rent=opening.deferred_rent if opening else Decimal(0),
         unamortized_incentives=opening.unamortized_incentives if opening else Decimal(0),
         opening=balances,
+        restoration_provision=opening.restoration_provision if opening else Decimal(0),
     )
 
 
