@@ -1,10 +1,11 @@
 """Benchmark: close one period for 10,000 active leases (detail mode) on PostgreSQL.
 
 Usage: DATABASE_URL=postgres://user@host:5432/any python benchmarks/close_period.py [--leases N]
-[--runs 3] [--keep]. The run uses a dedicated database named ``bench_close`` on the same server
-(created fresh, dropped afterwards unless --keep), so test and development data are never
-touched. Each run closes December, prints wall clock, this process's CPU time and each step,
-then reopens the month (rolled back) for the next run.
+[--runs 3] [--keep] [--database bench_close]. The run uses a dedicated database (``bench_close``
+unless --database names another) on the same server (created fresh, dropped afterwards unless
+--keep), so test and development data are never touched. Each run closes December, prints wall
+clock, this process's CPU time, each step and the load average, then reopens the month (rolled
+back) for the next run.
 """
 
 from __future__ import annotations
@@ -143,7 +144,8 @@ def _close_once(period, user, args, label: str) -> None:
     print(
         f"{label}: period_close {len(entries)} entries, {lines} lines, detail mode: "
         f"{seconds:.2f} s wall (bound ≤ {BOUND_SECONDS:.1f} s, ratio "
-        f"{seconds / BOUND_SECONDS:.2f}), {cpu:.2f} s CPU in this process; {split}"
+        f"{seconds / BOUND_SECONDS:.2f}), {cpu:.2f} s CPU in this process; {split}; load average "
+        f"{os.getloadavg()[0]:.1f}"
     )
 
 
