@@ -97,3 +97,69 @@ def test_release_wakes_a_waiter_promptly(redis_client):
     limiter.release("333", token)
     thread.join(timeout=3)
     assert got and got[0] < 1.0  # woken by the release, not by the 5 s poll
+
+
+def test_a_freed_slot_goes_straight_to_a_waiting_thread_of_the_same_worker(redis_client):
+    client, prefix = redis_client
+    limiter = RedisConcurrencyLimiter(client, limit=1, prefix=prefix)
+    first = limiter.acquire("444")
+    got: list[str] = []
+    waiter = threading.Thread(target=lambda: got.append(limiter.acquire("444")))
+    waiter.start()
+    time.sleep(0.1)
+    given_back: list[str] = []
+    release_script = limiter._release
+    limiter._release = lambda keys, args: given_back.append(args[0]) or release_script(
+        keys=keys, args=args
+    )
+
+    limiter.release("444", first)
+    waiter.join(timeout=3)
+
+    # The same slot, handed over in the process: Redis still counts one and was not asked.
+    assert got == [first]
+    assert limiter.in_use("444") == 1
+    assert given_back == []
+    limiter.release("444", got[0])
+    assert given_back == [first]  # nobody waits: given back
+    assert limiter.in_use("444") == 0
+
+
+def test_another_worker_gets_a_slot_once_the_holder_has_passed_it_on_for_reuse_s(redis_client):
+    client, prefix = redis_client
+    # Two workers of one account with one slot: the first keeps a call always waiting, so
+    # without the limit on passing a slot on, the second would wait until the first is done.
+    busy = RedisConcurrencyLimiter(client, limit=1, reuse_s=0.3, prefix=prefix)
+    other = RedisConcurrencyLimiter(client, limit=1, reuse_s=0.3, prefix=prefix)
+    stop = threading.Event()
+    in_flight = peak = 0
+    lock = threading.Lock()
+
+    def call(limiter):
+        nonlocal in_flight, peak
+        with limiter.slot("555"):
+            with lock:
+                in_flight += 1
+                peak = max(peak, in_flight)
+            time.sleep(0.02)
+            with lock:
+                in_flight -= 1
+
+    def keep_busy():
+        while not stop.is_set():
+            call(busy)
+
+    threads = [threading.Thread(target=keep_busy) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.1)
+    started = time.monotonic()
+    call(other)
+    waited = time.monotonic() - started
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=5)
+
+    assert waited < 2.0  # about reuse_s, not until the busy worker stops
+    assert peak == 1
+    assert busy.in_use("555") == 0
