@@ -265,12 +265,13 @@ def _with_changes(lease: Lease, schedule, changes: list, start: date, own_accoun
         return with_changes(lease, schedule, changes)
     shared = _SHARED.get()
     # Booked now, an IFRS 16 review posts its own entry: `change_postings` finds the lease and
-    # its month where `with_changes` leaves them. Nothing else is kept for the rest of the
-    # close (an ASC 842 review in its month posts no entry of its own).
+    # its month where `with_changes` leaves them: only that entry, not the schedules behind it
+    # (kept to the end of the close, thousands of schedules cost more memory than computing).
+    # Nothing else is kept (an ASC 842 review in its month posts no entry of its own).
     if shared is not None and booked_now and isinstance(fast, IndexReviewRemeasured):
         own_accounts(lease)
         shared[("lease", lease.pk)] = lease
-        shared[(lease.pk, tuple(c.pk for c in changes))] = fast
+        shared[(lease.pk, tuple(c.pk for c in changes))] = fast.entry_only()
     return fast
 
 
