@@ -372,6 +372,19 @@ def lease_change_withdraw(*, change: LeaseChange, actor) -> LeaseChange:
 
 def lease_changes_book(*, change_ids: list[int], period: date) -> int:
     """Record the period whose close first included these changes (called inside the close)."""
+    if not change_ids:
+        return 0
+    if _copy_available():
+        # The ids as one array parameter: a close books thousands of changes, and a placeholder
+        # per id cost more to build and quote than the update itself.
+        table = LeaseChange._meta.db_table  # the model's own name, not input
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET booking_period = %s "  # noqa: S608
+                "WHERE id = ANY(%s) AND booking_period IS NULL",
+                [period, list(change_ids)],
+            )
+            return cursor.rowcount
     return LeaseChange.objects.filter(pk__in=change_ids, booking_period__isnull=True).update(
         booking_period=period
     )
