@@ -181,7 +181,7 @@ def build_exempt_schedule(terms: LeaseTerms, exemption: Exemption) -> ExemptSche
 
 # -- changes to an exempt lease -------------------------------------------------------------
 
-# Kinds an exempt lease can take: each makes it a new lease from the change date (IFRS 16.7).
+# Kinds an exempt lease cannot take (it has no asset, no liability and no classification).
 _NO_ASSET = {
     "impairment": "An exempt lease has no right-of-use asset to impair.",
     "reclassification": "An exempt lease is not classified; it has no asset or liability.",
@@ -195,16 +195,19 @@ _NO_ASSET = {
 class ExemptChangedSchedule(ExemptSchedule):
     """An exempt lease followed by its changes.
 
-    A change to a short-term or low-value lease makes it a new lease from the change date
-    (IFRS 16.7; ASC 842-20-25-3 takes the date of the change as the commencement date). When the
-    new lease's term, counted from the change, is 12 months or less it stays exempt: the
-    remaining payments, less the rent already accrued (or plus the rent prepaid), are spread
-    straight-line over the remaining months. When it is longer, the exemption ends: the lease is
-    recognised from the change (liability = present value of the remaining payments at the rate
-    at the change; ROU asset = that liability plus the payment made then, less rent accrued or
-    plus rent prepaid, which the recognition entry clears), and runs as any recognised lease
-    from there, later changes included. A termination releases the accrued or prepaid rent
-    against the termination payment.
+    Under IFRS 16.7 a change to a short-term or low-value lease makes it a new lease from the
+    change date, still exempt when its term counted from the change is 12 months or less. Under
+    ASC 842-20-25-3 a short-term lease stays exempt unless the change makes the remaining term
+    extend more than 12 months beyond the end of the previously determined term (then it is
+    recognised as if the change date were its commencement date); a purchase option becoming
+    reasonably certain, the other trigger there, is refused as a kind (see `_NO_ASSET`). While
+    it stays exempt, the remaining payments, less the rent already accrued (or plus the rent
+    prepaid), are spread straight-line over the remaining months, however many. When the
+    exemption ends, the lease is recognised from the change (liability = present value of the
+    remaining payments at the rate at the change; ROU asset = that liability plus the payment
+    made then, less rent accrued or plus rent prepaid, which the recognition entry clears), and
+    runs as any recognised lease from there, later changes included. A termination releases
+    the accrued or prepaid rent against the termination payment.
 
     Changes apply from the first day of their month (whole months); `term_months` of a change
     counts from the original commencement.
@@ -288,9 +291,9 @@ class ExemptChangedSchedule(ExemptSchedule):
             cash = cash[:s] + [
                 flows.advance[k - anchor] + flows.arrears[k - anchor] for k in range(s, new_term)
             ]
-            term = new_term
+            previous_end, term = term, new_term
             remaining = term - s
-            if remaining <= SHORT_TERM_MONTHS:
+            if not _exemption_ends(terms.standard, remaining, term - previous_end):
                 # Still short-term: the rest of the cost, straight-line from the change.
                 rest = sum(cash[s:], ZERO) - accrued
                 with localcontext(ENGINE_CONTEXT):
@@ -303,7 +306,7 @@ class ExemptChangedSchedule(ExemptSchedule):
                 ]
                 self._record(ChangeEvent, change, s, [], before_cost, expense[s], ZERO, ZERO, ZERO)
                 continue
-            # Longer than 12 months: the exemption ends and the lease is recognised from here.
+            # No longer short-term: the exemption ends and the lease is recognised from here.
             if anchor != s and not all(
                 _level(x) and (s - anchor) % int(x.frequency) == 0 for x in streams
             ):
@@ -320,7 +323,12 @@ class ExemptChangedSchedule(ExemptSchedule):
                     TermsIssue(
                         f"{f}.annual_rate",
                         "Enter the discount rate at the change: the lease is no longer "
-                        "short-term and is recognised from the change date (IFRS 16.7, 26).",
+                        "short-term and is recognised from the change date "
+                        + (
+                            "(ASC 842-20-25-3)."
+                            if terms.standard is Standard.ASC_842
+                            else "(IFRS 16.7, 26)."
+                        ),
                     )
                 )
                 break
@@ -519,6 +527,19 @@ class ExemptChangedSchedule(ExemptSchedule):
     def journal_lines(self) -> dict[date, list[JournalLine]]:
         last = max([len(self) - 1] + [e.index for e in self.events])
         return {self.period(k): self.month_lines(k) for k in range(last + 1)}
+
+
+def _exemption_ends(standard: Standard, remaining: int, beyond_previous_end: int) -> bool:
+    """Whether a change in the term ends the short-term exemption.
+
+    IFRS 16.7: the changed lease is a new lease, short-term only if its term from the change is
+    12 months or less. ASC 842-20-25-3: the lease stops being short-term only when the remaining
+    term now extends more than 12 months beyond the end of the previously determined term (a
+    12-month lease renewed in month 9 for 12 more months stays exempt; for 13 more it does not).
+    """
+    if standard is Standard.ASC_842:
+        return beyond_previous_end > SHORT_TERM_MONTHS
+    return remaining > SHORT_TERM_MONTHS
 
 
 def _level(stream) -> bool:

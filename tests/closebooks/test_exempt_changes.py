@@ -1,8 +1,9 @@
-"""A short-term lease renewed beyond 12 months is recognised from the renewal (IFRS 16.7: a
-modification makes a new lease; ASC 842-20-25-3, for a change in the lease term, asks instead
-whether the term now ends more than 12 months after its previous end -- see
-tests/leases/engine/test_exempt_changes.py): approved like any change, its recognition entry
-posts in its month."""
+"""A short-term ASC 842 lease renewed to end more than 12 months after its previous end is
+recognised from the renewal (ASC 842-20-25-3, quoted in Deloitte's Roadmap: Leases, section
+8.2.1, and PwC's Leases guide, section 5.4: it stops being short-term only when "the remaining
+lease term extends more than 12 months from the end of the previously determined lease term";
+see tests/leases/engine/test_exempt_changes.py): approved like any change, its recognition entry
+posts in its month. A renewal of exactly 12 more months stays exempt."""
 
 from datetime import date
 from decimal import Decimal
@@ -15,7 +16,9 @@ from leases.selectors import leases_with_terms
 from tests.leases.factories import make_lease, set_up_accounting
 
 
-def test_renewing_a_short_term_lease_beyond_12_months_recognises_it_in_the_close(personas):
+def test_renewing_a_short_term_lease_13_months_beyond_its_end_recognises_it_in_the_close(
+    personas,
+):
     set_up_accounting(personas.company)
     AccountingDefaults.objects.filter(company=personas.company).update(
         short_term_asset_types=["real_estate"]
@@ -27,7 +30,8 @@ def test_renewing_a_short_term_lease_beyond_12_months_recognises_it_in_the_close
         actor=personas.accountant.user,
         kind="term",
         effective=date(2026, 10, 1),
-        details={"term_months": 24, "annual_rate": "0.06"},
+        # 31 January 2028: 13 months after the previous end, 31 December 2026.
+        details={"term_months": 25, "annual_rate": "0.06"},
     )
     lease_change_approve(change=change, actor=personas.reviewer.user)
     periods_ensure(company=personas.company, through=date(2026, 10, 1))
@@ -44,13 +48,43 @@ def test_renewing_a_short_term_lease_beyond_12_months_recognises_it_in_the_close
     )
     [recognition] = [e for e in october if e.kind == "change"]
     amounts = {(line.debit, line.credit) for line in recognition.lines.all()}
-    # 1,000 a month in advance; 14 later payments at 0.5 % a month: 13,488.71.
-    assert (Decimal(0), Decimal("13488.71")) in amounts
-    assert (Decimal("14488.71"), Decimal(0)) in amounts
+    # 1,000 a month in advance; 15 later payments at 0.5 % a month: 14,416.62.
+    assert (Decimal(0), Decimal("14416.62")) in amounts
+    assert (Decimal("15416.62"), Decimal(0)) in amounts
     assert recognition.total_debit == recognition.total_credit
     [regular] = [e for e in october if e.kind == "periodic" and e.lease_code == "ST-1"]
     assert regular.total_debit == regular.total_credit
     assert not any(line.memo.startswith("Short-term") for line in regular.lines.all())
+
+
+def test_renewing_a_short_term_lease_12_months_beyond_its_end_keeps_it_exempt(personas):
+    set_up_accounting(personas.company)
+    AccountingDefaults.objects.filter(company=personas.company).update(
+        short_term_asset_types=["real_estate"]
+    )
+    make_lease(personas.company, code="ST-3", term_months=12, exemption="short_term")
+    lease = leases_with_terms(Lease.objects.filter(code="ST-3")).get()
+    change = lease_change_create(
+        lease=lease,
+        actor=personas.accountant.user,
+        kind="term",
+        effective=date(2026, 10, 1),
+        # 31 December 2027: exactly 12 months after the previous end, no rate needed.
+        details={"term_months": 24},
+    )
+    lease_change_approve(change=change, actor=personas.reviewer.user)
+    periods_ensure(company=personas.company, through=date(2026, 10, 1))
+    for month in range(1, 11):
+        entries = period_close(
+            period=AccountingPeriod.objects.get(
+                company=personas.company, start=date(2026, month, 1)
+            ),
+            actor=personas.accountant.user,
+        )
+        assert not [e for e in entries if e.kind == "change"]
+    [regular] = [e for e in entries if e.kind == "periodic" and e.lease_code == "ST-3"]
+    assert regular.total_debit == regular.total_credit
+    assert any(line.memo.startswith("Short-term") for line in regular.lines.all())
 
 
 def test_the_page_of_an_exempt_lease_with_a_change_shows_its_months(client, personas):

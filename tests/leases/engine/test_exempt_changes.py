@@ -1,4 +1,4 @@
-"""Changes to a short-term or low-value lease: a new lease from the change date.
+"""Changes to a short-term or low-value lease.
 
 IFRS 16.7: a lessee that applies the short-term exemption "shall consider the lease to be a new
 lease" if there is a lease modification or any change in the lease term, so it assesses the new
@@ -6,15 +6,14 @@ lease's term to see whether it still qualifies (as summarised in
 https://annualreporting.info/ifrs-16-modification-short-term-lease/). Worked case
 (https://help.occupier.com/knowledge/what-is-a-short-term-lease): "if a 12 month lease is renewed
 in month 9 for an additional 12 months it becomes a new lease for 15 months and thus is not short
-term" -- the new-lease reading of a modification, which these tests follow for both standards.
+term" -- the new-lease reading, which IFRS 16 leases follow here.
 
 ASC 842-20-25-3 (quoted in Deloitte's Roadmap: Leases, section 8.2.1, and PwC's Leases guide,
-section 5.4) is narrower: it covers a change in the lease term or in the assessment of a purchase
-option, and the lease stops being short-term only when, after the change, "the remaining lease
-term extends more than 12 months from the end of the previously determined lease term" (or the
-purchase option becomes reasonably certain), and only then does the recognition guidance apply.
-Under that wording the renewal below (12 more months from the old end) would keep an option
-reassessment exempt; the tests here do not cover that case.
+section 5.4) is narrower: the lease stops being short-term only when, after the change, "the
+remaining lease term extends more than 12 months from the end of the previously determined lease
+term" (or the purchase option becomes reasonably certain), and is then recognised as of the date
+of the change. So under ASC 842 the same renewal (12 more months from the old end) stays exempt
+and re-spreads its cost; a renewal of 13 more months is recognised from the change.
 """
 
 from datetime import date
@@ -59,13 +58,16 @@ def balanced(schedule) -> None:
         assert sum(x.debit for x in lines) == sum(x.credit for x in lines), k
 
 
-def test_renewed_in_month_9_for_12_more_months_it_is_recognised_from_the_renewal():
-    """The renewal on 1 October 2026 makes a new lease of 15 months (Oct 2026 - Dec 2027), not
-    short-term: recognised from the change. By hand, at 6 % nominal (0.5 % a month): the October
-    payment is made at the new commencement, the liability is the 14 later payments,
+def test_ifrs_renewed_in_month_9_for_12_more_months_it_is_recognised_from_the_renewal():
+    """IFRS 16.7: the renewal on 1 October 2026 makes a new lease of 15 months (Oct 2026 - Dec
+    2027), not short-term: recognised from the change. By hand, at 6 % nominal (0.5 % a month):
+    the October payment is made at the new commencement, the liability is the 14 later payments,
     1,000 x (1 - 1.005^-14) / 0.005 = 13,488.71, and the ROU asset adds the October payment:
-    14,488.71. The single operating cost is the 15 payments straight-line: 1,000 a month."""
-    exempt = build_exempt_schedule(copier(), Exemption.SHORT_TERM)
+    14,488.71. The cost is the liability's interest and the ROU asset's straight-line
+    amortization; over the 15 months it totals the 15 payments."""
+    exempt = build_exempt_schedule(
+        copier(standard=Standard.IFRS_16, classification=None), Exemption.SHORT_TERM
+    )
     renewal = LeaseChange(ChangeKind.TERM, date(2026, 10, 1), term_months=24, annual_rate=D("0.06"))
     schedule = build_exempt_changed_schedule(exempt, [renewal])
     [event] = schedule.events
@@ -83,7 +85,50 @@ def test_renewed_in_month_9_for_12_more_months_it_is_recognised_from_the_renewal
     # January to September stay exempt: the straight-line cost, nothing on the balance sheet.
     assert [r.straight_line_cost for r in rows[:9]] == [D("1000.00")] * 9
     assert all(r.closing_liability == 0 for r in rows[:9])
-    assert [r.straight_line_cost for r in rows[9:]] == [D("1000.00")] * 15
+    assert sum(r.interest + r.rou_amortization for r in rows[9:]) == D("15000.00")
+    assert rows[-1].closing_liability == 0 and rows[-1].rou_closing == 0
+    balanced(schedule)
+
+
+def test_asc_renewed_in_month_9_for_12_more_months_stays_exempt_and_re_spreads():
+    """ASC 842-20-25-3: the renewal ends the term on 31 December 2027, exactly 12 months after
+    the previously determined end (31 December 2026), not more: the lease stays short-term. The
+    15 remaining payments (15,000, nothing accrued after nine months at 1,000 paid and
+    expensed) are spread over the 15 remaining months: 1,000 a month, no entry at the change."""
+    exempt = build_exempt_schedule(copier(), Exemption.SHORT_TERM)
+    renewal = LeaseChange(ChangeKind.TERM, date(2026, 10, 1), term_months=24)
+    schedule = build_exempt_changed_schedule(exempt, [renewal])
+    [event] = schedule.events
+    assert event.lines == () and not event.remeasured
+    assert schedule.recognised is None
+    months = schedule.months()
+    assert len(months) == 24
+    assert [m.expense for m in months] == [D("1000.00")] * 24
+    assert all(r.closing_liability == 0 and r.rou_closing == 0 for r in schedule.posted_months())
+    assert months[-1].accrued_rent == 0
+    balanced(schedule)
+
+
+def test_asc_renewed_in_month_9_for_13_more_months_it_is_recognised_from_the_renewal():
+    """ASC 842-20-25-3: the term now ends on 31 January 2028, 13 months after the previously
+    determined end: no longer short-term, recognised as of the change date. By hand, at 6 %
+    nominal (0.5 % a month): the liability is the 15 payments after October,
+    1,000 x (1 - 1.005^-15) / 0.005 = 14,416.62; the ROU asset adds the October payment,
+    15,416.62. The single operating cost spreads the 16 payments: 1,000 a month."""
+    exempt = build_exempt_schedule(copier(), Exemption.SHORT_TERM)
+    renewal = LeaseChange(ChangeKind.TERM, date(2026, 10, 1), term_months=25, annual_rate=D("0.06"))
+    schedule = build_exempt_changed_schedule(exempt, [renewal])
+    [event] = schedule.events
+    assert event.index == 9 and event.period == date(2026, 10, 1)
+    assert event.liability_after == D("14416.62") and event.rou_after == D("15416.62")
+    assert {(x.role, x.debit, x.credit) for x in event.lines} == {
+        (AccountRole.ROU_ASSET, D("15416.62"), 0),
+        (AccountRole.LEASE_LIABILITY, 0, D("14416.62")),
+        (AccountRole.CASH_CLEARING, 0, D("1000.00")),
+    }
+    rows = schedule.posted_months()
+    assert len(rows) == 25
+    assert [r.straight_line_cost for r in rows] == [D("1000.00")] * 25
     assert rows[-1].closing_liability == 0 and rows[-1].rou_closing == 0
     balanced(schedule)
     # The regular entry of October is the recognised lease's, without the recognition entry.
