@@ -10,7 +10,6 @@ from django import forms
 from django.forms import formset_factory
 
 from leases import engine
-from leases.engine.dates import has_stubs, term_months_through
 from leases.models import (
     ACCOUNT_FIELDS,
     ACCOUNT_LABELS,
@@ -25,6 +24,7 @@ from leases.models import (
     account_fits,
 )
 from leases.services import LEASE_FIELDS, IncentiveInput, PaymentInput, terms_from_input
+from leases.stub_rules import stub_refusals, term_from_end_date
 from occupier.cleaning import CleanForm, CleanModelForm
 
 UNKNOWN_ACCOUNT = "Unknown account: choose one from your chart of accounts."
@@ -231,43 +231,31 @@ class LeaseForm(CleanModelForm):
             data.get("end_date"),
             data.get("term_months"),
         )
-        if start and end:
-            if end <= start:
-                self.add_error("end_date", "The end date must be after the commencement date.")
-            else:
-                # Any day: a part month counts as one month of the term.
-                months = term_months_through(start, end)
-                if term is None:
-                    data["term_months"] = term = months
-                elif term != months:
-                    self.add_error(
-                        "end_date",
-                        f"The end date gives a {months}-month term (a part month counts as "
-                        f"one), but the term says {term}.",
-                    )
-        elif start and term is None and "term_months" not in self.errors:
-            self.add_error("term_months", "Enter the term in months, or the end date.")
-        day = data.get("payment_day")
-        usable_end = end if end and start and end > start else None
-        if start and term and has_stubs(start, term, usable_end, day):
-            self._check_stubs(data, off_day=day is not None and day != start.day)
+        if start:
+            # The imports' rules (`leases.stub_rules`): the same sentences on the same fields.
+            term, problems = term_from_end_date(start, end, term)
+            for field, message in problems:
+                # A term that did not parse already has its own error.
+                if not (field == "term_months" and field in self.errors):
+                    self.add_error(field, message)
+            if term is not None and "term_months" not in self.errors:
+                data["term_months"] = term
+            if term:
+                for field, message in stub_refusals(
+                    company=self.company,
+                    commencement=start,
+                    term_months=term,
+                    end_date=end if end and end > start else None,
+                    payment_day=data.get("payment_day"),
+                    exemption=data.get("exemption") or "",
+                ):
+                    self.add_error(field, message)
         for name in MONEY_OPTIONAL:
             if name in data and data[name] is None:
                 data[name] = Decimal(0)
         if data.get("standard") == "ifrs16":
             data["classification"] = ""
         return data
-
-    def _check_stubs(self, data: dict, *, off_day: bool) -> None:
-        """An end date or payment day off the monthly anniversary of commencement (stubs) is
-        computed on real dates: it needs the company to count actual days."""
-        field = "payment_day" if off_day else "end_date"
-        if self.company.day_count != "actual_days":
-            self.add_error(
-                field,
-                "A payment day or end date off the monthly anniversary of commencement needs "
-                "partial months counted by actual days (Settings → Company → Partial months).",
-            )
 
     def values(self) -> dict:
         """The lease values for the services."""
