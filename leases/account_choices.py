@@ -96,21 +96,32 @@ def _options(rows) -> dict[int, tuple]:
     return options
 
 
-def share_mapping_choices(form: forms.Form, company) -> None:
+def share_mapping_choices(
+    form: forms.Form,
+    company,
+    *,
+    accounts: list[GLAccount] | None = None,
+    fitting_types: dict[str, set[str]] | None = None,
+) -> None:
     """Give the form's account and segment pickers one shared read of the company's choices.
 
     The pickers keep their querysets (set by the form: only active accounts of a fitting type,
     only the company's segments of the kind), so a submitted value is checked as before; only
-    how the choices are read and drawn changes.
+    how the choices are read and drawn changes. A form that has read the company's active
+    accounts, and worked out which types fit each picker, hands them over (no second read).
     """
-    # By the company's id: filtering by the instance would set it on every row read.
-    accounts = list(GLAccount.objects.filter(company_id=company.pk, is_active=True))
+    if accounts is None:
+        # By the company's id: filtering by the instance would set it on every row read.
+        accounts = list(GLAccount.objects.filter(company_id=company.pk, is_active=True))
+    if fitting_types is None:
+        types = {a.account_type for a in accounts}  # a chart has a handful of types
+        fitting_types = {
+            name: {t for t in types if account_fits(name, t)} for name in ACCOUNT_FIELDS.values()
+        }
     segments = list(Segment.objects.filter(company_id=company.pk, is_active=True))
     account_options, segment_options = _options(accounts), _options(segments)
-    types = {a.account_type for a in accounts}  # a chart has a handful of types
-    fits = {(name, t): account_fits(name, t) for name in ACCOUNT_FIELDS.values() for t in types}
     pickers = [
-        (name, [account_options[a.pk] for a in accounts if fits[name, a.account_type]])
+        (name, [account_options[a.pk] for a in accounts if a.account_type in fitting_types[name]])
         for name in ACCOUNT_FIELDS.values()
     ] + [
         (name, [segment_options[s.pk] for s in segments if s.kind == kind])

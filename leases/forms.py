@@ -10,6 +10,7 @@ from django import forms
 from django.forms import formset_factory
 
 from leases import engine
+from leases.account_choices import share_mapping_choices
 from leases.models import (
     ACCOUNT_FIELDS,
     ACCOUNT_LABELS,
@@ -141,12 +142,17 @@ class AccountChoiceField(forms.ModelChoiceField):
 
 
 def _limit_mapping_fields(form: forms.Form, company, defaults=None) -> None:
-    """Offer only the company's active accounts and segments, and explain the default."""
-    accounts = list(GLAccount.objects.filter(company=company, is_active=True))
+    """Offer only the company's active accounts and segments, and explain the default; the
+    pickers share one read of the chart (`share_mapping_choices`)."""
+    # By the company's id: filtering by the instance would set it on every row read.
+    accounts = list(GLAccount.objects.filter(company_id=company.pk, is_active=True))
+    types = {a.account_type for a in accounts}  # a chart has a handful of types
+    fitting_types: dict[str, set[str]] = {}
     for name in ACCOUNT_FIELDS.values():
         field = form.fields[name]
         # Only accounts of a fitting type: no Cash offered as a right-of-use asset.
-        fitting = [a.pk for a in accounts if account_fits(name, a.account_type)]
+        fitting_types[name] = ok = {t for t in types if account_fits(name, t)}
+        fitting = [a.pk for a in accounts if a.account_type in ok]
         field.queryset = GLAccount.objects.filter(pk__in=fitting)
         field.error_messages["invalid_choice"] = UNKNOWN_ACCOUNT
         field.label = ACCOUNT_LABELS[name]
@@ -161,6 +167,7 @@ def _limit_mapping_fields(form: forms.Form, company, defaults=None) -> None:
         if defaults is not None:
             default = getattr(defaults, name) or "none set"
             field.help_text += DEFAULT_NOTE.format(default=default)
+    share_mapping_choices(form, company, accounts=accounts, fitting_types=fitting_types)
 
 
 # Amounts a lease may leave blank (none).

@@ -16,7 +16,6 @@ from companies.permissions import member_required
 from companies.tables import sort_queryset
 from companies.templatetags.accounting import company_date, month, rate, when
 from leases import engine
-from leases.account_choices import share_mapping_choices
 from leases.change_forms import LeaseChangeForm
 from leases.change_selectors import approved_changes_schedule, lease_changes
 from leases.engine.transition import build_golive_schedule
@@ -194,7 +193,6 @@ def _form_sections(form, mapping_fields: list[str]) -> list[dict]:
 
 def _editor_page(request, editor: LeaseEditor, lease: Lease | None):
     mapping_fields = [*ACCOUNT_FIELDS.values(), *SEGMENT_FIELDS.values()]
-    share_mapping_choices(editor.form, request.company)
     return render(
         request,
         "leases/lease_form.html",
@@ -525,7 +523,6 @@ def accounting_defaults_edit(request):
         )
         messages.success(request, "Saved the GL defaults.")
         return redirect("accounting_defaults")
-    share_mapping_choices(form, request.company)
     return render(request, "leases/accounting_defaults.html", {"form": form})
 
 
