@@ -43,7 +43,12 @@ from leases.engine.changes import ChangedSchedule
 from leases.engine.dates import month_start
 from leases.engine.exemptions import ExemptSchedule
 from leases.engine.fast import month_schedule
-from leases.engine.fast_changes import IndexReviewRemeasured, ReviewMonth, month_index_review
+from leases.engine.fast_changes import (
+    IndexReviewRemeasured,
+    ReviewMonth,
+    month_index_review,
+    month_index_review_stored,
+)
 from leases.models import (
     ACCOUNT_FIELDS,
     ACCOUNT_LABELS,
@@ -225,8 +230,12 @@ def _flat_postings(
         cache["opening"] = openings.get(lease.id)
         lease_changes = changed.get(lease.id)
         try:
-            schedule = _schedule(lease, start, go_live, defaults)
+            schedule = None
             if lease_changes is not None:
+                schedule = _stored_review(lease, lease_changes, start, go_live, own_accounts)
+            if schedule is None:
+                schedule = _schedule(lease, start, go_live, defaults)
+            if lease_changes is not None and not isinstance(schedule, ReviewMonth):
                 # Only the months up to the close are read from the changed schedule.
                 schedule = _with_changes(lease, schedule, lease_changes, start, own_accounts)
         except engine.LeaseTermsError as error:
@@ -249,20 +258,56 @@ def _flat_postings(
         by_lease[lease.id] = mapping.lines(lease, month)
 
 
-def _with_changes(lease: Lease, schedule, changes: list, start: date, own_accounts):
-    """`with_changes`, or for a lease whose one change is an index review, just the month being
-    closed (`leases.engine.fast_changes`): the same lines, entries and balances. A review booked
-    now for an earlier month posts a catch-up over the months before, so it takes the
-    reference path. `own_accounts(lease)` readies a lease that `change_postings` will map."""
+def _booked_now(changes: list, start: date) -> tuple[bool, bool]:
+    """(whether a change is booked in this close, whether one of those is for an earlier month:
+    a catch-up over the months before)."""
     booked_now = late = False
     for c in changes:
         if c.booking_period is None or c.booking_period == start:
             booked_now = True
             late = late or month_start(c.effective_date) < start
+    return booked_now, late
+
+
+def _stored_review(lease: Lease, changes: list, start: date, go_live: date | None, own_accounts):
+    """The month of an IFRS 16 lease whose one index review kept, when approved, the original
+    schedule's balances before it (`fast_changes.review_figures`): the review's month path
+    without measuring the original schedule again. None when the figures are missing (older
+    rows), were computed for other terms, or the lease takes another path: the caller measures
+    the schedule then."""
+    if (
+        len(changes) != 1
+        or not changes[0].figures
+        or lease.standard != "ifrs16"
+        or lease.exemption
+        or lease_go_live(lease, go_live) is not None
+    ):
+        return None
+    booked_now, late = _booked_now(changes, start)
+    if late:
+        return None
+    terms = lease_terms(lease)
+    fast = month_index_review_stored(terms, [changes[0].as_engine()], start, changes[0].figures)
+    if fast is not None:
+        _keep_for_entries(lease, changes, fast, booked_now, own_accounts)
+    return fast
+
+
+def _with_changes(lease: Lease, schedule, changes: list, start: date, own_accounts):
+    """`with_changes`, or for a lease whose one change is an index review, just the month being
+    closed (`leases.engine.fast_changes`): the same lines, entries and balances. A review booked
+    now for an earlier month posts a catch-up over the months before, so it takes the
+    reference path. `own_accounts(lease)` readies a lease that `change_postings` will map."""
+    booked_now, late = _booked_now(changes, start)
     fast = None if late else month_index_review(schedule, [c.as_engine() for c in changes], start)
     if fast is None:
         own_accounts(lease)
         return with_changes(lease, schedule, changes)
+    _keep_for_entries(lease, changes, fast, booked_now, own_accounts)
+    return fast
+
+
+def _keep_for_entries(lease: Lease, changes: list, fast, booked_now: bool, own_accounts) -> None:
     shared = _SHARED.get()
     # Booked now, an IFRS 16 review posts its own entry: `change_postings` finds the lease and
     # its month where `with_changes` leaves them: only that entry, not the schedules behind it
@@ -272,7 +317,6 @@ def _with_changes(lease: Lease, schedule, changes: list, start: date, own_accoun
         own_accounts(lease)
         shared[("lease", lease.pk)] = lease
         shared[(lease.pk, tuple(c.pk for c in changes))] = fast.entry_only()
-    return fast
 
 
 def _schedule(lease: Lease, start: date, go_live: date | None, defaults: AccountingDefaults):

@@ -136,6 +136,7 @@ class BookedChange:
     booking_period: date | None
     details: dict
     lease_standard: str
+    figures: dict  # kept at approval for the close (`LeaseChange.figures`); may be empty
     _engine: engine.LeaseChange | None = None
 
     @property
@@ -259,6 +260,7 @@ def changes_in_books(company, period: date) -> dict[int, list[BookedChange]]:
             "booking_period",
             "details",
             "lease__standard",
+            "figures",
         )
     )
     approved = [BookedChange(*row) for row in rows]

@@ -17,6 +17,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from leases import engine
 from leases.change_selectors import (
+    NOT_FOR_THE_ENGINE,
     NOT_SUPPORTED,
     change_supported,
     changed_schedule,
@@ -33,6 +34,8 @@ from leases.engine.dates import (
     months_between,
     term_months_through,
 )
+from leases.engine.fast import month_schedule
+from leases.engine.fast_changes import review_figures
 from leases.engine.jsonio import change_from_json
 from leases.models import (
     ACCOUNT_FIELDS,
@@ -40,9 +43,12 @@ from leases.models import (
     Lease,
     LeaseChange,
     LeaseChangeStatus,
+    LeaseIncentive,
+    LeasePayment,
     LeaseStatus,
+    RentStep,
 )
-from leases.selectors import leases_with_terms
+from leases.selectors import company_go_live, lease_go_live, lease_terms, leases_with_terms
 from leases.services import PaymentInput, lease_activate, lease_create, terms_from_input
 
 HUNDRED = Decimal(100)
@@ -291,7 +297,8 @@ def lease_change_approve(*, change: LeaseChange, actor) -> LeaseChange:
     change.status = LeaseChangeStatus.APPROVED
     change.decided_at = timezone.now()
     change.decided_by = actor
-    change.save(update_fields=["status", "decided_at", "decided_by"])
+    change.figures = _review_figures(lease, change, company_go_live(lease.company))
+    change.save(update_fields=["status", "decided_at", "decided_by", "figures"])
     audit_record(
         company=change.company,
         actor=actor,
@@ -306,6 +313,88 @@ def lease_change_approve(*, change: LeaseChange, actor) -> LeaseChange:
         },
     )
     return change
+
+
+def _review_figures(lease: Lease, change: LeaseChange, go_live: date | None) -> dict:
+    """What a close keeps of an IFRS 16 index review's original schedule, computed once when
+    the review is approved (`fast_changes.review_figures`); empty for any other change, which
+    the close measures in full."""
+    if (
+        change.kind != engine.ChangeKind.INDEX.value
+        or lease.standard != "ifrs16"
+        or lease.exemption
+        or lease_go_live(lease, go_live) is not None
+    ):
+        return {}
+    try:
+        base = month_schedule(lease_terms(lease), month_start(change.effective_date))
+        figures = review_figures(base, engine_change(change))
+    except engine.LeaseTermsError:
+        return {}
+    return figures or {}
+
+
+def _store_review_figures(company, approved_at, actor) -> None:
+    """`_review_figures` of the index reviews `actor` approved at `approved_at`, written in one
+    statement (a yearly review approves thousands)."""
+    reviews = LeaseChange.objects.filter(
+        company=company,
+        status=LeaseChangeStatus.APPROVED,
+        decided_at=approved_at,
+        decided_by=actor,
+        kind=engine.ChangeKind.INDEX.value,
+    )
+    leases = Lease.objects.filter(standard="ifrs16", pk__in=reviews.values("lease_id"))
+    by_pk = _leases_with_terms_flat(company, leases)
+    if not by_pk:
+        return
+    go_live = company_go_live(company)
+    found = []
+    for change in reviews.filter(lease__standard="ifrs16").only(
+        "pk", "lease_id", "number", "kind", "effective_date", "details"
+    ):
+        figures = _review_figures(by_pk[change.lease_id], change, go_live)
+        if figures:
+            change.figures = figures
+            found.append(change)
+    if not found:
+        return
+    if _copy_available():
+        table = LeaseChange._meta.db_table  # the model's own name, not input
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS c SET figures = v.figures::jsonb "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::text[]) AS v(id, figures) WHERE c.id = v.id",
+                [[c.pk for c in found], [json.dumps(c.figures) for c in found]],
+            )
+        return
+    LeaseChange.objects.bulk_update(found, ["figures"], batch_size=500)
+
+
+def _leases_with_terms_flat(company, leases) -> dict[int, Lease]:
+    """`leases` with what `lease_terms` reads (payments with their steps, incentives, the
+    company), by id: one query per table, filtered by the same query, without the id lists or
+    the approved changes `leases_for_changes` loads."""
+    by_pk = {lease.pk: lease for lease in leases.defer(*NOT_FOR_THE_ENGINE)}
+    if not by_pk:
+        return by_pk
+    steps: dict[int, list[RentStep]] = {}
+    for step in RentStep.objects.filter(payment__lease__in=leases).order_by("effective"):
+        steps.setdefault(step.payment_id, []).append(step)
+    payments: dict[int, list[LeasePayment]] = {}
+    for payment in LeasePayment.objects.filter(lease__in=leases).order_by("pk"):
+        payment._prefetched_objects_cache = {"steps": steps.get(payment.pk, [])}
+        payments.setdefault(payment.lease_id, []).append(payment)
+    incentives: dict[int, list[LeaseIncentive]] = {}
+    for incentive in LeaseIncentive.objects.filter(lease__in=leases).order_by("pk"):
+        incentives.setdefault(incentive.lease_id, []).append(incentive)
+    for pk, lease in by_pk.items():
+        lease._prefetched_objects_cache = {
+            "payments": payments.get(pk, []),
+            "incentives": incentives.get(pk, []),
+        }
+        lease._state.fields_cache["company"] = company
+    return by_pk
 
 
 def _approve_separate(change: LeaseChange, lease: Lease, actor) -> LeaseChange:
@@ -452,6 +541,7 @@ def _write_changes(changes: list[LeaseChange]) -> None:
                 "decided_by_id": None,
                 "booking_period": None,
                 "separate_lease_id": None,
+                "figures": "{}",
             }
             rows.append([values[f.attname] for f in fields])  # KeyError: a new field to fill
         columns = ", ".join(f.column for f in fields)
@@ -576,6 +666,7 @@ def lease_changes_approve_many(*, company, actor, change_ids: list[int] | None =
     )
     if updated != len(changes):
         raise ValidationError("The changes moved while you approved them; try again.")
+    _store_review_figures(company, now, actor)
     _batch_audit(
         company,
         actor,

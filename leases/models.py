@@ -622,6 +622,10 @@ class LeaseChange(models.Model):
         related_name="created_by_change",
         help_text="The lease this change created (an increase in scope at its standalone price).",
     )
+    # Written at approval for an IFRS 16 index review (`fast_changes.review_figures`): the
+    # original schedule's balances before it, so a close need not measure that schedule again.
+    # Empty for other changes and older rows: the close measures the schedule then.
+    figures = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["lease", "number"]
