@@ -18,7 +18,15 @@ from dataclasses import replace as dc_replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-from .dates import add_months, month_start, months_between
+from .dates import (
+    add_months,
+    add_months_to_day,
+    days_in_month,
+    month_position,
+    month_start,
+    months_between,
+    on_day,
+)
 from .payments import cash_by_month, cents, expand_flows, lease_end
 from .schedule import ENGINE_CONTEXT, Timeline, _shared, is_prorated
 from .types import (
@@ -209,8 +217,9 @@ class ExemptChangedSchedule(ExemptSchedule):
     runs as any recognised lease from there, later changes included. A termination releases
     the accrued or prepaid rent against the termination payment.
 
-    Changes apply from the first day of their month (whole months); `term_months` of a change
-    counts from the original commencement.
+    Changes apply from the first day of their month under whole months, on their date under
+    actual days (`_apply_on_dates`); `term_months` of a change counts from the original
+    commencement.
     """
 
     def __init__(self, exempt: ExemptSchedule, changes: tuple) -> None:
@@ -218,19 +227,6 @@ class ExemptChangedSchedule(ExemptSchedule):
         from .journal import commencement_lines
         from .schedule import build_schedule
 
-        if exempt.days and changes:
-            # The change rules below count whole months from the 1st: on real dates, an exempt
-            # lease's change is entered as a new lease from the change date.
-            raise LeaseTermsError(
-                [
-                    TermsIssue(
-                        "changes",
-                        "This exempt lease is expensed by days on its real dates, and its "
-                        "changes are not taken yet: end it with the day before the change as "
-                        "its end date and enter the new terms as a new lease.",
-                    )
-                ]
-            )
         self.__dict__.update(exempt.__dict__)
         self.exempt_base = exempt
         terms = exempt.terms
@@ -239,6 +235,9 @@ class ExemptChangedSchedule(ExemptSchedule):
         self.recognised = None  # the recognised lease from `recognised_from` on
         self.recognised_from: int | None = None
         self._event_lines: dict[int, list] = {}
+        if exempt.days and changes:
+            self._apply_on_dates(ChangeEvent, ChangeKind)
+            return
         unit = cents(terms.currency_decimals)
         cash = list(self.payments)
         expense = list(self.expense)
@@ -421,6 +420,161 @@ class ExemptChangedSchedule(ExemptSchedule):
             raise LeaseTermsError(issues)
         self.payments, self.expense = cash, expense
 
+    def _apply_on_dates(self, event_cls, kinds) -> None:
+        """Actual days: each change takes effect on its date as a new lease from that day.
+
+        The cost to the change is the lease's so far, by days (`_days`), rounded; the rent
+        accrued then is that cost less the cash paid before the change. A termination releases
+        it against the termination payment. A term or payment change keeps the payment periods
+        already begun (an extension in the final part period also pays the days from the old
+        end to the next payment day, as a lease with stubs does) and prices the periods from
+        the first payment day on or after the change to the new end; the remaining payments,
+        less the rent accrued, are then spread by days from the change to the new end, so the
+        cost still totals the cash and the accrued rent ends at zero. A change that ends the
+        exemption (`_exemption_ends`, in days: more than 12 months from the change under IFRS
+        16, beyond the previous end under ASC 842) is refused with a sentence: recognising the
+        lease from inside a payment period is not taken yet.
+        """
+        from .changes import moved_end, stream_flows
+
+        terms = self.terms
+        unit = cents(terms.currency_decimals)
+        c, frame = terms.commencement, self.start
+        day = terms.payment_day or c.day
+        end = lease_end(terms)
+        # The lease's payments as (date, amount, first day of their payment period or None).
+        payments = [
+            (_flow_date(frame, flow), flow[2], flow[3])
+            for flow in stream_flows(terms, terms.payments, c, c, end, frame)
+        ]
+        for incentive in terms.incentives:
+            payments.append((incentive.receivable_on or c, -incentive.amount, None))
+        # Cumulative cost by days: pieces (from, day after the last, cost at from, cost over it).
+        pieces = [(c, end + timedelta(days=1), ZERO, sum((p[1] for p in payments), ZERO))]
+        streams, origin, term = terms.payments, c, terms.term_months
+
+        def cost_at(on: date) -> Decimal:
+            total = ZERO
+            for start, stop, base, over in pieces:
+                if start <= on:
+                    span = month_position(stop, frame) - month_position(start, frame)
+                    done = month_position(min(on, stop), frame) - month_position(start, frame)
+                    total = base + (_shared(over, done / span) if span else over)
+            return total
+
+        def first_payment_day(on: date) -> date:
+            first = on_day(on, day)
+            return first if first >= on else on_day(add_months(on, 1), day)
+
+        ordered = sorted(enumerate(self.changes), key=lambda item: item[1].effective)
+        issues: list[TermsIssue] = []
+        for position, (i, change) in enumerate(ordered):
+            f, d, kind = f"changes[{i}]", change.effective, change.kind
+            s = months_between(frame, d)
+            if kind.value in _NO_ASSET:
+                issues.append(TermsIssue(f"{f}.kind", _NO_ASSET[kind.value]))
+                break
+            if s < 1 or d > end:
+                issues.append(
+                    TermsIssue(
+                        f"{f}.effective",
+                        "A change must take effect after the commencement month and on or "
+                        f"before the lease's last day ({end.isoformat()}).",
+                    )
+                )
+                break
+            with localcontext(ENGINE_CONTEXT):
+                cost_to_d = cost_at(d).quantize(unit, ROUND_HALF_UP)
+            paid_before = sum((p[1] for p in payments if p[0] < d), ZERO)
+            accrued = cost_to_d - paid_before
+            before_cost = self._month_cost(cost_at, s, unit)
+            if kind is kinds.TERMINATION:
+                paid = change.amount
+                lines = _lines(
+                    (AccountRole.SHORT_TERM_EXPENSE, paid - accrued, "Termination payment"),
+                    (AccountRole.DEFERRED_RENT, accrued, "Accrued / prepaid rent released"),
+                    (AccountRole.CASH_CLEARING, -paid, "Termination payment"),
+                )
+                payments = [p for p in payments if p[0] < d]
+                pieces = [x for x in pieces if x[0] < d] + [(d, d, cost_to_d, ZERO)]
+                end = d - timedelta(days=1)
+                self._record(event_cls, change, s, lines, before_cost, None, ZERO, ZERO, ZERO, on=d)
+                if position + 1 < len(ordered):
+                    issues.append(
+                        TermsIssue(f"{f}.effective", "The lease ends here; no change can follow.")
+                    )
+                break
+            new_end, new_term = end, term
+            if change.term_months is not None and change.term_months != term:
+                new_end = moved_end(end, change.term_months - term, (c, term))
+                new_term = change.term_months
+            anchor = first_payment_day(d)
+            if new_end != end and (new_end < d or new_end + timedelta(days=1) < anchor):
+                issues.append(
+                    TermsIssue(
+                        f"{f}.term_months",
+                        f"The new term ends on {new_end.isoformat()}: it must end on or after "
+                        f"the day before the next payment day after the change "
+                        f"({(anchor - timedelta(days=1)).isoformat()}).",
+                    )
+                )
+                break
+            since = min(anchor, end + timedelta(days=1)) if new_end != end else anchor
+            if change.payments is not None:
+                streams, origin = change.payments, anchor
+            if _exemption_ends_on(terms.standard, d, end, new_end):
+                issues.append(
+                    TermsIssue(
+                        f"{f}.term_months",
+                        "This change ends the short-term exemption of a lease on its real "
+                        "dates, which is not taken yet: end the lease the day before the "
+                        "change and enter the new terms as a new lease.",
+                    )
+                )
+                break
+            kept = [p for p in payments if p[2] is None or p[2] < since]
+            new = [
+                (_flow_date(frame, flow), flow[2], flow[3])
+                for flow in stream_flows(terms, streams, origin, since, new_end, frame)
+            ]
+            payments = kept + new
+            remaining = sum((p[1] for p in payments if p[0] >= d), ZERO)
+            pieces = [x for x in pieces if x[0] < d] + [
+                (d, new_end + timedelta(days=1), cost_to_d, remaining - accrued)
+            ]
+            end, term = new_end, new_term
+            self._record(
+                event_cls,
+                change,
+                s,
+                [],
+                before_cost,
+                self._month_cost(cost_at, s, unit),
+                ZERO,
+                ZERO,
+                ZERO,
+                on=d,
+            )
+        if issues:
+            raise LeaseTermsError(issues)
+        n = months_between(frame, max([end] + [p[0] for p in payments])) + 1
+        cash = [ZERO] * n
+        for on, amount, _ in payments:
+            cash[months_between(frame, on)] += amount
+        with localcontext(ENGINE_CONTEXT):
+            cumulative = [
+                cost_at(add_months(frame, k + 1)).quantize(unit, ROUND_HALF_UP) for k in range(n)
+            ]
+        self.payments = cash
+        self.expense = [cumulative[k] - (cumulative[k - 1] if k else ZERO) for k in range(n)]
+
+    def _month_cost(self, cost_at, k: int, unit: Decimal) -> Decimal:
+        """Month k's cost as the pieces stand now (the event's cost before and after)."""
+        with localcontext(ENGINE_CONTEXT):
+            after = cost_at(self.period(k + 1)).quantize(unit, ROUND_HALF_UP)
+            before = cost_at(self.period(k)).quantize(unit, ROUND_HALF_UP)
+        return after - before
+
     def _record(
         self,
         event_cls,
@@ -433,6 +587,7 @@ class ExemptChangedSchedule(ExemptSchedule):
         rou_after,
         rate_after,
         classification=None,
+        on: date | None = None,
     ) -> None:
         event = event_cls(
             change=change,
@@ -450,6 +605,7 @@ class ExemptChangedSchedule(ExemptSchedule):
             classification_after=classification,
             remeasured=bool(lines),
             lines=tuple(lines),
+            on=on,
         )
         self.events.append(event)
         if lines:
@@ -540,6 +696,23 @@ def _exemption_ends(standard: Standard, remaining: int, beyond_previous_end: int
     if standard is Standard.ASC_842:
         return beyond_previous_end > SHORT_TERM_MONTHS
     return remaining > SHORT_TERM_MONTHS
+
+
+def _exemption_ends_on(standard: Standard, on: date, previous_end: date, new_end: date) -> bool:
+    """`_exemption_ends` on real dates: the new end more than 12 months after the change (IFRS
+    16.7) or after the previously determined end (ASC 842-20-25-3)."""
+    since = previous_end + timedelta(days=1) if standard is Standard.ASC_842 else on
+    return new_end > add_months_to_day(since, SHORT_TERM_MONTHS) - timedelta(days=1)
+
+
+def _flow_date(frame: date, flow) -> date:
+    """The day a dated flow (`changes.stream_flows`) is paid: an advance payment at the start
+    of its period's first day, an arrears payment at the end of its period's last day."""
+    month, where, _, start = flow
+    opening = add_months(frame, month)
+    offset = where * days_in_month(opening)
+    on = opening + timedelta(days=int(offset))
+    return on if on == start else on - timedelta(days=1)
 
 
 def _level(stream) -> bool:
