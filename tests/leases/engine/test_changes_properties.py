@@ -5,7 +5,8 @@ import dataclasses
 from datetime import date
 from decimal import Decimal as D
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from leases.engine import (
@@ -46,13 +47,16 @@ def lease_with_changes(draw):
     horizon = terms.term_months
     count = draw(st.integers(min_value=1, max_value=3))
     changes = []
+    # Changes are drawn in effective order, so `horizon` is the term in force at each one and
+    # none falls after the lease's end (invalid input, refused with a sentence: tested below).
+    after_month, after_day = 1, 1
     for i in range(count):
-        if horizon < 2:
+        if horizon - 1 < after_month:
             break
-        month = draw(st.integers(min_value=1, max_value=horizon - 1))
-        effective = add_months(terms.commencement.replace(day=1), month).replace(
-            day=draw(st.integers(1, 28))
-        )
+        month = draw(st.integers(min_value=after_month, max_value=horizon - 1))
+        day = draw(st.integers(after_day if month == after_month else 1, 28))
+        after_month, after_day = month, day
+        effective = add_months(terms.commencement.replace(day=1), month).replace(day=day)
         kind = draw(st.sampled_from(KINDS))
         rate = D(draw(st.integers(min_value=0, max_value=150_000))) / 1_000_000
         payments = (
@@ -112,6 +116,10 @@ PROPERTY = settings(
 )
 
 
+# Refusals of a change outside the lease: the generator never draws one.
+OUTSIDE_THE_LEASE = ("before the lease term ends", "no change can follow", "end after the change")
+
+
 def _build(terms, changes):
     try:
         build_schedule(terms)
@@ -119,7 +127,9 @@ def _build(terms, changes):
         return None  # random incentives made the original ROU negative
     try:
         return build_changed_schedule(terms, changes)
-    except LeaseTermsError:
+    except LeaseTermsError as error:
+        assert not any(words in str(error) for words in OUTSIDE_THE_LEASE), error
+        event("refused by a rule")
         return None  # e.g. a random impairment larger than the ROU, or a rule refused
 
 
@@ -199,3 +209,31 @@ def test_a_change_applies_from_the_start_of_its_month():
     b = build_changed_schedule(terms, [mid_month])
     assert a.posted_months() == b.posted_months()
     assert a.events[0].period == b.events[0].period == date(2024, 7, 1)
+
+
+@pytest.mark.parametrize(
+    ("kind", "details"),
+    [
+        (ChangeKind.TERM, {"term_months": 30, "annual_rate": D("0.05")}),
+        (ChangeKind.CONSIDERATION, {"payments": (PaymentStream(D(900)),), "annual_rate": D(0)}),
+        (ChangeKind.INDEX, {"payments": (PaymentStream(D(1100)),)}),
+        (ChangeKind.DECREASE_SCOPE, {"scope_fraction": D("0.5"), "annual_rate": D("0.05")}),
+    ],
+)
+def test_a_change_after_the_term_has_ended_is_refused_with_a_sentence(kind, details):
+    """A 24-month lease shortened to 12 months in month 6: a change in month 15 falls after the
+    term in force then, and is refused whatever its kind."""
+    terms = LeaseTerms(
+        commencement=date(2024, 1, 1),
+        term_months=24,
+        standard=Standard.IFRS_16,
+        annual_rate=D("0.05"),
+        payments=(PaymentStream(D(1000)),),
+    )
+    shorter = LeaseChange(ChangeKind.TERM, date(2024, 7, 1), term_months=12, annual_rate=D("0.05"))
+    late = LeaseChange(kind, date(2025, 4, 1), **details)
+    with pytest.raises(LeaseTermsError) as error:
+        build_changed_schedule(terms, [late, shorter])
+    assert "changes[0].effective: The change must take effect before the lease term ends." in str(
+        error.value
+    )
