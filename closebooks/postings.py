@@ -34,6 +34,7 @@ from closebooks.changes import ClosePostings
 from leases import engine
 from leases.change_selectors import (
     _SHARED,
+    MAPPING,
     change_postings,
     changes_in_books,
     shared_schedules,
@@ -205,6 +206,9 @@ def _flat_postings(
         openings = {o.lease_id: o for o in LeaseOpeningBalance.objects.filter(lease__in=early)}
     variable = variable_lines_by_lease(active, start)  # a superset: read for these leases only
     mapping = _Mapping(defaults, accounts, segments)
+    shared = _SHARED.get()
+    if shared is not None:
+        shared[MAPPING] = mapping  # `change_postings` maps the change entries with it
 
     def own_accounts(lease: Lease) -> None:
         """Change entries and catch-ups map the lease's own accounts through its relations."""
@@ -393,13 +397,17 @@ class _Mapping:
         names = [str(own.get(f) or getattr(d, f) or "") for f in SEGMENT_FIELDS.values()]
         return posting, (names[0], names[1], names[2])
 
-    def lines(self, lease: Lease, engine_lines: list) -> tuple[list, list]:
-        """The lease's posting lines, or none and one problem per unmapped account."""
+    def resolved_for(self, lease: Lease) -> tuple[dict, tuple[str, str, str]]:
+        """(engine role -> (mapping field, account or None), the segments' names)."""
         key = _mapping_key(lease.__dict__)
         resolved = self.resolved.get(key)
         if resolved is None:
             resolved = self.resolved[key] = self._resolve(lease, key)
-        posting, (department, lease_class, location) = resolved
+        return resolved
+
+    def lines(self, lease: Lease, engine_lines: list) -> tuple[list, list]:
+        """The lease's posting lines, or none and one problem per unmapped account."""
+        posting, (department, lease_class, location) = self.resolved_for(lease)
         subsidiary = lease.subsidiary.name
         lease_id, code, name, currency = lease.id, lease.code, lease.name, lease.currency
         out = []

@@ -229,6 +229,11 @@ def origin(schedule):
 _SHARED: ContextVar[dict | None] = ContextVar("changed_schedules", default=None)
 
 
+# Where a flat close leaves its resolved GL mapping of the leases (`resolved_for(lease)`: engine
+# role -> (mapping field, account), and the segments' names) for the change entries.
+MAPPING = "mapping"
+
+
 @contextmanager
 def shared_schedules() -> Iterator[None]:
     """Within the block, a lease's changed schedule is built once for the period's postings."""
@@ -416,18 +421,31 @@ def change_postings(company, period: date) -> ChangePostings:
             kind = late[0].kind if len(late) == 1 else "several"
             for line in catch_up_lines(now, then, first, k):
                 drafts.append((line, "catch_up", "", kind, reason))
-        _map_change_lines(lease, defaults, drafts, out)
+        _map_change_lines(lease, defaults, drafts, out, shared.get(MAPPING))
     return out
 
 
-def _map_change_lines(lease: Lease, defaults, drafts: list, out: ChangePostings) -> None:
-    """Resolve accounts and segments; a lease with an unmapped account posts none of them."""
-    segments = {f: (mapped_segment(lease, defaults, f) or "") for f in SEGMENT_FIELDS.values()}
+def _map_change_lines(
+    lease: Lease, defaults, drafts: list, out: ChangePostings, mapping=None
+) -> None:
+    """Resolve accounts and segments; a lease with an unmapped account posts none of them.
+
+    `mapping`: a flat close's mapping of the same leases (the same rule, resolved once per set
+    of overrides) instead of resolving each line through the lease's relations."""
+    posting = None
+    if mapping is not None and ("lease", lease.pk) in (_SHARED.get() or {}):
+        posting, names = mapping.resolved_for(lease)
+        segments = dict(zip(SEGMENT_FIELDS.values(), names, strict=True))
+    else:
+        segments = {f: (mapped_segment(lease, defaults, f) or "") for f in SEGMENT_FIELDS.values()}
     missing: set[str] = set()
     lease_lines = []
     for line, entry_kind, ref, change_kind, reason in drafts:
-        field_name = ACCOUNT_FIELDS[lease_posting_role(lease, line.role)]
-        account = mapped_account(lease, defaults, field_name)
+        if posting is not None:
+            field_name, account = posting[line.role]
+        else:
+            field_name = ACCOUNT_FIELDS[lease_posting_role(lease, line.role)]
+            account = mapped_account(lease, defaults, field_name)
         if account is None:
             missing.add(field_name)
             continue
