@@ -11,12 +11,15 @@ changes, period)` computes just those, with the same operations in the same orde
   schedule's plus, as variable lease cost, the new rent less the rent measured;
 * under IFRS 16 the liability is remeasured at the unchanged rate (IFRS 16.42-43): one backward
   pass over the new payments gives the remeasured liability and every closing balance of the
-  segment after it; only the balances the month reads are rounded.
+  segment after it; only the balances the month reads are rounded. Of the original schedule
+  that needs only the posted liability and ROU asset before the review: `review_figures` keeps
+  them when the review is approved, and `month_index_review_stored` starts from them without
+  measuring the original schedule again (while the lease's terms are the ones they came from).
 
 Anything else (several changes, other kinds, a rate or term in the change, rent that is not
 level, actual days, part months, a base that is not `fast.month_schedule`'s) returns None: the
-caller builds the reference `ChangedSchedule`. `tests/engine/test_fast_changes.py` compares both
-month by month on random leases and reviews.
+caller builds the reference `ChangedSchedule`. `tests/closebooks/test_close_fast_changes.py` and
+`test_close_stored_review.py` compare the paths month by month on random leases and reviews.
 """
 
 from __future__ import annotations
