@@ -12,7 +12,7 @@ from closebooks.models import AccountingPeriod
 from closebooks.services import period_close, periods_ensure
 from leases.change_services import lease_change_approve, lease_change_create
 from leases.models import AccountingDefaults, Lease
-from leases.selectors import leases_with_terms
+from leases.selectors import accounting_defaults, leases_with_terms
 from tests.leases.factories import make_lease, set_up_accounting
 
 
@@ -106,3 +106,56 @@ def test_the_page_of_an_exempt_lease_with_a_change_shows_its_months(client, pers
     page = client.get(f"/leases/{lease.pk}/")
     assert page.status_code == 200
     assert "CH1" in page.content.decode()
+
+
+def test_an_exempt_lease_on_real_dates_ended_mid_month_closes_to_zero(personas):
+    """10 March to 30 June 2026 at 1,500 due on the 1st (actual days), ended on 10 May for 200:
+    the engine's hand check (tests/leases/engine/test_exempt_days.py) through approval and the
+    close: the May entry posts the days before the change, the change entry releases the
+    1,064.52 prepaid, and the deferred rent account is back at zero."""
+    company = personas.company
+    set_up_accounting(company)
+    company.day_count = "actual_days"
+    company.save(update_fields=["day_count"])
+    AccountingDefaults.objects.filter(company=company).update(
+        short_term_asset_types=["real_estate"]
+    )
+    make_lease(
+        company,
+        code="ST-4",
+        commencement=date(2026, 3, 10),
+        term_months=4,
+        end_date=date(2026, 6, 30),
+        payment_day=1,
+        amount="1500.00",
+        exemption="short_term",
+    )
+    lease = leases_with_terms(Lease.objects.filter(code="ST-4")).get()
+    change = lease_change_create(
+        lease=lease,
+        actor=personas.accountant.user,
+        kind="termination",
+        effective=date(2026, 5, 10),
+        details={"amount": "200.00"},
+    )
+    lease_change_approve(change=change, actor=personas.reviewer.user)
+    periods_ensure(company=company, through=date(2026, 6, 1))
+    posted = []
+    for month in (3, 4, 5, 6):
+        posted += period_close(
+            period=AccountingPeriod.objects.get(company=company, start=date(2026, month, 1)),
+            actor=personas.accountant.user,
+        )
+    mine = [e for e in posted if e.lease_code == "ST-4"]
+    assert all(e.total_debit == e.total_credit for e in mine)
+    [ended] = [e for e in mine if e.kind == "change"]
+    assert ended.total_debit == Decimal("1264.52")
+    deferred = accounting_defaults(company).deferred_rent_account.number
+    balance = sum(
+        (line.debit - line.credit for e in mine for line in e.lines.all()
+         if line.account_number == deferred),
+        Decimal(0),
+    )  # fmt: skip
+    assert balance == 0
+    # Nothing posts after the termination month.
+    assert not [e for e in mine if e.period.start == date(2026, 6, 1)]
