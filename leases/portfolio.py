@@ -116,6 +116,7 @@ SHEETS: dict[str, list[tuple[str, bool]]] = {
         ("liability", False),
         ("rou_asset", False),
         ("accumulated_amortization", False),
+        ("restoration_provision", False),
     ],
 }
 FREQUENCIES = {"monthly": 1, "quarterly": 3, "semi_annual": 6, "semi-annual": 6, "annual": 12}
@@ -206,7 +207,7 @@ def portfolio_template_xlsx(company) -> bytes:
                             ""],
         "variable_payments": ["EX-001", first_posted.strftime("%Y-%m"), "cam", "450.00",
                               "CAM estimate"],
-        "opening_balances": ["EX-001", "asc840", "6.5", "1200.00", "", "", "", ""]
+        "opening_balances": ["EX-001", "asc840", "6.5", "1200.00", "", "", "", "", ""]
         if go_live else None,
     }  # fmt: skip
     book = Workbook()
@@ -592,10 +593,27 @@ def _read_opening(book, plan: PortfolioPlan) -> None:
             "liability": liability,
             "rou_asset": rou,
             "accumulated_amortization": c.decimal("accumulated_amortization") or ZERO,
+            "restoration_provision": _provision(c),
             "_line": line,
         }
         if code and not c.failed:
             plan.opening[code] = values
+
+
+def _provision(c: _Cells) -> Decimal:
+    """The restoration provision's carrying amount at go-live (blank: none)."""
+    provision = c.decimal("restoration_provision")
+    if provision is not None and provision < 0:
+        c.fail("restoration_provision", "The restoration provision cannot be negative.")
+    return provision or ZERO
+
+
+# The leases sheet has no expected restoration cost, which a provision brought in needs.
+NO_RESTORATION_ESTIMATE = (
+    "A restoration provision is brought in only for an IFRS 16 lease with an expected "
+    "restoration cost, which the leases sheet does not take: leave this blank, and after the "
+    "import enter the expected cost on the lease and the provision on its Opening balances page."
+)
 
 
 def _terms(
@@ -673,6 +691,7 @@ def _golive(values: dict, go_live: date) -> GoLive:
         deferred_rent=values["deferred_rent"],
         unamortized_incentives=values["unamortized_incentives"],
         opening=opening,
+        restoration_provision=values.get("restoration_provision", ZERO),
     )
 
 
@@ -750,6 +769,16 @@ def _check_terms(plan: PortfolioPlan, company) -> None:
             "rou_asset": None,
             "accumulated_amortization": ZERO,
         }
+        if values.get("restoration_provision") and not terms.restoration_estimate:
+            plan.errors.append(
+                PortfolioError(
+                    "opening_balances",
+                    values["_line"],
+                    "restoration_provision",
+                    NO_RESTORATION_ESTIMATE,
+                )
+            )
+            continue
         if not values["method"] and values["liability"] is None and fields["standard"] == "ifrs16":
             values = values | {"method": TransitionMethod.IFRS16_LIABILITY}
         try:

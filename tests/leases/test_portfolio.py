@@ -127,6 +127,39 @@ def test_opening_balances_are_checked_by_the_engine_and_totals_are_per_subsidiar
     assert D("140000") < totals.opening_liability < D("156000")
 
 
+def test_a_restoration_provision_in_the_opening_balances_is_read_and_refused_with_a_sentence(
+    company,
+):
+    """The provision brought in at go-live needs the lease's expected restoration cost, which
+    the leases sheet does not carry: the cell is named with what to do instead."""
+    ifrs = dict(LEASE, standard="ifrs16", classification="")
+    rows = [
+        {"lease_code": "BOS-1", "method": "ifrs16_liability", "restoration_provision": "8000.00"}
+    ]
+    plan = read_portfolio(
+        workbook(leases=[ifrs], payment_streams=[STREAM], opening_balances=rows), company=company
+    )
+    assert [str(e) for e in plan.errors] == [
+        "Sheet opening_balances, line 2, column restoration_provision: A restoration provision "
+        "is brought in only for an IFRS 16 lease with an expected restoration cost, which the "
+        "leases sheet does not take: leave this blank, and after the import enter the expected "
+        "cost on the lease and the provision on its Opening balances page."
+    ]
+    rows = [{"lease_code": "BOS-1", "method": "ifrs16_liability", "restoration_provision": "-1"}]
+    plan = read_portfolio(
+        workbook(leases=[ifrs], payment_streams=[STREAM], opening_balances=rows), company=company
+    )
+    assert [str(e) for e in plan.errors] == [
+        "Sheet opening_balances, line 2, column restoration_provision: The restoration "
+        "provision cannot be negative."
+    ]
+    rows = [{"lease_code": "BOS-1", "method": "ifrs16_liability", "restoration_provision": ""}]
+    plan = read_portfolio(
+        workbook(leases=[ifrs], payment_streams=[STREAM], opening_balances=rows), company=company
+    )
+    assert plan.ok and plan.opening["BOS-1"]["restoration_provision"] == 0
+
+
 def test_a_re_run_updates_by_code_and_refuses_to_rewrite_an_active_lease(company, personas):
     actor = personas.accountant.user
     first = read_portfolio(workbook(leases=[LEASE], payment_streams=[STREAM]), company=company)
