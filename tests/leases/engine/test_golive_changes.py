@@ -32,6 +32,7 @@ from leases.engine import (
     build_changed_schedule,
     build_schedule,
 )
+from leases.engine.dates import months_between
 from leases.engine.payments import lease_end
 from leases.engine.transition import (
     GoLive,
@@ -356,16 +357,22 @@ def test_property_stub_leases_brought_in_at_go_live_take_changes_on_any_day(case
             opening=OpeningBalances(before.closing_liability, before.rou_closing, accumulated),
         ),
     )
-    first, end = original.period(g + 1), lease_end(terms)
+    # On or before the last day, and not in a calendar month past the term's count of months
+    # (validate_changes refuses that month of a lease commencing inside a month): a change
+    # outside the lease is invalid input, refused with a sentence (test_stub_changes.py).
+    first = original.period(g + 1)
+    end = min(lease_end(terms), original.period(terms.term_months) - timedelta(days=1))
     if first > end:
         return
     effective = first + timedelta(days=data.draw(st.integers(0, (end - first).days)))
+    # A shorter term still ends after the change and its payment period.
+    shortest = max(terms.term_months - 3, months_between(original.period(0), effective) + 3)
     kind = data.draw(st.sampled_from(DAY_KINDS))
     rent = (PaymentStream(D(data.draw(st.integers(100, 500_000))) / 100),)
     details = {
         ChangeKind.CONSIDERATION: {"payments": rent, "annual_rate": D("0.07")},
         ChangeKind.TERM: {
-            "term_months": terms.term_months + data.draw(st.integers(-3, 12)),
+            "term_months": data.draw(st.integers(shortest, terms.term_months + 12)),
             "annual_rate": D("0.07"),
             "payments": rent,
         },
@@ -377,8 +384,9 @@ def test_property_stub_leases_brought_in_at_go_live_take_changes_on_any_day(case
     change = LeaseChange(kind, effective, **details)
     try:
         theirs = build_changed_schedule(terms, [change])
-    except LeaseTermsError:
-        return  # e.g. a change after the last month of the liability
+    except LeaseTermsError as error:
+        assert not any(words in str(error) for words in OUTSIDE_THE_LEASE), error
+        return  # e.g. an impairment larger than the ROU asset
     ours = build_golive_changed_schedule(golive, [change])
     [a], [b] = ours.events, theirs.events
     assert a.on == b.on
@@ -389,6 +397,15 @@ def test_property_stub_leases_brought_in_at_go_live_take_changes_on_any_day(case
     ]
     assert_closes(ours)
 
+
+# Refusals of a change outside the lease: the generator above never draws one.
+OUTSIDE_THE_LEASE = (
+    "end after the change",
+    "no change can follow",
+    "before the lease term ends",
+    "on or before the lease's last day",
+    "the day before the next payment day",
+)
 
 DAY_KINDS = [
     ChangeKind.CONSIDERATION,

@@ -25,6 +25,7 @@ from leases.engine import (
     journal_lines_for_month,
 )
 from leases.engine.changes import ENDING_KINDS, moved_end
+from leases.engine.dates import add_months, months_between
 from leases.engine.jsonio import run
 from leases.engine.payments import lease_end
 
@@ -54,7 +55,13 @@ def _example(**changes) -> LeaseTerms:
 @st.composite
 def stub_leases_with_changes(draw):
     terms = draw(dated_leases())
-    end = lease_end(terms)
+    # The last day a change is taken: the lease's last day, but not in a calendar month past
+    # the term's count of months (validate_changes refuses that month of a lease that
+    # commences inside a month, even before its end date).
+    end = min(
+        lease_end(terms),
+        add_months(terms.commencement.replace(day=1), terms.term_months) - timedelta(days=1),
+    )
     days = (end - terms.commencement).days
     changes = []
     on = terms.commencement
@@ -74,7 +81,10 @@ def stub_leases_with_changes(draw):
                 timing=draw(st.sampled_from(list(Timing))),
             ),
         )
-        term = terms.term_months + draw(st.integers(-6, 24))
+        # A shorter term still ends after the change and its payment period (a new term that
+        # ends before its change is invalid input, refused with a sentence: tested below).
+        at_least = months_between(terms.commencement, on) + 3
+        term = draw(st.integers(max(terms.term_months - 6, at_least), terms.term_months + 24))
         changes.append(
             LeaseChange(
                 kind=kind,
@@ -117,11 +127,22 @@ def stub_leases_with_changes(draw):
     return terms, changes
 
 
+# Refusals of a change outside the lease: the generator never draws one.
+OUTSIDE_THE_LEASE = (
+    "end after the change",
+    "no change can follow",
+    "before the lease term ends",
+    "on or before the lease's last day",
+    "the day before the next payment day",
+)
+
+
 def _changed(terms, changes):
     try:
         build_schedule(terms)
         return build_changed_schedule(terms, changes)
-    except LeaseTermsError:
+    except LeaseTermsError as error:
+        assert not any(words in str(error) for words in OUTSIDE_THE_LEASE), error
         return None  # e.g. a random impairment larger than the ROU, or a rule refused
 
 
