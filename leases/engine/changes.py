@@ -1947,13 +1947,19 @@ def validate_changes(terms: LeaseTerms, changes: tuple[LeaseChange, ...]) -> lis
                 "A change must take effect after the commencement month; change the lease's "
                 "own terms instead.",
             )
-        elif index >= max(term, terms.useful_life_months or 0) or (
-            index >= term and (kind in REVISED_RATE_KINDS or kind is ChangeKind.INDEX)
+        elif end is None and (
+            index >= max(term, terms.useful_life_months or 0)
+            or (index >= term and (kind in REVISED_RATE_KINDS or kind is ChangeKind.INDEX))
         ):
             # After the term only the asset amortized over its useful life is left: it can be
             # impaired, bought or given up, but has no payments to change.
             add("effective", "The change must take effect before the lease term ends.")
-        elif end is not None and change.effective > max(end, _life_end(terms) or end):
+        elif end is not None and (
+            change.effective > max(end, _life_end(terms) or end)
+            or (change.effective > end and (kind in REVISED_RATE_KINDS or kind is ChangeKind.INDEX))
+        ):
+            # A lease with stubs ends on its own day, which may fall in a calendar month past
+            # the term's count of months: a change up to that day is taken.
             add(
                 "effective",
                 f"The change must take effect on or before the lease's last day "

@@ -358,8 +358,8 @@ def test_property_stub_leases_brought_in_at_go_live_take_changes_on_any_day(case
         ),
     )
     # On or before the last day, and not in a calendar month past the term's count of months
-    # (validate_changes refuses that month of a lease commencing inside a month): a change
-    # outside the lease is invalid input, refused with a sentence (test_stub_changes.py).
+    # (refused for a lease commencing inside a month without an end date of its own): a
+    # change outside the lease is invalid input, refused with a sentence (test_stub_changes.py).
     first = original.period(g + 1)
     end = min(lease_end(terms), original.period(terms.term_months) - timedelta(days=1))
     if first > end:

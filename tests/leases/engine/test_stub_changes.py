@@ -25,7 +25,7 @@ from leases.engine import (
     journal_lines_for_month,
 )
 from leases.engine.changes import ENDING_KINDS, moved_end
-from leases.engine.dates import add_months, months_between
+from leases.engine.dates import months_between
 from leases.engine.jsonio import run
 from leases.engine.payments import lease_end
 
@@ -55,13 +55,7 @@ def _example(**changes) -> LeaseTerms:
 @st.composite
 def stub_leases_with_changes(draw):
     terms = draw(dated_leases())
-    # The last day a change is taken: the lease's last day, but not in a calendar month past
-    # the term's count of months (validate_changes refuses that month of a lease that
-    # commences inside a month, even before its end date).
-    end = min(
-        lease_end(terms),
-        add_months(terms.commencement.replace(day=1), terms.term_months) - timedelta(days=1),
-    )
+    end = lease_end(terms)  # the last day a change is taken
     days = (end - terms.commencement).days
     changes = []
     on = terms.commencement
@@ -230,6 +224,31 @@ def test_a_termination_in_the_final_stub_posts_the_days_before_it():
     assert event.liability_after == event.rou_after == 0
     lines = schedule.month_lines(23)
     assert sum(x.debit for x in lines) == sum(x.credit for x in lines)
+
+
+@pytest.mark.parametrize(
+    ("kind", "details"),
+    [
+        (ChangeKind.TERMINATION, {"amount": D("50.00")}),
+        (ChangeKind.IMPAIRMENT, {"amount": D("1.00")}),
+        (ChangeKind.CONSIDERATION, {"payments": (PaymentStream(D("3300.00")),)}),
+    ],
+)
+def test_a_change_in_the_last_calendar_month_before_the_end_date_is_taken(kind, details):
+    """15 January 2026 to 14 January 2027 is 12 months of term, and its last days fall in a
+    13th calendar month: a change on 5 January 2027 is before the lease's last day, so it is
+    taken (it used to be refused as after the term), and balances still end at zero."""
+    terms = _example(term_months=12, end_date=date(2027, 1, 14))
+    rate = {"annual_rate": D("0.06")} if kind is ChangeKind.CONSIDERATION else {}
+    schedule = build_changed_schedule(
+        terms, [LeaseChange(kind, date(2027, 1, 5), **details, **rate)]
+    )
+    [event] = schedule.events
+    assert event.on == date(2027, 1, 5) and event.index == 12
+    rows = schedule.posted_months()
+    assert rows[-1].closing_liability == 0 and rows[-1].rou_closing == 0
+    for period, lines in schedule.journal_lines().items():
+        assert sum(x.debit for x in lines) == sum(x.credit for x in lines), period
 
 
 @pytest.mark.parametrize(
