@@ -203,8 +203,9 @@ _NO_ASSET = {
 class ExemptChangedSchedule(ExemptSchedule):
     """An exempt lease followed by its changes.
 
-    Under IFRS 16.7 a change to a short-term or low-value lease makes it a new lease from the
-    change date, still exempt when its term counted from the change is 12 months or less. Under
+    Under IFRS 16.7 a change to a short-term lease makes it a new lease from the change date,
+    still exempt when its term counted from the change is 12 months or less; a low-value lease
+    stays exempt whatever its new term (IFRS 16.5(b), B3-B8: the asset's value decides). Under
     ASC 842-20-25-3 a short-term lease stays exempt unless the change makes the remaining term
     extend more than 12 months beyond the end of the previously determined term (then it is
     recognised as if the change date were its commencement date); a purchase option becoming
@@ -292,7 +293,7 @@ class ExemptChangedSchedule(ExemptSchedule):
             ]
             previous_end, term = term, new_term
             remaining = term - s
-            if not _exemption_ends(terms.standard, remaining, term - previous_end):
+            if not _exemption_ends(self.exemption, terms.standard, remaining, term - previous_end):
                 # Still short-term: the rest of the cost, straight-line from the change.
                 rest = sum(cash[s:], ZERO) - accrued
                 with localcontext(ENGINE_CONTEXT):
@@ -522,7 +523,7 @@ class ExemptChangedSchedule(ExemptSchedule):
             since = min(anchor, end + timedelta(days=1)) if new_end != end else anchor
             if change.payments is not None:
                 streams, origin = change.payments, anchor
-            if _exemption_ends_on(terms.standard, d, end, new_end):
+            if _exemption_ends_on(self.exemption, terms.standard, d, end, new_end):
                 issues.append(
                     TermsIssue(
                         f"{f}.term_months",
@@ -685,22 +686,33 @@ class ExemptChangedSchedule(ExemptSchedule):
         return {self.period(k): self.month_lines(k) for k in range(last + 1)}
 
 
-def _exemption_ends(standard: Standard, remaining: int, beyond_previous_end: int) -> bool:
-    """Whether a change in the term ends the short-term exemption.
+def _exemption_ends(
+    exemption: Exemption, standard: Standard, remaining: int, beyond_previous_end: int
+) -> bool:
+    """Whether a change in the term ends the exemption.
+
+    A low-value lease stays exempt whatever its term: the exemption rests on the value of the
+    asset when new (IFRS 16.5(b), B3-B8), which a change in term does not move.
 
     IFRS 16.7: the changed lease is a new lease, short-term only if its term from the change is
     12 months or less. ASC 842-20-25-3: the lease stops being short-term only when the remaining
     term now extends more than 12 months beyond the end of the previously determined term (a
     12-month lease renewed in month 9 for 12 more months stays exempt; for 13 more it does not).
     """
+    if exemption is Exemption.LOW_VALUE:
+        return False
     if standard is Standard.ASC_842:
         return beyond_previous_end > SHORT_TERM_MONTHS
     return remaining > SHORT_TERM_MONTHS
 
 
-def _exemption_ends_on(standard: Standard, on: date, previous_end: date, new_end: date) -> bool:
+def _exemption_ends_on(
+    exemption: Exemption, standard: Standard, on: date, previous_end: date, new_end: date
+) -> bool:
     """`_exemption_ends` on real dates: the new end more than 12 months after the change (IFRS
-    16.7) or after the previously determined end (ASC 842-20-25-3)."""
+    16.7) or after the previously determined end (ASC 842-20-25-3); never for low value."""
+    if exemption is Exemption.LOW_VALUE:
+        return False
     since = previous_end + timedelta(days=1) if standard is Standard.ASC_842 else on
     return new_end > add_months_to_day(since, SHORT_TERM_MONTHS) - timedelta(days=1)
 

@@ -90,6 +90,28 @@ def test_ifrs_renewed_in_month_9_for_12_more_months_it_is_recognised_from_the_re
     balanced(schedule)
 
 
+def test_ifrs_low_value_lease_renewed_for_24_more_months_stays_exempt_and_re_spreads():
+    """IFRS 16.5(b) and B3-B8: the low-value exemption rests on the value of the asset when new,
+    not on the term, so the renewal on 1 October 2026 to 31 December 2028 (27 months from the
+    change) leaves it exempt, where a short-term lease would be recognised (IFRS 16.7, the test
+    above). The 27 remaining payments (27,000, nothing accrued after nine months paid and
+    expensed at 1,000) are spread over the 27 remaining months: 1,000 a month, no entry."""
+    exempt = build_exempt_schedule(
+        copier(standard=Standard.IFRS_16, classification=None), Exemption.LOW_VALUE
+    )
+    renewal = LeaseChange(ChangeKind.TERM, date(2026, 10, 1), term_months=36, annual_rate=D("0.06"))
+    schedule = build_exempt_changed_schedule(exempt, [renewal])
+    [event] = schedule.events
+    assert event.lines == () and not event.remeasured
+    assert schedule.recognised is None
+    months = schedule.months()
+    assert len(months) == 36
+    assert [m.expense for m in months] == [D("1000.00")] * 36
+    assert all(r.closing_liability == 0 and r.rou_closing == 0 for r in schedule.posted_months())
+    assert months[-1].accrued_rent == 0
+    balanced(schedule)
+
+
 def test_asc_renewed_in_month_9_for_12_more_months_stays_exempt_and_re_spreads():
     """ASC 842-20-25-3: the renewal ends the term on 31 December 2027, exactly 12 months after
     the previously determined end (31 December 2026), not more: the lease stays short-term. The
