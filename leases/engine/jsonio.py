@@ -276,6 +276,9 @@ def _change(r: _Reader, item: dict, f: str) -> LeaseChange:
         if life is None
         else r.integer(item, "useful_life_months", f"{f}.useful_life_months"),
         separate_lease=r.boolean(item, "separate_lease", f"{f}.separate_lease"),
+        restoration_paid=None
+        if item.get("restoration_paid") is None
+        else r.decimal(item, "restoration_paid", f"{f}.restoration_paid"),
         reference=str(item.get("reference", "")),
     )
 
@@ -339,7 +342,7 @@ def stored_change(item: dict) -> LeaseChange:
     close). Input from users, files or the command line goes through `change_from_json`."""
     kind, term, life = item.get("kind"), item.get("term_months"), item.get("useful_life_months")
     rate, fraction, amount = item.get("annual_rate"), item.get("scope_fraction"), item.get("amount")
-    classification = item.get("classification")
+    classification, paid = item.get("classification"), item.get("restoration_paid")
     return LeaseChange(
         kind=ChangeKind.CONSIDERATION if kind is None else _stored_choice(ChangeKind, str(kind)),
         effective=date.fromisoformat(str(item["effective"])),
@@ -353,6 +356,7 @@ def stored_change(item: dict) -> LeaseChange:
         else _stored_choice(Classification, str(classification)),
         useful_life_months=None if life is None else int(life),
         separate_lease=item.get("separate_lease", False),
+        restoration_paid=None if paid is None else _stored_decimal(paid),
         reference=str(item.get("reference", "")),
     )
 

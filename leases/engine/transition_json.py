@@ -6,11 +6,9 @@ a `go_live` block to `jsonio.run` unchanged.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from . import jsonio
-from .changes import build_changed_schedule
 from .exemptions import Exemption, build_exempt_schedule
 from .jsonio import _lines_json, _month_json, _Reader, _s, terms_from_json
 from .transition import GoLive, OpeningBalances, TransitionMethod, build_golive_schedule
@@ -125,41 +123,6 @@ def _provision_json(schedule) -> dict[str, Any]:  # noqa: ANN001 - a GoLiveSched
     }
 
 
-def _with_restoration_paid(data: dict) -> dict[str, Any] | None:
-    """Changes that give `restoration_paid` (the restoration cost paid on a termination): the
-    input built here with it, as `jsonio.run` builds it otherwise; None when no change gives
-    it."""
-    raw = data.get("changes")
-    if not isinstance(raw, list) or not any(
-        isinstance(c, dict) and c.get("restoration_paid") is not None for c in raw
-    ):
-        return None
-    r = _Reader()
-    paid = [
-        r.decimal(c, "restoration_paid", f"changes[{i}].restoration_paid")
-        if isinstance(c, dict) and c.get("restoration_paid") is not None
-        else None
-        for i, c in enumerate(raw)
-    ]
-    issues = list(r.issues)
-    terms = changes = None
-    try:
-        terms = terms_from_json(data)
-    except LeaseTermsError as exc:
-        issues += exc.issues
-    try:
-        changes = jsonio.changes_from_json(data)
-    except LeaseTermsError as exc:
-        issues += exc.issues
-    if issues:
-        raise LeaseTermsError(issues)
-    changes = [
-        change if amount is None else replace(change, restoration_paid=amount)
-        for change, amount in zip(changes, paid, strict=True)
-    ]
-    return jsonio.changed_result_to_json(build_changed_schedule(terms, changes))
-
-
 def exempt_result_to_json(schedule) -> dict[str, Any]:  # noqa: ANN001 - an ExemptSchedule
     """A short-term or low-value lease: cash, straight-line cost and accrued rent by month."""
     return {
@@ -206,13 +169,6 @@ def run(data: dict, *, full_precision: bool = False) -> dict[str, Any]:
             return _run_exempt(data)
         except LeaseTermsError as exc:
             return {"errors": [{"field": i.field, "message": i.message} for i in exc.issues]}
-    if isinstance(data, dict) and "go_live" not in data:
-        try:
-            result = _with_restoration_paid(data)
-        except LeaseTermsError as exc:
-            return {"errors": [{"field": i.field, "message": i.message} for i in exc.issues]}
-        if result is not None:
-            return result
     if not isinstance(data, dict) or "go_live" not in data:
         return jsonio.run(data, full_precision=full_precision)
     try:

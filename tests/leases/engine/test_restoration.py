@@ -316,3 +316,16 @@ def test_lease_schedule_json_brings_the_provision_in_and_settles_it_on_terminati
     assert "errors" not in brought, brought
     assert brought["go_live"]["balances"]["restoration_provision"] == "8899.96"
     assert brought["restoration_provision"]["months"][-1]["closing"] == "10000"
+
+
+def test_a_stored_termination_keeps_the_restoration_cost_paid():
+    """A termination saved by the product is read back with its restoration cost paid, by the
+    checking reader and by the close's non-checking reader alike (blank: the carrying amount)."""
+    from leases.engine.jsonio import change_from_json, stored_change
+
+    item = {"kind": "termination", "effective": "2027-01-01", "amount": "0"}
+    paid = dict(item, restoration_paid="9500.00")
+    assert change_from_json(paid).restoration_paid == D("9500.00")
+    assert stored_change(paid) == change_from_json(paid)
+    assert change_from_json(item).restoration_paid is None
+    assert stored_change(item) == change_from_json(item)
