@@ -28,7 +28,7 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
         "classification",
     ),
     ChangeKind.RECLASSIFICATION: ("classification", "new_rent", "annual_rate"),
-    ChangeKind.TERMINATION: ("amount",),
+    ChangeKind.TERMINATION: ("amount", "restoration_paid"),
     ChangeKind.PURCHASE_OPTION: ("amount",),
     ChangeKind.IMPAIRMENT: ("amount",),
 }
@@ -83,6 +83,14 @@ class LeaseChangeForm(CleanForm):
         help_text="Termination payment, purchase price or impairment loss.",
         **MONEY,
     )
+    restoration_paid = forms.DecimalField(
+        label="Restoration cost paid",
+        required=False,
+        help_text="Termination of a lease with a restoration provision only: what the "
+        "restoration costs on the termination date. Blank: the provision as it stands; a "
+        "difference is a gain or loss.",
+        **MONEY,
+    )
     classification = forms.ChoiceField(
         choices=[("", "—"), ("operating", "Operating"), ("finance", "Finance")], required=False
     )
@@ -129,6 +137,8 @@ class LeaseChangeForm(CleanForm):
             out["scope_fraction"] = str(data["scope_percent"] / HUNDRED)
         if "amount" in used and data.get("amount") is not None:
             out["amount"] = str(data["amount"])
+        if "restoration_paid" in used and data.get("restoration_paid") is not None:
+            out["restoration_paid"] = str(data["restoration_paid"])
         separate = "separate_lease" in used and bool(data.get("separate_lease"))
         if separate:
             out["separate_lease"] = True

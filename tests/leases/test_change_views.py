@@ -150,3 +150,39 @@ def test_a_nul_byte_or_a_huge_number_gets_a_sentence_not_a_500(client, personas,
     bad = CSV_HEADER + "HQ-1,index,2027-01-01,1e400,\n"
     html = _upload(client, bad).content.decode()
     assert "Line 2, column new_payment:" in html
+
+
+def test_a_termination_takes_the_restoration_cost_paid_and_the_preview_shows_the_gain(
+    client, personas
+):
+    """IFRS 16 with IAS 37: 10,000 expected in 3 years at 6 % a year (0.5 % a month) is carried
+    after a year at 10,000 / 1.005^24 = 8,871.86; paid 8,500.00 on termination, the provision
+    comes off at its carrying amount and the 371.86 not needed is a gain."""
+    set_up_accounting(personas.company)
+    lease = make_lease(
+        personas.company,
+        code="RS-1",
+        standard="ifrs16",
+        classification="",
+        restoration_estimate=Decimal("10000"),
+        restoration_rate=Decimal("6"),
+    )
+    client.force_login(personas.accountant.user)
+    ended = {"kind": "termination", "effective": "2027-01-01", "amount": "0"}
+    page = _post_change(
+        client, lease, "preview", new_rent="", annual_rate="", **ended, restoration_paid="8500.00"
+    )
+    html = page.content.decode()
+    assert page.status_code == 200, html
+    assert "Restoration provision settled" in html and "8,871.86" in html
+    assert "Gain or loss on settling the restoration provision" in html and "371.86" in html
+    saved = _post_change(
+        client, lease, "save", new_rent="", annual_rate="", **ended, restoration_paid="8500.00"
+    )
+    assert saved.status_code == 302
+    assert LeaseChange.objects.get().details == {"amount": "0", "restoration_paid": "8500.00"}
+    refused = _post_change(
+        client, lease, "preview", new_rent="", annual_rate="", **ended, restoration_paid="-1"
+    )
+    assert refused.status_code == 200
+    assert "greater than or equal to 0" in refused.content.decode()
