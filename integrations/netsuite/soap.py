@@ -7,7 +7,6 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from .errors import (
 )
 from .limiter import ConcurrencyLimiter
 from .memory import release_freed_memory
-from .payload import CENT, AttemptRecord, JournalEntryData, UpsertResult, validate_entry
+from .payload import AttemptRecord, JournalEntryData, UpsertResult, validate_entry
 from .retry import RetryPolicy, run_with_retries
 from .signing import (
     Clock,
@@ -40,6 +39,7 @@ from .signing import (
     default_timestamp,
     make_token_passport,
 )
+from .soap_envelope import EnvelopeWriter
 
 __all__ = [
     "MAX_RECORDS_PER_LIST",
@@ -63,8 +63,6 @@ MAX_RECORDS_PER_LIST = 200  # NetSuite's limit for transaction list operations
 _SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 _BINDING = f"{{urn:platform_{VERSION}.webservices.netsuite.com}}NetSuiteBinding"
 _TRAN = f"urn:general_{VERSION}.transactions.webservices.netsuite.com"
-_CORE = f"urn:core_{VERSION}.platform.webservices.netsuite.com"
-_MSGS = f"urn:messages_{VERSION}.platform.webservices.netsuite.com"
 
 # What loading a WSDL can raise: the network, a file, zeep's parser or lxml.
 _WSDL_LOAD_ERRORS = (
@@ -140,7 +138,7 @@ def _load_failure(exc: BaseException) -> str:
 
 
 class SoapClient:
-    """SuiteTalk SOAP calls for one account: zeep builds the envelope, we send and parse it."""
+    """SuiteTalk SOAP calls for one account: zeep reads the WSDL, we write, send and parse."""
 
     transport_name = "soap"
 
@@ -178,8 +176,9 @@ class SoapClient:
         self._sleep = sleep
         self._rng = rng
         self._zeep: zeep.Client | None = None
-        # Envelopes are built one at a time: zeep's work holds the GIL, so building several at
-        # once from threads is no faster, and each build in progress holds a batch's objects.
+        self._writer: tuple[zeep.Client, EnvelopeWriter] | None = None
+        # Envelopes are written one at a time: the work holds the GIL, so writing several at
+        # once from threads is no faster, and each one in progress holds a batch's XML tree.
         self._building = threading.Lock()
 
     def __repr__(self) -> str:
@@ -192,72 +191,33 @@ class SoapClient:
             self._zeep = load_wsdl(self.wsdl, cache_dir=self.wsdl_cache_dir, ttl_s=self.wsdl_ttl_s)
         return self._zeep
 
-    def journal_entry_record(self, entry: JournalEntryData) -> Any:
-        """Our entry as a zeep `JournalEntry` (amounts exact to the cent)."""
-        validate_entry(entry)
+    @property
+    def envelope_writer(self) -> EnvelopeWriter:
+        """The envelope writer for the loaded WSDL; WsdlUnavailableError if it cannot be had."""
         z = self.zeep_client
-        je_type = z.get_type(f"{{{_TRAN}}}JournalEntry")
-        line_type = z.get_type(f"{{{_TRAN}}}JournalEntryLine")
-        list_type = z.get_type(f"{{{_TRAN}}}JournalEntryLineList")
-        ref = z.get_type(f"{{{_CORE}}}RecordRef")
+        if self._writer is None or self._writer[0] is not z:
+            try:
+                writer = EnvelopeWriter(z, _BINDING, f"{{{_TRAN}}}JournalEntry")
+            except (LookupError, AttributeError, ValueError) as exc:
+                raise WsdlUnavailableError(self.wsdl, "not NetSuite's 2023_2 WSDL") from exc
+            self._writer = (z, writer)
+        return self._writer[1]
 
-        def r(internal_id: str | None) -> Any:
-            return ref(internalId=str(internal_id)) if internal_id else None
-
-        lines = [
-            line_type(
-                account=r(line.account_id),
-                debit=line.debit.quantize(CENT) if line.debit is not None else None,
-                credit=line.credit.quantize(CENT) if line.credit is not None else None,
-                memo=line.memo or None,
-                entity=r(line.entity_id),
-                department=r(line.department_id),
-                **{"class": r(line.class_id)},
-                location=r(line.location_id),
-            )
-            for line in entry.lines
-        ]
-        tran_date = entry.tran_date
-        return je_type(
-            externalId=entry.external_id,
-            postingPeriod=r(entry.posting_period_id),
-            # A date without a zone: NetSuite reads it in the account's time zone, so it never
-            # slips to the previous day as a UTC midnight would.
-            tranDate=datetime(tran_date.year, tran_date.month, tran_date.day),
-            currency=r(entry.currency_id),
-            subsidiary=r(entry.subsidiary_id),
-            memo=entry.memo or None,
-            lineList=list_type(line=lines, replaceAll=True),
-        )
-
-    def build_envelope(self, operation: str, records: Sequence[Any]) -> bytes:
-        """The signed SOAP envelope for `upsert` (one record) or `upsertList`."""
-        z = self.zeep_client
-        service = z.create_service(_BINDING, self.endpoint)
+    def build_envelope(self, operation: str, records: Sequence[JournalEntryData]) -> bytes:
+        """The signed SOAP envelope for `upsert` (one entry) or `upsertList` of checked entries."""
+        writer = self.envelope_writer
         passport = make_token_passport(
             self.credentials, nonce_factory=self._nonce_factory, clock=self._clock
         )
-        header = z.get_element(f"{{{_MSGS}}}tokenPassport")
-        signature = z.get_type(f"{{{_CORE}}}TokenPassportSignature")
-        token = header(
-            account=passport.account,
-            consumerKey=passport.consumer_key,
-            token=passport.token,
-            nonce=passport.nonce,
-            timestamp=passport.timestamp,
-            signature=signature(passport.signature, algorithm=passport.algorithm),
-        )
-        record: Any = records[0] if operation == "upsert" else list(records)
-        envelope = z.create_message(service, operation, record=record, _soapheaders=[token])
-        return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
+        return writer.write(operation, records, passport)
 
     # Reference: https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_N3532463.html
     def upsert_journal_entry(self, entry: JournalEntryData) -> UpsertResult:
         """Upsert one journal entry by external ID; raise the typed error if NetSuite refuses it."""
-        record = self.journal_entry_record(entry)
+        validate_entry(entry)
         attempts: list[AttemptRecord] = []
         started = time.monotonic()
-        status, responses = self._call("upsert", lambda: [record], attempts)
+        status, responses = self._call("upsert", lambda: [entry], attempts)
         (result,) = self._results([entry], responses, status, started, attempts)
         if result.error is not None:
             raise result.error
@@ -290,13 +250,9 @@ class SoapClient:
             chunk = [entries[i] for i in indexes]
             attempts: list[AttemptRecord] = []
             started = time.monotonic()
-            # The records are built for each attempt and dropped once in the envelope: what a
-            # batch keeps while it waits for NetSuite is its envelope's bytes.
-            status, responses = self._call(
-                "upsertList",
-                lambda chunk=chunk: [self.journal_entry_record(e) for e in chunk],
-                attempts,
-            )
+            # The envelope is written (and signed) afresh for each attempt: what a batch keeps
+            # while it waits for NetSuite is its envelope's bytes.
+            status, responses = self._call("upsertList", lambda chunk=chunk: chunk, attempts)
             batch = self._results(chunk, responses, status, started, attempts)
             for index, result in zip(indexes, batch, strict=True):
                 results[index] = result
@@ -335,7 +291,10 @@ class SoapClient:
         return out
 
     def _call(
-        self, operation: str, records: Callable[[], list[Any]], attempts: list[AttemptRecord]
+        self,
+        operation: str,
+        records: Callable[[], Sequence[JournalEntryData]],
+        attempts: list[AttemptRecord],
     ) -> tuple[int, list[dict[str, Any]]]:
         """Send with retries: each attempt's envelope is built and signed afresh before it takes
         a limiter slot, which it holds only while the request is in flight."""
@@ -351,11 +310,11 @@ class SoapClient:
             status_of=lambda result: result[0],
         )
 
-    def _envelope(self, operation: str, records: Callable[[], list[Any]]) -> bytes:
+    def _envelope(self, operation: str, records: Callable[[], Sequence[JournalEntryData]]) -> bytes:
         with self._building:
             body = self.build_envelope(operation, records())
-            # The batch's zeep objects and XML tree are garbage now; without this each thread
-            # that built an envelope keeps their pages in its arena (+20 MB at 5,000 entries).
+            # The batch's XML tree is garbage now; without this each thread that wrote an
+            # envelope keeps its pages in its arena.
             release_freed_memory()
             return body
 

@@ -1,4 +1,4 @@
-"""SOAP client: the envelope zeep builds from a 2023_2 WSDL, and writeResponse parsing."""
+"""SOAP client: the envelope written from a 2023_2 WSDL, and writeResponse parsing."""
 
 from __future__ import annotations
 
@@ -112,7 +112,7 @@ def upsert_ok(internal_id: str) -> str:
 
 
 def test_upsert_envelope_has_passport_and_journal_entry(soap):
-    xml = etree.fromstring(soap.build_envelope("upsert", [soap.journal_entry_record(make_entry())]))
+    xml = etree.fromstring(soap.build_envelope("upsert", [make_entry()]))
     passport = xml.find("soap:Header/msg:tokenPassport", NS)
     assert passport.findtext("core:account", namespaces=NS) == "1234567_SB1"
     assert passport.findtext("core:consumerKey", namespaces=NS) == ORACLE_CONSUMER_KEY
@@ -331,12 +331,15 @@ def test_each_soap_attempt_gets_a_fresh_passport(sandbox_creds):
     assert sent == ["nonceAAAAAAAAAAAAAAA", "nonceBBBBBBBBBBBBBBB"]
 
 
-def test_soap_record_refuses_non_cent_amounts_before_building(soap):
+@responses.activate
+def test_soap_upsert_refuses_non_cent_amounts_before_sending(soap):
     entry = make_entry(
         lines=(
             JournalLineData("1", Decimal("0.001"), None),
             JournalLineData("2", None, Decimal("0.001")),
         )
     )
-    with pytest.raises(RecordValidationError):
-        soap.journal_entry_record(entry)
+    with pytest.raises(InvalidJournalEntryError) as info:
+        soap.upsert_journal_entry(entry)
+    assert info.value.code == "INVALID_AMOUNT"
+    assert len(responses.calls) == 0
