@@ -1,11 +1,13 @@
 """Benchmark: close one period for 10,000 active leases (detail mode) on PostgreSQL.
 
 Usage: DATABASE_URL=postgres://user@host:5432/any python benchmarks/close_period.py [--leases N]
-[--runs 3] [--keep] [--database bench_close]. The run uses a dedicated database (``bench_close``
-unless --database names another) on the same server (created fresh, dropped afterwards unless
---keep), so test and development data are never touched. Each run closes December, prints wall
-clock, this process's CPU time, each step and the load average, then reopens the month (rolled
-back) for the next run.
+[--runs 3] [--keep] [--database bench_close] [--profile FILE]. The run uses a dedicated
+database (``bench_close`` unless --database names another) on the same server (created fresh,
+dropped afterwards unless --keep), so test and development data are never touched. Each run
+closes December, prints wall clock, this process's CPU time, each step and the load average,
+and the foreign-key checks the commit would run (timed apart), then reopens the month (rolled
+back) for the next run. With --profile the last run is profiled (cProfile) and its statistics
+written to FILE.
 """
 
 from __future__ import annotations
@@ -61,6 +63,11 @@ def main() -> None:
         action="store_true",
         help="Also close with the reference reader and bulk_create, for a same-load comparison.",
     )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="Profile the last run with cProfile and write its statistics to FILE (pstats).",
+    )
     args = parser.parse_args()
     with django_on_fresh_database(args.database, keep=args.keep):
         run(args)
@@ -98,7 +105,8 @@ def run(args) -> None:
     writer = "COPY" if copy_available() else "bulk_create"
     print(f"writing with {writer}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     for number in range(1, args.runs + 1):
-        _close_once(period, user, args, f"run {number}")
+        profile = args.profile if number == args.runs else None
+        _close_once(period, user, args, f"run {number}", profile=profile)
     if args.reference:
         from closebooks import services
         from closebooks.changes import close_postings
@@ -111,9 +119,12 @@ def run(args) -> None:
         _close_once(period, user, args, "reference (ORM prefetch, whole schedules, bulk_create)")
 
 
-def _close_once(period, user, args, label: str) -> None:
-    """Close December once inside a transaction that is rolled back, and print the figures."""
-    from django.db import transaction
+def _close_once(period, user, args, label: str, profile: str | None = None) -> None:
+    """Close December once inside a transaction that is rolled back, and print the figures
+    (with `profile`, under cProfile, its statistics written to that file)."""
+    import cProfile
+
+    from django.db import connection, transaction
 
     from closebooks.models import JournalEntry, JournalLine
     from closebooks.services import period_close
@@ -122,14 +133,26 @@ def _close_once(period, user, args, label: str) -> None:
     period.refresh_from_db()
     try:
         with transaction.atomic():
+            profiler = cProfile.Profile() if profile else None
             wall, cpu = time.perf_counter(), time.process_time()
+            if profiler is not None:
+                profiler.enable()
             entries = period_close(
                 period=period,
                 actor=user,
                 progress=lambda step, done=0, total=0, steps=steps: _mark(steps, step, done, total),
             )
+            if profiler is not None:
+                profiler.disable()
+                profiler.dump_stats(profile)
             seconds = time.perf_counter() - wall
             cpu = time.process_time() - cpu
+            # The foreign keys are checked when the close commits (deferred constraints); the
+            # run is rolled back, so they are run here, timed apart from the close.
+            checks = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            checks = time.perf_counter() - checks
             lines = JournalLine.objects.filter(entry__period=period).count()
             count = JournalEntry.objects.filter(period=period).count()
             assert count == len(entries) == args.leases, (count, len(entries))
@@ -145,7 +168,7 @@ def _close_once(period, user, args, label: str) -> None:
         f"{label}: period_close {len(entries)} entries, {lines} lines, detail mode: "
         f"{seconds:.2f} s wall (bound ≤ {BOUND_SECONDS:.1f} s, ratio "
         f"{seconds / BOUND_SECONDS:.2f}), {cpu:.2f} s CPU in this process; {split}; load average "
-        f"{os.getloadavg()[0]:.1f}"
+        f"{os.getloadavg()[0]:.1f}; then {checks:.2f} s of foreign-key checks at commit"
     )
 
 

@@ -43,7 +43,7 @@ from leases.change_selectors import (
 from leases.engine.changes import ChangedSchedule
 from leases.engine.dates import month_start
 from leases.engine.exemptions import ExemptSchedule
-from leases.engine.fast import month_schedule
+from leases.engine.fast import month_posting, month_schedule
 from leases.engine.fast_changes import (
     IndexReviewRemeasured,
     ReviewMonth,
@@ -87,6 +87,19 @@ SEGMENT_NAMES = set(SEGMENT_FIELDS.values())
 # Each mapping field, its column, and whether it names a segment (else an account).
 _MAPPING_COLUMNS = [(f, f"{f}_id", f in SEGMENT_NAMES) for f in MAPPING_FIELDS]
 PROGRESS_EVERY = 500
+# The lease columns a close reads: not its description, landlord or the times and people of its
+# activation, last edit and pending changes (read, a Lease built without one would fetch it).
+_NOT_POSTED = {
+    "description",
+    "landlord",
+    "activated_at",
+    "activated_by",
+    "changes_pending_since",
+    "changes_pending_by",
+    "created_at",
+    "updated_at",
+}
+_LEASE_COLUMNS = [f.attname for f in Lease._meta.concrete_fields if f.name not in _NOT_POSTED]
 
 
 class _Rows(list):
@@ -154,7 +167,7 @@ def no_cycle_collection() -> Iterator[None]:
 def _regular(company, start: date, go_live, changed, progress) -> tuple[list, list]:
     """Every active lease's regular lines and problems, in lease order (the reference order)."""
     active = Lease.objects.filter(company=company, status=LeaseStatus.ACTIVE)
-    leases = [_lease(row, active.db) for row in active.values()]
+    leases = [_lease(row, active.db) for row in active.values(*_LEASE_COLUMNS)]
     by_lease: dict[int, tuple[list, list]] = {}
     if leases:
         _flat_postings(company, start, active, leases, by_lease, go_live, changed, progress)
@@ -238,7 +251,7 @@ def _flat_postings(
             if lease_changes is not None:
                 schedule = _stored_review(lease, lease_changes, start, go_live, own_accounts)
             if schedule is None:
-                schedule = _schedule(lease, start, go_live, defaults)
+                schedule = _schedule(lease, start, go_live, defaults, lease_changes is None)
             if lease_changes is not None and not isinstance(schedule, ReviewMonth):
                 # Only the months up to the close are read from the changed schedule.
                 schedule = _with_changes(lease, schedule, lease_changes, start, own_accounts)
@@ -323,11 +336,15 @@ def _keep_for_entries(lease: Lease, changes: list, fast, booked_now: bool, own_a
         shared[(lease.pk, tuple(c.pk for c in changes))] = fast.entry_only()
 
 
-def _schedule(lease: Lease, start: date, go_live: date | None, defaults: AccountingDefaults):
-    """`lease_schedule`, with a lease measured from commencement posted for one month only."""
+def _schedule(
+    lease: Lease, start: date, go_live: date | None, defaults: AccountingDefaults, alone: bool
+):
+    """`lease_schedule`, with a lease measured from commencement posted for one month only;
+    `alone` (no changes built on it): rounded only where that month reads it."""
     if lease.exemption or lease_go_live(lease, go_live) is not None:
         return lease_schedule(lease, go_live, defaults=defaults)
-    return month_schedule(lease_terms(lease), start)
+    terms = lease_terms(lease)
+    return month_posting(terms, start) if alone else month_schedule(terms, start)
 
 
 class _Closing:

@@ -328,6 +328,8 @@ def _copy_entries(company, period: AccountingPeriod, drafts) -> list[JournalEntr
 
     The rows hold the values bulk_create would send (`_entry`, `_line_values`); a test compares
     both paths row for row. The entries come back as model instances, built from those rows."""
+    from closebooks.copy_text import Escaped, chunks, rows_text, write_chunked
+
     fields = JournalEntry._meta.concrete_fields
     attnames = [f.attname for f in fields]
     now = timezone.now()
@@ -363,15 +365,31 @@ def _copy_entries(company, period: AccountingPeriod, drafts) -> list[JournalEntr
             rows.append([values[name] for name in attnames])  # KeyError: a new field to fill
         columns = ", ".join(f.column for f in fields)
         raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()
+        # COPY text built here in large pieces (psycopg's write_row formats row by row), while
+        # the server stores what was sent before: leaving a COPY block waits for the server.
+        escaped = Escaped()
+
+        def line_rows():
+            # `_line_values` in `LINE_COLUMNS` order, as text (the test of both writers
+            # compares every stored value).
+            e = escaped
+            for pk, draft in zip(ids, drafts, strict=True):
+                for n, x in enumerate(draft.lines, start=1):
+                    yield (
+                        f"{pk}\t{n}\t{e[x.account_number]}\t{e[x.account_name]}\t{x.debit!s}\t"
+                        f"{x.credit!s}\t{e[x.memo[:300]]}\t{e[x.department]}\t"
+                        f"{e[x.lease_class]}\t{e[x.location]}\t{e[x.lease_code]}\n"
+                    )
+
         with raw.copy(f"COPY {entry_table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+            write_chunked(copy, rows_text(rows, escaped))
+            line_text = list(chunks(line_rows()))
         line_table = JournalLine._meta.db_table
         with raw.copy(f"COPY {line_table} ({', '.join(LINE_COLUMNS)}) FROM STDIN") as copy:
-            for pk, draft in zip(ids, drafts, strict=True):
-                for values in _line_values(draft):
-                    copy.write_row((pk, *values))
-    return [_entry_from_row(attnames, row) for row in rows]
+            for piece in line_text:
+                copy.write(piece)
+            entries = [_entry_from_row(attnames, row) for row in rows]
+    return entries
 
 
 def _entry_from_row(attnames: list[str], row: list) -> JournalEntry:

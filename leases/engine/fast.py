@@ -159,18 +159,26 @@ def _stepped(terms: LeaseTerms, stream, target: list[Decimal], shift: int, unit:
         target[index if index < n else n - 1] += amount
 
 
-_RATES: dict[tuple[str, str], Decimal] = {}
+_RATES: dict[tuple[str, str], tuple[Decimal, Decimal]] = {}
 
 
 def _monthly_rate(terms: LeaseTerms) -> Decimal:
     """`monthly_rate(terms)`, computed once per rate as written (a portfolio repeats its rates)."""
+    return _rate_and_discount(terms)[0]
+
+
+def _rate_and_discount(terms: LeaseTerms) -> tuple[Decimal, Decimal]:
+    """The monthly rate and its one-month discount factor 1 / (1 + rate) at engine precision,
+    both computed once per rate as written."""
     key = (str(terms.annual_rate), terms.rate_convention)
-    rate = _RATES.get(key)
-    if rate is None:
+    found = _RATES.get(key)
+    if found is None:
         if len(_RATES) > 10_000:
             _RATES.clear()
-        rate = _RATES[key] = monthly_rate(terms)
-    return rate
+        rate = monthly_rate(terms)
+        with localcontext(ENGINE_CONTEXT):
+            found = _RATES[key] = (rate, 1 / (1 + rate))
+    return found
 
 
 def _backward(
@@ -207,13 +215,17 @@ def _measured(terms: LeaseTerms) -> Schedule:
     """Validate, expand and measure: `build_schedule` without rounding anything for posting."""
     if _prorated(terms):
         return build_schedule(terms)
+    return _measured_whole_months(terms)
+
+
+def _measured_whole_months(terms: LeaseTerms) -> Schedule:
+    """`_measured` of a lease that is not `_prorated`."""
     check_terms(terms)
     flows, has_arr = _flows(terms)
-    rate = _monthly_rate(terms)
+    rate, v = _rate_and_discount(terms)
     n = terms.term_months
     adv, arr = flows.advance, flows.arrears
     with localcontext(ENGINE_CONTEXT):
-        v = 1 / (1 + rate)
         closing = _backward(n, adv, arr, v, has_arr)
         liability = closing.pop() - adv[0]
     received = sum((i.amount for i in terms.incentives if i.receivable_on is None), ZERO)
@@ -310,6 +322,74 @@ def month_schedule(terms: LeaseTerms, period: date) -> Schedule:
     # The month itself and the next twelve closing balances (the current-portion split).
     schedule._posted = fast_posted(schedule, months=max(index + 13, 1))
     return schedule
+
+
+def month_posting(terms: LeaseTerms, period: date) -> Schedule:
+    """A schedule that posts the month containing `period` and nothing else: its `posted()`
+    holds only what that month's lines and current-portion split read (see `_month_posted`),
+    every other month is None. For a lease read for that month only; a base for changes is
+    `month_schedule`, whose posting holds every month up to the close."""
+    if _prorated(terms):
+        return month_schedule(terms, period)
+    schedule = _measured_whole_months(terms)
+    schedule._posted = _month_posted(schedule, months_between(schedule.start, period))
+    return schedule
+
+
+def _month_posted(s: Schedule, index: int) -> PostedSchedule:
+    """`fast_posted(s, months=index + 13)` rounded only where month `index` reads it: the
+    closing liability of months index - 1 and index (the month's lines) and index + 11 and
+    index + 12 (the current portion before and after it), the ROU asset and cumulative
+    straight-line cost of months index - 1 and index. Each is the same operations on the same
+    operands as in `PostedSchedule.from_schedule`; the lists are as long as `month_schedule`'s,
+    so a month outside the schedule posts nothing either way."""
+    m = s.measurement
+    unit = cents(s.terms.currency_decimals)
+    q = _quantize
+    n = min(max(index + 13, 1), len(s))
+    with localcontext(ENGINE_CONTEXT):
+        liability = q(m.liability, unit, HALF_UP)
+        components = {
+            "liability": liability,
+            "payments_at_commencement": m.payments_at_commencement,
+            "prepaid_rent": m.prepaid_rent,
+            "initial_direct_costs": m.initial_direct_costs,
+            "incentives_received": m.incentives_received,
+            "restoration_cost": m.restoration_cost,
+        }
+        rou0 = (
+            liability
+            + m.payments_at_commencement
+            + m.prepaid_rent
+            + m.initial_direct_costs
+            - m.incentives_received
+            + m.restoration_cost
+        )
+        closing: list = [None] * n
+        source = s.closing_liability
+        for k in (index - 1, index, index + 11, index + 12):
+            if 0 <= k < n:
+                closing[k] = q(source[k], unit, HALF_UP)
+        rou_closing: list = [None] * n
+        cumulative_sl = None
+        months = [k for k in (index - 1, index) if 0 <= k < n]
+        counts = _COUNTS
+        if s.terms.is_operating:
+            payments = s.payments
+            total = sum(payments, ZERO) + rou0 - liability
+            term = s.terms.term_months
+            cumulative_sl = [None] * n
+            for k in months:
+                cost = cumulative_sl[k] = q(total * counts[k + 1] / term, unit, HALF_UP)
+                # Whole-cent amounts: the payments to date, summed in the reference's order.
+                paid = sum(payments[: k + 1], ZERO)
+                rou_closing[k] = rou0 - cost + (closing[k] - liability + paid)
+        else:
+            life = m.amortization_months
+            for k in months:
+                amortized = q(rou0 * counts[min(k + 1, life)] / life, unit, HALF_UP)
+                rou_closing[k] = rou0 - amortized
+    return PostedSchedule(liability, rou0, components, closing, rou_closing, cumulative_sl)
 
 
 def stream_schedules(terms: Iterable[LeaseTerms]) -> Iterator[Schedule]:

@@ -179,6 +179,27 @@ def test_copy_writes_exactly_the_rows_bulk_create_writes(books, monkeypatch, gra
     assert copied[0].total_debit == created[0].total_debit
 
 
+@pytest.mark.skipif(not services.copy_available(), reason="COPY needs PostgreSQL and psycopg 3")
+def test_copy_keeps_tabs_newlines_and_backslashes_in_text_as_entered(books, monkeypatch):
+    lease = books.company.leases.get(code="L-1")
+    lease.name = "Dock\t5 \\ North\nwing\r\x08\x0b\x0cend \\N"
+    lease.save(update_fields=["name"])
+    for account in GLAccount.objects.filter(company=books.company):
+        account.name = f"{account.name} \\ US\tEast"
+        account.save(update_fields=["name"])
+    jan = periods_ensure(company=books.company, through=JAN)[-1]
+
+    period_close(period=jan, actor=books.accountant.user)
+    entry = JournalEntry.objects.get(period=jan, close_version=1, lease_code="L-1")
+    assert entry.memo == f"Lease L-1 {lease.name} · {jan.label}"
+    names = set(JournalLine.objects.filter(entry=entry).values_list("account_name", flat=True))
+    assert names and all(name.endswith(" \\ US\tEast") for name in names)
+    period_reopen(period=jan, actor=books.settings_admin.user, reason="Compare the writers")
+    monkeypatch.setattr(services, "copy_available", lambda: False)
+    period_close(period=jan, actor=books.accountant.user)
+    assert _rows(jan, 1) == _rows(jan, 2)
+
+
 def _close_queries(books, jan) -> int:
     from django.test.utils import CaptureQueriesContext
 

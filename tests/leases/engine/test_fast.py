@@ -25,6 +25,7 @@ from leases.engine import (
 from leases.engine.fast import (
     fast_flows,
     fast_schedule,
+    month_posting,
     month_schedule,
     stream_posted_months,
     stream_schedules,
@@ -105,6 +106,52 @@ def test_month_schedule_posts_the_month_exactly_like_the_full_schedule(terms, of
     one = month_schedule(terms, period)
     assert journal_lines_for_month(one, period) == journal_lines_for_month(reference, period)
     assert current_split_lines(one, period) == current_split_lines(reference, period)
+
+
+def _as_text(lines) -> list[tuple]:
+    """Journal lines with their amounts as text, so a representation difference shows too."""
+    return [(line.role, str(line.debit), str(line.credit), line.memo) for line in lines]
+
+
+@PROPERTY
+@given(st.one_of(leases(), stepped_leases()), st.integers(min_value=-14, max_value=250))
+def test_month_posting_posts_the_month_exactly_like_the_full_schedule(terms, offset):
+    reference = _reference(terms)
+    if isinstance(reference, str):
+        try:
+            month_posting(terms, date(2024, 3, 1))
+        except LeaseTermsError as error:
+            assert str(error) == reference
+            return
+        raise AssertionError("the month path accepted terms the reference refuses")
+    period = date(2024 + (2 + offset) // 12, (2 + offset) % 12 + 1, 1)
+    one = month_posting(terms, period)
+    assert _as_text(journal_lines_for_month(one, period)) == _as_text(
+        journal_lines_for_month(reference, period)
+    )
+    assert _as_text(current_split_lines(one, period)) == _as_text(
+        current_split_lines(reference, period)
+    )
+
+
+def test_month_posting_rounds_only_what_its_month_reads():
+    terms = LeaseTerms(
+        commencement=date(2025, 1, 1),
+        term_months=36,
+        standard=Standard.ASC_842,
+        classification=Classification.OPERATING,
+        annual_rate=D("0.06"),
+        payments=(PaymentStream(D("1000.00")),),
+    )
+    posted = month_posting(terms, date(2025, 6, 1)).posted()
+    reference = build_schedule(terms).posted()
+    kept = {4: "before", 5: "month", 16: "current before", 17: "current after"}
+    assert len(posted.closing_liability) == 18  # as long as month_schedule's posting
+    for k, closing in enumerate(posted.closing_liability):
+        assert closing == (reference.closing_liability[k] if k in kept else None), k
+    assert [k for k, rou in enumerate(posted.rou_closing) if rou is not None] == [4, 5]
+    assert posted.rou_closing[4:6] == reference.rou_closing[4:6]
+    assert posted.straight_line_at(5) == reference.straight_line_at(5)
 
 
 def test_streams_yield_one_lease_at_a_time():
