@@ -163,18 +163,20 @@ class EnvelopeWriter:
         return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
     def _fields(self, parent: Any, source: Any, fields: tuple[tuple[str, str, int], ...]) -> None:
-        """Write `source`'s set fields under `parent` (None and empty text are left out)."""
+        """Write `source`'s set fields under `parent`: as zeep did, a reference or text that is
+        empty is left out, and so is an amount that is None."""
         sub = etree.SubElement
         for tag, attr, kind in fields:
             value = getattr(source, attr)
-            if value is None or value == "":
-                continue
             if kind == _REF:
-                sub(parent, tag, {self._internal_id: str(value)})
+                if value:
+                    sub(parent, tag, {self._internal_id: str(value)})
             elif kind == _AMOUNT:
-                sub(parent, tag).text = str(value.quantize(CENT))
+                if value is not None:
+                    sub(parent, tag).text = str(value.quantize(CENT))
             elif kind == _TEXT:
-                sub(parent, tag).text = value
+                if value:
+                    sub(parent, tag).text = value
             elif kind == _DATE:
                 # A date without a zone: NetSuite reads it in the account's time zone, so it
                 # never slips to the previous day as a UTC midnight would.

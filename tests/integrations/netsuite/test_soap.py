@@ -343,3 +343,49 @@ def test_soap_upsert_refuses_non_cent_amounts_before_sending(soap):
         soap.upsert_journal_entry(entry)
     assert info.value.code == "INVALID_AMOUNT"
     assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_an_upsert_list_answer_in_netsuites_own_shape_maps_each_status_to_its_entry(soap):
+    # As NetSuite answers (API-FACTS 2.5): a documentInfo header, the response in the messages
+    # namespace by default, platformCore declared on each status, baseRef typed by xsi:type.
+    entries = [make_entry(f"LEASE-{n}") for n in range(3)]
+    failure = (
+        '<writeResponse><platformCore:status isSuccess="false" '
+        'xmlns:platformCore="urn:core_2023_2.platform.webservices.netsuite.com">\n'
+        ' <platformCore:statusDetail type="ERROR">\n'
+        "  <platformCore:code>INVALID_KEY_OR_REF</platformCore:code>\n"
+        "  <platformCore:message>Invalid department reference key 12 for subsidiary 3."
+        "</platformCore:message>\n"
+        " </platformCore:statusDetail></platformCore:status></writeResponse>"
+    )
+    answer = (
+        '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope '
+        'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+        'xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Header>'
+        '<platformMsgs:documentInfo xmlns:platformMsgs="urn:messages_2023_2.platform.webservices.'
+        'netsuite.com"><platformMsgs:nsId>WEBSERVICES_1234567_SB1_1</platformMsgs:nsId>'
+        "</platformMsgs:documentInfo></soapenv:Header><soapenv:Body>"
+        '<upsertListResponse xmlns="urn:messages_2023_2.platform.webservices.netsuite.com">'
+        '<writeResponseList><platformCore:status isSuccess="true" '
+        'xmlns:platformCore="urn:core_2023_2.platform.webservices.netsuite.com"/>'
+        + write_response(True, "979")
+        + failure
+        + write_response(True, "981")
+        + "</writeResponseList></upsertListResponse></soapenv:Body></soapenv:Envelope>"
+    )
+    responses.post(ENDPOINT, body=answer, content_type="text/xml; charset=utf-8")
+
+    results = soap.upsert_journal_entries(entries)
+
+    assert [r.external_id for r in results] == ["LEASE-0", "LEASE-1", "LEASE-2"]
+    assert [r.internal_id for r in results] == ["979", None, "981"]
+    assert [r.ok for r in results] == [True, False, True]
+    error = results[1].error
+    assert isinstance(error, RecordValidationError) and error.reason == "invalid_reference"
+    assert error.code == "INVALID_KEY_OR_REF"
+    assert error.user_message() == (
+        "Department with internal ID 12 was not found in NetSuite for subsidiary '3'."
+    )
+    assert len(responses.calls) == 1
