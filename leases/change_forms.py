@@ -34,6 +34,19 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+def restoration_paid_refusal(kind: str, lease: Lease | None) -> str | None:
+    """Why a restoration cost paid cannot go with this change, or None; the form and the change
+    CSV say the same sentence (the engine alone would ignore it on a lease without a provision)."""
+    if kind != ChangeKind.TERMINATION:
+        return "Only an early termination settles the restoration provision: leave it blank."
+    if lease is not None and (lease.standard != "ifrs16" or not lease.restoration_estimate):
+        return (
+            f"Lease {lease.code} has no restoration provision (an IFRS 16 lease with an "
+            "expected restoration cost): leave it blank."
+        )
+    return None
+
+
 class LeaseChangeForm(CleanForm):
     """One change; `details()` gives the engine JSON stored on the change."""
 
@@ -115,6 +128,16 @@ class LeaseChangeForm(CleanForm):
                 "terms, and new payments start with the next payment date."
             )
         self.fields["effective"].help_text = f"{said} {self.fields['effective'].help_text}"
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        used = KIND_FIELDS.get(kind, ())
+        if "restoration_paid" in used and data.get("restoration_paid") is not None:
+            refusal = restoration_paid_refusal(kind, self.lease)
+            if refusal:
+                self.add_error("restoration_paid", refusal)
+        return data
 
     def details(self) -> dict[str, Any]:
         """The change as the engine's JSON (only the inputs its kind uses)."""

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from leases import engine
+from leases.change_forms import restoration_paid_refusal
 from leases.change_selectors import (
     NOT_SUPPORTED,
     change_supported,
@@ -28,6 +29,7 @@ from leases.models import Lease, LeaseChangeStatus, LeaseStatus
 from leases.selectors import company_go_live, lease_go_live, lease_schedule, lease_terms
 
 HUNDRED = Decimal(100)
+ZERO = Decimal(0)
 FREQUENCIES = {
     "monthly": "monthly",
     "quarterly": "quarterly",
@@ -48,6 +50,13 @@ CHANGE_COLUMNS: list[tuple[str, bool, str]] = [
     ("discount_rate", False, "annual percent at the change (modifications and term changes)"),
     ("scope_percent", False, "share of the asset given back, percent (decrease in scope)"),
     ("amount", False, "termination payment, purchase price or impairment loss"),
+    (
+        "restoration_paid",
+        False,
+        "termination of an IFRS 16 lease with a restoration provision only: the restoration "
+        "cost paid on the termination date; blank = the provision as it stands (a difference "
+        "is a gain or loss)",
+    ),
     (
         "classification",
         False,
@@ -83,6 +92,21 @@ class ChangeRow:
     reason: str
     event: engine.ChangeEvent | None  # None for a separate lease: this lease does not change
     separate: SeparateLease | None = None
+
+    @property
+    def restoration(self) -> dict[str, Decimal] | None:
+        """A termination's settlement of the restoration provision, as the form's preview shows
+        it in the entry: the provision settled, the cost paid and the gain (+) or loss (−)."""
+        if self.event is None:
+            return None
+        settled = sum(
+            (x.debit for x in self.event.lines if x.role is engine.AccountRole.PROVISION), ZERO
+        )
+        if not settled:
+            return None
+        paid = self.details.get("restoration_paid")
+        paid = settled if paid is None else Decimal(paid)
+        return {"settled": settled, "paid": paid, "gain_loss": settled - paid}
 
     @property
     def separate_figures(self) -> dict[str, Any]:
@@ -137,6 +161,17 @@ def _details(r: _Row, lease: Lease | None) -> dict[str, Any]:
     amount = r.decimal("amount")
     if amount is not None:
         out["amount"] = str(amount)
+    paid = r.decimal("restoration_paid")
+    if paid is not None:
+        refusal = (
+            "the restoration cost paid cannot be negative."
+            if paid < 0
+            else restoration_paid_refusal(r.row.get("kind", "").lower(), lease)
+        )
+        if refusal:
+            r.error("restoration_paid", refusal)
+        else:
+            out["restoration_paid"] = str(paid)
     classification = r.choice(
         "classification", {"operating": "operating", "finance": "finance"}, None
     )
@@ -285,6 +320,7 @@ COLUMN_OF = {
     "annual_rate": "discount_rate",
     "scope_fraction": "scope_percent",
     "amount": "amount",
+    "restoration_paid": "restoration_paid",
     "classification": "classification",
     "payments": "new_payment",
     "separate_lease": "kind",

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from leases.change_selectors import changed_schedule, engine_change, lease_base_schedule
 from leases.models import LeaseChange
 from tests.leases.factories import make_lease, set_up_accounting
 
@@ -186,3 +187,111 @@ def test_a_termination_takes_the_restoration_cost_paid_and_the_preview_shows_the
     )
     assert refused.status_code == 200
     assert "greater than or equal to 0" in refused.content.decode()
+
+
+RESTORATION_HEADER = "lease_code,kind,effective_date,amount,restoration_paid\n"
+
+
+def _restoration_lease(company, code: str):
+    return make_lease(
+        company,
+        code=code,
+        standard="ifrs16",
+        classification="",
+        restoration_estimate=Decimal("10000"),
+        restoration_rate=Decimal("6"),
+    )
+
+
+def _change_lines(lease):
+    """The entry of the lease's one stored change, as the engine posts it."""
+    change = LeaseChange.objects.select_related("lease__company").get(lease=lease)
+    lease = change.lease  # as stored (the factory's instance keeps its Python defaults)
+    schedule = changed_schedule(lease_base_schedule(lease), [engine_change(change)])
+    return [(x.role, x.debit, x.credit, x.memo) for x in schedule.events[0].lines]
+
+
+def test_an_imported_termination_with_the_restoration_cost_paid_posts_the_forms_entry(
+    client, personas
+):
+    """The same termination of two identical leases, one by the form and one by the CSV: the
+    same stored change and the same entry (the provision carried at 8,871.86 settled by a
+    payment of 8,500.00, a gain of 371.86; see the form's test above)."""
+    set_up_accounting(personas.company)
+    by_form = _restoration_lease(personas.company, "RS-1")
+    by_file = _restoration_lease(personas.company, "RS-2")
+    client.force_login(personas.accountant.user)
+    ended = {"kind": "termination", "effective": "2027-01-01", "amount": "0"}
+    saved = _post_change(
+        client, by_form, "save", new_rent="", annual_rate="", **ended, restoration_paid="8500.00"
+    )
+    assert saved.status_code == 302
+    text = RESTORATION_HEADER + "RS-2,termination,2027-01-01,0,8500.00\n"
+    preview = _upload(client, text).content.decode()
+    assert "Save 1 change" in preview
+    assert (
+        "Restoration provision settled 8,871.86 · restoration cost paid 8,500.00 · gain (+) or "
+        "loss (−) on settling it 371.86" in preview
+    )
+    saved = client.post(reverse("lease_changes_import"), {"content": text, "action": "save"})
+    assert saved.status_code == 302
+    imported = LeaseChange.objects.get(lease=by_file)
+    assert imported.details == LeaseChange.objects.get(lease=by_form).details
+    assert imported.details == {"amount": "0", "restoration_paid": "8500.00"}
+    lines = _change_lines(by_file)
+    assert lines == _change_lines(by_form)
+    assert ("provision", Decimal("8871.86"), Decimal(0)) in [x[:3] for x in lines]
+    assert ("modification_gain_loss", Decimal(0), Decimal("371.86")) in [x[:3] for x in lines]
+
+
+def test_a_blank_restoration_cost_paid_settles_the_provision_as_it_stands(client, personas):
+    set_up_accounting(personas.company)
+    _restoration_lease(personas.company, "RS-3")
+    client.force_login(personas.accountant.user)
+    text = (
+        "lease_code,kind,effective_date,amount,restoration_paid\nRS-3,termination,2027-01-01,0,\n"
+    )
+    preview = _upload(client, text).content.decode()
+    assert (
+        "Restoration provision settled 8,871.86 · restoration cost paid 8,871.86 · gain (+) or "
+        "loss (−) on settling it 0.00" in preview
+    )
+
+
+def test_a_restoration_cost_paid_elsewhere_is_refused_on_its_row_and_column(
+    client, personas, lease
+):
+    _restoration_lease(personas.company, "RS-4")
+    client.force_login(personas.accountant.user)
+    text = (
+        "lease_code,kind,effective_date,new_payment,amount,restoration_paid\n"
+        "RS-4,index,2027-01-01,1045.00,,100.00\n"
+        "HQ-1,termination,2027-01-01,,0,100.00\n"
+        "RS-4,termination,2027-01-01,,0,-5\n"
+        "RS-4,termination,2027-01-01,,0,12.345\n"
+    )
+    html = _upload(client, text, action="save").content.decode()
+    assert (
+        "Line 2, column restoration_paid: Only an early termination settles the restoration "
+        "provision: leave it blank." in html
+    )
+    assert (
+        "Line 3, column restoration_paid: Lease HQ-1 has no restoration provision (an IFRS 16 "
+        "lease with an expected restoration cost): leave it blank." in html
+    )
+    assert "Line 4, column restoration_paid: the restoration cost paid cannot be negative." in html
+    assert "Line 5, column restoration_paid:" in html
+    assert not LeaseChange.objects.exists()
+    # The form says the same on a lease without a provision.
+    page = _post_change(
+        client,
+        lease,
+        "preview",
+        kind="termination",
+        effective="2027-01-01",
+        amount="0",
+        new_rent="",
+        annual_rate="",
+        restoration_paid="100.00",
+    )
+    assert "Lease HQ-1 has no restoration provision" in page.content.decode()
