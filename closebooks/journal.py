@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from itertools import groupby
+from operator import attrgetter
 
 from closebooks.keys import catchup_key, change_key, detail_key, summary_key
 from leases.selectors import PostingLine
@@ -87,10 +88,14 @@ def _draft_line(line: PostingLine) -> DraftLine:
     )
 
 
+_LEASE_ORDER = attrgetter("lease_code", "lease_id")
+_LEASE = attrgetter("lease_id")
+
+
 def _by_lease(lines: Iterable[PostingLine]) -> list[list[PostingLine]]:
     """Lines grouped per lease, leases in code order, each lease's lines in engine order."""
-    ordered = sorted(lines, key=lambda line: (line.lease_code, line.lease_id))
-    return [list(group) for _, group in groupby(ordered, key=lambda line: line.lease_id)]
+    ordered = sorted(lines, key=_LEASE_ORDER)
+    return [list(group) for _, group in groupby(ordered, key=_LEASE)]
 
 
 def _aggregate_key(line: PostingLine) -> tuple:

@@ -117,8 +117,9 @@ def _grouped(rows, key: str, extra=None) -> dict[int, _Rows]:
     return out
 
 
-def _lease(row: dict, db: str) -> Lease:
-    """A Lease from its row, as `Model.from_db` builds it, without a descriptor per field."""
+def _lease(row, db: str) -> Lease:
+    """A Lease from its row (a dict, or (column, value) pairs), as `Model.from_db` builds it,
+    without a descriptor per field."""
     lease = Lease.__new__(Lease)
     lease.__dict__.update(row)
     lease._state = ModelState()
@@ -167,7 +168,10 @@ def no_cycle_collection() -> Iterator[None]:
 def _regular(company, start: date, go_live, changed, progress) -> tuple[list, list]:
     """Every active lease's regular lines and problems, in lease order (the reference order)."""
     active = Lease.objects.filter(company=company, status=LeaseStatus.ACTIVE)
-    leases = [_lease(row, active.db) for row in active.values(*_LEASE_COLUMNS)]
+    leases = [
+        _lease(zip(_LEASE_COLUMNS, row, strict=True), active.db)
+        for row in active.values_list(*_LEASE_COLUMNS)
+    ]
     by_lease: dict[int, tuple[list, list]] = {}
     if leases:
         _flat_postings(company, start, active, leases, by_lease, go_live, changed, progress)

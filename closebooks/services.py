@@ -328,7 +328,7 @@ def _copy_entries(company, period: AccountingPeriod, drafts) -> list[JournalEntr
 
     The rows hold the values bulk_create would send (`_entry`, `_line_values`); a test compares
     both paths row for row. The entries come back as model instances, built from those rows."""
-    from closebooks.copy_text import Escaped, chunks, rows_text, write_chunked
+    from closebooks.copy_text import Escaped, chunks, column_formats, rows_text, write_chunked
 
     fields = JournalEntry._meta.concrete_fields
     attnames = [f.attname for f in fields]
@@ -336,7 +336,9 @@ def _copy_entries(company, period: AccountingPeriod, drafts) -> list[JournalEntr
     entry_table = JournalEntry._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            # The sequence is looked up once, not once per id.
+            "SELECT nextval(seq) FROM (SELECT pg_get_serial_sequence(%s, 'id')::regclass AS seq)"
+            " AS found, generate_series(1, %s)",
             [entry_table, len(drafts)],
         )
         ids = sorted(row[0] for row in cursor.fetchall())
@@ -382,23 +384,24 @@ def _copy_entries(company, period: AccountingPeriod, drafts) -> list[JournalEntr
                     )
 
         with raw.copy(f"COPY {entry_table} ({columns}) FROM STDIN") as copy:
-            write_chunked(copy, rows_text(rows, escaped))
+            write_chunked(copy, rows_text(rows, column_formats(fields, escaped)))
             line_text = list(chunks(line_rows()))
         line_table = JournalLine._meta.db_table
         with raw.copy(f"COPY {line_table} ({', '.join(LINE_COLUMNS)}) FROM STDIN") as copy:
             for piece in line_text:
                 copy.write(piece)
-            entries = [_entry_from_row(attnames, row) for row in rows]
+            db = connection.alias  # a lookup through the connection proxy: once
+            entries = [_entry_from_row(attnames, row, db) for row in rows]
     return entries
 
 
-def _entry_from_row(attnames: list[str], row: list) -> JournalEntry:
+def _entry_from_row(attnames: list[str], row: list, db: str) -> JournalEntry:
     """`JournalEntry.from_db(alias, attnames, row)` without a descriptor call per field."""
     entry = JournalEntry.__new__(JournalEntry)
     entry.__dict__.update(zip(attnames, row, strict=True))
     entry._state = ModelState()
     entry._state.adding = False
-    entry._state.db = connection.alias
+    entry._state.db = db
     return entry
 
 

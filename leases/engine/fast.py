@@ -39,6 +39,7 @@ from .schedule import (
 )
 from .types import (
     ZERO,
+    EscalationKind,
     InitialMeasurement,
     LeaseTerms,
     PaymentFlows,
@@ -95,6 +96,9 @@ def _flows(terms: LeaseTerms) -> tuple[PaymentFlows, bool]:
         # computed once per step.
         every = everies[0] if everies else n + period
         fresh = not any(t is target for t in written)
+        escalation = stream.escalations[0] if everies else None
+        percent = escalation is not None and escalation.kind is EscalationKind.PERCENT
+        base, index_factor = stream.amount, stream.index_factor
         start = 0
         while start < n:
             if start < rent_free:
@@ -105,12 +109,28 @@ def _flows(terms: LeaseTerms) -> tuple[PaymentFlows, bool]:
                     target[index if index < n else n - 1] += paid.quantize(unit, HALF_UP)
                 start += period
                 continue
-            amount = payment_amount(terms, stream, start).quantize(unit, rounding=HALF_UP)
+            # payment_amount(terms, stream, start), its operations in its order, inline.
+            amount = base
+            count = start // every
+            if count:
+                if percent:
+                    amount = amount * (1 + escalation.value) ** count
+                else:
+                    amount = amount + escalation.value * count
+            if index_factor is not None:
+                amount = amount * index_factor
+            amount = amount.quantize(unit, rounding=HALF_UP)
             # Every start up to the next escalation step pays the same amount.
-            end = min((start // every + 1) * every, n)
+            end = min((count + 1) * every, n)
             end = start + -(-(end - start) // period) * period  # the next start at or after it
             last = end - period + shift
-            if fresh and last < n and _exact_sum(amount):
+            # _exact_sum(amount), inline.
+            if (
+                fresh
+                and last < n
+                and amount.adjusted() < 20
+                and not (amount.is_signed() and amount.is_zero())
+            ):
                 # Nothing was in these months yet: ZERO + amount is amount itself.
                 target[start + shift : last + 1 : period] = [amount] * ((end - start) // period)
             else:
