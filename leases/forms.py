@@ -24,6 +24,7 @@ from leases.models import (
     Subsidiary,
     account_fits,
 )
+from leases.restoration_rules import restoration_rate_refusal
 from leases.services import LEASE_FIELDS, IncentiveInput, PaymentInput, terms_from_input
 from leases.stub_rules import stub_refusals, term_from_end_date
 from occupier.cleaning import CleanForm, CleanModelForm
@@ -229,6 +230,14 @@ class LeaseForm(CleanModelForm):
             raise forms.ValidationError(
                 "Enter the rate in percent, below 100 (9.04088 for 9.04088 %)."
             )
+        return rate
+
+    def clean_restoration_rate(self) -> Decimal | None:
+        # The portfolio import's rule (`leases.restoration_rules`), in percent as typed here.
+        rate = self.cleaned_data.get("restoration_rate")
+        refusal = restoration_rate_refusal(rate)
+        if refusal:
+            raise forms.ValidationError(refusal)
         return rate
 
     def clean(self):

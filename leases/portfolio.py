@@ -53,6 +53,7 @@ from leases.models import (
     VariablePayment,
     VariablePaymentKind,
 )
+from leases.restoration_rules import restoration_rate_refusal
 from leases.selectors import purchase_option_stream
 from leases.stub_rules import stub_refusals, term_from_end_date
 from occupier.cleaning import BadValue, check_integer, text_problem
@@ -88,6 +89,10 @@ SHEETS: dict[str, list[tuple[str, bool]]] = {
         ("purchase_option_reasonably_certain", False),
         ("lease_component_price", False),
         ("non_lease_component_price", False),
+        # IFRS 16 with IAS 37, as the lease form takes them (`leases.restoration_rules`).
+        ("restoration_cost", False),
+        ("restoration_estimate", False),
+        ("restoration_rate", False),
     ],
     "payment_streams": [
         ("lease_code", True),
@@ -453,12 +458,27 @@ def _read_leases(book, plan: PortfolioPlan, company) -> None:
             == "yes",
             "lease_component_price": c.decimal("lease_component_price"),
             "non_lease_component_price": c.decimal("non_lease_component_price"),
+            **_restoration(c),
             "_line": line,
         }
         if not c.failed:
             plan.leases[code] = fields
         elif code:
             plan.refused.add(code)
+
+
+def _restoration(c: _Cells) -> dict[str, Decimal | None]:
+    """A lease row's restoration cost, expected restoration cost and its discount rate (percent;
+    blank: the lease's rate), read as the lease form reads them; the engine checks the rest."""
+    rate = c.decimal("restoration_rate", money=False)
+    refusal = restoration_rate_refusal(rate)
+    if refusal:
+        c.fail("restoration_rate", refusal)
+    return {
+        "restoration_cost": c.decimal("restoration_cost") or ZERO,
+        "restoration_estimate": c.decimal("restoration_estimate") or ZERO,
+        "restoration_rate": rate,
+    }
 
 
 def _term_and_dates(c: _Cells, start: date | None) -> tuple[int, date | None, int | None]:
@@ -608,11 +628,11 @@ def _provision(c: _Cells) -> Decimal:
     return provision or ZERO
 
 
-# The leases sheet has no expected restoration cost, which a provision brought in needs.
+# A provision brought in needs the expected cost it unwinds to (the leases sheet's column).
 NO_RESTORATION_ESTIMATE = (
     "A restoration provision is brought in only for an IFRS 16 lease with an expected "
-    "restoration cost, which the leases sheet does not take: leave this blank, and after the "
-    "import enter the expected cost on the lease and the provision on its Opening balances page."
+    "restoration cost: give the lease's restoration_estimate on the leases sheet, or leave "
+    "this blank."
 )
 
 
@@ -649,6 +669,11 @@ def _all_terms(fields: dict, streams: list[dict], day_count: str) -> engine.Leas
         annual_rate=fields["discount_rate"] / HUNDRED,
         rate_convention=engine.RateConvention(fields["rate_convention"]),
         useful_life_months=fields["useful_life_months"],
+        restoration_cost=fields["restoration_cost"],
+        restoration_estimate=fields["restoration_estimate"],
+        restoration_rate=None
+        if fields["restoration_rate"] is None
+        else fields["restoration_rate"] / HUNDRED,
         payments=tuple(
             engine.PaymentStream(
                 amount=s["amount"],
@@ -739,6 +764,8 @@ def _check_terms(plan: PortfolioPlan, company) -> None:
             continue
         issues = engine.validate_terms(terms)
         for issue in issues:
+            if issue.field == "restoration_cost" and not fields["restoration_cost"]:
+                continue  # derived from the expected cost, whose own sentence says why
             plan.errors.append(_terms_error(issue, line, plan.streams[code]))
         if issues:
             continue
@@ -799,7 +826,8 @@ _COMPARED = ("name", "asset_type", "landlord", "currency", "commencement_date", 
              "end_date", "payment_day", "standard", "classification", "discount_rate",
              "rate_convention", "useful_life_months", "exemption", "purchase_option_price",
              "purchase_option_date", "purchase_option_reasonably_certain",
-             "lease_component_price", "non_lease_component_price")  # fmt: skip
+             "lease_component_price", "non_lease_component_price", "restoration_cost",
+             "restoration_estimate", "restoration_rate")  # fmt: skip
 
 
 def _stream_key(s: dict) -> tuple:

@@ -5,17 +5,30 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from django.urls import reverse
 from openpyxl import Workbook
 
 from audit.models import AuditEvent
 from closebooks.services import company_go_live_set
-from leases.models import Lease, LeaseOpeningBalance, LeasePayment, RentStep, VariablePayment
+from leases.engine.restoration import provision_months
+from leases.forms import LeaseForm
+from leases.models import (
+    Lease,
+    LeaseOpeningBalance,
+    LeasePayment,
+    RentStep,
+    Subsidiary,
+    VariablePayment,
+)
 from leases.portfolio import (
     SHEETS,
+    _all_terms,
     portfolio_import,
     portfolio_template_xlsx,
     read_portfolio,
 )
+from leases.selectors import golive_postings
+from tests.leases.forms_data import lease_post
 
 
 @pytest.fixture
@@ -127,11 +140,9 @@ def test_opening_balances_are_checked_by_the_engine_and_totals_are_per_subsidiar
     assert D("140000") < totals.opening_liability < D("156000")
 
 
-def test_a_restoration_provision_in_the_opening_balances_is_read_and_refused_with_a_sentence(
-    company,
-):
-    """The provision brought in at go-live needs the lease's expected restoration cost, which
-    the leases sheet does not carry: the cell is named with what to do instead."""
+def test_a_restoration_provision_without_an_expected_cost_is_refused_with_a_sentence(company):
+    """The provision brought in at go-live unwinds to the lease's expected restoration cost: a
+    lease row without one gets the cell named with what to do."""
     ifrs = dict(LEASE, standard="ifrs16", classification="")
     rows = [
         {"lease_code": "BOS-1", "method": "ifrs16_liability", "restoration_provision": "8000.00"}
@@ -141,9 +152,8 @@ def test_a_restoration_provision_in_the_opening_balances_is_read_and_refused_wit
     )
     assert [str(e) for e in plan.errors] == [
         "Sheet opening_balances, line 2, column restoration_provision: A restoration provision "
-        "is brought in only for an IFRS 16 lease with an expected restoration cost, which the "
-        "leases sheet does not take: leave this blank, and after the import enter the expected "
-        "cost on the lease and the provision on its Opening balances page."
+        "is brought in only for an IFRS 16 lease with an expected restoration cost: give the "
+        "lease's restoration_estimate on the leases sheet, or leave this blank."
     ]
     rows = [{"lease_code": "BOS-1", "method": "ifrs16_liability", "restoration_provision": "-1"}]
     plan = read_portfolio(
@@ -158,6 +168,110 @@ def test_a_restoration_provision_in_the_opening_balances_is_read_and_refused_wit
         workbook(leases=[ifrs], payment_streams=[STREAM], opening_balances=rows), company=company
     )
     assert plan.ok and plan.opening["BOS-1"]["restoration_provision"] == 0
+
+
+def test_the_restoration_columns_are_refused_in_the_lease_forms_sentences(company):
+    ifrs = dict(LEASE, standard="ifrs16", classification="")
+    rows = [
+        dict(ifrs, restoration_rate="150"),
+        dict(ifrs, code="BOS-2", restoration_rate="5.1234567"),
+        dict(ifrs, code="BOS-3", restoration_estimate="-10.00"),
+        dict(LEASE, code="BOS-4", restoration_estimate="10000.00"),
+    ]
+    streams = [dict(STREAM, lease_code=code) for code in ("BOS-1", "BOS-2", "BOS-3", "BOS-4")]
+    plan = read_portfolio(workbook(leases=rows, payment_streams=streams), company=company)
+    assert [str(e) for e in plan.errors] == [
+        "Sheet leases, line 2, column restoration_rate: Enter the restoration discount rate in "
+        "percent, from 0 to below 100 (6 for 6 %).",
+        "Sheet leases, line 3, column restoration_rate: Enter the restoration discount rate with "
+        "at most 6 decimals.",
+    ]
+    plan = read_portfolio(workbook(leases=rows[2:], payment_streams=streams[2:]), company=company)
+    assert [str(e) for e in plan.errors] == [
+        "Sheet leases, line 2, column restoration_estimate: Enter the expected cost as a positive "
+        "amount with at most 2 decimals.",
+        "Sheet leases, line 3, column restoration_estimate: A restoration provision is added to "
+        "the right-of-use asset only under IFRS 16; under ASC 842 record an asset retirement "
+        "obligation instead.",
+    ]
+    # The lease form says the same of the rate.
+    form = LeaseForm(
+        data=lease_post(Subsidiary.objects.get(company=company), restoration_rate="150"),
+        company=company,
+    )
+    assert form.errors["restoration_rate"] == [
+        "Enter the restoration discount rate in percent, from 0 to below 100 (6 for 6 %)."
+    ]
+
+
+def _golive_lines(company, code: str) -> list[tuple]:
+    entry = golive_postings(company, leases=Lease.objects.filter(company=company, code=code))
+    assert entry.problems == []
+    return sorted((x.role, x.account_number, x.debit, x.credit) for x in entry.lines)
+
+
+def test_a_restoration_provision_imports_and_the_go_live_entry_credits_it_as_by_the_form(
+    company, personas, client
+):
+    """An IFRS 16 lease commenced 1 Jan 2024 for 60 months, 10,000 expected at the end at 5 % a
+    year: 30 months in, at go-live (1 Jul 2026), the provision is 10,000 / (1 + 5 %/12)^30 by the
+    engine's rule. The imported lease and the same lease entered by the lease form and the
+    Opening balances page give the same go-live entry, which credits the provision."""
+    ifrs = dict(
+        LEASE,
+        standard="ifrs16",
+        classification="",
+        restoration_estimate="10000.00",
+        restoration_rate="5",
+    )
+    stream = {"lease_code": "BOS-1", "amount": "5000.00"}
+    plan = read_portfolio(workbook(leases=[ifrs], payment_streams=[stream]), company=company)
+    assert plan.ok, [str(e) for e in plan.errors]
+    terms = _all_terms(plan.leases["BOS-1"], plan.streams["BOS-1"], company.day_count)
+    provision = provision_months(terms)[29].closing
+    expected = (D("10000") / (1 + D("0.05") / 12) ** 30).quantize(D("0.01"))
+    assert provision == expected == D("8827.26")
+    opening = {"lease_code": "BOS-1", "method": "ifrs16_liability",
+               "restoration_provision": str(provision)}  # fmt: skip
+    plan = read_portfolio(
+        workbook(leases=[ifrs], payment_streams=[stream], opening_balances=[opening]),
+        company=company,
+    )
+    assert plan.ok, [str(e) for e in plan.errors]
+    portfolio_import(company=company, actor=personas.accountant.user, plan=plan)
+    imported = Lease.objects.get(company=company, code="BOS-1")
+    assert (imported.restoration_estimate, imported.restoration_rate) == (D("10000"), D("5"))
+    assert LeaseOpeningBalance.objects.get(lease=imported).restoration_provision == provision
+    by_file = _golive_lines(company, "BOS-1")
+    assert [x[3] for x in by_file if x[0] == "provision"] == [provision]
+
+    client.force_login(personas.accountant.user)
+    subsidiary = Subsidiary.objects.get(company=company)
+    created = client.post(
+        reverse("lease_create"),
+        lease_post(
+            subsidiary,
+            code="BOS-F",
+            commencement_date="2024-01-01",
+            term_months="60",
+            standard="ifrs16",
+            classification="",
+            restoration_estimate="10000.00",
+            restoration_rate="5",
+            **{"payments-0-amount": "5000.00"},
+        ),
+    )
+    assert created.status_code == 302, created.content.decode()
+    by_form = Lease.objects.get(company=company, code="BOS-F")
+    saved = client.post(
+        reverse("lease_opening_balances", args=[by_form.pk]),
+        {"method": "ifrs16_liability", "transition_rate": "", "deferred_rent": "",
+         "unamortized_incentives": "", "liability": "", "rou_asset": "",
+         "accumulated_amortization": "", "restoration_provision": str(provision)},
+    )  # fmt: skip
+    assert saved.status_code == 302, saved.content.decode()
+    Lease.objects.filter(pk=by_form.pk).update(status="active")  # approval is tested elsewhere
+    assert _golive_lines(company, "BOS-F") == by_file
 
 
 def test_a_re_run_updates_by_code_and_refuses_to_rewrite_an_active_lease(company, personas):
