@@ -177,7 +177,8 @@ class CloseRun(models.Model):
 
     At most one run per period is queued or running (a database constraint), so a double click
     or a second person gets a sentence instead of a second close. The close itself is one
-    transaction: a worker that dies leaves the period open and the run is taken up again."""
+    transaction: a worker that dies leaves the period open, and the run is sent to another
+    worker as soon as its heartbeat goes silent."""
 
     company = models.ForeignKey(
         "companies.Company", on_delete=models.CASCADE, related_name="close_runs"
@@ -193,6 +194,13 @@ class CloseRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # Beaten by the execution holding `lease_token` while it closes (closebooks.progress): a run
+    # whose heartbeat went silent lost its worker and is sent to another one (`resume_count`
+    # times, the last at `resumed_at`; see services.close_runs_recover).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
+    resume_count = models.PositiveIntegerField(default=0)
+    resumed_at = models.DateTimeField(null=True, blank=True)
     leases = models.PositiveIntegerField(default=0, help_text="Active leases when requested.")
     # What the confirmation page showed: the close refuses if the period changed since then.
     expected_entries = models.PositiveIntegerField(null=True, blank=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
@@ -28,7 +29,7 @@ from closebooks.models import (
     PeriodStatus,
 )
 from closebooks.postings import close_postings_flat, no_cycle_collection
-from closebooks.progress import progress_record
+from closebooks.progress import Heartbeat, progress_record, stale_after, worker_lost
 from closebooks.signals import period_closed
 from companies.models import Company, Membership, TransitionMethod
 from leases.change_services import lease_changes_book
@@ -467,47 +468,115 @@ def inline_max_leases() -> int:
     return getattr(settings, "CLOSE_INLINE_MAX_LEASES", INLINE_MAX_LEASES)
 
 
-WORKER_GONE = "The worker closing the period stopped before it finished; nothing was frozen."
-# From its claim to the period's lock a close takes milliseconds; after this long a running close
-# that does not hold the lock has lost its worker.
-LOCK_GRACE = timedelta(seconds=60)
+# A close that kills its worker every time (memory, a crash in a library) stops being sent again.
+MAX_RESUMES = 3
 
 
-def _worker_gone(run: CloseRun, *, locked: bool) -> bool:
-    """Whether an in-flight run has lost its worker. `locked`: the caller holds the period's row
-    lock, which a running close keeps for its whole transaction (PostgreSQL only; elsewhere only
-    the task's time limit tells)."""
-    if run.created_at < _stale_before():
-        return True  # no task outlives its hard time limit
-    row_locks = connection.features.has_select_for_update_skip_locked
-    started = run.started_at
-    return (
-        locked
-        and row_locks
-        and run.status == CloseRunStatus.RUNNING
-        and started is not None
-        and started < timezone.now() - LOCK_GRACE
-    )
-
-
-def close_run_stalled(run: CloseRun | None) -> bool:
-    """For the progress page: a run still marked in flight whose worker is gone."""
-    if run is None or not run.in_flight or not _worker_gone(run, locked=True):
-        return False
-    with transaction.atomic():  # a locking read only (skip_locked: never waits), no write
-        return (
-            AccountingPeriod.objects.select_for_update(skip_locked=True)
-            .filter(pk=run.period_id)
-            .exists()
-        )
-
-
-def _stale_before():
-    """A run queued or running since before this has lost its worker: a task cannot outlive
-    its hard time limit, and a redelivered one takes its run up again within it."""
+def _hard_limit() -> timedelta:
+    """A task cannot outlive its hard time limit (plus a minute for the kill to land)."""
     from closebooks.tasks import TIME_LIMIT
 
-    return timezone.now() - timedelta(seconds=TIME_LIMIT + 60)
+    return timedelta(seconds=TIME_LIMIT + 60)
+
+
+def _period_locked(period_id: int) -> bool | None:
+    """Whether someone holds the period's row lock (a close in its transaction holds it), read
+    without waiting (skip_locked); None where the database has no row locks. Call it inside a
+    transaction: a free period stays locked by the caller until it commits."""
+    if not connection.features.has_select_for_update_skip_locked:
+        return None
+    free = AccountingPeriod.objects.select_for_update(skip_locked=True).filter(pk=period_id)
+    return not free.exists()
+
+
+@transaction.atomic
+def close_run_recover(run: CloseRun, *, enqueue: Callable | None = None) -> bool:
+    """Send a run whose worker stopped to another worker (or fail it after MAX_RESUMES);
+    True when this call did. Safe to call from many places at once: the change is conditional
+    on the run as read, so of two recoverers of the same run exactly one sends it again."""
+    enqueue = enqueue or _enqueue
+    now = timezone.now()
+
+    def lost(period_locked: bool | None) -> bool:
+        return worker_lost(
+            run, now=now, period_locked=period_locked, hard_limit=_hard_limit(), stale=stale_after()
+        )
+
+    # A free period is the likeliest answer for a lost worker: when even that says alive (a
+    # fresh heartbeat, as on every poll of a live close), the period is not read at all.
+    if not lost(False if connection.features.has_select_for_update_skip_locked else None):
+        return False
+    if not lost(_period_locked(run.period_id)):  # the lock taken is held until this commits
+        return False
+    # The run exactly as this recoverer saw it; a claim, a beat or another recoverer since
+    # changes one of these and this update touches nothing.
+    as_read = CloseRun.objects.filter(
+        pk=run.pk,
+        status=run.status,
+        lease_token=run.lease_token,
+        heartbeat_at=run.heartbeat_at,
+        resume_count=run.resume_count,
+    )
+    if run.status == CloseRunStatus.QUEUED:
+        # Never claimed: its message may be gone. Sent again, no worker was lost.
+        if not as_read.update(heartbeat_at=now):
+            return False
+        logger.warning("close run %s: still queued, sent again", run.pk)
+    elif run.resume_count >= MAX_RESUMES:
+        label = run.period.label
+        gave_up = as_read.update(
+            status=CloseRunStatus.FAILED,
+            finished_at=now,
+            lease_token="",
+            message=(
+                f"The close of {label} stopped its worker {run.resume_count + 1} times before it "
+                "finished, and nothing was frozen. Try again; if it happens again, tell support "
+                f"(close run {run.pk})."
+            ),
+        )
+        if gave_up:
+            logger.error("close run %s: worker lost %s times, failed", run.pk, MAX_RESUMES + 1)
+        return bool(gave_up)
+    else:
+        # The dead holder's lease goes with it; the next delivery claims the run afresh.
+        if not as_read.update(
+            status=CloseRunStatus.QUEUED,
+            lease_token="",
+            heartbeat_at=now,
+            resumed_at=now,
+            resume_count=F("resume_count") + 1,
+        ):
+            return False
+        logger.warning("close run %s: its worker stopped; sent to another worker", run.pk)
+        progress_record(run.pk, "queued")
+    transaction.on_commit(lambda: enqueue(run.pk))
+    return True
+
+
+def close_runs_recover(*, enqueue: Callable | None = None) -> list[int]:
+    """Every in-flight run whose worker stopped, sent to another worker; their ids."""
+    recovered = []
+    in_flight = CloseRun.objects.filter(status__in=IN_FLIGHT).select_related("period")
+    for run in in_flight:
+        if close_run_recover(run, enqueue=enqueue):
+            recovered.append(run.pk)
+    return recovered
+
+
+def close_run_checked(run: CloseRun | None) -> CloseRun | None:
+    """For the progress poll: the run as it is now, sent to another worker first if its own
+    stopped (so a close whose worker died goes on while someone watches, beat or no beat)."""
+    if run is None or not run.in_flight:
+        return run
+    if close_run_recover(run):
+        run.refresh_from_db()
+    return run
+
+
+def _enqueue(run_id: int) -> None:
+    from closebooks.tasks import close_run_task
+
+    close_run_task.delay(run_id)
 
 
 @transaction.atomic
@@ -515,8 +584,6 @@ def period_close_request(
     *, period: AccountingPeriod, actor, expected_entries: int | None = None
 ) -> CloseRun:
     """Queue the close of a large period on a worker; one run in flight per period."""
-    from closebooks.tasks import close_run_task
-
     # A running close holds this row's lock for its whole transaction: skip_locked answers at
     # once instead of waiting behind it.
     locked = (
@@ -524,10 +591,14 @@ def period_close_request(
     )
     in_flight = (
         CloseRun.objects.filter(period_id=period.pk, status__in=IN_FLIGHT)
-        .select_related("requested_by")
+        .select_related("requested_by", "period")
         .first()
     )
-    if locked is None or (in_flight is not None and not _worker_gone(in_flight, locked=True)):
+    if in_flight is not None and locked is not None and close_run_recover(in_flight):
+        # Its worker was gone: the press sent the same run to another worker.
+        in_flight.refresh_from_db()
+        return in_flight
+    if locked is None or in_flight is not None:
         who = ""
         if in_flight is not None and in_flight.requested_by is not None:
             who = f" by {in_flight.requested_by}"
@@ -544,9 +615,6 @@ def period_close_request(
             f"Close {_label(earlier)} first: periods close in order and {_label(earlier)} is "
             "still open."
         )
-    if in_flight is not None:
-        # Its worker is gone (the close rolled back with it): say so and let this one start.
-        _close_run_finish(in_flight, CloseRunStatus.FAILED, message=WORKER_GONE)
     leases = Lease.objects.filter(company_id=period.company_id, status=LeaseStatus.ACTIVE)
     try:
         with transaction.atomic():
@@ -556,29 +624,62 @@ def period_close_request(
                 requested_by=actor,
                 leases=leases.count(),
                 expected_entries=expected_entries,
+                heartbeat_at=timezone.now(),
             )
     except IntegrityError as error:  # a second request got there first
         raise ValidationError(
             f"{period.label} is being closed already; its progress is on this page."
         ) from error
     progress_record(run.pk, "queued")
-    transaction.on_commit(lambda: close_run_task.delay(run.pk))
+    transaction.on_commit(lambda: _enqueue(run.pk))
     return run
+
+
+def _claim(run_id: int) -> str | None:
+    """Take a queued run (or one whose holder let it go) for this execution. Token or None.
+
+    Only a recoverer declares a holder dead (`close_run_recover`, which frees the lease), so a
+    duplicate delivery of a run being closed does nothing."""
+    token = uuid.uuid4().hex
+    now = timezone.now()
+    claimed = CloseRun.objects.filter(pk=run_id, status__in=IN_FLIGHT, lease_token="").update(
+        status=CloseRunStatus.RUNNING,
+        lease_token=token,
+        heartbeat_at=now,
+        started_at=now,
+        attempts=F("attempts") + 1,
+    )
+    return token if claimed else None
+
+
+def _release(run_id: int, token: str) -> None:
+    """Let the run go (a close that stopped on something nothing caught): the next delivery,
+    or the recoverer once its heartbeat is silent, takes it up again."""
+    CloseRun.objects.filter(pk=run_id, lease_token=token).update(lease_token="")
 
 
 def close_run_execute(run_id: int) -> None:
     """Close the run's period (the worker's side); every outcome ends on the run as words."""
-    claimed = CloseRun.objects.filter(pk=run_id, status__in=IN_FLIGHT).update(
-        status=CloseRunStatus.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
-    )
-    if not claimed:
-        return  # gone, or finished already: a duplicate delivery does nothing
+    token = _claim(run_id)
+    if token is None:
+        return  # gone, finished, or another execution holds it: a duplicate does nothing
+    finished = False
+    try:
+        with Heartbeat(run_id, token):
+            finished = _close_run_work(run_id, token)
+    finally:
+        if not finished:
+            _release(run_id, token)
+
+
+def _close_run_work(run_id: int, token: str) -> bool:
     run = CloseRun.objects.select_related("period__company", "requested_by").get(pk=run_id)
     period = run.period
-    if period.is_closed and period.closed_at and period.closed_at >= run.created_at:
+    if _closed_by(run, period):
         # An earlier attempt committed the close and stopped before it could say so.
-        _close_run_finish(run, CloseRunStatus.SUCCEEDED, entries=_current_count(period))
-        return
+        return _close_run_finish(
+            run, CloseRunStatus.SUCCEEDED, entries=_current_count(period), token=token
+        )
     try:
         entries = period_close(
             period=period,
@@ -587,32 +688,57 @@ def close_run_execute(run_id: int) -> None:
             expected_entries=run.expected_entries,
         )
     except ValidationError as error:
-        _close_run_finish(run, CloseRunStatus.FAILED, message="\n".join(error.messages))
-        return
+        period.refresh_from_db()
+        if _closed_by(run, period):
+            # Another execution of this run closed it meanwhile: the close happened once.
+            return _close_run_finish(
+                run, CloseRunStatus.SUCCEEDED, entries=_current_count(period), token=token
+            )
+        return _close_run_finish(
+            run, CloseRunStatus.FAILED, message="\n".join(error.messages), token=token
+        )
     except Exception:
         # Nothing was frozen (the close is one transaction); the page needs words, the log
         # keeps the traceback.
         logger.exception("close run %s failed", run_id)
-        _close_run_finish(
+        return _close_run_finish(
             run,
             CloseRunStatus.FAILED,
             message=(
                 f"The close of {period.label} stopped on an unexpected error and nothing was "
                 f"frozen. Try again; if it happens again, tell support (close run {run_id})."
             ),
+            token=token,
         )
-        return
     progress_record(run_id, "done")
-    _close_run_finish(run, CloseRunStatus.SUCCEEDED, entries=len(entries))
+    return _close_run_finish(run, CloseRunStatus.SUCCEEDED, entries=len(entries), token=token)
+
+
+def _closed_by(run: CloseRun, period: AccountingPeriod) -> bool:
+    """Whether the period was closed since the run was requested (by one of its attempts)."""
+    return bool(period.is_closed and period.closed_at and period.closed_at >= run.created_at)
 
 
 def _current_count(period: AccountingPeriod) -> int:
     return JournalEntry.objects.filter(period=period, close_version=period.close_version).count()
 
 
-def _close_run_finish(run: CloseRun, status: str, *, entries=None, message: str = "") -> None:
+def _close_run_finish(
+    run: CloseRun, status: str, *, entries=None, message: str = "", token: str
+) -> bool:
+    """End the run, only while this execution still holds it; True either way (it is over for
+    this execution: a run taken over is the other execution's to finish)."""
     run.status = status
     run.finished_at = timezone.now()
     run.entries = entries
     run.message = message
-    run.save(update_fields=["status", "finished_at", "entries", "message"])
+    ours = CloseRun.objects.filter(pk=run.pk, lease_token=token).update(
+        status=status,
+        finished_at=run.finished_at,
+        entries=entries,
+        message=message,
+        lease_token="",
+    )
+    if not ours:
+        logger.warning("close run %s: taken over by another execution; not finished here", run.pk)
+    return True

@@ -128,8 +128,9 @@ def _totals_by_currency(preview) -> list[dict]:
 def period_close_confirm(request, pk: int):
     """Step 3: what Close & Lock will freeze (entries, totals per currency), asked once."""
     period = _get_period(request, pk)
-    run = period.runs.filter(status__in=IN_FLIGHT).first()
-    if run is not None and not services.close_run_stalled(run):
+    # A run whose worker stopped is sent to another one first (services.close_run_checked).
+    run = services.close_run_checked(period.runs.filter(status__in=IN_FLIGHT).first())
+    if run is not None and run.in_flight:
         return redirect("period_closing", pk=period.pk)  # its close is on its way already
     preview = selectors.period_preview(period)
     next_period = next_period_to_close(request.company)
@@ -201,7 +202,7 @@ def period_close_view(request, pk: int):
 
 
 def _close_progress_context(period: AccountingPeriod) -> dict:
-    run = period.runs.select_related("requested_by").first()
+    run = services.close_run_checked(period.runs.select_related("requested_by").first())
     progress = progress_read(run.pk) if run is not None else {}
     percent = progress.get("percent", 0)
     if run is not None and run.status == CloseRunStatus.SUCCEEDED:
@@ -209,7 +210,6 @@ def _close_progress_context(period: AccountingPeriod) -> dict:
     return {
         "period": period,
         "run": run,
-        "stalled": services.close_run_stalled(run),
         "percent": percent,
         "step": STEP_LABELS.get(progress.get("step", "")) if run and run.in_flight else "",
         "progress": progress,

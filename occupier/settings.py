@@ -247,6 +247,9 @@ CELERY_BEAT_SCHEDULE = {
     # Resume or fail syncs whose worker stopped without finishing (see integrations.tasks): a run
     # silent for 60 s is dead, so checking every 20 s finds it within about a minute.
     "recover-stale-syncs": {"task": "integrations.recover_stale_syncs", "schedule": 20.0},
+    # The same for closes (see closebooks.tasks): a run silent for 15 s whose period nobody holds
+    # locked is dead, so checking every 10 s sends it to another worker within about 25 s.
+    "recover-stale-closes": {"task": "closebooks.recover_stale_closes", "schedule": 10.0},
     # Send the outcome emails that a dead worker left pending or half-sent (once each).
     "sweep-unsent-emails": {"task": "notifications.sweep_unsent", "schedule": 60.0},
     # Keep the copy of NetSuite's reference data (pre-flight checks, pickers) a day old at most.

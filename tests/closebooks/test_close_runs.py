@@ -183,21 +183,23 @@ def test_a_task_delivered_again_after_the_close_committed_closes_nothing_twice(l
     assert JournalEntry.objects.count() == 3
 
 
-def test_a_run_whose_worker_vanished_does_not_block_the_period_forever(large):
+def test_a_run_whose_worker_vanished_is_sent_again_by_the_next_press(large):
     press(client_for(large.accountant), large.jan)
     old = CloseRun.objects.get()
+    # Claimed longer ago than any task may live: its worker is gone, on every database.
     CloseRun.objects.filter(pk=old.pk).update(
-        status="running", created_at=timezone.now() - timedelta(hours=1)
+        status="running", lease_token="dead", created_at=timezone.now() - timedelta(hours=1)
     )
 
     press(client_for(large.accountant), large.jan)
 
     old.refresh_from_db()
-    assert old.status == "failed" and "stopped before it finished" in old.message
-    new = CloseRun.objects.get(status="queued")
-    close_run_execute(new.pk)
-    new.refresh_from_db()
-    assert new.status == "succeeded"
+    assert (old.status, old.lease_token, old.resume_count) == ("queued", "", 1)
+    assert CloseRun.objects.count() == 1  # the same run goes on, no second close
+    close_run_execute(old.pk)
+    old.refresh_from_db()
+    assert (old.status, old.entries, old.attempts) == ("succeeded", 3, 1)
+    assert JournalEntry.objects.filter(period=large.jan).count() == 3
 
 
 def test_progress_is_shown_while_the_leases_are_computed(large, monkeypatch):
@@ -239,25 +241,36 @@ def test_a_small_close_stays_in_the_request(books):
     not connection.features.has_select_for_update_skip_locked,
     reason="the row-lock check needs PostgreSQL",
 )
-def test_a_running_close_that_holds_no_lock_has_lost_its_worker(large):
+def test_a_running_close_that_holds_no_lock_and_went_silent_is_sent_again_by_the_page(
+    large, django_capture_on_commit_callbacks
+):
     client = client_for(large.accountant)
     press(client, large.jan)
     old = CloseRun.objects.get()
-    # Claimed two minutes ago, yet nobody holds the period's lock: the worker died.
+    # Claimed two minutes ago, silent since, and nobody holds the period's lock: the worker died.
+    two_minutes_ago = timezone.now() - timedelta(minutes=2)
     CloseRun.objects.filter(pk=old.pk).update(
-        status="running", started_at=timezone.now() - timedelta(minutes=2)
+        status="running",
+        lease_token="dead",
+        started_at=two_minutes_ago,
+        heartbeat_at=two_minutes_ago,
     )
 
-    page = client.get(reverse("period_closing", args=[large.jan.pk])).content.decode()
-    assert "stopped before it finished; nothing was frozen" in page
-    assert "hx-trigger" not in page
-    assert client.get(reverse("period_close_confirm", args=[large.jan.pk])).status_code == 200
+    with django_capture_on_commit_callbacks() as callbacks:
+        page = client.get(reverse("period_closing", args=[large.jan.pk])).content.decode()
 
-    press(client, large.jan)
-
+    assert "stopped before it finished; nothing was frozen. The close started again at" in page
+    assert "waiting for a free worker" in page
+    assert 'hx-trigger="every 1s"' in page  # the bar goes on
+    assert len(callbacks) == 1  # sent to a worker once
+    confirm = client.get(reverse("period_close_confirm", args=[large.jan.pk]))
+    assert confirm.url == reverse("period_closing", args=[large.jan.pk])
+    with django_capture_on_commit_callbacks() as callbacks:
+        press(client, large.jan)
+    assert callbacks == []  # already on its way again: nothing more is sent
     old.refresh_from_db()
-    assert old.status == "failed"
-    assert CloseRun.objects.filter(status="queued").count() == 1
+    assert (old.status, old.resume_count) == ("queued", 1)
+    assert CloseRun.objects.count() == 1
 
 
 def test_a_close_just_claimed_is_not_taken_for_dead(large):
