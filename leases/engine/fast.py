@@ -226,9 +226,11 @@ def _backward(
 def _prorated(terms: LeaseTerms) -> bool:
     """Actual days from a date inside a month, or an end date or payment day off the monthly
     anniversary of commencement: the reference path handles those leases."""
-    return (
-        str(getattr(terms, "day_count", "")) == "actual_days" and terms.commencement.day != 1
-    ) or getattr(terms, "is_dated", False)
+    if str(getattr(terms, "day_count", "")) == "actual_days" and terms.commencement.day != 1:
+        return True
+    if getattr(terms, "end_date", None) is None and getattr(terms, "payment_day", None) is None:
+        return False  # neither can be off the anniversary rule (`is_dated` without its work)
+    return getattr(terms, "is_dated", False)
 
 
 def _measured(terms: LeaseTerms) -> Schedule:
