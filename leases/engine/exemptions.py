@@ -357,6 +357,10 @@ class ExemptChangedSchedule(ExemptSchedule):
                 purchase_option_reasonably_certain=False,
                 ownership_transfers=False,
                 day_count=DayCount.WHOLE_MONTHS,
+                # Counted from the change on the month grid: the lease's own end date (on the
+                # grid, or this path would not run) is the old term's, not the new lease's.
+                end_date=None,
+                payment_day=None,
             )
             try:
                 base = build_schedule(new_terms)

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from leases.change_selectors import changed_schedule, engine_change, lease_base_schedule
-from leases.models import LeaseChange
+from leases.models import AccountingDefaults, LeaseChange
 from tests.leases.factories import make_lease, set_up_accounting
 
 
@@ -295,3 +295,43 @@ def test_a_restoration_cost_paid_elsewhere_is_refused_on_its_row_and_column(
         restoration_paid="100.00",
     )
     assert "Lease HQ-1 has no restoration provision" in page.content.decode()
+
+
+@pytest.mark.parametrize("day_count", ["whole_months", "actual_days"])
+def test_a_renewal_ends_the_exemption_of_a_lease_entered_with_its_end_date(
+    client, personas, day_count
+):
+    """A 12-month short-term lease entered with its end date (31 December 2026) and rent due on
+    the 1st, renewed on 1 October for 12 more months: IFRS 16.7 makes it a new lease of 15
+    months, recognised from the renewal (liability 13,488.71: the worked case of
+    tests/leases/engine/test_exempt_changes.py), under either day count."""
+    set_up_accounting(personas.company)
+    personas.company.day_count = day_count
+    personas.company.save(update_fields=["day_count"])
+    AccountingDefaults.objects.filter(company=personas.company).update(
+        short_term_asset_types=["real_estate"]
+    )
+    lease = make_lease(
+        personas.company,
+        code="ST-1",
+        standard="ifrs16",
+        classification="",
+        term_months=12,
+        end_date=date(2026, 12, 31),
+        payment_day=1,
+        exemption="short_term",
+    )
+    client.force_login(personas.accountant.user)
+    page = _post_change(
+        client,
+        lease,
+        "preview",
+        kind="term",
+        effective="2026-10-01",
+        term_months="24",
+        new_rent="",
+        annual_rate="6",
+    )
+    html = page.content.decode()
+    assert page.status_code == 200, html
+    assert "Exemption ends" in html and "13,488.71" in html

@@ -25,6 +25,7 @@ from leases.engine import (
     AccountRole,
     ChangeKind,
     Classification,
+    DayCount,
     LeaseChange,
     LeaseTerms,
     LeaseTermsError,
@@ -238,3 +239,50 @@ def test_recognition_needs_the_rate_at_the_change():
     change = LeaseChange(ChangeKind.TERM, date(2026, 5, 1), term_months=30)
     with pytest.raises(LeaseTermsError, match="Enter the discount rate at the change"):
         build_exempt_changed_schedule(exempt, [change])
+
+
+@pytest.mark.parametrize(
+    ("standard", "months"),
+    [(Standard.IFRS_16, 24), (Standard.ASC_842, 25)],  # the two recognitions worked above
+)
+def test_a_lease_with_its_own_end_date_on_the_month_grid_ends_its_exemption_as_by_months(
+    standard, months
+):
+    """The lease form stores the end date (31 December 2026) and the day rent is due (the 1st):
+    on the month grid they give no stubs, so the lease is the whole-month lease above, under
+    either day count. The renewal that ends its exemption, and a rent change after it, give the
+    same events, months and entries, instead of a refusal that the old end date does not fit
+    the new term."""
+    classification = Classification.OPERATING if standard is Standard.ASC_842 else None
+    changes = [
+        LeaseChange(ChangeKind.TERM, date(2026, 10, 1), term_months=months, annual_rate=D("0.06")),
+        LeaseChange(
+            ChangeKind.CONSIDERATION,
+            date(2027, 3, 1),
+            payments=(PaymentStream(D("1100")),),
+            annual_rate=D("0.065"),
+        ),
+    ]
+    by_months = build_exempt_changed_schedule(
+        build_exempt_schedule(
+            copier(standard=standard, classification=classification), Exemption.SHORT_TERM
+        ),
+        changes,
+    )
+    for day_count in DayCount:
+        dated = copier(
+            standard=standard,
+            classification=classification,
+            end_date=date(2026, 12, 31),
+            payment_day=1,
+            day_count=day_count,
+        )
+        exempt = build_exempt_schedule(dated, Exemption.SHORT_TERM)
+        assert not exempt.days  # no stubs: whole months, whatever the company counts
+        schedule = build_exempt_changed_schedule(exempt, changes)
+        assert schedule.events == by_months.events
+        assert schedule.posted_months() == by_months.posted_months()
+        assert schedule.journal_lines() == by_months.journal_lines()
+        assert schedule.recognised_from == 9 and len(schedule) == months
+        balanced(schedule)
+    assert by_months.events[0].lines and by_months.events[1].liability_after > 0
