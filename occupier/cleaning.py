@@ -2,7 +2,8 @@
 
 What the database would refuse, or what cannot be meant, is caught here first:
 
-- control characters (a NUL byte above all: PostgreSQL cannot store it) in any text;
+- control characters (a NUL byte above all: PostgreSQL cannot store it) and the other characters
+  no XML can carry (U+FFFE, U+FFFF, half a surrogate pair) in any text (`occupier.text_rules`);
 - numbers beyond what a column can hold (`1e309`, 20-digit integers, `NaN`, `Infinity`);
 - web addresses that cannot be parsed (`http://[::1`, a port of 99999).
 
@@ -14,7 +15,6 @@ See docs/input-cleaning.md.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -23,9 +23,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import HttpResponseBadRequest
 
 from occupier.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from occupier.text_rules import input_refusal
 
-# Tab, line feed and carriage return are text; every other C0 control and DEL is not.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The range of PostgreSQL's `integer`, the narrowest integer column a form may feed.
 INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
 # Longest single value a form accepts at all (longer text fields declare their own limit).
@@ -42,11 +41,10 @@ class BadValue(ValueError):
 
 def text_problem(value: str) -> str | None:
     """Why a text cannot be accepted as typed, or None."""
-    found = _CONTROL.search(value)
-    if found:
-        code = ord(found.group())
-        name = "a NUL byte" if code == 0 else f"an invisible control character (code {code})"
-        return f"contains {name}; retype the value or remove the character."
+    # One rule with what a journal entry can send to NetSuite (SOAP is XML 1.0).
+    refusal = input_refusal(value)
+    if refusal:
+        return refusal
     if len(value) > MAX_VALUE_LENGTH:
         return f"is {len(value):,} characters long; at most {MAX_VALUE_LENGTH:,} are accepted."
     return None
