@@ -9,6 +9,7 @@ from typing import Any
 
 __all__ = [
     "AuthenticationError",
+    "InvalidCharacterError",
     "InvalidJournalEntryError",
     "NetSuiteConnectionError",
     "NetSuiteError",
@@ -359,6 +360,56 @@ class RecordNotFoundError(RecordValidationError):
 
 class InvalidJournalEntryError(RecordValidationError, ValueError):
     """Our own check refused the entry before anything was sent (unbalanced, non-cent amount)."""
+
+
+class InvalidCharacterError(InvalidJournalEntryError):
+    """A text of the entry holds a character no XML can carry (a control character, U+FFFE,
+    U+FFFF, half a surrogate pair): SOAP cannot write it, so neither transport sends it."""
+
+    def __init__(
+        self,
+        *,
+        external_id: str,
+        field: str,
+        field_path: str,
+        character: str,
+        character_name: str,
+        shown: str,
+    ) -> None:
+        # The text itself stays out of `detail`: words in it (a lease named "Accounting")
+        # must not read as the NetSuite field to fix.
+        super().__init__(
+            f"{field} contains U+{ord(character):04X}, which XML 1.0 cannot carry",
+            code="INVALID_CHARACTER",
+            field_path=field_path,
+        )
+        self.external_id = external_id
+        self.field = field
+        self.character = character
+        self.character_name = character_name
+        self.shown = shown  # the text with the character made visible
+
+    @property
+    def reason(self) -> str:
+        """Always "invalid_character"."""
+        return "invalid_character"
+
+    def user_message(self, context: Context | None = None) -> str:
+        """Which entry, which field, which character, and the text it is in."""
+        return (
+            f"Journal entry {self.external_id} was not sent: {self.field} contains "
+            f"{self.character_name}, which NetSuite cannot accept: “{self.shown}”."
+        )
+
+    def corrective_action(self, context: Context | None = None) -> str:
+        """The entry is frozen: correct its source, then rebuild it by closing again."""
+        period = (context or {}).get("period")
+        which = period if period else "the period"
+        return (
+            "Remove the character from the text it came from (a lease's code or name, or a "
+            f"change's reason), then ask an admin to reopen {which} and close it again so that "
+            "the entry is rebuilt, and press Sync. Entries already in NetSuite are not sent twice."
+        )
 
 
 def _reference(detail: str, field_path: str | None) -> tuple[str, str, str | None] | None:

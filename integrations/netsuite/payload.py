@@ -11,7 +11,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .errors import InvalidJournalEntryError
+from occupier.text_rules import NOT_XML, character_name
+
+from .errors import InvalidCharacterError, InvalidJournalEntryError
 
 __all__ = [
     "MAX_LINES",
@@ -20,6 +22,7 @@ __all__ = [
     "JournalEntryRecord",
     "JournalLineData",
     "UpsertResult",
+    "check_texts",
     "dumps_exact",
     "to_rest_body",
     "validate_entry",
@@ -29,6 +32,8 @@ MAX_LINES = 1000  # journal entry line limit in the UI and synchronous SOAP; ass
 CENT = Decimal("0.01")
 # External IDs go into a URL path segment (eid:<id>); keep them to characters that need no escaping.
 _EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9_.\-:]{1,255}$")
+# How much of a refused text the sentence quotes, around the character.
+_SHOWN_CHARS = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +149,7 @@ def validate_entry(entry: JournalEntryData) -> None:
             f"External ID {entry.external_id!r} must be 1-255 letters, digits or '_.-:'",
             code="INVALID_EXTERNAL_ID",
         )
+    check_texts(entry)
     if not entry.subsidiary_id:
         raise InvalidJournalEntryError(
             "Please enter value(s) for: Subsidiary", code="USER_ERROR", field_path="subsidiary"
@@ -174,6 +180,44 @@ def validate_entry(entry: JournalEntryData) -> None:
             f"Debits {entry.total_debit:.2f} do not equal credits {entry.total_credit:.2f}",
             code="JE_AMOUNTS_MUST_BALANCE",
         )
+
+
+def check_texts(entry: JournalEntryData) -> None:
+    """Refuse an entry whose memo or a line's memo holds a character no XML can carry."""
+    _check_text(entry, entry.memo, "its memo", "memo")
+    for index, line in enumerate(entry.lines):
+        _check_text(entry, line.memo, f"the memo of line {index + 1}", f"line[{index}].memo")
+
+
+def _check_text(entry: JournalEntryData, text: str | None, field: str, field_path: str) -> None:
+    """Refuse a text no XML can carry, for REST as for SOAP.
+
+    SOAP cannot write it at all (XML 1.0), and what NetSuite's REST API does with it is not
+    documented: refusing it on both keeps an entry's outcome the same whichever transport the
+    company chose, and keeps every record we write readable over SOAP.
+    """
+    found = NOT_XML.search(text or "")
+    if found is None:
+        return
+    char = found.group()
+    shown = NOT_XML.sub(_visible, text)
+    if len(shown) > _SHOWN_CHARS:
+        start = max(0, found.start() - _SHOWN_CHARS // 2)
+        shown = ("…" if start else "") + shown[start : start + _SHOWN_CHARS] + "…"
+    raise InvalidCharacterError(
+        external_id=entry.external_id,
+        field=field,
+        field_path=field_path,
+        character=char,
+        character_name=character_name(char),
+        shown=shown,
+    )
+
+
+def _visible(match: re.Match) -> str:
+    """A refused character written so that it can be seen: [code 1], [U+FFFE]."""
+    code = ord(match.group())
+    return f"[code {code}]" if code < 0x20 else f"[U+{code:04X}]"
 
 
 def _ref(internal_id: str | None) -> dict[str, str] | None:

@@ -18,7 +18,7 @@ from typing import Any
 import zeep
 from lxml import etree
 
-from .payload import CENT, JournalEntryData
+from .payload import CENT, JournalEntryData, check_texts
 from .signing import TokenPassport
 
 __all__ = ["EnvelopeWriter"]
@@ -143,7 +143,7 @@ class EnvelopeWriter:
         """The envelope for `upsert` (one entry) or `upsertList`, with the passport as header.
 
         The entries must have passed `validate_entry`: amounts are written as they are, to
-        the cent.
+        the cent. A text no XML can carry raises InvalidCharacterError naming its entry.
         """
         body_tag, record_tag = self._operations[operation]
         if operation == "upsert" and len(entries) != 1:
@@ -157,9 +157,16 @@ class EnvelopeWriter:
         body = sub(sub(root, self._body), body_tag)
         attributes = {self._external_id: "", self._xsi_type: self._record_type}
         for entry in entries:
-            attributes[self._external_id] = entry.external_id
-            record = sub(body, record_tag, attributes)
-            self._fields(record, entry, self._entry_fields)
+            try:
+                attributes[self._external_id] = entry.external_id
+                record = sub(body, record_tag, attributes)
+                self._fields(record, entry, self._entry_fields)
+            except ValueError:
+                # lxml refuses a character XML cannot carry. An entry that skipped
+                # `validate_entry` gets its sentence (which entry, field and character)
+                # instead of lxml's.
+                check_texts(entry)
+                raise
         return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
     def _fields(self, parent: Any, source: Any, fields: tuple[tuple[str, str, int], ...]) -> None:
