@@ -4,10 +4,11 @@ it) fails alone, with a sentence, over SOAP as over REST; the rest of the period
 import pytest
 
 from closebooks.models import JournalEntry, JournalLine
+from closebooks.services import period_close, period_reopen
 from integrations.models import EntryStatus, SyncRun, SyncStatus
 from integrations.services.sync import period_sync_start, sync_run_process
 from leases.models import Lease
-from tests.factories import make_company, make_user
+from tests.factories import make_company, make_member, make_user
 from tests.integrations.factories import (
     add_lease,
     close_first_period,
@@ -83,3 +84,20 @@ def test_an_entry_frozen_with_a_character_xml_cannot_carry_fails_alone_with_a_se
     assert sandbox.entry_by_external_id(hq2.external_key) is None
     assert sandbox.entry_by_external_id(hq4.external_key) is None
     assert SyncRun.objects.count() == 1
+
+    # The fix the sentence gives: correct the name, reopen, close again, Sync.
+    Lease.objects.filter(company=company, code="HQ-2").update(name="Office Tower")
+    admin = make_member(company, "ada", is_company_admin=True).user
+    period_reopen(period=period, actor=admin, reason="A lease name held a control character")
+    period.refresh_from_db()
+    period_close(period=period, actor=admin)
+    period.refresh_from_db()
+    run = sync_run_process(period_sync_start(period=period, actor=user, enqueue=NO_QUEUE).pk)
+
+    assert run.status == SyncStatus.COMPLETED, run.message
+    in_netsuite = [e["externalId"] for e in sandbox.entries()]
+    assert len(in_netsuite) == len(set(in_netsuite)) == 5  # each entry exactly once
+    assert {hq2.external_key, hq4.external_key} <= set(in_netsuite)
+    assert sandbox.entry_by_external_id(hq2.external_key)["memo"] == (
+        "Lease HQ-2 Office Tower · Jan 2026"
+    )
