@@ -3,10 +3,11 @@ journal entry sends to NetSuite.
 
 NetSuite's SOAP API speaks XML 1.0, which cannot carry a NUL, the other C0 control characters
 (tab, line feed and carriage return are text), U+FFFE, U+FFFF or half of a surrogate pair: lxml
-refuses to write such an envelope and NetSuite's parser refuses the whole request. Every text that
-can reach a journal entry (a lease's code or name, a change's reason, an account or segment name)
-is refused at input with `input_refusal` (through `occupier.cleaning`), and an entry frozen before
-this rule existed is refused at sync with the same description of the character
+refuses to write such an envelope and NetSuite's parser refuses the whole request. The texts an
+entry carries come from a lease's code and name and a subsidiary's name (the rest of its memos are
+our own words; accounts and segments travel as NetSuite references). Every form and import
+refuses such a character with `input_refusal` (through `occupier.cleaning`), and an entry frozen
+before this rule existed is refused at sync with the same description of the character
 (`integrations.netsuite.payload.validate_entry`), for REST as for SOAP.
 """
 

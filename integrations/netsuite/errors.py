@@ -407,7 +407,7 @@ class InvalidCharacterError(InvalidJournalEntryError):
         which = period if period else "the period"
         return (
             "Remove the character from the text it came from (a lease's code or name, or a "
-            f"change's reason), then ask an admin to reopen {which} and close it again so that "
+            f"subsidiary's name), then ask an admin to reopen {which} and close it again so that "
             "the entry is rebuilt, and press Sync. Entries already in NetSuite are not sent twice."
         )
 

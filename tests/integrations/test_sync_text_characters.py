@@ -77,7 +77,7 @@ def test_an_entry_frozen_with_a_character_xml_cannot_carry_fails_alone_with_a_se
     )
     assert hq2.corrective_action == (
         "Remove the character from the text it came from (a lease's code or name, or a "
-        "change's reason), then ask an admin to reopen Jan 2026 and close it again so that "
+        "subsidiary's name), then ask an admin to reopen Jan 2026 and close it again so that "
         "the entry is rebuilt, and press Sync. Entries already in NetSuite are not sent twice."
     )
     assert hq2.fix_url == ""  # no NetSuite mapping to fix
