@@ -109,6 +109,14 @@ def test_the_beat_checks_for_lost_closes_more_often_than_a_heartbeat_goes_stale(
 # The services, on the database.
 
 
+@pytest.fixture(autouse=True)
+def no_broker(monkeypatch) -> list[int]:
+    """Runs the services send after a real commit are kept here, never sent to a broker."""
+    sent: list[int] = []
+    monkeypatch.setattr(services, "_enqueue", sent.append)
+    return sent
+
+
 @pytest.fixture
 def large(books, settings):
     settings.CLOSE_INLINE_MAX_LEASES = 2
