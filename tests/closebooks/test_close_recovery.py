@@ -28,6 +28,8 @@ from closebooks.services import (
     close_runs_recover,
     periods_ensure,
 )
+from closebooks.tasks import recover_stale_closes_task
+from occupier.celery import app as celery_app
 
 from .conftest import JAN, MAR
 
@@ -103,6 +105,7 @@ def test_a_finished_run_is_never_lost():
 def test_the_beat_checks_for_lost_closes_more_often_than_a_heartbeat_goes_stale():
     entry = django_settings.CELERY_BEAT_SCHEDULE["recover-stale-closes"]
     assert entry["task"] == "closebooks.recover_stale_closes"
+    assert entry["task"] in celery_app.tasks  # a worker runs what the beat sends
     assert entry["schedule"] < STALE_AFTER.total_seconds()
 
 
@@ -185,6 +188,19 @@ def test_a_close_whose_worker_went_silent_is_sent_again_and_closes_once(large, s
     html = page.content.decode()
     assert "Closed Jan 2026: 3 journal entries frozen and locked" in html
     assert "Its worker stopped before it finished; the close started again at" in html
+
+
+@row_locks
+def test_the_beat_task_sends_a_silent_run_to_a_worker(
+    large, no_broker, django_capture_on_commit_callbacks
+):
+    run = silent(queued_run(large))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        recover_stale_closes_task()
+
+    assert no_broker == [run.pk]
+    assert CloseRun.objects.get(pk=run.pk).resume_count == 1
 
 
 def test_a_close_whose_heartbeat_is_fresh_is_left_alone(large, sender):
