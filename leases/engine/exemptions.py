@@ -26,23 +26,35 @@ from .dates import (
     month_start,
     months_between,
     on_day,
+    term_months_through,
 )
 from .payments import cash_by_month, cents, expand_flows, lease_end
-from .schedule import ENGINE_CONTEXT, Timeline, _shared, is_prorated
+from .schedule import (
+    ENGINE_CONTEXT,
+    Schedule,
+    Timeline,
+    _measurement,
+    _shared,
+    accrual_factor,
+    is_prorated,
+    monthly_rate,
+)
 from .types import (
     ZERO,
     AccountRole,
     Classification,
     DayCount,
+    Frequency,
     Incentive,
     JournalLine,
     LeaseTerms,
     LeaseTermsError,
+    PaymentFlows,
     ScheduleMonth,
     Standard,
     TermsIssue,
 )
-from .validation import check_terms
+from .validation import check_rou, check_terms
 
 SHORT_TERM_MONTHS = 12
 
@@ -219,13 +231,15 @@ class ExemptChangedSchedule(ExemptSchedule):
     the accrued or prepaid rent against the termination payment.
 
     Changes apply from the first day of their month under whole months, on their date under
-    actual days (`_apply_on_dates`); `term_months` of a change counts from the original
-    commencement.
+    actual days (`_apply_on_dates`, also for a lease from the 1st without part months once a
+    change while it is exempt falls after the 1st of its month; the recognised lease counts
+    the company's days too, so its own later changes apply on their dates); `term_months` of a
+    change counts from the original commencement. A lease on the month grid whose streams are
+    not all monthly keeps the month grid (payment periods by days are monthly only).
     """
 
     def __init__(self, exempt: ExemptSchedule, changes: tuple) -> None:
         from .changes import ChangeEvent, ChangeKind, build_changed_schedule
-        from .journal import commencement_lines
         from .schedule import build_schedule
 
         self.__dict__.update(exempt.__dict__)
@@ -239,6 +253,7 @@ class ExemptChangedSchedule(ExemptSchedule):
         if exempt.days and changes:
             self._apply_on_dates(ChangeEvent, ChangeKind)
             return
+        on_dates = _takes_dates(terms, changes)
         unit = cents(terms.currency_decimals)
         cash = list(self.payments)
         expense = list(self.expense)
@@ -250,6 +265,13 @@ class ExemptChangedSchedule(ExemptSchedule):
             f = f"changes[{i}]"
             s = months_between(self.start, change.effective)
             kind = change.kind
+            if on_dates and change.effective.day != 1:
+                # Actual days: a change inside a month while the lease is exempt takes effect
+                # on its date (ASC 842-20-25-3, IFRS 16.7: as of the date of the change), so
+                # the lease's changes are taken on their dates, the earlier ones too.
+                self.events, self._event_lines = [], {}
+                self._apply_on_dates(ChangeEvent, ChangeKind)
+                return
             if kind.value in _NO_ASSET:
                 issues.append(TermsIssue(f"{f}.kind", _NO_ASSET[kind.value]))
                 break
@@ -356,7 +378,9 @@ class ExemptChangedSchedule(ExemptSchedule):
                 restoration_cost=ZERO,
                 purchase_option_reasonably_certain=False,
                 ownership_transfers=False,
-                day_count=DayCount.WHOLE_MONTHS,
+                # The company's count: from the 1st it gives the whole-month figures, and a
+                # later change inside a month then applies on its date, as for any lease.
+                day_count=terms.day_count,
                 # Counted from the change on the month grid: the lease's own end date (on the
                 # grid, or this path would not run) is the old term's, not the new lease's.
                 end_date=None,
@@ -370,26 +394,7 @@ class ExemptChangedSchedule(ExemptSchedule):
                     TermsIssue(f"{f}.{x.field.split('.')[-1]}", x.message) for x in error.issues
                 )
                 break
-            lines = []
-            for line in commencement_lines(base):
-                if line.role in (AccountRole.PREPAID_RENT, AccountRole.CASH_CLEARING) and (
-                    line.memo.endswith("prepaid rent into ROU")
-                    or line.memo.endswith("incentives received")
-                ):
-                    line = JournalLine(
-                        AccountRole.DEFERRED_RENT,
-                        line.debit,
-                        line.credit,
-                        "Exemption ends: accrued / prepaid rent into the ROU asset",
-                    )
-                else:
-                    line = JournalLine(
-                        line.role,
-                        line.debit,
-                        line.credit,
-                        line.memo.replace("Commencement:", "Exemption ends:"),
-                    )
-                lines.append(line)
+            lines = _recognition_lines(base)
             posted = base.posted()
             first = recognised.posted_months()[0]
             self._record(
@@ -437,8 +442,8 @@ class ExemptChangedSchedule(ExemptSchedule):
         less the rent accrued, are then spread by days from the change to the new end, so the
         cost still totals the cash and the accrued rent ends at zero. A change that ends the
         exemption (`_exemption_ends`, in days: more than 12 months from the change under IFRS
-        16, beyond the previous end under ASC 842) is refused with a sentence: recognising the
-        lease from inside a payment period is not taken yet.
+        16, beyond the previous end under ASC 842) recognises the lease from its date
+        (`_recognise_on`), the cost to the day staying the exempt lease's.
         """
         from .changes import moved_end, stream_flows
 
@@ -447,13 +452,17 @@ class ExemptChangedSchedule(ExemptSchedule):
         c, frame = terms.commencement, self.start
         day = terms.payment_day or c.day
         end = lease_end(terms)
-        # The lease's payments as (date, amount, first day of their payment period or None).
+        # The lease's payments as (date, amount, first day of their payment period or None,
+        # the dated flow: calendar month from `frame`, where in it, amount, period start).
         payments = [
-            (_flow_date(frame, flow), flow[2], flow[3])
+            (_flow_date(frame, flow), flow[2], flow[3], flow)
             for flow in stream_flows(terms, terms.payments, c, c, end, frame)
         ]
         for incentive in terms.incentives:
-            payments.append((incentive.receivable_on or c, -incentive.amount, None))
+            on = incentive.receivable_on or c
+            where = month_position(on, frame)
+            flow = (months_between(frame, on), where % 1, -incentive.amount, None)
+            payments.append((on, -incentive.amount, None, flow))
         # Cumulative cost by days: pieces (from, day after the last, cost at from, cost over it).
         pieces = [(c, end + timedelta(days=1), ZERO, sum((p[1] for p in payments), ZERO))]
         streams, origin, term = terms.payments, c, terms.term_months
@@ -527,22 +536,49 @@ class ExemptChangedSchedule(ExemptSchedule):
             since = min(anchor, end + timedelta(days=1)) if new_end != end else anchor
             if change.payments is not None:
                 streams, origin = change.payments, anchor
-            if _exemption_ends_on(self.exemption, terms.standard, d, end, new_end):
+            ends = _exemption_ends_on(self.exemption, terms.standard, d, end, new_end)
+            if ends and change.annual_rate is None:
                 issues.append(
                     TermsIssue(
-                        f"{f}.term_months",
-                        "This change ends the short-term exemption of a lease on its real "
-                        "dates, which is not taken yet: end the lease the day before the "
-                        "change and enter the new terms as a new lease.",
+                        f"{f}.annual_rate",
+                        "Enter the discount rate at the change: the lease is no longer "
+                        "short-term and is recognised from the change date "
+                        + (
+                            "(ASC 842-20-25-3)."
+                            if terms.standard is Standard.ASC_842
+                            else "(IFRS 16.7, 26)."
+                        ),
                     )
                 )
                 break
             kept = [p for p in payments if p[2] is None or p[2] < since]
             new = [
-                (_flow_date(frame, flow), flow[2], flow[3])
+                (_flow_date(frame, flow), flow[2], flow[3], flow)
                 for flow in stream_flows(terms, streams, origin, since, new_end, frame)
             ]
             payments = kept + new
+            if ends:
+                # No longer short-term: recognised from the change date, on its real dates.
+                try:
+                    self._recognise_on(
+                        event_cls,
+                        change,
+                        d,
+                        [p for p in payments if p[0] >= d],
+                        accrued,
+                        (streams, origin, new_end, new_term),
+                        [later for _, later in ordered[position + 1 :]],
+                        before_cost,
+                    )
+                except LeaseTermsError as error:
+                    issues.extend(
+                        TermsIssue(f"{f}.{x.field.split('.')[-1]}", x.message) for x in error.issues
+                    )
+                    break
+                payments = [p for p in payments if p[0] < d]
+                pieces = [x for x in pieces if x[0] < d] + [(d, d, cost_to_d, ZERO)]
+                end = d - timedelta(days=1)
+                break
             remaining = sum((p[1] for p in payments if p[0] >= d), ZERO)
             pieces = [x for x in pieces if x[0] < d] + [
                 (d, new_end + timedelta(days=1), cost_to_d, remaining - accrued)
@@ -564,7 +600,7 @@ class ExemptChangedSchedule(ExemptSchedule):
             raise LeaseTermsError(issues)
         n = months_between(frame, max([end] + [p[0] for p in payments])) + 1
         cash = [ZERO] * n
-        for on, amount, _ in payments:
+        for on, amount, *_ in payments:
             cash[months_between(frame, on)] += amount
         with localcontext(ENGINE_CONTEXT):
             cumulative = [
@@ -572,6 +608,120 @@ class ExemptChangedSchedule(ExemptSchedule):
             ]
         self.payments = cash
         self.expense = [cumulative[k] - (cumulative[k - 1] if k else ZERO) for k in range(n)]
+
+    def _recognise_on(
+        self,
+        event_cls,
+        change,
+        d: date,
+        remaining: list,
+        accrued: Decimal,
+        new: tuple,
+        later: list,
+        cost_before: Decimal,
+    ) -> None:
+        """The lease recognised from `d` (a change inside a month under actual days, or on a
+        lease with stubs), as ASC 842-20-25-3 and IFRS 16.7 have it: from the change date.
+
+        The liability is the present value on `d` of the payments from `d` on, on their dates,
+        discounted as the change engine discounts a change on any day (the first part month by
+        the monthly rate x its days left; `_measure_on_dates`). The rent of the payment period
+        under way was paid before the change (in advance) or is still to pay in full (in
+        arrears): either way it is not a payment of a new stub; the rent accrued or prepaid to
+        the day (the cost by days less the cash paid before it) goes into the ROU asset, so
+        ROU = liability + a payment due on the day itself + prepaid rent - accrued rent. The
+        recognised lease then runs as a lease with stubs from `d` (`changes.ChangedSchedule`'s
+        dated path, later changes included)."""
+        from .changes import build_changed_schedule
+
+        terms = self.terms
+        streams, origin, new_end, new_term = new
+        frame = month_start(d)
+        s = months_between(self.start, frame)
+        start_of_d = month_position(d, frame)
+        at_start, flows = ZERO, []
+        for on, amount, _, flow in remaining:
+            month, where, _, period = flow
+            if on == d and month - s + where == start_of_d:
+                at_start += amount  # paid on the day the lease is recognised: into the ROU
+            else:
+                flows.append((month - s, where, amount, period))
+        classification = change.classification or terms.classification
+        if terms.standard is Standard.ASC_842 and classification is None:
+            classification = Classification.OPERATING
+        life = terms.useful_life_months
+        if life is not None and add_months_to_day(terms.commencement, life) <= new_end:
+            raise LeaseTermsError(
+                [
+                    TermsIssue(
+                        "useful_life_months",
+                        "The asset's useful life ends before the new term on real dates, which "
+                        "is not taken yet: end the lease the day before the change and enter "
+                        "the new terms as a new lease.",
+                    )
+                ]
+            )
+        rec_terms = replace(
+            terms,
+            commencement=d,
+            term_months=term_months_through(d, new_end),
+            end_date=new_end,
+            payment_day=terms.payment_day or terms.commencement.day,
+            annual_rate=change.annual_rate,
+            classification=classification if terms.standard is Standard.ASC_842 else None,
+            payments=tuple(streams),
+            # Rent accrued lowers the ROU asset, rent prepaid raises it (cleared below).
+            incentives=(Incentive(accrued),) if accrued > 0 else (),
+            prepaid_rent=-accrued if accrued < 0 else ZERO,
+            initial_direct_costs=ZERO,
+            restoration_cost=ZERO,
+            restoration_estimate=ZERO,
+            purchase_option_reasonably_certain=False,
+            ownership_transfers=False,
+            useful_life_months=None,
+            day_count=DayCount.ACTUAL_DAYS,
+        )
+        check_terms(rec_terms)
+        base = _OnDates.build(rec_terms, flows, at_start)
+        base.streams_origin = origin
+        # Term changes move the end date as the lease's own (from its commencement) and count
+        # their months from it; useful lives too.
+        base.life_origin = terms.commencement
+        base.term_shift = new_term - rec_terms.term_months
+        relative = [
+            replace(
+                c,
+                term_months=None if c.term_months is None else c.term_months - base.term_shift,
+            )
+            for c in later
+        ]
+        recognised = build_changed_schedule(rec_terms, relative, base=base)
+        rows = recognised.posted_months()
+        after = rows[1] if len(rows) > 1 and d.day != 1 else rows[0]
+        self._record(
+            event_cls,
+            change,
+            s,
+            _recognition_lines(base),
+            cost_before,
+            after.straight_line_cost
+            if after.straight_line_cost is not None
+            else after.interest + after.rou_amortization,
+            base.posted().liability,
+            base.posted().rou,
+            change.annual_rate,
+            classification=classification,
+            on=d,
+        )
+        self.recognised, self.recognised_from = recognised, s
+        originals = {id(r): c for r, c in zip(relative, later, strict=True)}
+        for event in recognised.events:
+            self.events.append(
+                dc_replace(event, change=originals[id(event.change)], index=event.index + s)
+            )
+            self._event_lines.setdefault(event.index + s, []).append(
+                (self.events[-1], list(event.lines))
+            )
 
     def _month_cost(self, cost_at, k: int, unit: Decimal) -> Decimal:
         """Month k's cost as the pieces stand now (the event's cost before and after)."""
@@ -659,12 +809,28 @@ class ExemptChangedSchedule(ExemptSchedule):
             for k in range(len(self.payments))
         ]
         if self.recognised is not None:
-            rows += self.recognised.posted_months()
+            recognised = self.recognised.posted_months()
+            if len(rows) > self.recognised_from:
+                # Recognised inside the month: the month's row is the recognised lease's (from
+                # the day, its liability at recognition as the opening), its cost the two
+                # parts' (ASC 842 operating; the exempt days' cost is in the entry anyway).
+                exempt, first = rows.pop(), recognised[0]
+                if first.straight_line_cost is not None:
+                    first = dc_replace(
+                        first,
+                        straight_line_cost=first.straight_line_cost + exempt.straight_line_cost,
+                    )
+                recognised = [first] + recognised[1:]
+            rows += recognised
         return rows
 
     def periodic_lines(self, index: int) -> list[JournalLine]:
         if self.recognised is not None and index >= self.recognised_from:
-            return self.recognised.periodic_lines(index - self.recognised_from)
+            lines = self.recognised.periodic_lines(index - self.recognised_from)
+            if index < len(self.payments):
+                # The days of the month before the recognition: their cost and cash.
+                lines = super().periodic_lines(index) + lines
+            return lines
         if index >= len(self.payments):
             return []
         return super().periodic_lines(index)
@@ -688,6 +854,90 @@ class ExemptChangedSchedule(ExemptSchedule):
     def journal_lines(self) -> dict[date, list[JournalLine]]:
         last = max([len(self) - 1] + [e.index for e in self.events])
         return {self.period(k): self.month_lines(k) for k in range(last + 1)}
+
+
+def _recognition_lines(base) -> list[JournalLine]:
+    """The recognised lease's commencement entry, as the end of the exemption: the rent accrued
+    or prepaid goes into the ROU asset from `DEFERRED_RENT`, memos `Exemption ends:`."""
+    from .journal import commencement_lines
+
+    lines = []
+    for line in commencement_lines(base):
+        if line.role in (AccountRole.PREPAID_RENT, AccountRole.CASH_CLEARING) and (
+            line.memo.endswith("prepaid rent into ROU") or line.memo.endswith("incentives received")
+        ):
+            line = JournalLine(
+                AccountRole.DEFERRED_RENT,
+                line.debit,
+                line.credit,
+                "Exemption ends: accrued / prepaid rent into the ROU asset",
+            )
+        else:
+            line = JournalLine(
+                line.role,
+                line.debit,
+                line.credit,
+                line.memo.replace("Commencement:", "Exemption ends:"),
+            )
+        lines.append(line)
+    return lines
+
+
+class _OnDates(Schedule):
+    """A lease recognised from a day inside a month (the end of an exemption): its payments on
+    their dates, as the change engine keeps a lease with stubs (`dated_flows`), measured by the
+    day rules of `schedule._measure_days`."""
+
+    dated = True  # `changes.ChangedSchedule` takes it on its dated path
+
+    @classmethod
+    def build(cls, terms: LeaseTerms, flows: list, at_start: Decimal) -> _OnDates:
+        c, end = terms.commencement, lease_end(terms)
+        frame = month_start(c)
+        n = months_between(c, end)
+        inside: dict[int, list[tuple[Decimal, int, int]]] = {}
+        for month, where, amount, _ in flows:
+            days = days_in_month(add_months(frame, month))
+            offset = where * days
+            inside.setdefault(month, []).append((amount, int(offset), days))
+        rate = monthly_rate(terms)
+        closing = [ZERO] * (n + 1)
+        with localcontext(ENGINE_CONTEXT):
+            balance = due = ZERO
+            # Backwards, as `_measure_days`: each balance the present value of what remains.
+            for k in range(n, -1, -1):
+                closing[k] = balance
+                due = balance + sum(
+                    (p * accrual_factor(rate, t, dd) for p, t, dd in inside.get(k, ())), ZERO
+                )
+                if k:
+                    balance = due / (1 + rate)
+            liability = due / accrual_factor(rate, c.day - 1, days_in_month(c))
+        at = PaymentFlows(advance=[at_start], arrears=[ZERO], inside=inside)
+        measurement = _measurement(terms, at, liability, rate)
+        check_rou(measurement.rou)
+        payments = [sum((p for p, _, _ in inside.get(k, ())), ZERO) for k in range(n + 1)]
+        schedule = cls(terms, measurement, payments, closing)
+        schedule.timeline = Timeline(c, n + 1, (terms.term_months, end + timedelta(days=1)))
+        schedule._flows = list(flows)
+        return schedule
+
+    def dated_flows(self) -> list:
+        """The payments after the day of recognition, months counted from its month."""
+        return list(self._flows)
+
+
+def _takes_dates(terms: LeaseTerms, changes: tuple) -> bool:
+    """Actual days, a lease on the month grid (no stubs): its changes can be taken on their
+    dates (`_apply_on_dates`), payment periods by days being monthly only. Changes after the
+    one that ends the exemption are the recognised lease's, which counts the company's days
+    itself."""
+    if terms.day_count is not DayCount.ACTUAL_DAYS:
+        return False
+    streams = list(terms.payments)
+    for change in changes:
+        streams += list(change.payments or ())
+    return all(stream.frequency is Frequency.MONTHLY for stream in streams)
 
 
 def _exemption_ends(
