@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import jsonio
-from .exemptions import Exemption, build_exempt_schedule
+from .exemptions import Exemption, build_exempt_changed_schedule, build_exempt_schedule
 from .jsonio import _lines_json, _month_json, _Reader, _s, terms_from_json
 from .transition import GoLive, OpeningBalances, TransitionMethod, build_golive_schedule
 from .types import ZERO, LeaseTermsError, TermsIssue
@@ -146,20 +146,76 @@ def exempt_result_to_json(schedule) -> dict[str, Any]:  # noqa: ANN001 - an Exem
     }
 
 
+def exempt_changed_result_to_json(schedule) -> dict[str, Any]:  # noqa: ANN001
+    """An exempt lease with changes (an `ExemptChangedSchedule`): each change (whether it ended
+    the exemption, and the recognised lease's liability and ROU asset then), the months (the
+    exempt ones with their cost in `straight_line_cost`, then the recognised lease's) and the
+    journal, change entries included."""
+    rows = schedule.posted_months()
+    events = []
+    for event in schedule.events:
+        c = event.change
+        events.append(
+            {
+                "kind": c.kind.value,
+                "reference": c.reference,
+                "effective": c.effective.isoformat(),
+                "applied_from": (event.on or event.period).isoformat(),
+                "label": event.label,
+                "exemption_ends": any(
+                    line.memo.startswith("Exemption ends:") for line in event.lines
+                ),
+                "before": {
+                    "liability": _s(event.liability_before),
+                    "rou": _s(event.rou_before),
+                    "monthly_cost": _s(event.monthly_cost_before),
+                },
+                "after": {
+                    "liability": _s(event.liability_after),
+                    "rou": _s(event.rou_after),
+                    "monthly_cost": _s(event.monthly_cost_after),
+                    "annual_rate": _s(event.rate_after),
+                    "classification": None
+                    if event.classification_after is None
+                    else event.classification_after.value,
+                },
+                "journal": _lines_json(event.lines),
+            }
+        )
+    starts = set(schedule.segment_starts)
+    return {
+        "exemption": schedule.exemption.value,
+        "changes": events,
+        "schedule": [
+            _month_json(row) | {"segment_start": k in starts} for k, row in enumerate(rows)
+        ],
+        "journal": [
+            {"period": period.isoformat(), "lines": _lines_json(lines)}
+            for period, lines in schedule.journal_lines().items()
+        ],
+    }
+
+
 def _run_exempt(data: dict) -> dict[str, Any]:
-    """`"exemption": "short_term" | "low_value"`: the straight-line expense, no asset."""
+    """`"exemption": "short_term" | "low_value"`: the straight-line expense, no asset; with
+    `changes`, the changed lease (recognised from the change that ends the exemption)."""
     r = _Reader()
     exemption = r.choice(data, "exemption", "exemption", Exemption)
-    if data.get("changes"):
-        r.fail("changes", "An exempt lease takes no changes in this input; leave them out.")
     issues = list(r.issues)
     try:
         terms = terms_from_json(data)
     except LeaseTermsError as exc:
         issues += exc.issues
+    try:
+        changes = jsonio.changes_from_json(data)
+    except LeaseTermsError as exc:
+        issues += exc.issues
     if issues:
         raise LeaseTermsError(issues)
-    return exempt_result_to_json(build_exempt_schedule(terms, exemption))
+    schedule = build_exempt_schedule(terms, exemption)
+    if changes:
+        return exempt_changed_result_to_json(build_exempt_changed_schedule(schedule, changes))
+    return exempt_result_to_json(schedule)
 
 
 def run(data: dict, *, full_precision: bool = False) -> dict[str, Any]:

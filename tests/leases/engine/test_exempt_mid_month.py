@@ -11,12 +11,15 @@ the remaining payments (the first part month discounted by the monthly rate x it
 and ROU asset = liability + rent prepaid for the days after the change - rent accrued.
 """
 
+import json
 from dataclasses import replace as dc_replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP
 from decimal import Decimal as D
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
@@ -320,3 +323,63 @@ def test_any_renewal_on_any_day_of_a_short_term_lease_is_consistent(data):
     assert changed.expense[:before] == schedule.expense[:before]
     assert changed.payments[:before] == schedule.payments[:before]
     consistent(changed)
+
+
+def _lease_schedule(tmp_path, data) -> dict:
+    path = tmp_path / "lease.json"
+    path.write_text(json.dumps(data))
+    out = StringIO()
+    call_command("lease_schedule", str(path), stdout=out)
+    return json.loads(out.getvalue())
+
+
+COPIER_JSON = {
+    "commencement": "2026-01-01",
+    "term_months": 12,
+    "standard": "ifrs16",
+    "annual_rate": "0.05",
+    "exemption": "short_term",
+    "payments": [{"amount": "1000", "frequency": "monthly", "timing": "advance"}],
+}
+
+
+def test_lease_schedule_json_takes_the_changes_of_an_exempt_lease_on_their_dates(tmp_path):
+    """The JSON face: the rent raised on 15 March is applied from 15 March under actual days
+    (March pays the 1,000 of 1 March and costs 1,103.38, worked above); under whole months
+    (the grid a lease from the 1st used under actual days too before) from 1 March, March
+    paying 1,200. The renewal on 15 March ends the exemption that day: liability 19,932.76,
+    ROU 20,481.15, the prepaid 548.39 cleared from deferred rent."""
+    rent = {
+        "kind": "consideration",
+        "effective": "2026-03-15",
+        "payments": [{"amount": "1200", "frequency": "monthly", "timing": "advance"}],
+    }
+    days = _lease_schedule(tmp_path, COPIER_JSON | {"day_count": "actual_days", "changes": [rent]})
+    [change] = days["changes"]
+    assert change["applied_from"] == "2026-03-15" and change["exemption_ends"] is False
+    march = days["schedule"][2]
+    assert (march["payment"], march["straight_line_cost"]) == ("1000.00", "1103.38")
+    whole = _lease_schedule(
+        tmp_path, COPIER_JSON | {"day_count": "whole_months", "changes": [rent]}
+    )
+    assert whole["changes"][0]["applied_from"] == "2026-03-01"
+    assert whole["schedule"][2]["payment"] == "1200.00"
+
+    renewal = {"kind": "term", "effective": "2026-03-15", "term_months": 24, "annual_rate": "0.06"}
+    out = _lease_schedule(
+        tmp_path, COPIER_JSON | {"day_count": "actual_days", "changes": [renewal]}
+    )
+    [change] = out["changes"]
+    assert change["exemption_ends"] is True and change["applied_from"] == "2026-03-15"
+    assert (change["after"]["liability"], change["after"]["rou"]) == ("19932.76", "20481.15")
+    assert {(x["role"], x["debit"], x["credit"]) for x in change["journal"]} == {
+        ("rou_asset", "20481.15", "0"),
+        ("lease_liability", "0", "19932.76"),
+        ("deferred_rent", "0", "548.39"),
+    }
+    rows = out["schedule"]
+    assert rows[2]["opening_liability"] == "19932.76" and rows[2]["interest"] == "54.66"
+    assert rows[2]["segment_start"] is True and rows[-1]["closing_liability"] == "0.00"
+    for month in out["journal"]:
+        lines = month["lines"]
+        assert sum(D(x["debit"]) for x in lines) == sum(D(x["credit"]) for x in lines)
