@@ -167,6 +167,10 @@ def purge_queue() -> None:
 
 def _use_broker(url: str) -> None:
     """Point this process's producer at `url` (the pools are created on first use)."""
+    if celery_app.conf.broker_url == url:
+        # Already there (a second user of the fixture, e.g. a test module outside tests/e2e):
+        # closing the pool would leave kombu's registry handing out the closed one for this URL.
+        return
     # The app reads Django settings under the CELERY_ namespace, so the key carries the prefix.
     celery_app.conf.update(CELERY_BROKER_URL=url)
     if celery_app._pool is not None:
