@@ -16,7 +16,10 @@ class Faults:
     """Fault knobs for one account; every field defaults to 'no fault'."""
 
     seed: int = 0
-    latency_ms: float = 0.0  # fixed delay added to every API request
+    latency_ms: float = 0.0  # every API request is answered this long after it arrived
+    # 1: the simulator's own work is done within the latency (NetSuite's time to answer);
+    # 0: the latency is added after authentication and the work comes on top of it.
+    latency_includes_work: int = 1
     jitter_ms: float = 0.0  # plus a uniform random delay in [0, jitter_ms]
     error_rate: float = 0.0  # share of API requests answered with error_status
     error_next: int = 0  # the next N API requests answered with error_status
@@ -57,6 +60,11 @@ class Decision:
     timeout: bool = False
     error_status: int | None = None
     error_id: str = ""
+
+    @property
+    def is_answered_by_handler(self) -> bool:
+        """No fault decided the answer: the request's own handler writes it."""
+        return not (self.refuse_429 or self.timeout or self.error_status)
 
 
 @dataclass

@@ -9,6 +9,7 @@ import json
 import re
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,9 @@ HOST_RE = re.compile(r"^([a-z0-9-]+)\.suitetalk\.api\.netsuite\.com(:\d+)?$", re
 
 STORE_KEY = web.AppKey("store", Store)
 SANDBOX_KEY = web.AppKey("sandbox", "Sandbox")
+ARRIVED_KEY = "netsuite_sandbox.arrived"  # monotonic time the request's headers were read
+# Threads that only sleep out the latency of requests in flight (far above any account limit).
+_TIMERS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="latency")
 
 
 class Dropped(Exception):
@@ -69,7 +73,8 @@ class Sandbox:
         is_write: bool = False,
     ) -> web.StreamResponse:
         """Run one API request through governance, TBA, faults and the request log."""
-        started = time.monotonic()
+        # From the request's arrival (headers read), so the latency is the time to answer.
+        started = request.get(ARRIVED_KEY) or time.monotonic()
         log: dict[str, Any] = {
             "api": api,
             "method": request.method,
@@ -102,8 +107,13 @@ class Sandbox:
                 log["auth_error"] = str(exc)
                 return finish(refuse_auth(api), "auth_failed")
             decision = state.decide()
-            if decision.delay:
-                await asyncio.sleep(decision.delay)
+            # latency_includes_work: the answer leaves `delay` after the request arrived, the
+            # simulator's own work (body, signature, validation, store) done within it, as
+            # NetSuite's latency is its time to answer. Otherwise the delay comes on top of it.
+            within = bool(state.faults.latency_includes_work)
+            answer_at = started + decision.delay if within else time.monotonic() + decision.delay
+            if decision.delay and not (within and decision.is_answered_by_handler):
+                await _until(answer_at)
             if decision.refuse_429:
                 return finish(refuse(), "refused_burst")
             if decision.timeout:
@@ -115,6 +125,7 @@ class Sandbox:
             if decision.error_status:
                 return finish(server_error(decision), "fault_5xx")
             response = await handler(decision)
+            await _until(answer_at)
             if is_write and 200 <= response.status < 300 and state.should_drop():
                 # The entry is saved but the client never sees the answer.
                 finish(response, "dropped")
@@ -123,6 +134,15 @@ class Sandbox:
             return finish(response, "ok" if response.status < 400 else "error")
         finally:
             state.inflight -= 1
+
+
+async def _until(moment: float) -> None:
+    """Sleep until the monotonic clock reads `moment` (at once if it already has)."""
+    wait = moment - time.monotonic()
+    if wait > 0:
+        # In a thread: the event loop's timers wake up to a millisecond late (epoll counts
+        # whole milliseconds), which would add about 0.5 ms to every answer.
+        await asyncio.get_running_loop().run_in_executor(_TIMERS, time.sleep, wait)
 
 
 def _abort(request: web.Request) -> None:
@@ -684,6 +704,15 @@ def _html_page(title: str, body: str) -> str:
 
 
 @web.middleware
+async def arrival(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Note when the request arrived: its latency is counted from here."""
+    request[ARRIVED_KEY] = time.monotonic()
+    return await handler(request)
+
+
+@web.middleware
 async def loopback_only(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
@@ -893,7 +922,9 @@ async def admin_reset_all(request: web.Request) -> web.StreamResponse:
 
 def make_app(store: Store, default_faults: dict[str, Any] | None = None) -> web.Application:
     """Build the application around a store."""
-    app = web.Application(middlewares=[loopback_only, drop_middleware], client_max_size=110 << 20)
+    app = web.Application(
+        middlewares=[arrival, loopback_only, drop_middleware], client_max_size=110 << 20
+    )
     app[STORE_KEY] = store
     app[SANDBOX_KEY] = Sandbox(store, default_faults)
     r = app.router

@@ -26,6 +26,34 @@ def test_added_latency(sb: Sandbox) -> None:
     assert time.monotonic() - started >= 0.15
 
 
+def test_latency_is_the_time_to_answer_with_the_work_done_within_it(sb: Sandbox, session) -> None:
+    sb.set_faults(latency_ms=1000)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        answer = pool.submit(session.put, f"{sb.base_url}{JE}/eid:E-1", json=journal_body(None))
+        while sb.entry_by_external_id("E-1") is None and not answer.done():
+            time.sleep(0.01)
+        # Stored while the answer still waits for its latency to pass.
+        stored_before_the_answer = not answer.done()
+        assert answer.result().status_code == 204
+
+    assert stored_before_the_answer
+    (put,) = sb.requests()["recent"]
+    assert put["duration_ms"] >= 1000  # counted from the request's arrival
+
+
+def test_latency_on_top_of_the_work_when_asked(sb: Sandbox, session) -> None:
+    sb.set_faults(latency_ms=1000, latency_includes_work=0)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        answer = pool.submit(session.put, f"{sb.base_url}{JE}/eid:E-1", json=journal_body(None))
+        time.sleep(0.3)  # well inside the latency, which comes before the work
+        stored_during_the_latency = sb.entry_by_external_id("E-1") is not None
+        assert answer.result().status_code == 204
+
+    assert not stored_during_the_latency
+    assert sb.entry_by_external_id("E-1") is not None
+    assert sb.requests()["recent"][0]["duration_ms"] >= 1000
+
+
 def test_injected_500_is_netsuite_unexpected_error(sb: Sandbox, session) -> None:
     sb.set_faults(error_next=1)
     failed = session.post(sb.base_url + JE, json=journal_body("E-1"))
