@@ -861,16 +861,19 @@ def _process(run_id: int, token: str, client) -> SyncRun | None:
         # NetSuite is read back and the names looked up at once, within the account's limit.
         confirm = run.plan_confirmed_at is None
         prefix = key_prefix(run.period) if confirm else None
-        reads = {
-            kind: lambda kind=kind, values=values: resolver.prefetch({kind: values})
-            for kind, values in _wanted(run.pk).items()
-            if any(values)
-        }
+        reads = {}
         if confirm:
-            reads["calendar"] = lambda: read_netsuite_calendar(client)
-            reads["entries"] = lambda: read_netsuite_entries(client, prefix) if prefix else {}
+            # Sent first: they need nothing from our database, so they are on the wire while
+            # the names to look up are read from it.
+            reads["calendar"] = helpers.submit(read_netsuite_calendar, client)
+            reads["entries"] = helpers.submit(
+                lambda: read_netsuite_entries(client, prefix) if prefix else {}
+            )
+        for kind, values in _wanted(run.pk).items():
+            if any(values):
+                reads[kind] = helpers.submit(resolver.prefetch, {kind: values})
         try:
-            got = _waiting_all(helpers, reads, run.pk, token)
+            got = _waiting_all(reads, run.pk, token)
         except NetSuiteError as error:
             return _stop_on(run, error, "suiteql")
         if confirm and _confirm_plan(run, connection, client, got["calendar"], got["entries"]):
@@ -932,9 +935,8 @@ def _process(run_id: int, token: str, client) -> SyncRun | None:
     return _finish(run)
 
 
-def _waiting_all(pool: ThreadPoolExecutor, calls: dict, run_id: int, token: str) -> dict:
-    """Run every call in the pool at once; beat while they take long; the first error raises."""
-    futures = {name: pool.submit(fn) for name, fn in calls.items()}
+def _waiting_all(futures: dict, run_id: int, token: str) -> dict:
+    """Wait for calls already submitted; beat while they take long; the first error raises."""
     pending = set(futures.values())
     while pending:
         done, pending = wait(
