@@ -30,6 +30,9 @@ class Kind(enum.StrEnum):
 # Memo prefix (the engine writes "<Event>: …") → kind; checked in order, first match wins.
 MEMO_KINDS: tuple[tuple[str, Kind], ...] = (
     ("commencement", Kind.ADDITION),
+    # A short-term lease recognised when a change ends its exemption (ASC 842-20-25-3, IFRS
+    # 16.7): a new lease, its rent prepaid or accrued moved into the ROU asset.
+    ("exemption ends", Kind.ADDITION),
     ("go-live", Kind.GO_LIVE),
     ("catch-up", Kind.ADDITION),
     ("remeasurement", Kind.CHANGE),

@@ -292,10 +292,13 @@ class _LeaseBooks:
             self.rou, self.liability, self.opening_rou, self.opening_liability = _balances(schedule)
 
     def paid_by(self) -> list[Decimal]:
-        """Payments of the months before each index (one pass, for every range read)."""
+        """Payments settling the liability in the months before each index (one pass, for
+        every range read): an exempt lease's own payments are no lease liability's (IFRS
+        16.58, ASC 842-20-50-6), the lease recognised when its exemption ends has them."""
         if self._paid_by is None:
             total, paid = ZERO, [ZERO]
-            for payment in self.schedule.payments:
+            payments = self.schedule.liability_payments() if self.exempt else self.schedule.payments
+            for payment in payments:
                 total += payment
                 paid.append(total)
             self._paid_by = paid
@@ -318,6 +321,12 @@ class _LeaseBooks:
             month = schedule.period(index)
             if self.plain:
                 _plain_month(schedule, self.posted, index, facts.movement)
+                lines = variable.get((facts.lease_id, month), [])
+            elif self.exempt:
+                # An exempt lease's lines settle no liability, except the recognised lease's
+                # once a change ends the exemption (from its day, inside the month).
+                for part, exempt in schedule.month_parts(index):
+                    classify_month(part, into=facts.movement, exempt=exempt)
                 lines = variable.get((facts.lease_id, month), [])
             else:
                 lines = _month_lines(schedule, index, month) + variable.get(

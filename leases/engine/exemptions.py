@@ -193,6 +193,17 @@ class ExemptSchedule:
             return []
         return self.periodic_lines(index)
 
+    def month_parts(self, index: int) -> list[tuple[list[JournalLine], bool]]:
+        """The month's lines, each part with whether it is the exempt lease's (its payments
+        settle no liability)."""
+        if not 0 <= index < len(self):
+            return []
+        return [(self.periodic_lines(index), True)]
+
+    def liability_payments(self) -> list[Decimal]:
+        """The payments that settle a lease liability, by month: none while exempt."""
+        return [ZERO] * len(self)
+
 
 def build_exempt_schedule(terms: LeaseTerms, exemption: Exemption) -> ExemptSchedule:
     """Validate and spread an exempt lease's payments straight-line over its term."""
@@ -812,15 +823,15 @@ class ExemptChangedSchedule(ExemptSchedule):
             recognised = self.recognised.posted_months()
             if len(rows) > self.recognised_from:
                 # Recognised inside the month: the month's row is the recognised lease's (from
-                # the day, its liability at recognition as the opening), its cost the two
-                # parts' (ASC 842 operating; the exempt days' cost is in the entry anyway).
+                # the day, its liability at recognition as the opening), its straight-line cost
+                # the exempt days' as the entry posts it: added to the recognised lease's single
+                # cost (ASC 842 operating), or on its own beside the interest and amortization
+                # from the day (IFRS 16, ASC 842 finance), so the row's costs are the entry's.
                 exempt, first = rows.pop(), recognised[0]
+                cost = exempt.straight_line_cost
                 if first.straight_line_cost is not None:
-                    first = dc_replace(
-                        first,
-                        straight_line_cost=first.straight_line_cost + exempt.straight_line_cost,
-                    )
-                recognised = [first] + recognised[1:]
+                    cost += first.straight_line_cost
+                recognised = [dc_replace(first, straight_line_cost=cost)] + recognised[1:]
             rows += recognised
         return rows
 
@@ -837,6 +848,31 @@ class ExemptChangedSchedule(ExemptSchedule):
 
     def event_lines(self, index: int) -> list:
         return list(self._event_lines.get(index, []))
+
+    def month_parts(self, index: int) -> list[tuple[list[JournalLine], bool]]:
+        """`month_lines` split into the exempt lease's part (its cost and cash to the day the
+        exemption ends, changes before it) and the recognised lease's (the recognition entry,
+        its periodic lines, later changes), each with whether it is exempt."""
+        if self.recognised is None or index < self.recognised_from:
+            lines = [x for _, event in self.event_lines(index) for x in event]
+            lines += self.periodic_lines(index)
+            return [(lines, True)] if lines or index < len(self) else []
+        exempt: list[JournalLine] = []
+        recognised = [x for _, event in self.event_lines(index) for x in event]
+        if index < len(self.payments):  # the days of the month before the recognition
+            exempt = ExemptSchedule.periodic_lines(self, index)
+        if index < len(self):
+            recognised += self.recognised.periodic_lines(index - self.recognised_from)
+        return [(exempt, True), (recognised, False)]
+
+    def liability_payments(self) -> list[Decimal]:
+        """The payments that settle the liability, by month: the recognised lease's rows (the
+        exempt months' and the exempt days' rent settle none)."""
+        if self.recognised is None:
+            return [ZERO] * len(self)
+        rows = self.posted_months()
+        s = self.recognised_from
+        return [ZERO] * s + [row.payment for row in rows[s:]]
 
     def month_lines(self, index: int) -> list[JournalLine]:
         lines: list[JournalLine] = []
