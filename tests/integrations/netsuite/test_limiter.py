@@ -125,6 +125,26 @@ def test_a_freed_slot_goes_straight_to_a_waiting_thread_of_the_same_worker(redis
     assert limiter.in_use("444") == 0
 
 
+def test_a_thread_handing_its_slot_over_returns_once_the_waiting_thread_has_it(redis_client):
+    client, prefix = redis_client
+    # A long wait, so the test does not depend on how fast the waiting thread is woken.
+    limiter = RedisConcurrencyLimiter(client, limit=1, handover_wait_s=30, prefix=prefix)
+    first = limiter.acquire("446")
+    got: list[str] = []
+    waiter = threading.Thread(target=lambda: got.append(limiter.acquire("446")))
+    waiter.start()
+    time.sleep(0.1)
+
+    limiter.release("446", first)
+
+    assert limiter._handed["446"] == []  # taken by the waiting thread before release returned
+    waiter.join(timeout=3)
+    assert got == [first]
+    assert limiter.in_use("446") == 1
+    limiter.release("446", first)
+    assert limiter.in_use("446") == 0
+
+
 def test_another_worker_gets_a_slot_once_the_holder_has_passed_it_on_for_reuse_s(redis_client):
     client, prefix = redis_client
     # Two workers of one account with one slot: the first keeps a call always waiting, so
