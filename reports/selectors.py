@@ -283,6 +283,8 @@ class Disclosures:
 NO_SHORT_TERM = "No short-term lease cost recorded in these months."
 NO_VARIABLE = "No variable lease payments recorded in these months."
 NO_LOW_VALUE = "No low-value lease cost recorded in these months."
+# ASC 842-20-50-4(f) and IFRS 16.53(f) list sublease income; the product keeps no lessor books.
+NO_SUBLEASE = "Subleases are not recorded here; no lease cost above is net of sublease income."
 QUANT = Decimal("0.01")
 
 
@@ -345,6 +347,12 @@ def asc842_disclosures(currency: str, facts: list[LeaseFacts], span: Range) -> D
     fin_amort = _sum(finance, lambda f: f.movement.amortization_expense)
     fin_interest = _sum(finance, lambda f: f.movement.interest)
     fin_interest_paid = _sum(finance, _interest_paid)
+    short_term = _recorded(
+        "short_term_cost", "Short-term lease cost", facts, "exempt_cost", NO_SHORT_TERM
+    )
+    variable = _recorded(
+        "variable_cost", "Variable lease cost", facts, "variable_cost", NO_VARIABLE
+    )
     figures = [
         Figure(
             "operating_lease_cost", "Operating lease cost", op_cost, lease_codes=_codes(operating)
@@ -361,12 +369,14 @@ def asc842_disclosures(currency: str, facts: list[LeaseFacts], span: Range) -> D
             fin_interest,
             lease_codes=_codes(finance),
         ),
-        _recorded("short_term_cost", "Short-term lease cost", facts, "exempt_cost", NO_SHORT_TERM),
-        _recorded("variable_cost", "Variable lease cost", facts, "variable_cost", NO_VARIABLE),
+        short_term,
+        variable,
+        Figure("sublease_income", "Sublease income", None, NO_SUBLEASE),
         Figure(
             "total_cost",
             "Total lease cost",
-            op_cost + fin_amort + fin_interest,
+            # ASC 842-20-50-4: the sum of every lease cost line above (sublease income has none).
+            op_cost + fin_amort + fin_interest + short_term.amount + variable.amount,
             lease_codes=_codes(facts),
         ),
         Figure(
@@ -485,6 +495,7 @@ def ifrs16_disclosures(currency: str, facts: list[LeaseFacts], span: Range) -> D
             "variable_cost",
             NO_VARIABLE,
         ),
+        Figure("sublease_income", "Income from subleasing right-of-use assets", None, NO_SUBLEASE),
         Figure(
             "cash_outflow",
             "Total cash outflow for leases",
