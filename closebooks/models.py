@@ -83,11 +83,16 @@ class AccountingPeriod(models.Model):
 class JournalEntry(models.Model):
     """A journal entry as frozen at close: values only, never changed afterwards."""
 
+    # No index of their own: journalentry_unique_key starts with company, the (period,
+    # close_version) index with period, and every close writes 10,000 rows into each index.
     company = models.ForeignKey(
-        "companies.Company", on_delete=models.CASCADE, related_name="journal_entries"
+        "companies.Company",
+        on_delete=models.CASCADE,
+        related_name="journal_entries",
+        db_index=False,
     )
     period = models.ForeignKey(
-        AccountingPeriod, on_delete=models.PROTECT, related_name="journal_entries"
+        AccountingPeriod, on_delete=models.PROTECT, related_name="journal_entries", db_index=False
     )
     close_version = models.PositiveIntegerField()
     # Becomes the NetSuite external ID: the same on every re-close of the same data.
@@ -136,7 +141,10 @@ class JournalEntry(models.Model):
 class JournalLine(models.Model):
     """One line of a frozen entry; accounts and segments are copied by value."""
 
-    entry = models.ForeignKey(JournalEntry, on_delete=models.CASCADE, related_name="lines")
+    # No index of its own: journalline_unique_no (entry, line_no) serves every lookup by entry.
+    entry = models.ForeignKey(
+        JournalEntry, on_delete=models.CASCADE, related_name="lines", db_index=False
+    )
     line_no = models.PositiveIntegerField()
     account_number = models.CharField(max_length=40)
     account_name = models.CharField(max_length=200)
