@@ -125,8 +125,6 @@ def _close_once(period, user, args, label: str, profile: str | None = None) -> N
     the timed part, delete what it wrote and open December again for the next run."""
     import cProfile
 
-    from django.db import connection, transaction
-
     from closebooks.models import JournalEntry, JournalLine
 
     steps: list[tuple[str, float]] = []
@@ -135,14 +133,9 @@ def _close_once(period, user, args, label: str, profile: str | None = None) -> N
     wall, cpu = time.perf_counter(), time.process_time()
     if profiler is not None:
         profiler.enable()
-    # The close's own transaction (period_close is atomic; this block only lets the foreign-key
-    # checks, which PostgreSQL defers to the commit, be timed apart from the rest of the commit).
-    with transaction.atomic():
-        entries = _period_close(period, user, steps)
-        steps.append(("foreign-key checks", time.perf_counter()))
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what COMMIT would run first
-        steps.append(("commit", time.perf_counter()))
+    # period_close commits on return: its own transaction, as in the app (the foreign-key
+    # checks PostgreSQL defers to the commit are run just before it, so they are timed apart).
+    entries = _period_close(period, user, steps)
     seconds = time.perf_counter() - wall
     if profiler is not None:
         profiler.disable()
@@ -169,14 +162,23 @@ def _close_once(period, user, args, label: str, profile: str | None = None) -> N
 
 class _TimedSignal:
     """`period_closed`, noting when its handlers start (the first close of a process imports
-    what they need)."""
+    what they need); after them, the last thing the close does before it commits, the
+    foreign-key checks the commit would run are run (`SET CONSTRAINTS ALL IMMEDIATE`), so the
+    commit's two parts are timed apart."""
 
     def __init__(self, signal, steps: list) -> None:
         self.signal, self.steps = signal, steps
 
     def send(self, *args, **kwargs):
+        from django.db import connection
+
         self.steps.append(("period_closed handlers", time.perf_counter()))
-        return self.signal.send(*args, **kwargs)
+        sent = self.signal.send(*args, **kwargs)
+        self.steps.append(("foreign-key checks", time.perf_counter()))
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        self.steps.append(("commit", time.perf_counter()))
+        return sent
 
 
 def _period_close(period, user, steps):
