@@ -400,6 +400,9 @@ class _Mapping:
         self.accounts = accounts
         self.segments = segments
         self.resolved: dict[tuple, tuple[dict, tuple[str, str, str]]] = {}
+        # For `lines`: per key, engine role -> (account number, account name) or None, beside
+        # `resolved_for`'s answer (the number and name read once, not once per line).
+        self.numbered: dict[tuple, tuple[dict, dict, tuple[str, str, str]]] = {}
 
     def _resolve(self, lease: Lease, key: tuple) -> tuple[dict, tuple[str, str, str]]:
         d = self.defaults
@@ -428,26 +431,37 @@ class _Mapping:
 
     def lines(self, lease: Lease, engine_lines: list) -> tuple[list, list]:
         """The lease's posting lines, or none and one problem per unmapped account."""
-        posting, (department, lease_class, location) = self.resolved_for(lease)
+        key = _mapping_key(lease.__dict__)
+        found = self.numbered.get(key)
+        if found is None:
+            posting, names = self.resolved_for(lease)
+            numbers = {
+                role: None if account is None else (account.number, account.name)
+                for role, (_, account) in posting.items()
+            }
+            found = self.numbered[key] = (numbers, posting, names)
+        numbers, posting, (department, lease_class, location) = found
         subsidiary = lease.subsidiary.name
         lease_id, code, name, currency = lease.id, lease.code, lease.name, lease.currency
         out = []
+        append = out.append
         missing: set[str] = set()
         for line in engine_lines:
-            field, account = posting[line.role]
+            role = line.role
+            account = numbers[role]
             if account is None:
-                missing.add(field)
+                missing.add(posting[role][0])
                 continue
-            out.append(
+            append(
                 PostingLine(
                     lease_id,
                     code,
                     name,
                     subsidiary,
                     currency,
-                    line.role,
-                    account.number,
-                    account.name,
+                    role,
+                    account[0],
+                    account[1],
                     line.debit,
                     line.credit,
                     line.memo,
