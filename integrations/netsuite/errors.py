@@ -27,7 +27,8 @@ __all__ = [
 ]
 
 # Context given by the product: field -> human name (or {internal id: name}), plus e.g.
-# "subsidiary", "period", "tran_date", "external_id", "account_id" (the NetSuite account).
+# "subsidiary", "period" (NetSuite's posting period), "accounting_period" (ours, the entry's
+# own), "tran_date", "external_id", "account_id" (the NetSuite account).
 Context = Mapping[str, Any]
 
 _AUTH_CODES = {"INVALID_LOGIN", "INVALID_LOGIN_ATTEMPT", "INVALID_LOGIN_CREDENTIALS"}
@@ -403,7 +404,9 @@ class InvalidCharacterError(InvalidJournalEntryError):
 
     def corrective_action(self, context: Context | None = None) -> str:
         """The entry is frozen: correct its source, then rebuild it by closing again."""
-        period = (context or {}).get("period")
+        # Our accounting period, the entry's own: NetSuite's ("period") may be a later one
+        # where an adjustment posts, which reopening ours would not rebuild.
+        period = (context or {}).get("accounting_period")
         which = period if period else "the period"
         return (
             "Remove the character from the text it came from (a lease's code or name, or a "

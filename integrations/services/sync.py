@@ -73,6 +73,7 @@ from integrations.services.references import (
     UnresolvedReferenceError,
 )
 from integrations.signals import sync_completed
+from occupier.text_rules import NOT_XML
 
 log = logging.getLogger(__name__)
 
@@ -405,12 +406,16 @@ def _payload_for(
         for line in sync_entry.lines
     )
     kind = "Reversal" if sync_entry.action == EntryAction.REVERSE else "Adjustment"
+    # The copied memo loses what no XML can carry: the entry it reverses or adjusts may have
+    # reached NetSuite over REST before such characters were refused, and its reversal must
+    # still go (reopening cannot change a memo NetSuite already holds).
+    copied = NOT_XML.sub("", entry.memo)
     return JournalEntryData(
         external_id=sync_entry.external_key,
         subsidiary_id=resolver.resolve("subsidiary", entry.subsidiary),
         currency_id=resolver.resolve("currency", entry.currency),
         tran_date=sync_entry.tran_date or entry.tran_date,
-        memo=f"{kind} of {sync_entry.base_key}: {entry.memo}"[:300],
+        memo=f"{kind} of {sync_entry.base_key}: {copied}"[:300],
         lines=lines,
     )
 
@@ -443,13 +448,20 @@ def _wanted(run_id: int) -> dict[str, set[str]]:
     return wanted
 
 
-def _context(resolver: ReferenceResolver, sync_entry: SyncEntry) -> dict:
-    """Names by internal ID, so NetSuite's errors can name what the user knows."""
+def _context(
+    resolver: ReferenceResolver, sync_entry: SyncEntry, accounting_period: AccountingPeriod
+) -> dict:
+    """Names by internal ID, so NetSuite's errors can name what the user knows.
+
+    "period" is NetSuite's posting period (an adjustment may post in a later one);
+    "accounting_period" is ours, the entry's own, the one to reopen to rebuild it.
+    """
     day = sync_entry.tran_date or sync_entry.journal_entry.tran_date
     context: dict = {
         "external_id": sync_entry.external_key,
         "tran_date": day,
         "period": sync_entry.netsuite_period or day.strftime("%b %Y"),
+        "accounting_period": accounting_period.label,
     }
     for kind, values in resolver.cache.items():
         context[kind] = {internal_id: name for name, internal_id in values.items() if internal_id}
@@ -785,7 +797,10 @@ class _Ledger:
             row.fix_url = _fix_url(error.kind, row.journal_entry, error.value)
             return
         assert isinstance(error, RecordValidationError)
-        context = _context(self.resolver, row)
+        entry = row.journal_entry
+        # A run's entries are of its period, so no query; any other would be read here.
+        own = self.run.period if entry.period_id == self.run.period_id else entry.period
+        context = _context(self.resolver, row, own)
         row.error_code = error.code or error.reason.upper()
         row.error_message = error.user_message(context)
         row.corrective_action = error.corrective_action(context)

@@ -74,7 +74,9 @@ def test_an_entry_memo_no_xml_can_carry_is_refused_for_rest_too(char, name, show
         f"Journal entry LA-1-202601-D-HQ-2 was not sent: its memo contains {name}, which "
         f"NetSuite cannot accept: “Lease HQ-2 Office{shown}Tower · Jan 2026”."
     )
-    assert "reopen Jan 2026 and close it again" in error.corrective_action({"period": "Jan 2026"})
+    assert "reopen Jan 2026 and close it again" in error.corrective_action(
+        {"accounting_period": "Jan 2026"}
+    )
     assert not error.retryable
 
 
