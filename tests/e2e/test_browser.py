@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.db import connections
 from django.urls import reverse
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from integrations.models import NetSuiteConnection, SyncRun, SyncStatus
 from integrations.services.discovery import reference_data_refresh
@@ -91,7 +92,12 @@ class Journey:
     def shot(self, label: str) -> Path:
         self.step += 1
         path = SCREENSHOTS / f"{self.name}-{self.step:02d}-{label}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        # A full-page capture waits for the page to be still; on a loaded machine one wait of
+        # the default 20 s was seen to run out after a form post, so give it one longer try.
+        try:
+            self.page.screenshot(path=str(path), full_page=True)
+        except PlaywrightTimeoutError:
+            self.page.screenshot(path=str(path), full_page=True, timeout=60_000)
         print(f"screenshot: {path.relative_to(ROOT)}")
         return path
 
