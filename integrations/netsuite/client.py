@@ -129,8 +129,10 @@ class NetSuiteClient:
         """A one-row SuiteQL query proving credentials, role and web services access."""
         result = self.rest.verify_connection()
         if self.transport == "soap":
-            # Also prove the WSDL loads (WsdlUnavailableError if not), so it shows at verify time.
-            _ = self.soap.zeep_client
+            # Also prove the WSDL loads and is NetSuite's (WsdlUnavailableError or
+            # WsdlNotNetSuiteError if not) by reading from it what every envelope needs, so a
+            # wrong WSDL shows at verify time rather than at the first sync.
+            _ = self.soap.envelope_writer
         return result
 
     def journal_entry_url(self, internal_id: str) -> str:

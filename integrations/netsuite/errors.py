@@ -21,6 +21,8 @@ __all__ = [
     "RecordNotFoundError",
     "RecordValidationError",
     "TransientError",
+    "WsdlNotNetSuiteError",
+    "WsdlUnavailableError",
     "error_from_rest_response",
     "error_from_soap_fault",
     "error_from_status_detail",
@@ -249,6 +251,30 @@ class WsdlUnavailableError(NetSuiteError):
             "Web Services is enabled in NetSuite (Setup > Company > Enable Features > "
             "SuiteCloud); if your administrator set NETSUITE_WSDL, check that this server can "
             "reach that address. Then press Verify & Save again."
+        )
+
+
+class WsdlNotNetSuiteError(WsdlUnavailableError):
+    """The WSDL loaded, but lacks what NetSuite's 2023_2 WSDL has for sending journal entries."""
+
+    def __init__(self, location: str, missing: str) -> None:
+        super().__init__(location, f"not NetSuite's 2023_2 WSDL: {missing}")
+        self.missing = missing
+
+    def user_message(self, context: Context | None = None) -> str:
+        """Say which document and what it lacks."""
+        return (
+            f"SOAP cannot be used: the service description (WSDL) at {self.location} is not "
+            f"NetSuite's SuiteTalk 2023_2 WSDL ({self.missing}), so journal entries could not "
+            "be sent with it."
+        )
+
+    def corrective_action(self, context: Context | None = None) -> str:
+        """Point at the ways out: REST now, the right WSDL later."""
+        return (
+            "Choose REST (recommended) and press Verify & Save again. To use SOAP, ask whoever "
+            "runs this server to set NETSUITE_WSDL to NetSuite's 2023_2 WSDL, or to leave it "
+            "blank so each account's own WSDL is used."
         )
 
 

@@ -23,6 +23,7 @@ from .errors import (
     NetSuiteError,
     NetSuiteTimeoutError,
     ProtocolError,
+    WsdlNotNetSuiteError,
     WsdlUnavailableError,
     error_from_rest_response,
     error_from_soap_fault,
@@ -120,6 +121,14 @@ def forget_loaded_wsdls() -> None:
         _wsdl_cache.clear()
 
 
+def _forget_loaded_wsdl(location: str, client: zeep.Client) -> None:
+    """Drop one loaded WSDL, if it is still the one this process keeps for `location`."""
+    with _wsdl_lock:
+        cached = _wsdl_cache.get(location)
+        if cached is not None and cached[1] is client:
+            del _wsdl_cache[location]
+
+
 def _load_failure(exc: BaseException) -> str:
     """Why a WSDL did not load, in words an administrator can check."""
     if isinstance(exc, requests.HTTPError) and exc.response is not None:
@@ -198,8 +207,18 @@ class SoapClient:
         if self._writer is None or self._writer[0] is not z:
             try:
                 writer = EnvelopeWriter(z, _BINDING, f"{{{_TRAN}}}JournalEntry")
-            except (LookupError, AttributeError, ValueError) as exc:
-                raise WsdlUnavailableError(self.wsdl, "not NetSuite's 2023_2 WSDL") from exc
+            except (LookupError, AttributeError, ValueError, zeep.exceptions.Error) as exc:
+                # Loaded, but not NetSuite's: the next Verify loads it again instead of
+                # reusing this one for a day.
+                _forget_loaded_wsdl(self.wsdl, z)
+                # The writer's own LookupError says what is missing; anything else is a part
+                # it expected in another shape.
+                missing = (
+                    str(exc)
+                    if type(exc) is LookupError
+                    else "it lacks parts a journal entry envelope needs"
+                )
+                raise WsdlNotNetSuiteError(self.wsdl, missing) from exc
             self._writer = (z, writer)
         return self._writer[1]
 

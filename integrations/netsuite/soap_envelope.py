@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 import zeep
+import zeep.exceptions
 from lxml import etree
 
 from .payload import CENT, JournalEntryData, check_texts
@@ -55,12 +56,17 @@ _PASSPORT_FIELDS = {
 }
 
 
+def _type_name(xsd_type: Any) -> str:
+    """A type's local name for a message (an anonymous type has none)."""
+    return xsd_type.qname.localname if xsd_type.qname is not None else "type"
+
+
 def _child(xsd_type: Any, name: str) -> Any:
     """The element `name` of a zeep complex type (LookupError if the WSDL has none)."""
     for element_name, element in xsd_type.elements:
         if element_name == name:
             return element
-    raise LookupError(f"{xsd_type.qname} has no element {name}")
+    raise LookupError(f"its {_type_name(xsd_type)} has no {name} field")
 
 
 def _attribute(xsd_type: Any, name: str) -> str:
@@ -68,7 +74,7 @@ def _attribute(xsd_type: Any, name: str) -> str:
     for attribute_name, attribute in xsd_type.attributes:
         if attribute_name == name:
             return attribute.qname.text
-    raise LookupError(f"{xsd_type.qname} has no attribute {name}")
+    raise LookupError(f"its {_type_name(xsd_type)} has no {name} attribute")
 
 
 def _ordered(xsd_type: Any, wanted: dict[str, tuple[str, int]]) -> tuple[tuple[str, str, int], ...]:
@@ -78,7 +84,8 @@ def _ordered(xsd_type: Any, wanted: dict[str, tuple[str, int]]) -> tuple[tuple[s
     )
     if len(fields) != len(wanted):
         found = {name for name, _ in xsd_type.elements}
-        raise LookupError(f"{xsd_type.qname} has no element {sorted(set(wanted) - found)}")
+        missing = ", ".join(sorted(set(wanted) - found))
+        raise LookupError(f"its {_type_name(xsd_type)} has no {missing} field")
     return fields
 
 
@@ -86,7 +93,10 @@ class EnvelopeWriter:
     """Writes signed upsert/upsertList envelopes of journal entries for one loaded WSDL."""
 
     def __init__(self, client: zeep.Client, binding: str, journal_entry_type: str) -> None:
-        soap_binding = client.wsdl.bindings[binding]
+        """Read the names from the WSDL; a LookupError says what a WSDL not NetSuite's lacks."""
+        soap_binding = client.wsdl.bindings.get(binding)
+        if soap_binding is None:
+            raise LookupError(f"it has no {etree.QName(binding).localname}")
         soap_env = soap_binding.nsmap["soap-env"]
         self._envelope = f"{{{soap_env}}}Envelope"
         self._header = f"{{{soap_env}}}Header"
@@ -95,7 +105,10 @@ class EnvelopeWriter:
         self._operations: dict[str, tuple[str, str]] = {}
         passport = None
         for name in ("upsert", "upsertList"):
-            message = soap_binding.get(name).input
+            try:
+                message = soap_binding.get(name).input
+            except ValueError:
+                raise LookupError(f"it has no {name} operation") from None
             self._operations[name] = (
                 message.body.qname.text,
                 _child(message.body.type, "record").qname.text,
@@ -112,7 +125,12 @@ class EnvelopeWriter:
         self._signature = signature.qname.text
         self._algorithm = _attribute(signature.type, "algorithm")
 
-        entry_type = client.get_type(journal_entry_type)
+        try:
+            entry_type = client.get_type(journal_entry_type)
+        except zeep.exceptions.LookupError:
+            # zeep's own LookupError, which is not Python's.
+            name = etree.QName(journal_entry_type).localname
+            raise LookupError(f"it has no {name} record type") from None
         self._entry_fields = _ordered(entry_type, _ENTRY_FIELDS)
         self._external_id = _attribute(entry_type, "externalId")
         line_list = _child(entry_type, "lineList").type
