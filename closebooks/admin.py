@@ -1,6 +1,7 @@
 """Read-only admin: closed figures change only through the close and reopen services."""
 
 from django.contrib import admin
+from django.utils import timezone
 
 from closebooks.models import AccountingPeriod, CloseRun, JournalEntry, JournalLine
 
@@ -50,8 +51,73 @@ class CloseRunAdmin(ReadOnlyAdmin):
         "requested_by",
         "created_at",
         "attempts",
+        "resume_count",
+        "heartbeat_at",
         "entries",
     ]
     list_filter = ["status"]
     list_select_related = ["period", "company", "requested_by"]
     search_fields = ["company__name", "message"]
+    # Every field, shown as it is: a run changes only through the close services.
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "company",
+                    "period",
+                    "status",
+                    "requested_by",
+                    "leases",
+                    "expected_entries",
+                    "entries",
+                    "message",
+                ]
+            },
+        ),
+        ("Timing", {"fields": ["created_at", "started_at", "finished_at", "attempts"]}),
+        (
+            "Recovery",
+            {
+                "description": (
+                    "The execution holding the claim token beats the heartbeat while it closes; "
+                    "a run whose heartbeat went silent lost its worker and is sent to another "
+                    "one (resumed)."
+                ),
+                "fields": [
+                    "heartbeat_at",
+                    "heartbeat_silent_for",
+                    "lease_token",
+                    "resume_count",
+                    "resumed_at",
+                ],
+            },
+        ),
+    ]
+    readonly_fields = [
+        "company",
+        "period",
+        "status",
+        "requested_by",
+        "leases",
+        "expected_entries",
+        "entries",
+        "message",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "attempts",
+        "heartbeat_at",
+        "heartbeat_silent_for",
+        "lease_token",
+        "resume_count",
+        "resumed_at",
+    ]
+
+    @admin.display(description="Heartbeat silent for")
+    def heartbeat_silent_for(self, run: CloseRun) -> str:
+        """How long ago an in-flight run's worker last beat (blank once the run is over)."""
+        if not run.in_flight or run.heartbeat_at is None:
+            return ""
+        seconds = max(0, int((timezone.now() - run.heartbeat_at).total_seconds()))
+        return f"{seconds} s"
