@@ -184,6 +184,9 @@ class LeaseMonthFacts(models.Model):
     liability_in_12_months = MoneyField(default=0)
     remaining_months = models.PositiveIntegerField(default=0)
     problem = models.TextField(blank=True)
+    # The discount rate measuring the liability at the month's end (% a year): a change may
+    # have revised the lease's own (the weighted-average discount rate reads it).
+    rate_percent = models.DecimalField(max_digits=12, decimal_places=10, null=True)
 
     def __str__(self) -> str:
         return f"Lease {self.lease_id} in {self.snapshot}"

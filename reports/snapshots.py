@@ -48,9 +48,11 @@ MATURITY = tuple(f"maturity_{y}" for y in range(1, 6)) + (
     "maturity_thereafter",
     "liability_in_12_months",
 )
-AT_END = CLOSING + MATURITY + ("remaining_months",)
+AT_END = CLOSING + MATURITY + ("remaining_months", "rate_percent")
 SUMMED = COLUMNS + SCALARS
-FIELDS = OPENING + CLOSING + COLUMNS + SCALARS + MATURITY + ("remaining_months", "problem")
+# The rate comes last: every lease has one, a row is kept for a lease with a figure (`_is_blank`).
+FIELDS = (*OPENING, *CLOSING, *COLUMNS, *SCALARS, *MATURITY, "remaining_months", "problem",
+          "rate_percent")  # fmt: skip
 
 
 _scalars = attrgetter(*SCALARS)
@@ -73,11 +75,13 @@ def _values(facts: LeaseFacts) -> tuple:
         facts.liability_in_12_months,
         facts.remaining_months,
         facts.problem,
+        facts.rate_percent,
     )
 
 
 def _is_blank(values: tuple) -> bool:
-    return not any(values)
+    """Nothing on the books, moving or owed (every lease has a rate)."""
+    return not any(values[:-1])
 
 
 def closed_periods(company, start: date, end: date) -> list[AccountingPeriod] | None:
@@ -309,3 +313,5 @@ def _fill(facts: LeaseFacts, row: dict) -> None:
     facts.maturity_thereafter = _money(row["s_maturity_thereafter"])
     facts.liability_in_12_months = _money(row["s_liability_in_12_months"])
     facts.remaining_months = row["s_remaining_months"] or 0
+    if row["s_rate_percent"] is not None:  # none: no row in the last month, nothing weighted
+        facts.rate_percent = row["s_rate_percent"]

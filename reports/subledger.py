@@ -62,6 +62,8 @@ class LeaseFacts:
     asset_type: str
     standard: str
     classification: str
+    # The discount rate measuring the liability at the range's end (% a year): the lease's own,
+    # or the rate of the last change before then that revised it (`rate_in_effect`).
     rate_percent: Decimal
     rou_accounts: tuple[str, ...] = ()  # ROU at cost and accumulated amortization
     liability_accounts: tuple[str, ...] = ()
@@ -258,6 +260,32 @@ def blank_facts(lease: Lease, accounts: _Accounts) -> LeaseFacts:
     )
 
 
+RATE_PLACES = Decimal("1E-10")  # as `LeaseMonthFacts.rate_percent` keeps it
+HUNDRED = Decimal(100)
+
+
+def rate_in_effect(schedule, index: int) -> Decimal | None:
+    """The annual rate (a fraction) measuring the lease liability at the end of month `index`:
+    the go-live measurement's (a transition rate), then each change's from its month on (the
+    engine's events carry the rate after each: a revised rate for a remeasurement, the same
+    rate otherwise). None when it is the lease's own rate."""
+    rate = None
+    golive = schedule if isinstance(schedule, GoLiveSchedule) else getattr(schedule, "golive", None)
+    if golive is not None:
+        rate = golive.rate_terms.annual_rate
+    events = getattr(schedule, "events", ())
+    if isinstance(schedule, ExemptSchedule):
+        # An exempt lease has no liability to measure until a change ends the exemption; the
+        # changes that keep it carry no rate.
+        if getattr(schedule, "recognised", None) is None:
+            return None
+        events = [e for e in events if e.index >= schedule.recognised_from]
+    for event in events:
+        if event.index <= index:
+            rate = event.rate_after
+    return rate
+
+
 def months_on_books(lease: Lease) -> int:
     """Calendar months from the commencement month that a lease without changes keeps
     something on the books, as its schedule counts them: the term, or the useful life when the
@@ -317,6 +345,10 @@ class _LeaseBooks:
             facts.opening_rou, facts.opening_liability = self.opening_rou, self.opening_liability
         facts.closing_rou = _balance(rou, last)
         facts.closing_liability = _balance(liability, last)
+        if not self.plain:
+            rate = rate_in_effect(schedule, last)
+            if rate is not None:
+                facts.rate_percent = (rate * HUNDRED).quantize(RATE_PLACES)
         for index in range(max(first, 0), min(last + 1, len(schedule))):
             month = schedule.period(index)
             if self.plain:
