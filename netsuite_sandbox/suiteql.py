@@ -1,5 +1,6 @@
 """A small, strict SuiteQL subset over sandbox state:
-SELECT … FROM … [[INNER] JOIN … ON …] [WHERE …] [GROUP BY …] [ORDER BY …]."""
+SELECT … FROM … [[INNER] JOIN … ON …] [WHERE …] [GROUP BY …] [ORDER BY …], and such SELECTs
+(without ORDER BY) joined by UNION ALL or UNION, with one ORDER BY at the end."""
 
 from __future__ import annotations
 
@@ -203,7 +204,7 @@ TOKEN_RE = re.compile(
 )
 KEYWORDS = {
     "select", "from", "where", "and", "or", "not", "in", "is", "null", "like", "as", "order",
-    "by", "asc", "desc", "between", "distinct", "join", "inner", "on", "group",
+    "by", "asc", "desc", "between", "distinct", "join", "inner", "on", "group", "union", "all",
 }  # fmt: skip
 AGGREGATES = ("count", "sum")
 
@@ -281,12 +282,28 @@ class Query:
     group: list[Any] | None = None
 
 
+@dataclass
+class Compound:
+    """SELECTs joined by UNION ALL / UNION (Oracle's compound query), sorted as a whole.
+
+    `distinct[k]` says whether the operator before branch k+1 is UNION (duplicates removed);
+    `order` sorts by result column position (0-based)."""
+
+    branches: list[Query]
+    distinct: list[bool]
+    order: list[tuple[int, bool]]
+
+
 class Parser:
     """Recursive-descent parser for the supported SELECT forms."""
 
     def __init__(self, query: str) -> None:
         self.toks = tokenize(query)
         self.i = 0
+        self._fresh_scope()
+
+    def _fresh_scope(self) -> None:
+        """Each SELECT of a compound query has its own tables and aliases."""
         self.table = ""
         self.aliases: set[str] = set()
         self.pending_cols: list[str] = []
@@ -316,7 +333,41 @@ class Parser:
             raise _bad(f"Invalid or unsupported search: expected {value or kind} near '{got}'.")
         return tok
 
-    def parse(self) -> Query:
+    def parse(self) -> Query | Compound:
+        """One SELECT, or SELECTs joined by UNION [ALL] with an ORDER BY for the whole."""
+        first = self.block()
+        if not self._at("union"):
+            first.order = self.order_by(first.items)
+            if self._at("union"):
+                # Reference: Oracle ORA-00933: a compound query's ORDER BY comes last.
+                raise _bad(
+                    "Invalid or unsupported search: ORDER BY is allowed only after the last "
+                    "SELECT of a UNION."
+                )
+            self.finish(first)
+            return first
+        branches, distinct = [first], []
+        self.check_groups(first)
+        while self.accept("kw", "union"):
+            distinct.append(not self.accept("kw", "all"))
+            branch = self.block()
+            if len(branch.items) != len(first.items):
+                # Reference: Oracle ORA-01789.
+                raise _bad("Invalid or unsupported search: query block has incorrect number of "
+                           "result columns.")  # fmt: skip
+            self.check_groups(branch)
+            branches.append(branch)
+        order = self.compound_order(first.items)
+        if self.peek().kind != "end":
+            raise _bad(f"Invalid or unsupported search near '{self.peek().value}'.")
+        return Compound(branches, distinct, order)
+
+    def _at(self, keyword: str) -> bool:
+        return self.peek().kind == "kw" and self.peek().value == keyword
+
+    def block(self) -> Query:
+        """SELECT … FROM … [JOIN …] [WHERE …] [GROUP BY …], without ORDER BY."""
+        self._fresh_scope()
         self.expect("kw", "select")
         distinct = bool(self.accept("kw", "distinct"))
         # Parse the select list after FROM is known, so columns can be checked: remember spans.
@@ -372,6 +423,10 @@ class Parser:
         self.i = start
         items = self.select_list(end)
         self.i = rest
+        return Query(table, items, where, [], distinct, joins, first, group)
+
+    def order_by(self, items: list[tuple[Any, str]]) -> list[tuple[Any, bool]]:
+        """A single SELECT's ORDER BY: positions, aliases or expressions of its tables."""
         order: list[tuple[Any, bool]] = []
         if self.accept("kw", "order"):
             self.expect("kw", "by")
@@ -399,15 +454,52 @@ class Parser:
                 order.append((key, descending))
                 if not self.accept("op", ","):
                     break
+        return order
+
+    def compound_order(self, items: list[tuple[Any, str]]) -> list[tuple[int, bool]]:
+        """A compound query's ORDER BY: positions or the first SELECT's column names only."""
+        order: list[tuple[int, bool]] = []
+        if not self.accept("kw", "order"):
+            return order
+        self.expect("kw", "by")
+        names = [alias for _, alias in items]
+        while True:
+            tok = self.next()
+            if tok.kind == "num" and 1 <= int(tok.value) <= len(items):
+                position = int(tok.value) - 1
+            elif tok.kind == "num":
+                raise _bad(f"ORDER BY position {tok.value} is out of range.")
+            elif tok.kind == "id" and tok.value.lower() in names and not self._at_dot():
+                position = names.index(tok.value.lower())
+            else:
+                # Reference: Oracle ORA-01785.
+                raise _bad(
+                    "Invalid or unsupported search: ORDER BY item must be the number of a "
+                    "SELECT-list expression."
+                )
+            descending = bool(self.accept("kw", "desc"))
+            if not descending:
+                self.accept("kw", "asc")
+            order.append((position, descending))
+            if not self.accept("op", ","):
+                return order
+
+    def _at_dot(self) -> bool:
+        return self.peek().kind == "op" and self.peek().value == "."
+
+    def finish(self, query: Query) -> None:
+        """The end of a single SELECT: nothing may follow, and its groups must hold."""
         if self.peek().kind != "end":
             raise _bad(f"Invalid or unsupported search near '{self.peek().value}'.")
-        if group is not None or any(_aggregate(e) for e, _ in items):
+        self.check_groups(query)
+
+    def check_groups(self, query: Query) -> None:
+        if query.group is not None or any(_aggregate(e) for e, _ in query.items):
             # Reference: Oracle ORA-00979/ORA-00937: with GROUP BY or an aggregate, every
             # selected and sorted expression is a group expression, an aggregate or a literal.
-            for expr in [e for e, _ in items] + [k for k, _ in order]:
-                if not (_aggregate(expr) or isinstance(expr, Lit) or expr in (group or [])):
+            for expr in [e for e, _ in query.items] + [k for k, _ in query.order]:
+                if not (_aggregate(expr) or isinstance(expr, Lit) or expr in (query.group or [])):
                     raise _bad("Invalid or unsupported search: not a GROUP BY expression.")
-        return Query(table, items, where, order, distinct, joins, first, group)
 
     def select_list(self, end: int) -> list[tuple[Any, str]]:
         if self.accept("op", "*"):
@@ -740,6 +832,14 @@ def execute(query: str, load: Callable[[str], list[Row]]) -> list[dict[str, str]
 
 def _execute(query: str, load: Callable[[str], list[Row]]) -> list[dict[str, str]]:
     parsed = Parser(query).parse()
+    if isinstance(parsed, Compound):
+        return _compound(parsed, load)
+    names = [alias for _, alias in parsed.items]
+    return [_named(names, values) for values in _selected(parsed, load)]
+
+
+def _selected(parsed: Query, load: Callable[[str], list[Row]]) -> list[tuple[Any, ...]]:
+    """One SELECT's rows as tuples of its values, sorted, DISTINCT applied."""
     if parsed.joins:
         rows = _joined(parsed, load)
     else:
@@ -749,21 +849,52 @@ def _execute(query: str, load: Callable[[str], list[Row]]) -> list[dict[str, str
     for key, descending in reversed(parsed.order):
         # Reference: Oracle sorts NULLs last ascending and first descending.
         rows.sort(key=lambda r, k=key: _sort_key(_eval(k, r)), reverse=descending)
-    out: list[dict[str, str]] = []
-    seen: set[tuple[Any, ...]] = set()
-    for row in rows:
-        item = {}
-        for expr, alias in parsed.items:
-            rendered = _render(_eval(expr, row))
-            if rendered is not None:
-                item[alias] = rendered
-        if parsed.distinct:
-            marker = tuple(sorted(item.items()))
-            if marker in seen:
-                continue
+    out = [tuple(_eval(expr, row) for expr, _ in parsed.items) for row in rows]
+    return _distinct(out) if parsed.distinct else out
+
+
+def _distinct(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows without repeats (as rendered: 1 and 1.0 are one value), first ones kept."""
+    seen: set[tuple[str | None, ...]] = set()
+    out = []
+    for values in rows:
+        marker = tuple(_render(v) for v in values)
+        if marker not in seen:
             seen.add(marker)
-        out.append(item)
+            out.append(values)
     return out
+
+
+def _named(names: list[str], values: tuple[Any, ...]) -> dict[str, str]:
+    """A row of the answer: column name -> rendered value, nulls left out."""
+    return {n: r for n, v in zip(names, values, strict=True) if (r := _render(v)) is not None}
+
+
+def _compound(parsed: Compound, load: Callable[[str], list[Row]]) -> list[dict[str, str]]:
+    """UNION ALL appends each SELECT's rows; UNION also removes repeats of what is before it
+    (Oracle evaluates the operators left to right); the ORDER BY sorts the whole.
+
+    The columns are named as in the first SELECT. NetSuite also refuses columns of different
+    types (ORA-01790); the simulator does not check their types.
+    """
+    rows = _selected(parsed.branches[0], load)
+    for branch, distinct in zip(parsed.branches[1:], parsed.distinct, strict=True):
+        rows = rows + _selected(branch, load)
+        if distinct:
+            rows = _distinct(rows)
+    for position, descending in reversed(parsed.order):
+        rows.sort(key=lambda r, p=position: _union_sort_key(r[p]), reverse=descending)
+    names = [alias for _, alias in parsed.branches[0].items]
+    return [_named(names, values) for values in rows]
+
+
+def _union_sort_key(value: Any) -> tuple[int, int, Any]:
+    """Like _sort_key, for a column whose SELECTs may give numbers of two kinds."""
+    if value is None:
+        return (2, 0, 0)
+    if isinstance(value, int | Decimal):
+        return (1, 0, Decimal(value))
+    return (1, 1 if isinstance(value, str) else 2, value)
 
 
 def _conjuncts(cond: Cond | None) -> list[Cond]:
