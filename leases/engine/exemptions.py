@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from dataclasses import replace as dc_replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
 
 from .dates import (
     add_months,
@@ -28,7 +29,7 @@ from .dates import (
     on_day,
     term_months_through,
 )
-from .payments import cash_by_month, cents, expand_flows, lease_end
+from .payments import cash_by_month, cents, expand_flows, lease_end, payment_amount
 from .schedule import (
     ENGINE_CONTEXT,
     Schedule,
@@ -53,6 +54,7 @@ from .types import (
     ScheduleMonth,
     Standard,
     TermsIssue,
+    Timing,
 )
 from .validation import check_rou, check_terms
 
@@ -245,8 +247,9 @@ class ExemptChangedSchedule(ExemptSchedule):
     actual days (`_apply_on_dates`, also for a lease from the 1st without part months once a
     change while it is exempt falls after the 1st of its month; the recognised lease counts
     the company's days too, so its own later changes apply on their dates); `term_months` of a
-    change counts from the original commencement. A lease on the month grid whose streams are
-    not all monthly keeps the month grid (payment periods by days are monthly only).
+    change counts from the original commencement. Quarterly and yearly payments take changes on
+    their dates too (`_apply_on_dates`), except one that recognises the lease with payments not
+    monthly: on the month grid it is taken from the 1st of its month.
     """
 
     def __init__(self, exempt: ExemptSchedule, changes: tuple) -> None:
@@ -262,7 +265,7 @@ class ExemptChangedSchedule(ExemptSchedule):
         self.recognised_from: int | None = None
         self._event_lines: dict[int, list] = {}
         if exempt.days and changes:
-            self._apply_on_dates(ChangeEvent, ChangeKind)
+            self._apply_on_dates(ChangeEvent, ChangeKind, grid=False)
             return
         on_dates = _takes_dates(terms, changes)
         unit = cents(terms.currency_decimals)
@@ -280,9 +283,15 @@ class ExemptChangedSchedule(ExemptSchedule):
                 # Actual days: a change inside a month while the lease is exempt takes effect
                 # on its date (ASC 842-20-25-3, IFRS 16.7: as of the date of the change), so
                 # the lease's changes are taken on their dates, the earlier ones too.
+                so_far = self.events, self._event_lines
                 self.events, self._event_lines = [], {}
-                self._apply_on_dates(ChangeEvent, ChangeKind)
-                return
+                try:
+                    self._apply_on_dates(ChangeEvent, ChangeKind, grid=True)
+                    return
+                except _MonthGrid:
+                    # Recognised from a day with payments not monthly: from the 1st, as before.
+                    self.events, self._event_lines = so_far
+                    on_dates = False
             if kind.value in _NO_ASSET:
                 issues.append(TermsIssue(f"{f}.kind", _NO_ASSET[kind.value]))
                 break
@@ -441,7 +450,7 @@ class ExemptChangedSchedule(ExemptSchedule):
             raise LeaseTermsError(issues)
         self.payments, self.expense = cash, expense
 
-    def _apply_on_dates(self, event_cls, kinds) -> None:
+    def _apply_on_dates(self, event_cls, kinds, *, grid: bool) -> None:
         """Actual days: each change takes effect on its date as a new lease from that day.
 
         The cost to the change is the lease's so far, by days (`_days`), rounded; the rent
@@ -455,8 +464,14 @@ class ExemptChangedSchedule(ExemptSchedule):
         exemption (`_exemption_ends`, in days: more than 12 months from the change under IFRS
         16, beyond the previous end under ASC 842) recognises the lease from its date
         (`_recognise_on`), the cost to the day staying the exempt lease's.
+
+        Quarterly and yearly payments keep their payment periods as monthly ones do: the period
+        under way is paid as it was, new payments start when it ends (`next_start`), a last
+        period cut short by the end pays its days (`_dated_flows`). A lease recognised from a
+        day pays monthly on its dates: when its payments are not monthly, the lease on the month
+        grid (`grid`) is taken from the 1st (`_MonthGrid`), one with part months is refused.
         """
-        from .changes import moved_end, stream_flows
+        from .changes import moved_end
 
         terms = self.terms
         unit = cents(terms.currency_decimals)
@@ -467,7 +482,7 @@ class ExemptChangedSchedule(ExemptSchedule):
         # the dated flow: calendar month from `frame`, where in it, amount, period start).
         payments = [
             (_flow_date(frame, flow), flow[2], flow[3], flow)
-            for flow in stream_flows(terms, terms.payments, c, c, end, frame)
+            for flow in _dated_flows(terms, terms.payments, c, c, end, frame)
         ]
         for incentive in terms.incentives:
             on = incentive.receivable_on or c
@@ -490,6 +505,19 @@ class ExemptChangedSchedule(ExemptSchedule):
         def first_payment_day(on: date) -> date:
             first = on_day(on, day)
             return first if first >= on else on_day(add_months(on, 1), day)
+
+        def next_start(on: date) -> date:
+            """The first day on or after `on` that ends the payment periods under way."""
+            latest = first_payment_day(on)
+            for stream in streams:
+                months = int(stream.frequency)
+                if months > 1:
+                    k = -(-months_between(origin, on) // months)  # ceil: periods begun
+                    start = add_months_to_day(origin, k * months)
+                    if start < on:
+                        start = add_months_to_day(origin, (k + 1) * months)
+                    latest = max(latest, start)
+            return latest
 
         ordered = sorted(enumerate(self.changes), key=lambda item: item[1].effective)
         issues: list[TermsIssue] = []
@@ -533,7 +561,7 @@ class ExemptChangedSchedule(ExemptSchedule):
             if change.term_months is not None and change.term_months != term:
                 new_end = moved_end(end, change.term_months - term, (c, term))
                 new_term = change.term_months
-            anchor = first_payment_day(d)
+            anchor = next_start(d)
             if new_end != end and (new_end < d or new_end + timedelta(days=1) < anchor):
                 issues.append(
                     TermsIssue(
@@ -548,6 +576,17 @@ class ExemptChangedSchedule(ExemptSchedule):
             if change.payments is not None:
                 streams, origin = change.payments, anchor
             ends = _exemption_ends_on(self.exemption, terms.standard, d, end, new_end)
+            if ends and not all(x.frequency is Frequency.MONTHLY for x in streams):
+                if grid:
+                    raise _MonthGrid
+                issues.append(
+                    TermsIssue(
+                        f"{f}.payments",
+                        "The lease is recognised from the change date and pays on its dates: "
+                        "enter its payments from the change as monthly payments.",
+                    )
+                )
+                break
             if ends and change.annual_rate is None:
                 issues.append(
                     TermsIssue(
@@ -565,7 +604,7 @@ class ExemptChangedSchedule(ExemptSchedule):
             kept = [p for p in payments if p[2] is None or p[2] < since]
             new = [
                 (_flow_date(frame, flow), flow[2], flow[3], flow)
-                for flow in stream_flows(terms, streams, origin, since, new_end, frame)
+                for flow in _dated_flows(terms, streams, origin, since, new_end, frame)
             ]
             payments = kept + new
             if ends:
@@ -964,16 +1003,57 @@ class _OnDates(Schedule):
 
 
 def _takes_dates(terms: LeaseTerms, changes: tuple) -> bool:
-    """Actual days, a lease on the month grid (no stubs): its changes can be taken on their
-    dates (`_apply_on_dates`), payment periods by days being monthly only. Changes after the
-    one that ends the exemption are the recognised lease's, which counts the company's days
-    itself."""
-    if terms.day_count is not DayCount.ACTUAL_DAYS:
-        return False
-    streams = list(terms.payments)
-    for change in changes:
-        streams += list(change.payments or ())
-    return all(stream.frequency is Frequency.MONTHLY for stream in streams)
+    """Actual days, a lease on the month grid (no stubs): its changes are taken on their dates
+    (`_apply_on_dates`), whatever its payments' frequency. Changes after the one that ends the
+    exemption are the recognised lease's, which counts the company's days itself."""
+    return terms.day_count is DayCount.ACTUAL_DAYS
+
+
+class _MonthGrid(Exception):  # noqa: N818 - a signal, not an error: take the month grid
+    """A change inside a month cannot be taken on its date; the lease is taken from the 1st."""
+
+
+def _dated_flows(terms: LeaseTerms, streams, origin: date, since: date, end: date, frame: date):
+    """`changes.stream_flows` for streams of any frequency: monthly streams as it prices them;
+    a quarterly or yearly stream's payment periods run from `origin` (its first period's first
+    day) every 3 or 12 months, and those starting from `since` through `end` pay, a last one
+    cut short by the end its days over the period's days. Escalations and rent-free months
+    count months from `origin`, as `payments.expand_flows` does."""
+    from .changes import stream_flows
+
+    monthly = tuple(x for x in streams if x.frequency is Frequency.MONTHLY)
+    flows = stream_flows(terms, monthly, origin, since, end, frame) if monthly else []
+    unit = cents(terms.currency_decimals)
+    after = end + timedelta(days=1)
+    for stream in streams:
+        months = int(stream.frequency)
+        if months == 1:
+            continue
+        k = 0
+        while (start := add_months_to_day(origin, k * months)) <= end:
+            stop = add_months_to_day(origin, (k + 1) * months)
+            month, k = k * months, k + 1
+            free = min(max(stream.rent_free_months - month, 0), months)
+            if start < since or free == months:
+                continue
+            amount = payment_amount(terms, stream, month, on=start)
+            if free:
+                amount = amount * (months - free) / months
+            if stop > after:
+                amount = amount * (after - start).days / (stop - start).days
+                stop = after
+            amount = amount.quantize(unit, rounding=ROUND_HALF_UP)
+            if not amount:
+                continue
+            if stream.timing is Timing.ADVANCE:
+                on, offset = start, start.day - 1
+            else:
+                on = stop - timedelta(days=1)
+                offset = on.day  # the end of its last day
+            flows.append(
+                (months_between(frame, on), Fraction(offset, days_in_month(on)), amount, start)
+            )
+    return flows
 
 
 def _exemption_ends(
