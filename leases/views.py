@@ -191,8 +191,25 @@ def _form_sections(form, mapping_fields: list[str]) -> list[dict]:
     ]
 
 
+def _payment_problems(formset) -> list[str]:
+    """The payment streams' own errors, in the form's words (Django's formset speaks of forms)."""
+    if not formset.is_bound:
+        return []
+    errors = formset.non_form_errors()
+    return [
+        "Enter at least one payment stream." if error.code == "too_few_forms" else message
+        for error, message in zip(errors.as_data(), errors, strict=True)
+    ]
+
+
 def _editor_page(request, editor: LeaseEditor, lease: Lease | None):
     mapping_fields = [*ACCOUNT_FIELDS.values(), *SEGMENT_FIELDS.values()]
+    payment_problems = _payment_problems(editor.payments)
+    stream_errors = (
+        sum(len(errors) for form in editor.payments.forms for errors in form.errors.values())
+        if editor.payments.is_bound
+        else 0
+    )
     return render(
         request,
         "leases/lease_form.html",
@@ -202,6 +219,8 @@ def _editor_page(request, editor: LeaseEditor, lease: Lease | None):
             "lease": lease,
             "mapping_fields": mapping_fields,
             "sections": _form_sections(editor.form, mapping_fields),
+            "payment_problems": payment_problems,
+            "payment_errors": len(payment_problems) + stream_errors,
         },
     )
 

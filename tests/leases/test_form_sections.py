@@ -29,3 +29,14 @@ def test_the_summary_counts_the_problems_of_each_section(amy, personas, subsidia
     start = body.index('aria-label="Sections of this form"')
     summary = body[start : body.index("data-inline-validate", start)]
     assert 'What is leased</a> <span class="badge bad">1 problem</span>' in summary
+
+
+def test_a_lease_without_a_payment_stream_says_so_in_the_forms_words(amy, personas, subsidiary):
+    data = lease_post(subsidiary)
+    data["payments-0-amount"] = ""  # the stream left as the form showed it
+    body = amy.post(reverse("lease_create"), data).content.decode()
+    assert "Enter at least one payment stream." in body
+    assert "submit at least" not in body  # Django's formset wording, meaningless here
+    start = body.index('aria-label="Sections of this form"')
+    summary = body[start : body.index("data-inline-validate", start)]
+    assert 'Payments</a> <span class="badge bad">1 problem</span>' in summary
