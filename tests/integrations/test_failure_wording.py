@@ -114,3 +114,33 @@ def test_emails_show_times_in_the_companys_date_format_and_zone(db):
 
     assert "Sent: 2026-02-03, 10:30 EST" in text
     assert "sent to NetSuite on 2026-02-03, 10:30 EST." in html
+
+
+def test_the_run_page_shows_each_failed_entrys_reason_and_leads_to_the_errors(failed_run):
+    client = Client()
+    client.force_login(failed_run.personas.reviewer.user)
+    page = client.get(reverse("sync_run_detail", args=[failed_run.pk])).content.decode()
+    errors = reverse("sync_run_errors", args=[failed_run.pk])
+    assert f'<a href="{errors}">See why and retry</a>' in page
+    # The reason sits in the row, readable on a phone and by a keyboard, not in a tooltip.
+    reason = "Department &#x27;Facilities Management&#x27; was not found in NetSuite."
+    assert page.count(f'<div class="muted">{reason}</div>') == 2
+    assert 'title="Department' not in page
+
+
+def test_the_errors_page_tells_an_accountant_who_presses_retry(failed_run):
+    client = Client()
+    client.force_login(failed_run.personas.accountant.user)  # reads the errors, cannot retry
+    page = client.get(reverse("sync_run_errors", args=[failed_run.pk])).content.decode()
+    assert "then someone with access to lease accounting integrations presses <b>Retry</b>" in page
+    assert ">Retry</button>" not in page
+    run_page = client.get(reverse("sync_run_detail", args=[failed_run.pk])).content.decode()
+    assert ">See why</a>" in run_page and "See why and retry" not in run_page
+
+
+def test_closed_periods_says_how_many_entries_failed_and_links_why(failed_run):
+    client = Client()
+    client.force_login(failed_run.personas.reviewer.user)
+    page = client.get(reverse("closed_periods")).content.decode()
+    errors = reverse("sync_run_errors", args=[failed_run.pk])
+    assert f'2 of 3 entries not accepted by NetSuite: <a href="{errors}">see why</a>' in page
