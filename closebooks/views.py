@@ -196,7 +196,9 @@ def period_close_view(request, pk: int):
         )
         return redirect("period_preview", pk=period.pk)
     messages.success(
-        request, f"Closed {period.label}: {len(entries)} journal entries are frozen and locked."
+        request,
+        f"Closed {period.label}: {len(entries)} journal entries are frozen and locked. "
+        "Next: Sync on Closed Periods sends them to NetSuite.",
     )
     return redirect("period_entries", pk=period.pk)
 

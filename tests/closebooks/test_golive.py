@@ -151,6 +151,8 @@ def test_the_go_live_page_saves_the_month_and_previews_what_comes_in(portfolio):
     assert sorted(rows) == ["OLD-FIN", "OLD-OP"]
     assert rows["OLD-FIN"]["liability"] == Decimal("22675.68")
     assert rows["OLD-FIN"]["rou"] == Decimal("21396.61")
+    # Every amount of a row names its currency, not only the first.
+    assert '<td class="num">21,396.61 USD</td>' in page.content.decode()
     response = admin.post(url, {"go_live": "2026-09-20", "transition_method": "asc840"})
     assert response.status_code == 302
     portfolio.company.refresh_from_db()

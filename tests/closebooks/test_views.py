@@ -125,6 +125,14 @@ def test_the_wizard_shows_the_next_period_and_draft_leases(books):
     assert "Next period to close: Jan 2026" in response.content.decode()
 
 
+def test_the_wizard_names_the_periods_days_in_the_companys_date_format(books):
+    books.company.date_format = "Y-m-d"
+    books.company.save(update_fields=["date_format"])
+    body = client_for(books.accountant).get(reverse("close_books")).content.decode()
+    # Both ends in one format (it read "Jan 1–31 Jan 2026" before, whatever the company chose).
+    assert "Fiscal year 2026, period 1 · 2026-01-01 – 2026-01-31." in body
+
+
 def test_preview_then_close_and_lock(books):
     periods_ensure(company=books.company, through=MAR)
     jan = AccountingPeriod.objects.get(company=books.company, start=JAN)
