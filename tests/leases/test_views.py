@@ -104,3 +104,19 @@ def test_saving_the_edit_page_untouched_keeps_payments_and_incentives(amy, perso
     assert lease.name == "Renamed"
     assert [p.amount for p in lease.payments.all()] == [Decimal("1000.00")]
     assert [i.amount for i in lease.incentives.all()] == [Decimal("500.00")]
+
+
+def test_a_draft_without_payments_says_so_and_why_it_cannot_be_activated(amy, personas, subsidiary):
+    lease = make_lease(personas.company, status="draft")
+    lease.payments.all().delete()
+    body = amy.get(reverse("lease_detail", args=[lease.pk])).content.decode()
+    assert "<dt>Payments</dt><dd>None yet: edit the lease to add its payments.</dd>" in body
+    assert 'disabled aria-describedby="activate-blocked">Activate</button>' in body
+    assert 'id="activate-blocked">Activate once the points below are fixed.</span>' in body
+    assert "Enter at least one payment stream." in body  # the point it refers to
+
+
+def test_the_discount_rate_reads_as_one_phrase(amy, personas, subsidiary):
+    lease = make_lease(personas.company)
+    body = amy.get(reverse("lease_detail", args=[lease.pk])).content.decode()
+    assert "<dd>6 % a year, nominal (annual ÷ 12)</dd>" in body
