@@ -165,3 +165,9 @@ def test_password_reset_links_use_the_site_url_not_the_request_host(personas, se
     assert "https://lease.example.com/accounts/reset/" in message.body
     assert "attacker" not in message.body + message.subject
     assert message.subject == "Reset your Occupier password"
+
+
+def test_a_wrong_password_is_explained_once(personas):
+    page = sign_in(Client(), "alice", "wrong").content.decode()
+    # Django's sentence already says so; the page added a second one before.
+    assert page.count("case-sensitive") == 1

@@ -68,6 +68,8 @@ def test_the_page_lists_the_inactive_department_and_the_picker_fixes_it(personas
     assert "Department &#x27;Legacy Ops&#x27; (internal ID 3) was not found in NetSuite." in page
     assert '<option value="Facilities (#2)">' in page
     assert "Legacy Ops (#3)" not in page  # an inactive record is never offered
+    # The card counts NetSuite's record types in words, not by their API names.
+    assert "accounting period " in page and "accountingperiod" not in page
 
     response = client.post(
         reverse("reference_data"),

@@ -40,6 +40,11 @@ def test_preview_shows_before_and_after_and_saves_nothing(client, personas, leas
     assert "Remeasurement: lease liability" in html
     assert "new segment" in html
     assert not LeaseChange.objects.exists()
+    # Preview posts to the preview's anchor, so the browser brings it into view below the form;
+    # Save posts to the page itself (its redirect carries no anchor).
+    assert 'value="preview" formaction="#preview">Preview</button>' in html
+    assert '<section class="card" id="preview">' in html
+    assert 'value="save" class="primary">Save as pending change' in html
 
 
 def test_saved_change_is_pending_and_only_a_colleague_approves_it(client, personas, lease):
@@ -132,6 +137,11 @@ def test_csv_import_previews_then_saves_and_a_colleague_approves_all(client, per
         ("HQ-1", "pending"),
         ("HQ-2", "pending"),
     ]
+    pending = client.get(reverse("lease_changes_pending")).content.decode()
+    # The maker's own rows say why their boxes are greyed out; the bulk button claims no count
+    # (it counted the maker's own changes, which it does not approve).
+    assert pending.count("(yours: a colleague approves it)") == 2
+    assert ">Approve every change proposed by someone else</button>" in pending
     ids = [str(c.pk) for c in LeaseChange.objects.all()]
     client.post(reverse("lease_changes_pending"), {"change": ids})
     assert set(LeaseChange.objects.values_list("status", flat=True)) == {"pending"}  # maker
