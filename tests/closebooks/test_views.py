@@ -217,6 +217,25 @@ def test_the_entry_page_shows_its_lines(closed_jan):
     assert entry.external_key in response.content.decode()
 
 
+def test_entry_pages_say_first_close_or_that_the_period_was_closed_again(closed_jan):
+    from closebooks.services import period_reopen
+
+    client = client_for(closed_jan.reviewer)
+    jan = closed_jan.jan
+    entries = reverse("period_entries", args=[jan.pk])
+    entry = JournalEntry.objects.filter(period=jan).first()
+    assert " · first close · " in client.get(entries).content.decode()
+    assert " · first close</p>" in (
+        client.get(reverse("journal_entry_detail", args=[entry.pk])).content.decode()
+    )
+
+    period_reopen(period=jan, actor=closed_jan.settings_admin.user, reason="Late invoice")
+    period_close(period=jan, actor=closed_jan.accountant.user)
+    page = client.get(entries).content.decode()
+    assert " · close 2 (reopened and closed again) · " in page
+    assert "· close 1 ·" not in page
+
+
 def test_closed_periods_lists_newest_first_with_counts_and_integration_cell(closed_jan):
     period_close(period=closed_jan.feb, actor=closed_jan.reviewer.user)
     response = client_for(closed_jan.integrations_operator).get(reverse("closed_periods"))
