@@ -59,6 +59,9 @@ def test_saved_change_is_pending_and_only_a_colleague_approves_it(client, person
     }
     page = client.get(reverse("lease_detail", args=[lease.pk])).content.decode()
     assert "CH1" in page and "Waiting for approval" in page
+    assert '<span class="badge warn">Waiting for approval</span>' in page  # styled, not bare
+    # Why Approve is greyed out is said on the page, not only in a tooltip a phone never shows.
+    assert "(yours: a colleague approves it)" in page
     # The maker's own approval is refused and nothing changes.
     refused = client.post(reverse("lease_change_approve", args=[change.pk]), follow=True)
     assert "another person" in refused.content.decode()
