@@ -59,3 +59,21 @@ def test_an_older_close_row_never_shows_its_sum_across_currencies(db):
 
     assert "Closed and locked the period" in html
     assert "277,527.53" not in html and "277527.53" not in html
+
+
+def test_each_change_stacks_as_one_labelled_card_on_a_phone(db):
+    personas = make_personas()
+    audit_record(
+        company=personas.company,
+        actor=personas.accountant.user,
+        action="period.close",
+        before={"status": "open"},
+        after={"status": "closed"},
+    )
+    client = Client()
+    client.force_login(personas.settings_admin.user)
+    html = client.get(reverse("audit_log")).content.decode()
+    # A scrolled table showed only When and Who on a phone; stacked, What and Changes stay in view.
+    assert '<table class="grid stack nowrap-first" id="audit-log">' in html
+    for label in ("When", "Who", "What", "Subject", "Changes", "Note"):
+        assert f'data-label="{label}"' in html

@@ -13,7 +13,7 @@ AUDIT_LOG_QUERY_BUDGET = 6
 
 
 def subjects(html: str) -> list[str]:
-    return re.findall(r"<td>(L-\d{5})</td>", html)
+    return re.findall(r"<td[^>]*>(L-\d{5})</td>", html)
 
 
 @pytest.fixture
