@@ -72,12 +72,15 @@ def test_pages_and_the_run_button(client, sent):
     client.force_login(sent.accountant.user)
     listing = client.get(reverse("reports_tieout_list"))
     assert listing.status_code == 200 and "Not run" in listing.content.decode()
+    assert '<span class="badge idle">Not run</span>' in listing.content.decode()
     detail = reverse("reports_tieout", args=[sent.period.pk])
     assert "No tie-out has run" in client.get(detail).content.decode()
     response = client.post(reverse("reports_tieout_run", args=[sent.period.pk]))
     assert response.status_code == 302 and response["Location"] == detail
     assert TieOut.objects.get(period=sent.period).status == TieOutStatus.RUNNING
     assert "Running" in client.get(detail).content.decode()
+    listing = client.get(reverse("reports_tieout_list")).content.decode()
+    assert '<span class="badge busy">Running</span>' in listing  # a result reads at a glance
 
 
 def test_the_run_button_explains_why_an_unsynced_period_cannot_be_tied_out(client, books):
