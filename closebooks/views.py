@@ -149,6 +149,8 @@ def period_close_confirm(request, pk: int):
             "preview": preview,
             "can_close": can_close,
             "totals": _totals_by_currency(preview),
+            # Asked once: the leases to look at are said again where the close is confirmed.
+            "readiness": period_readiness(period) if can_close else [],
             "tab": "close",
         },
     )

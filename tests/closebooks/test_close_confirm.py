@@ -42,6 +42,16 @@ def test_the_confirmation_lists_the_entries_and_the_totals_of_each_currency(book
     assert JournalEntry.objects.count() == 0  # asking freezes nothing
 
 
+def test_a_draft_lease_is_named_on_the_preview_and_again_on_the_confirmation(books):
+    make_lease(books.company, code="D-9", status="draft")
+    jan = jan_of(books)
+    client = client_for(books.accountant)
+    for page in ("period_preview", "period_close_confirm"):
+        html = client.get(reverse(page, args=[jan.pk])).content.decode()
+        assert "1 lease needs a look before Jan 2026 is closed:" in html, page
+        assert ">D-9</a>" in html and "Still in Draft" in html, page
+
+
 def test_the_preview_asks_through_the_confirmation_instead_of_closing_at_once(books):
     jan = jan_of(books)
     html = client_for(books.accountant).get(reverse("period_preview", args=[jan.pk])).content
