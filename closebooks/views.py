@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from closebooks import plugins, selectors, services
+from closebooks.changes import blocking_changes
 from closebooks.exports import csv_response, draft_rows, frozen_rows
 from closebooks.forms import ReopenForm
 from closebooks.models import IN_FLIGHT, AccountingPeriod, CloseRunStatus, JournalEntry
@@ -87,6 +88,7 @@ def period_preview_view(request, pk: int):
     next_period = next_period_to_close(request.company)
     # Sections other apps add (the NetSuite pre-flight), without closebooks importing them.
     sections, section_context = plugins.preview_sections(request, period, preview)
+    blocked = not period.is_closed and bool(blocking_changes(request.company, period.start))
     return render(
         request,
         "closebooks/period_preview.html",
@@ -98,6 +100,8 @@ def period_preview_view(request, pk: int):
             "entries_shown": preview.entries[:PREVIEW_ENTRIES_SHOWN],
             "readiness": period_readiness(period),
             "is_next": next_period is not None and next_period.pk == period.pk,
+            # A change waiting for approval in or before the month: Close & Lock would refuse.
+            "blocked": blocked,
             "tab": "close",
         },
     )
@@ -134,12 +138,14 @@ def period_close_confirm(request, pk: int):
         return redirect("period_closing", pk=period.pk)  # its close is on its way already
     preview = selectors.period_preview(period)
     next_period = next_period_to_close(request.company)
+    blocked = not period.is_closed and bool(blocking_changes(request.company, period.start))
     can_close = (
         next_period is not None
         and next_period.pk == period.pk
         and not preview.problems
         and preview.balanced
         and bool(preview.entries)
+        and not blocked
     )
     return render(
         request,
@@ -150,7 +156,8 @@ def period_close_confirm(request, pk: int):
             "can_close": can_close,
             "totals": _totals_by_currency(preview),
             # Asked once: the leases to look at are said again where the close is confirmed.
-            "readiness": period_readiness(period) if can_close else [],
+            "readiness": period_readiness(period) if can_close or blocked else [],
+            "blocked": blocked,
             "tab": "close",
         },
     )

@@ -94,3 +94,34 @@ def test_only_lease_accounting_may_open_the_confirmation(books):
         )
     ]
     assert check_matrix(books, routes) == []
+
+
+def test_a_change_waiting_for_approval_in_the_month_takes_close_and_lock_away(books):
+    from datetime import date
+
+    from closebooks.services import period_close
+    from leases.change_services import lease_change_create
+    from leases.models import Lease
+    from leases.selectors import leases_with_terms
+
+    period_close(period=jan_of(books), actor=books.accountant.user)
+    feb = AccountingPeriod.objects.get(company=books.company, start=date(2026, 2, 1))
+    lease = leases_with_terms(Lease.objects.filter(company=books.company, code="L-1")).get()
+    lease_change_create(
+        lease=lease,
+        actor=books.accountant.user,
+        kind="index",
+        effective=date(2026, 2, 15),
+        details={"payments": [{"amount": "1040.00"}]},
+        reason="CPI",
+    )
+    client = client_for(books.accountant)
+    confirm = reverse("period_close_confirm", args=[feb.pk])
+    # The close would be refused (closebooks.services.period_close): no button leads there.
+    preview = client.get(reverse("period_preview", args=[feb.pk])).content.decode()
+    assert "waits for approval: a colleague approves it" in preview
+    assert confirm not in preview
+    page = client.get(confirm).content.decode()
+    assert "Feb 2026 cannot be closed yet: a change dated in Feb 2026 or earlier" in page
+    assert "CH1" in page and ">L-1</a>" in page
+    assert 'name="expected_entries"' not in page  # no Close & Lock form
