@@ -35,3 +35,30 @@ def test_a_member_without_permissions_is_told_whom_to_ask(personas):
     html = home_of(personas.read_only)
     assert "no permissions in Acme Property Holdings yet" in html
     assert "Next to close" not in html and "not yet in NetSuite" not in html
+
+
+def test_a_change_waiting_for_approval_is_named_as_on_the_lease_page(
+    personas,
+    failed_sync,  # noqa: F811
+):
+    from datetime import date
+
+    from leases.change_services import lease_change_create
+    from leases.models import Lease
+    from leases.selectors import leases_with_terms
+
+    lease = leases_with_terms(Lease.objects.filter(company=personas.company, code="HQ-1")).get()
+    lease_change_create(
+        lease=lease,
+        actor=personas.accountant.user,
+        kind="index",
+        effective=date(2026, 3, 1),
+        details={"payments": [{"amount": "1100.00"}]},
+        reason="CPI",
+    )
+    html = home_of(personas.reviewer)
+    lease_url = reverse("lease_detail", args=[lease.pk])
+    # "CH1" and the kind, as the lease's timeline names it (it read "HQ-1 change 1").
+    named = f'<a href="{lease_url}">HQ-1</a> CH1 · Index or rate review, effective 1 Mar 2026'
+    assert named in html
+    assert "HQ-1 change 1" not in html
