@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, localcontext
-from itertools import accumulate, repeat
+from decimal import ROUND_HALF_UP, Decimal, getcontext, localcontext
+from itertools import accumulate, islice, repeat
 from operator import add, mul, sub, truediv
 
 from .dates import months_between
@@ -53,6 +53,41 @@ HALF_UP = ROUND_HALF_UP
 _quantize = Decimal.quantize
 # Month counts as Decimals (k + 1 for k < 1,200, the longest term plus a useful life beyond it).
 _COUNTS = [Decimal(k) for k in range(0, 2402)]
+# `cents(decimals)` for every currency the terms may have (validated: 0 to 6 decimals).
+_UNITS = {decimals: cents(decimals) for decimals in range(7)}
+
+
+def _unit(decimals: int) -> Decimal:
+    """`cents(decimals)`, the same Decimal, without computing it again."""
+    unit = _UNITS.get(decimals)
+    return unit if unit is not None else cents(decimals)
+
+
+# (1 + rate) ** count of a percent escalation, as `payment_amount` computes it, per rate as
+# written (its digits and exponent) and the arithmetic context it was computed in: a portfolio
+# repeats its escalation rates, and each power is the same Decimal operation on the same
+# operands. Bounded: cleared past `_FACTOR_RATES` rates (at most 1,200 counts each).
+_FACTORS: dict[tuple, dict[int, Decimal]] = {}
+_FACTOR_RATES = 1_000
+
+
+def _escalation_factors(value: Decimal) -> dict[int, Decimal]:
+    """The powers of (1 + value) computed so far in the current context, by count."""
+    context = getcontext()
+    key = (
+        value.as_tuple(),
+        context.prec,
+        context.rounding,
+        context.Emax,
+        context.Emin,
+        context.clamp,
+    )
+    found = _FACTORS.get(key)
+    if found is None:
+        if len(_FACTORS) >= _FACTOR_RATES:
+            _FACTORS.clear()
+        found = _FACTORS[key] = {}
+    return found
 
 
 def fast_flows(terms: LeaseTerms) -> PaymentFlows:
@@ -60,29 +95,41 @@ def fast_flows(terms: LeaseTerms) -> PaymentFlows:
     return _flows(terms)[0]
 
 
-def _flows(terms: LeaseTerms) -> tuple[PaymentFlows, bool]:
-    """The flows, and whether anything was put in arrears."""
+def _flows(terms: LeaseTerms) -> tuple[PaymentFlows, bool, bool]:
+    """The flows, whether anything was put in arrears, and whether every month's advance flow
+    was written (a monthly stream in advance with no rent-free months: no ZERO constant left)."""
     n = terms.term_months
-    unit = cents(terms.currency_decimals)
+    unit = _unit(terms.currency_decimals)
     advance = [ZERO] * n
     arrears = [ZERO] * n
     in_arrears_any = False
+    dense = False
     written: list[list[Decimal]] = []  # the lists a stream has added to already
     commencement = terms.commencement
     for stream in terms.payments:
         period = int(stream.frequency)
         in_arrears = stream.timing is not Timing.ADVANCE
         in_arrears_any = in_arrears_any or in_arrears
+        dense = dense or (not in_arrears and period == 1 and not stream.rent_free_months)
         target = arrears if in_arrears else advance
         shift = period - 1 if in_arrears else 0
         level = not (
             stream.escalations or stream.steps or stream.rent_free_months or stream.index_factor
         )
         if level:
-            amount = stream.amount.quantize(unit, rounding=HALF_UP)
-            for start in range(0, n, period):
-                index = start + shift
-                target[index if index < n else n - 1] += amount
+            amount = stream.amount.quantize(unit, HALF_UP)
+            count = -(-n // period)  # the payments: one per start, 0, period, ... below n
+            if (
+                (count - 1) * period + shift < n
+                and _exact_sum(amount)
+                and not any(t is target for t in written)
+            ):
+                # Nothing was in these months yet: ZERO + amount is amount itself.
+                target[shift:n:period] = [amount] * count
+            else:
+                for start in range(0, n, period):
+                    index = start + shift
+                    target[index if index < n else n - 1] += amount
             written.append(target)
             continue
         rent_free = stream.rent_free_months
@@ -98,6 +145,7 @@ def _flows(terms: LeaseTerms) -> tuple[PaymentFlows, bool]:
         fresh = not any(t is target for t in written)
         escalation = stream.escalations[0] if everies else None
         percent = escalation is not None and escalation.kind is EscalationKind.PERCENT
+        factors = _escalation_factors(escalation.value) if percent else None
         base, index_factor = stream.amount, stream.index_factor
         start = 0
         while start < n:
@@ -114,14 +162,19 @@ def _flows(terms: LeaseTerms) -> tuple[PaymentFlows, bool]:
             count = start // every
             if count:
                 if percent:
-                    amount = amount * (1 + escalation.value) ** count
+                    factor = factors.get(count)
+                    if factor is None:
+                        factor = factors[count] = (1 + escalation.value) ** count
+                    amount = amount * factor
                 else:
                     amount = amount + escalation.value * count
             if index_factor is not None:
                 amount = amount * index_factor
-            amount = amount.quantize(unit, rounding=HALF_UP)
+            amount = amount.quantize(unit, HALF_UP)
             # Every start up to the next escalation step pays the same amount.
-            end = min((count + 1) * every, n)
+            end = (count + 1) * every
+            if end > n:
+                end = n
             end = start + -(-(end - start) // period) * period  # the next start at or after it
             last = end - period + shift
             # _exact_sum(amount), inline.
@@ -142,7 +195,7 @@ def _flows(terms: LeaseTerms) -> tuple[PaymentFlows, bool]:
         if incentive.receivable_on is not None:
             offset = months_between(commencement, incentive.receivable_on)
             advance[offset] -= incentive.amount
-    return PaymentFlows(advance=advance, arrears=arrears), in_arrears_any
+    return PaymentFlows(advance=advance, arrears=arrears), in_arrears_any, dense
 
 
 def _exact_sum(amount: Decimal) -> bool:
@@ -202,24 +255,33 @@ def _rate_and_discount(terms: LeaseTerms) -> tuple[Decimal, Decimal]:
 
 
 def _backward(
-    n: int, adv: list[Decimal], arr: list[Decimal], v: Decimal, has_arr: bool
+    n: int, adv: list[Decimal], arr: list[Decimal], v: Decimal, has_arr: bool, dense: bool = False
 ) -> list[Decimal]:
     """The closing liability of every month (`schedule._measure`'s recursion) and, last, the
-    balance before month 0's advance payment."""
-    closing = [ZERO] * (n + 1)
+    balance before month 0's advance payment. `dense`: no advance flow is the ZERO constant."""
     balance = ZERO
-    # Adding the ZERO constant (exponent 0) to a balance changes neither its value nor its
-    # exponent, so it is skipped; a computed zero such as 0.00 is added like any amount.
     if has_arr:
+        closing = [ZERO] * (n + 1)
         for k in range(n - 1, -1, -1):
             closing[k] = balance
             balance = (balance + arr[k]) * v + adv[k]
-    else:
-        for k in range(n - 1, -1, -1):
-            closing[k] = balance
-            a = adv[k]
+        closing[n] = balance
+        return closing
+    # Built last month first and turned round: no index arithmetic in the loop.
+    closing = []
+    keep = closing.append
+    if not dense:
+        # Adding the ZERO constant (exponent 0) to a balance changes neither its value nor its
+        # exponent, so it is skipped; a computed zero such as 0.00 is added like any amount.
+        for a in reversed(adv):
+            keep(balance)
             balance = balance * v if a is ZERO else balance * v + a
-    closing[n] = balance
+    else:
+        for a in reversed(adv):
+            keep(balance)
+            balance = balance * v + a
+    closing.reverse()
+    closing.append(balance)
     return closing
 
 
@@ -243,12 +305,12 @@ def _measured(terms: LeaseTerms) -> Schedule:
 def _measured_whole_months(terms: LeaseTerms) -> Schedule:
     """`_measured` of a lease that is not `_prorated`."""
     check_terms(terms)
-    flows, has_arr = _flows(terms)
+    flows, has_arr, dense = _flows(terms)
     rate, v = _rate_and_discount(terms)
     n = terms.term_months
     adv, arr = flows.advance, flows.arrears
     with localcontext(ENGINE_CONTEXT):
-        closing = _backward(n, adv, arr, v, has_arr)
+        closing = _backward(n, adv, arr, v, has_arr, dense)
         liability = closing.pop() - adv[0]
     received = sum((i.amount for i in terms.incentives if i.receivable_on is None), ZERO)
     measurement = InitialMeasurement(
@@ -279,7 +341,7 @@ def fast_posted(s: Schedule, months: int | None = None) -> PostedSchedule:
     if getattr(s, "timeline", None) is not None:
         return PostedSchedule.from_schedule(s, months)
     m = s.measurement
-    unit = cents(s.terms.currency_decimals)
+    unit = _unit(s.terms.currency_decimals)
     q = _quantize
     with localcontext(ENGINE_CONTEXT):
         liability = q(m.liability, unit, HALF_UP)
@@ -366,7 +428,7 @@ def _month_posted(s: Schedule, index: int) -> PostedSchedule:
     operands as in `PostedSchedule.from_schedule`; the lists are as long as `month_schedule`'s,
     so a month outside the schedule posts nothing either way."""
     m = s.measurement
-    unit = cents(s.terms.currency_decimals)
+    unit = _unit(s.terms.currency_decimals)
     q = _quantize
     n = min(max(index + 13, 1), len(s))
     with localcontext(ENGINE_CONTEXT):
@@ -397,15 +459,24 @@ def _month_posted(s: Schedule, index: int) -> PostedSchedule:
         months = [k for k in (index - 1, index) if 0 <= k < n]
         counts = _COUNTS
         if s.terms.is_operating:
-            payments = s.payments
-            total = sum(payments, ZERO) + rou0 - liability
-            term = s.terms.term_months
             cumulative_sl = [None] * n
-            for k in months:
-                cost = cumulative_sl[k] = q(total * counts[k + 1] / term, unit, HALF_UP)
-                # Whole-cent amounts: the payments to date, summed in the reference's order.
-                paid = sum(payments[: k + 1], ZERO)
-                rou_closing[k] = rou0 - cost + (closing[k] - liability + paid)
+            if months:
+                # The payments to date of each month and of the term, each the reference's sum
+                # (left to right from ZERO): one pass, every later sum carried on from the
+                # earlier one, so every addition is the reference's, on the same operands.
+                payments = s.payments
+                paid = {}
+                running = ZERO
+                done = 0
+                for k in months:
+                    running = sum(islice(payments, done, k + 1), running)
+                    paid[k] = running
+                    done = k + 1
+                total = sum(islice(payments, done, None), running) + rou0 - liability
+                term = s.terms.term_months
+                for k in months:
+                    cost = cumulative_sl[k] = q(total * counts[k + 1] / term, unit, HALF_UP)
+                    rou_closing[k] = rou0 - cost + (closing[k] - liability + paid[k])
         else:
             life = m.amortization_months
             for k in months:

@@ -150,7 +150,13 @@ def _validate_dates(terms: LeaseTerms, add) -> bool:  # noqa: ANN001 - local cal
                 f"not {terms.term_months}.",
             )
             ok = False
-    if not ok or not 0 < terms.term_months <= MAX_TERM_MONTHS or not terms.is_dated:
+    if (
+        not ok
+        or not 0 < terms.term_months <= MAX_TERM_MONTHS
+        # Neither an end date nor a payment day: nothing can leave the anniversary rule.
+        or (end is None and day is None)
+        or not terms.is_dated
+    ):
         return False
     if terms.day_count is not DayCount.ACTUAL_DAYS:
         add(
@@ -161,9 +167,16 @@ def _validate_dates(terms: LeaseTerms, add) -> bool:  # noqa: ANN001 - local cal
     return True
 
 
+# The currency unit of each number of decimals the terms may have (0 to 6), made once.
+_UNITS = {decimals: Decimal(1).scaleb(-decimals) for decimals in range(7)}
+
+
 def _finer_than_currency(amount: Decimal, decimals: int) -> bool:
     """True when `amount` has digits below the currency unit (it is posted as entered)."""
-    return amount.is_finite() and amount != amount.quantize(Decimal(1).scaleb(-decimals))
+    unit = _UNITS.get(decimals)
+    if unit is None:
+        unit = Decimal(1).scaleb(-decimals)
+    return amount.is_finite() and amount != amount.quantize(unit)
 
 
 def _validate_amortization(terms: LeaseTerms, add) -> None:  # noqa: ANN001 - local callback
