@@ -22,7 +22,14 @@ def _line(role: AccountRole, amount: Decimal, memo: str) -> JournalLine | None:
 
 def _lines(*entries: tuple[AccountRole, Decimal, str]) -> list[JournalLine]:
     """Non-zero lines from (role, signed amount: + debit / - credit, memo) triples."""
-    return [line for role, amount, memo in entries if (line := _line(role, amount, memo))]
+    # `_line` inline: every lease's month makes four or five of these.
+    out = []
+    for role, amount, memo in entries:
+        if amount > ZERO:
+            out.append(JournalLine(role, amount, ZERO, memo))
+        elif amount < ZERO:
+            out.append(JournalLine(role, ZERO, -amount, memo))
+    return out
 
 
 def commencement_lines(schedule: Schedule) -> list[JournalLine]:
@@ -57,9 +64,15 @@ def periodic_lines(schedule: Schedule, index: int) -> list[JournalLine]:
 def _lease_lines(schedule: Schedule, index: int) -> list[JournalLine]:
     p = schedule.posted()
     payment = schedule.payments[index]
-    interest = p.interest_at(index, payment)
-    amortization = p.rou_opening(index) - p.rou_closing[index]
-    cost = p.straight_line_at(index)
+    # p.interest_at(index, payment), p.rou_opening(index) and p.straight_line_at(index): the
+    # same operations, read once.
+    closing, rou_closing, cumulative_sl = p.closing_liability, p.rou_closing, p._sl
+    opening = p.liability if index == 0 else closing[index - 1]
+    interest = closing[index] - opening + payment
+    amortization = (p.rou if index == 0 else rou_closing[index - 1]) - rou_closing[index]
+    cost = None
+    if cumulative_sl is not None:
+        cost = cumulative_sl[index] - (cumulative_sl[index - 1] if index else ZERO)
     if cost is not None:
         # ASC 842 operating: one straight-line cost; the ROU credit is the plug (cost - accretion).
         return _lines(
