@@ -23,6 +23,7 @@ The plan for each key, given our current entry (or none):
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -40,6 +41,9 @@ from integrations.models import (
     RemovalMethod,
     SyncEntry,
 )
+from integrations.netsuite.errors import NetSuiteError
+
+logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
 SEGMENTS = ("account", "department", "class", "location")
@@ -554,54 +558,107 @@ def key_prefix(period: AccountingPeriod) -> str | None:
     return "-".join(key.split("-")[:3]) + "-"
 
 
-def read_netsuite_calendar(client) -> NetSuiteCalendar:
+_PERIOD_COLUMNS = ("id", "periodname", "startdate", "enddate", "closed", "alllocked", "isposting",
+                   "isadjust")  # fmt: skip
+_CALENDAR_FROM = "FROM accountingperiod WHERE isyear = 'F' AND isquarter = 'F'"
+_CALENDAR_QUERY = f"SELECT {', '.join(_PERIOD_COLUMNS)} {_CALENDAR_FROM}"
+# Accounts whose SuiteQL refused the one-query read (UNION ALL): read in two from then on.
+_read_in_two: set[str] = set()
+
+
+def _posting_period(row: dict) -> NetSuitePeriod | None:
+    """A posting period from an accountingperiod row (None for an adjustment or non-posting one)."""
     from integrations.services.discovery import _flag, _parse_date
 
-    rows = client.suiteql(
-        "SELECT id, periodname, startdate, enddate, closed, alllocked, isposting, isadjust "
-        "FROM accountingperiod WHERE isyear = 'F' AND isquarter = 'F'"
+    start, end = _parse_date(row.get("startdate")), _parse_date(row.get("enddate"))
+    if not start or not _flag(row.get("isposting", "T")) or _flag(row.get("isadjust")):
+        return None
+    return NetSuitePeriod(
+        str(row["id"]),
+        str(row.get("periodname") or row["id"]),
+        date.fromisoformat(start),
+        date.fromisoformat(end or start),
+        _flag(row.get("closed")) or _flag(row.get("alllocked")),
     )
-    periods = []
-    for row in rows:
-        start, end = _parse_date(row.get("startdate")), _parse_date(row.get("enddate"))
-        if not start or not _flag(row.get("isposting", "T")) or _flag(row.get("isadjust")):
-            continue
-        periods.append(
-            NetSuitePeriod(
-                str(row["id"]),
-                str(row.get("periodname") or row["id"]),
-                date.fromisoformat(start),
-                date.fromisoformat(end or start),
-                _flag(row.get("closed")) or _flag(row.get("alllocked")),
-            )
-        )
-    return NetSuiteCalendar(periods)
 
 
-def read_netsuite_entries(client, prefix: str) -> dict[str, tuple[str, str]]:
-    """Every journal entry of the period in NetSuite: external ID -> (internal ID, period ID)."""
+def read_netsuite_calendar(client) -> NetSuiteCalendar:
+    """NetSuite's posting periods (one SuiteQL query)."""
+    periods = [_posting_period(row) for row in client.suiteql(_CALENDAR_QUERY)]
+    return NetSuiteCalendar([p for p in periods if p is not None])
+
+
+def _entries_from(prefix: str) -> str:
     from integrations.services.references import suiteql_literal
 
     # The only value in the query is quoted by suiteql_literal.
     like = suiteql_literal(prefix + "%")
-    query = "SELECT id, externalid, postingperiod FROM transaction WHERE recordtype = "
-    query += f"'journalentry' AND externalid LIKE {like}"  # noqa: S608
-    # Page by page: a period's read-back is kept as this dict only, not as a list of rows too,
-    # and each of its few posting periods as one string.
-    periods: dict[str, str] = {}
-    in_netsuite = {}
-    for row in client.iter_suiteql_rows(query):
+    return f"FROM transaction WHERE recordtype = 'journalentry' AND externalid LIKE {like}"
+
+
+class _EntriesRead:
+    """Collects the period's entries from SuiteQL rows: external ID -> (internal ID, period ID).
+
+    Each of its few posting periods is kept as one string: a period's read-back is this dict
+    only, built page by page, not a list of rows too."""
+
+    def __init__(self) -> None:
+        self.in_netsuite: dict[str, tuple[str, str]] = {}
+        self._periods: dict[str, str] = {}
+
+    def add(self, row: dict) -> None:
         if row.get("externalid"):
             period_id = str(row.get("postingperiod") or "")
-            period_id = periods.setdefault(period_id, period_id)
-            in_netsuite[str(row["externalid"])] = (str(row["id"]), period_id)
-    return in_netsuite
+            period_id = self._periods.setdefault(period_id, period_id)
+            self.in_netsuite[str(row["externalid"])] = (str(row["id"]), period_id)
+
+
+def read_netsuite_entries(client, prefix: str) -> dict[str, tuple[str, str]]:
+    """Every journal entry of the period in NetSuite: external ID -> (internal ID, period ID)."""
+    read = _EntriesRead()
+    query = f"SELECT id, externalid, postingperiod {_entries_from(prefix)}"  # noqa: S608
+    for row in client.iter_suiteql_rows(query):
+        read.add(row)
+    return read.in_netsuite
 
 
 def read_netsuite(client, prefix: str | None) -> tuple[NetSuiteCalendar, dict]:
-    """NetSuite's periods and the period's entries: HTTP only, no database (runs in a thread)."""
-    calendar = read_netsuite_calendar(client)
-    return calendar, (read_netsuite_entries(client, prefix) if prefix else {})
+    """NetSuite's periods and the period's entries: HTTP only, no database (runs in a thread).
+
+    One query (UNION ALL), so the read takes one request and one of the account's slots, not
+    two; where NetSuite refuses it, two queries, for the rest of the process's life."""
+    if not prefix:
+        return read_netsuite_calendar(client), {}
+    account = client.credentials.realm
+    if account not in _read_in_two:
+        try:
+            return _read_both(client, prefix)
+        except NetSuiteError as error:
+            # 400 on the query itself: this account's SuiteQL does not take the compound form.
+            if error.status_code != 400 or error.field_path != "q":
+                raise
+            logger.warning("NetSuite %s refused the one-query read; reading in two", account)
+            _read_in_two.add(account)
+    return read_netsuite_calendar(client), read_netsuite_entries(client, prefix)
+
+
+def _read_both(client, prefix: str) -> tuple[NetSuiteCalendar, dict]:
+    """The calendar and the entries as one SuiteQL compound query: the first column says which
+    a row is, NULLs stand for the other's columns (the columns are named as in the first part)."""
+    nulls = ", ".join(["NULL"] * len(_PERIOD_COLUMNS[1:]))
+    query = (
+        f"SELECT 'P' AS kind, {', '.join(_PERIOD_COLUMNS)}, NULL AS externalid, "
+        f"NULL AS postingperiod {_CALENDAR_FROM} UNION ALL "
+        f"SELECT 'E', id, {nulls}, externalid, postingperiod {_entries_from(prefix)}"  # noqa: S608
+    )
+    periods = []
+    read = _EntriesRead()
+    for row in client.iter_suiteql_rows(query):
+        if row.get("kind") == "E":
+            read.add(row)
+        elif (period := _posting_period(row)) is not None:
+            periods.append(period)
+    return NetSuiteCalendar(periods), read.in_netsuite
 
 
 def _row_id(row: SyncEntry) -> int:

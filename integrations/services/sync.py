@@ -63,8 +63,7 @@ from integrations.services.diff import (
     of_keys,
     period_keys,
     period_plan,
-    read_netsuite_calendar,
-    read_netsuite_entries,
+    read_netsuite,
 )
 from integrations.services.preflight import PreflightResult, period_preflight
 from integrations.services.references import (
@@ -878,12 +877,10 @@ def _process(run_id: int, token: str, client) -> SyncRun | None:
         prefix = key_prefix(run.period) if confirm else None
         reads = {}
         if confirm:
-            # Sent first: they need nothing from our database, so they are on the wire while
-            # the names to look up are read from it.
-            reads["calendar"] = helpers.submit(read_netsuite_calendar, client)
-            reads["entries"] = helpers.submit(
-                lambda: read_netsuite_entries(client, prefix) if prefix else {}
-            )
+            # Sent first: it needs nothing from our database, so it is on the wire while the
+            # names to look up are read from it. The calendar and the entries in one request
+            # (one slot): with the names' lookups the reads fit in one round of five slots.
+            reads["netsuite"] = helpers.submit(read_netsuite, client, prefix)
         for kind, values in _wanted(run.pk).items():
             if any(values):
                 reads[kind] = helpers.submit(resolver.prefetch, {kind: values})
@@ -891,7 +888,7 @@ def _process(run_id: int, token: str, client) -> SyncRun | None:
             got = _waiting_all(reads, run.pk, token)
         except NetSuiteError as error:
             return _stop_on(run, error, "suiteql")
-        if confirm and _confirm_plan(run, connection, client, got["calendar"], got["entries"]):
+        if confirm and _confirm_plan(run, connection, client, *got["netsuite"]):
             # The plan changed: look up the names of rows it added (the rest are cached).
             try:
                 _waiting(helpers, lambda: resolver.prefetch(_wanted(run.pk)), run.pk, token)
