@@ -72,7 +72,9 @@ _FACTOR_RATES = 1_000
 
 
 def _escalation_factors(value: Decimal) -> dict[int, Decimal]:
-    """The powers of (1 + value) computed so far in the current context, by count."""
+    """The powers of (1 + value) computed so far in the current context, by count. A kept
+    power signals nothing again; the instalment's rounding to the cent still does (a caller
+    trapping inexact or rounded results gets the reference's error)."""
     context = getcontext()
     key = (
         value.as_tuple(),

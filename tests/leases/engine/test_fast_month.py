@@ -4,9 +4,10 @@ instalments in whatever decimal context the caller computes them."""
 
 from dataclasses import replace
 from datetime import date
-from decimal import ROUND_DOWN, Context, InvalidOperation, localcontext
+from decimal import ROUND_DOWN, Context, Inexact, InvalidOperation, Rounded, localcontext
 from decimal import Decimal as D
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -204,3 +205,24 @@ def test_the_escalation_factors_kept_stay_bounded():
         fast_flows(terms)
         assert len(fast._FACTORS) <= fast._FACTOR_RATES
     assert all(len(factors) <= 1200 for factors in fast._FACTORS.values())
+
+
+def test_a_caller_trapping_inexact_results_gets_the_reference_error():
+    terms = LeaseTerms(
+        commencement=date(2025, 1, 1),
+        term_months=120,  # 1.0137 ** 7 and beyond are inexact at 28 digits
+        standard=Standard.IFRS_16,
+        annual_rate=D("0.05"),
+        payments=(
+            PaymentStream(
+                D("1000"), escalations=(Escalation(EscalationKind.PERCENT, D("0.0137"), 12),)
+            ),
+        ),
+    )
+    fast_flows(terms)  # the powers of 1.0137 kept from the default context
+    for signal in (Inexact, Rounded):
+        with localcontext() as context:
+            context.traps[signal] = True
+            for expand in (expand_flows, fast_flows):
+                with pytest.raises(signal):
+                    expand(terms)
