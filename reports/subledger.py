@@ -286,6 +286,26 @@ def rate_in_effect(schedule, index: int) -> Decimal | None:
     return rate
 
 
+def term_end(lease: Lease, schedule, index: int) -> int | None:
+    """The schedule month after the lease term's last, as the term stands at the end of month
+    `index` (a change may have moved it), for a lease whose ROU asset is amortized beyond the
+    term (over the useful life: ASC 842-20-35-8, IFRS 16.32): its schedule runs to the end of
+    that life, the remaining lease term does not. None when the schedule ends with the term."""
+    if not (
+        lease.useful_life_months
+        and (lease.ownership_transfers or lease.purchase_option_reasonably_certain)
+    ):
+        return None
+    term = lease.term_months
+    for event in getattr(schedule, "events", ()):
+        if event.index <= index and event.change.term_months is not None:
+            term = event.change.term_months  # counted from commencement
+    commenced = lease.commencement_date.replace(day=1)
+    day_count = getattr(lease.company, "day_count", engine.DayCount.WHOLE_MONTHS)
+    part = day_count == engine.DayCount.ACTUAL_DAYS and lease.commencement_date.day != 1
+    return months_between(schedule.start, commenced) + term + int(part)
+
+
 def months_on_books(lease: Lease) -> int:
     """Calendar months from the commencement month that a lease without changes keeps
     something on the books, as its schedule counts them: the term, or the useful life when the
@@ -305,8 +325,9 @@ def months_on_books(lease: Lease) -> int:
 class _LeaseBooks:
     """One lease's schedule, built once, read for any number of month ranges."""
 
-    def __init__(self, schedule, read_to: int) -> None:
+    def __init__(self, schedule, read_to: int, lease: Lease | None = None) -> None:
         self.schedule = schedule
+        self.lease = lease  # read for the remaining term (`term_end`)
         self.plain = type(schedule) is engine.Schedule
         self.exempt = isinstance(schedule, ExemptSchedule)
         self._paid_by: list[Decimal] | None = None
@@ -371,7 +392,12 @@ class _LeaseBooks:
             edges = [min(after + 12 * y, n) for y in range(6)]
             facts.maturity_years = [paid[edges[y + 1]] - paid[edges[y]] for y in range(5)]
             facts.maturity_thereafter = paid[n] - paid[edges[5]]
-            facts.remaining_months = len(schedule) - last - 1
+            # The remaining lease term (ASC 842-20-50-4(g)(3)): to the schedule's end, or to
+            # the term's end when the ROU asset is amortized beyond it.
+            ends = len(schedule)
+            if self.lease is not None and not self.exempt:
+                ends = min(ends, term_end(self.lease, schedule, last) or ends)
+            facts.remaining_months = max(ends - last - 1, 0)
             facts.liability_in_12_months = _balance(liability, last + 12)
 
 
@@ -434,7 +460,7 @@ def computed_lease_facts(
                     if mine:
                         schedule = with_changes(lease, schedule, mine)
                     read_to = months_between(schedule.start, latest)
-                    books[key] = _LeaseBooks(schedule, read_to)
+                    books[key] = _LeaseBooks(schedule, read_to, lease)
                 except engine.LeaseTermsError as error:
                     books[key] = f"Lease terms: {error}"
             lease_books = books[key]

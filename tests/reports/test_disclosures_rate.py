@@ -197,3 +197,27 @@ def test_a_short_term_lease_recognised_by_a_renewal_weighs_the_renewal_rate(pers
     (asc,) = disclosures(company, fiscal_range(company, 2026), facts=dec)
     assert asc.maturities[0].undiscounted == 13000
     assert figures(asc)["wa_rate_operating"].amount == D("7.00")
+
+
+def test_the_remaining_term_of_an_asset_kept_beyond_the_term_is_the_lease_term(personas):
+    """ASC 842-20-50-4(g)(3): the remaining *lease* term. A finance lease whose ownership
+    transfers amortizes its ROU asset over the useful life (ASC 842-20-35-8), so its schedule
+    runs 60 months; the term is 36. At 31 December 2026: FT-1 24 months left; FT-2, extended on
+    1 October to 48 months, 36 (each counted 48, to the end of the useful life, before)."""
+    set_up_accounting(personas.company)
+    company = personas.company
+    for code in ("FT-1", "FT-2"):
+        make_lease(company, code=code, classification="finance", useful_life_months=60,
+                   ownership_transfers=True)  # fmt: skip
+    change(personas, "FT-2", "term", OCT, {"term_months": 48, "annual_rate": "0.06"})
+    (facts,) = computed_lease_facts(company, [(JAN, DEC)])
+    by_code = {x.code: x for x in facts}
+    assert {c: x.remaining_months for c, x in by_code.items()} == {"FT-1": 24, "FT-2": 36}
+    liabilities = {c: pv_in_advance(D(1000), n, D(6)) for c, n in (("FT-1", 24), ("FT-2", 36))}
+    for code, liability in liabilities.items():
+        assert abs(by_code[code].closing_liability - liability) <= CENT, code
+    expected = by_hand([(D(24) / 12, liabilities["FT-1"]), (D(36) / 12, liabilities["FT-2"])])
+    (asc,) = disclosures(company, fiscal_range(company, 2026), facts=facts)
+    # (22,675.68 x 2 + 33,035.37 x 3) / 55,711.05 = 2.593 years.
+    assert liabilities == {"FT-1": D("22675.68"), "FT-2": D("33035.37")}
+    assert figures(asc)["wa_term_finance"].amount == expected == D("2.59")
