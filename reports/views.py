@@ -1,11 +1,14 @@
-"""Accounting → Reports: roll-forward, disclosures, journal register, trial balance, tie-out."""
+"""Accounting → Reports: roll-forward, disclosures, journal register, trial balance, books vs
+schedule, tie-out."""
 
 from __future__ import annotations
 
+import csv
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +18,8 @@ from closebooks.models import AccountingPeriod, PeriodStatus
 from companies.models import Permission
 from companies.permissions import member_required
 from integrations.selectors import sync_status_by_entry
-from reports import exports, selectors, services
+from reports import drift, exports, selectors, services
+from reports.drift_forms import DriftForm
 from reports.forms import DisclosureForm, RegisterForm, RollForwardForm, TrialBalanceForm
 from reports.models import TieOut
 from reports.periods import Range, fiscal_range, unclosed_months
@@ -397,3 +401,74 @@ def tieout_start_view(request, pk: int):
     else:
         messages.success(request, f"Tie-out of {period.label} started; this page shows it.")
     return redirect("reports_tieout", pk=period.pk)
+
+
+DRIFT_PER_PAGE = 50
+DRIFT_HEADERS = ["Subsidiary", "Currency", "Lease", "Lease name", "Leases", "Balance", "Accounts",
+                 "Frozen entries", "Schedule", "Difference"]  # fmt: skip
+
+
+def _drift_row(finding: drift.Finding) -> list:
+    return [finding.subsidiary, finding.currency, finding.lease_code or "(all, summary entries)",
+            finding.lease_name, finding.leases, finding.balance, ", ".join(finding.accounts),
+            finding.frozen, finding.schedule, finding.difference]  # fmt: skip
+
+
+@lease_accounting_required
+def drift_view(request):
+    """Books vs schedule: the closed periods' frozen balances against the leases' schedules."""
+    company = request.company
+    form = DriftForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return render(request, "reports/drift.html", {"form": form}, status=400)
+    data = form.cleaned_data if form.is_bound else {}
+    closed = AccountingPeriod.objects.filter(company=company, status=PeriodStatus.CLOSED)
+    period = None
+    if data.get("period"):
+        period = closed.filter(start=data["period"]).first()
+        if period is None:
+            form.add_error("period", f"{data['period']:%b %Y} is not closed: only the entries of "
+                           "closed periods are frozen. Choose a closed month.")  # fmt: skip
+            return render(request, "reports/drift.html", {"form": form}, status=400)
+    check = drift.books_vs_schedule(company, period)
+    fmt = data.get("format") or "html"
+    if check.period is not None and fmt in ("xlsx", "csv"):
+        return _drift_download(request, check, fmt)
+    first = closed.order_by("start").first()
+    span = Range(first.start, check.period.start) if check.period else None
+    page = Paginator(check.findings, DRIFT_PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    for row in rows:
+        row.entries_url = register_url(span, lease=row.lease_code, subsidiary=row.subsidiary)
+    return _render(
+        request,
+        "reports/drift.html",
+        {"form": form, "check": check, "page": page, "rows": rows, "span": span,
+         "page_query": _query(request, page="")[:-1],
+         "can_reopen": request.membership.is_company_admin},
+        fmt,
+    )  # fmt: skip
+
+
+def _drift_download(request, check: drift.DriftCheck, fmt: str):
+    label = check.period.label
+    name = f"books-vs-schedule-{check.period.start:%Y%m}"
+    rows = [_drift_row(f) for f in check.findings]
+    if fmt == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(DRIFT_HEADERS)
+        writer.writerows(rows)
+        return response
+    pending = [[p.lease_code, p.reference, p.kind, p.effective_date] for p in check.pending]
+    problems = [[p.lease_code, p.message] for p in check.problems]
+    return exports.xlsx_response(
+        f"{name}.xlsx",
+        [("Report", "Books vs schedule"), ("Company", request.company.name),
+         ("At the end of", label), ("Leases compared", check.leases_checked),
+         ("Balances that differ", len(check.findings))],
+        [exports.Section("Differences", DRIFT_HEADERS, rows, {7, 8, 9}),
+         exports.Section("Catch-ups to post", ["Lease", "Change", "Kind", "Effective"], pending),
+         exports.Section("Not compared", ["Lease", "Why"], problems)],
+    )  # fmt: skip
