@@ -8,6 +8,7 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         # The tie-out joins the close readiness and follows each sync without either app
         # importing this one (dependencies run one way).
-        from reports import hooks
+        from reports import drift_hooks, hooks
 
         hooks.connect()
+        drift_hooks.register()  # the books-vs-schedule warning in the close preview
