@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from closebooks.models import JournalLine
 from leases.models import AssetType
 from tests.leases.factories import make_lease, set_up_accounting
-from tests.reports.conftest import FEB, JAN, MAR, close_through
+from tests.reports.conftest import APR, FEB, JAN, MAR, close_through
 
 URL = "/accounting/reports/books-vs-schedule/"
 
@@ -159,3 +159,44 @@ def test_the_page_reads_a_fixed_number_of_queries_however_many_leases(client, pe
         make_lease(personas.company, code=f"L-{n}", commencement=MAR, asset_type="equipment")
     many = _queries(client)
     assert many == few <= 20
+
+
+def _april(books):
+    from closebooks.models import AccountingPeriod
+    from closebooks.services import periods_ensure
+
+    periods_ensure(company=books.company, through=APR)
+    return AccountingPeriod.objects.get(company=books.company, start=APR)
+
+
+def test_the_close_preview_warns_of_differences_and_the_close_still_goes_ahead(client, books):
+    april = _april(books)
+    client = login(client, books.accountant)
+    clean = client.get(reverse("period_preview", args=[april.pk])).content.decode()
+    assert 'id="drift-warning"' not in clean
+    _shift_rou(books.company, "L-2", D("7.25"))
+    _shift_rou(books.company, "L-1", D("1.00"))
+
+    page = client.get(reverse("period_preview", args=[april.pk])).content.decode()
+
+    warning = page.split('id="drift-warning"')[1].split("</div>")[0]
+    assert (
+        "2 leases&#x27; frozen balances differ from their schedules at the end of Mar 2026"
+        in warning
+    )
+    assert f"{URL}?period=2026-03" in warning
+    from closebooks.services import period_close
+
+    period_close(period=april, actor=books.accountant.user)
+    april.refresh_from_db()
+    assert april.is_closed
+
+
+def test_a_large_portfolio_s_preview_links_to_the_report_instead(client, books, monkeypatch):
+    from reports import drift_hooks
+
+    monkeypatch.setattr(drift_hooks, "PREVIEW_MAX_LEASES", 2)
+    april = _april(books)
+    page = login(client, books.accountant).get(reverse("period_preview", args=[april.pk]))
+    warning = page.content.decode().split('id="drift-warning"')[1].split("</p>")[0]
+    assert "Check the books against the schedules at the end of Mar 2026" in warning
