@@ -390,3 +390,33 @@ def test_the_fast_path_of_a_plain_lease_equals_its_lines_month_by_month(personas
             }
             fast = {r: v for r, v in _plain_balances(lease, month).items() if v}
             assert fast == lines, (lease.code, month)
+
+
+@pytest.mark.parametrize("day_count", ["whole_months", "actual_days"])
+def test_every_change_kind_the_close_posts_agrees_with_the_schedules(personas, day_count):
+    """The close's own test portfolio of every lease shape and change kind (impairment, scope
+    up and down, reclassification, purchase option, index reviews, terminations, an exemption
+    ended), closed month by month: nothing differs at any month's end."""
+    from tests.closebooks.test_close_fast import _every_change_kind, _mixed_portfolio
+
+    company = personas.company
+    company.day_count = day_count
+    company.save(update_fields=["day_count"])
+    set_up_accounting(company)
+    for code, amount in (("L-1", "1000.00"), ("L-2", "2500.00"), ("L-3", "730.15")):
+        make_lease(company, code=code, amount=amount, commencement=JAN)
+    _mixed_portfolio(personas)
+    # B-1 cannot post (its term does not divide into its payment periods); C-1's services.
+    company.leases.filter(code="B-1").delete()
+    AccountingDefaults.objects.filter(company=company).update(
+        non_lease_expense_account=GLAccount.objects.create(
+            company=company, number="6450", name="Services expense"
+        )
+    )
+    _every_change_kind(personas)
+    for period in periods_ensure(company=company, through=MAY):
+        period_close(period=period, actor=personas.accountant.user)
+        period.refresh_from_db()
+        check = books_vs_schedule(company, period)
+        assert (check.findings, check.problems, check.not_compared) == ([], [], 0), period
+    assert check.leases_checked >= 12 and check.compared >= 24
