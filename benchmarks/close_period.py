@@ -1,23 +1,30 @@
 """Benchmark: close one period for 10,000 active leases (detail mode) on PostgreSQL.
 
 Usage: DATABASE_URL=postgres://user@host:5432/any python benchmarks/close_period.py [--leases N]
-[--runs 3] [--keep] [--database bench_close] [--profile FILE]. The run uses a dedicated
-database (``bench_close`` unless --database names another) on the same server (created fresh,
-dropped afterwards unless --keep), so test and development data are never touched. Each run
+[--runs 3] [--keep] [--database bench_close] [--profile FILE] [--sequential]. The run uses a
+dedicated database (``bench_close`` unless --database names another) on the same server
+(created fresh, dropped afterwards unless --keep), so test and development data are never
+touched. Each run
 closes December and commits, as a user's close does: the figure includes the foreign-key checks
 PostgreSQL defers to the commit and the commit itself. It prints wall clock, this process's CPU
-time, each step (the checks and the commit among them) and the load average; then, outside the
-timed part, deletes the entries and opens December again for the next run. Tasks the close
+time, the server's CPU time for the close (its backend process, where the server runs on this
+machine), each step (the checks and the commit among them) and the load average; then, outside
+the timed part, deletes the entries and opens December again for the next run. Tasks the close
 queues after its commit go to an in-memory broker. With --profile the last run is profiled
-(cProfile) and its statistics written to FILE."""
+(cProfile) and its statistics written to FILE. With --sequential each run is followed (or, every
+other run, preceded) by a close that computes every lease before writing (the summary
+granularity's path: no writer thread), so both are measured under the same load."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import time
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from bench_database import (  # noqa: E402 - a sibling script module
     bulk_active_leases,
@@ -65,6 +72,11 @@ def main() -> None:
         help="Also close with the reference reader and bulk_create, for a same-load comparison.",
     )
     parser.add_argument(
+        "--sequential",
+        action="store_true",
+        help="Also close each run without streaming (compute all, then write), interleaved.",
+    )
+    parser.add_argument(
         "--profile",
         metavar="FILE",
         help="Profile the last run with cProfile and write its statistics to FILE (pstats).",
@@ -104,9 +116,19 @@ def run(args) -> None:
     )
     writer = "COPY" if copy_available() else "bulk_create"
     print(f"writing with {writer}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    figures: dict[str, list[float]] = {}
     for number in range(1, args.runs + 1):
         profile = args.profile if number == args.runs else None
-        _close_once(period, user, args, f"run {number}", profile=profile)
+        paths = [False, True] if args.sequential else [False]
+        for sequential in paths if number % 2 else paths[::-1]:
+            label = f"run {number}" + (" sequential" if sequential else " streamed") * bool(
+                args.sequential
+            )
+            with _sequential(sequential):
+                seconds = _close_once(period, user, args, label, profile=profile)
+            figures.setdefault("sequential" if sequential else "streamed", []).append(seconds)
+    if args.sequential:
+        _summary(figures)
     if args.reference:
         from closebooks import services
         from closebooks.changes import close_postings
@@ -119,7 +141,77 @@ def run(args) -> None:
         _close_once(period, user, args, "reference (ORM prefetch, whole schedules, bulk_create)")
 
 
-def _close_once(period, user, args, label: str, profile: str | None = None) -> None:
+@contextmanager
+def _sequential(on: bool):
+    """With `on`, the close computes every lease before it writes (`services.streams` off)."""
+    from closebooks import services
+
+    streams = services.streams
+    if on:
+        services.streams = lambda company: False
+    try:
+        yield
+    finally:
+        services.streams = streams
+
+
+def _summary(figures: dict[str, list[float]]) -> None:
+    """Each path's median wall beside the bound; runs after the first (imports, caches)."""
+    parts = []
+    for path, walls in figures.items():
+        warm = walls[1:] or walls
+        median = statistics.median(warm)
+        parts.append(
+            f"{path} median {median:.2f} s (ratio {median / BOUND_SECONDS:.2f}, "
+            f"{min(warm):.2f}-{max(warm):.2f} s over {len(warm)} runs)"
+        )
+    print(f"summary, runs after the first: {'; '.join(parts)}; bound ≤ {BOUND_SECONDS:.1f} s")
+
+
+def _server_cpu() -> float | None:
+    """CPU seconds of this connection's server process so far (None: not on this machine)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _TimedWriter:
+    """Sums how long the streamed close's writer spends on its COPY jobs (the server storing
+    and checking each part, and the round trips), and how many jobs."""
+
+    def __init__(self) -> None:
+        self.busy, self.jobs = 0.0, 0
+
+    @contextmanager
+    def installed(self):
+        from closebooks import stream
+
+        original = stream._Writer.write
+        timed = self
+
+        def write(writer, cursor, job):
+            began = time.perf_counter()
+            try:
+                return original(writer, cursor, job)
+            finally:
+                timed.busy += time.perf_counter() - began
+                timed.jobs += 1
+
+        stream._Writer.write = write
+        try:
+            yield self
+        finally:
+            stream._Writer.write = original
+
+
+def _close_once(period, user, args, label: str, profile: str | None = None) -> float:
     """Close December once in a transaction that commits, as a user's close does, and print the
     figures (with `profile`, under cProfile, its statistics written to that file); then, outside
     the timed part, delete what it wrote and open December again for the next run."""
@@ -130,17 +222,31 @@ def _close_once(period, user, args, label: str, profile: str | None = None) -> N
     steps: list[tuple[str, float]] = []
     period.refresh_from_db()
     profiler = cProfile.Profile() if profile else None
+    server = _server_cpu()
+    writer = _TimedWriter()
     wall, cpu = time.perf_counter(), time.process_time()
     if profiler is not None:
         profiler.enable()
     # period_close commits on return: its own transaction, as in the app (the foreign-key
     # checks PostgreSQL defers to the commit are run just before it, so they are timed apart).
-    entries = _period_close(period, user, steps)
+    with writer.installed():
+        entries = _period_close(period, user, steps)
     seconds = time.perf_counter() - wall
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(profile)
     cpu = time.process_time() - cpu
+    server_after = _server_cpu()
+    server_cpu = (
+        f", {server_after - server:.2f} s CPU in the server"
+        if server is not None and server_after is not None
+        else ""
+    )
+    streamed = (
+        f"; the writer thread busy {writer.busy:.2f} s over {writer.jobs} COPY parts"
+        if writer.jobs
+        else ""
+    )
     checks_and_commit = wall + seconds - steps[-2][1]
     lines = JournalLine.objects.filter(entry__period=period).count()
     count = JournalEntry.objects.filter(period=period).count()
@@ -154,10 +260,11 @@ def _close_once(period, user, args, label: str, profile: str | None = None) -> N
     print(
         f"{label}: period_close {len(entries)} entries, {lines} lines, detail mode, committed: "
         f"{seconds:.2f} s wall (bound ≤ {BOUND_SECONDS:.1f} s, ratio "
-        f"{seconds / BOUND_SECONDS:.2f}), {cpu:.2f} s CPU in this process; {split}; the commit "
-        f"with its checks {checks_and_commit:.2f} s ({checks_and_commit / seconds:.0%} of the "
-        f"wall); load average {os.getloadavg()[0]:.1f}"
+        f"{seconds / BOUND_SECONDS:.2f}), {cpu:.2f} s CPU in this process{server_cpu}; {split}"
+        f"{streamed}; the commit with its checks {checks_and_commit:.2f} s "
+        f"({checks_and_commit / seconds:.0%} of the wall); load average {os.getloadavg()[0]:.1f}"
     )
+    return seconds
 
 
 class _TimedSignal:

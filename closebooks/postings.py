@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import copy
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from types import SimpleNamespace
+from typing import Protocol
 
 from django.db.models.base import ModelState
 
@@ -128,10 +129,27 @@ def _lease(row, db: str) -> Lease:
     return lease
 
 
-def close_postings_flat(company, start: date, *, progress=None) -> ClosePostings:
+class RegularSink(Protocol):
+    """Where a streamed close sends the regular lines while it computes the next leases."""
+
+    def begin(self, *, leases: int, change_entries_at_most: int) -> None:
+        """Told once, before the first lease is computed."""
+
+    def leases(self, lines: list[PostingLine]) -> None:
+        """The regular lines of the next `PROGRESS_EVERY` leases (or fewer, the last ones), in
+        lease code order, each lease's lines in engine order."""
+
+
+def close_postings_flat(
+    company, start: date, *, progress=None, sink: RegularSink | None = None
+) -> ClosePostings:
     """`close_postings(company, start)`, read with one query per table and one month computed.
 
-    `progress(done, total)` is told every `PROGRESS_EVERY` leases."""
+    `progress(done, total)` is told every `PROGRESS_EVERY` leases. With a `sink`, the leases are
+    computed in code order and their regular lines go to it every `PROGRESS_EVERY` leases, until
+    a lease has a problem (the close is refused then: nothing more is sent), instead of being
+    returned: the returned lines are the change entries' alone. The problems are returned in
+    the same order either way."""
     go_live = company_go_live(company)
     # The collector resumes only after the shared schedules are freed: its first pass then walks
     # what the close keeps (the lines), not every schedule built for the month.
@@ -141,7 +159,7 @@ def close_postings_flat(company, start: date, *, progress=None) -> ClosePostings
             regular_lines, regular_problems = [], []
         else:
             regular_lines, regular_problems = _regular(
-                company, start, go_live, changed, progress or (lambda done, total: None)
+                company, start, go_live, changed, progress or (lambda done, total: None), sink
             )
         changes = change_postings(company, start)
     return ClosePostings(
@@ -165,15 +183,20 @@ def no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _regular(company, start: date, go_live, changed, progress) -> tuple[list, list]:
-    """Every active lease's regular lines and problems, in lease order (the reference order)."""
+def _regular(
+    company, start: date, go_live, changed, progress, sink: RegularSink | None = None
+) -> tuple[list, list]:
+    """Every active lease's regular lines and problems, in lease order (the reference order);
+    with a `sink`, the lines go to it instead (`close_postings_flat`)."""
     active = Lease.objects.filter(company=company, status=LeaseStatus.ACTIVE)
     leases = [
         _lease(zip(_LEASE_COLUMNS, row, strict=True), active.db)
         for row in active.values_list(*_LEASE_COLUMNS)
     ]
     by_lease: dict[int, tuple[list, list]] = {}
-    if leases:
+    if sink is not None:
+        _streamed(company, start, active, leases, by_lease, go_live, changed, progress, sink)
+    elif leases:
         _flat_postings(company, start, active, leases, by_lease, go_live, changed, progress)
     lines: list[PostingLine] = []
     problems: list[PostingProblem] = []
@@ -182,6 +205,44 @@ def _regular(company, start: date, go_live, changed, progress) -> tuple[list, li
         lines.extend(lease_lines)
         problems.extend(lease_problems)
     return lines, list(dict.fromkeys(problems))
+
+
+# The order detail entries take (`closebooks.journal`): a streamed close computes in it.
+_CODE_ORDER = attrgetter("code", "id")
+
+
+def _streamed(company, start, active, leases, by_lease, go_live, changed, progress, sink) -> None:
+    """`_flat_postings` in lease code order, each `PROGRESS_EVERY` leases' lines sent to the
+    sink (and dropped here) as soon as they are computed, while no lease has a problem."""
+    in_code_order = sorted(leases, key=_CODE_ORDER)
+    sink.begin(leases=len(leases), change_entries_at_most=_change_entries_at_most(changed, start))
+    refused = False
+
+    def computed(done: list[Lease]) -> None:
+        nonlocal refused
+        lines: list[PostingLine] = []
+        for lease in done:
+            lease_lines, problems = by_lease.get(lease.id, ((), ()))
+            refused = refused or bool(problems)
+            lines.extend(lease_lines)
+            by_lease[lease.id] = ((), problems)
+        if not refused:
+            sink.leases(lines)
+
+    if leases:
+        _flat_postings(
+            company, start, active, in_code_order, by_lease, go_live, changed, progress, computed
+        )
+
+
+def _change_entries_at_most(changed: dict, start: date) -> int:
+    """How many change and catch-up entries the close can post (`change_postings`): one per
+    change booked in the month, and one catch-up per lease."""
+    most = 0
+    for changes in changed.values():
+        new = sum(1 for c in changes if c.booking_period is None or c.booking_period == start)
+        most += new + 1 if new else 0
+    return most
 
 
 def _flat_postings(
@@ -193,8 +254,10 @@ def _flat_postings(
     go_live: date | None,
     changed: dict,
     progress=None,
+    computed: Callable[[list[Lease]], None] | None = None,
 ) -> None:
-    """The month's lines of every active lease, into `by_lease`."""
+    """The month's lines of every active lease, into `by_lease`; `computed(leases)` is told
+    after every `PROGRESS_EVERY` leases and after the last (the leases just computed)."""
     steps = _grouped(
         RentStep.objects.filter(payment__lease__in=active).order_by("effective").values(),
         "payment_id",
@@ -238,8 +301,11 @@ def _flat_postings(
 
     total = len(leases)
     for number, lease in enumerate(leases):
-        if progress is not None and number % PROGRESS_EVERY == 0:
-            progress(number, total)
+        if number % PROGRESS_EVERY == 0:
+            if computed is not None and number:
+                computed(leases[number - PROGRESS_EVERY : number])
+            if progress is not None:
+                progress(number, total)
         # What the reference path's select_related and prefetch_related would have loaded.
         lease._prefetched_objects_cache = {
             "payments": payments.get(lease.id, _Rows()),
@@ -277,6 +343,8 @@ def _flat_postings(
         if defaults.post_current_split and not isinstance(schedule, ExemptSchedule):
             month += current_split_lines(_split_view(schedule), start)
         by_lease[lease.id] = mapping.lines(lease, month)
+    if computed is not None and total:
+        computed(leases[(total - 1) // PROGRESS_EVERY * PROGRESS_EVERY :])
 
 
 def _booked_now(changes: list, start: date) -> tuple[bool, bool]:

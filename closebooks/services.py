@@ -12,13 +12,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Min
-from django.db.models.base import ModelState
 from django.utils import timezone
 
 from audit.services import audit_record
 from closebooks.changes import blocking_changes
+from closebooks.copy_text import chunks, write_chunked
 from closebooks.golive import golive_entries, is_golive_period
-from closebooks.journal import ZERO, SplitError, build_entries
+from closebooks.journal import ZERO, SplitError, build_entries, change_entries
 from closebooks.models import (
     IN_FLIGHT,
     AccountingPeriod,
@@ -31,6 +31,7 @@ from closebooks.models import (
 from closebooks.postings import close_postings_flat, no_cycle_collection
 from closebooks.progress import Heartbeat, progress_record, stale_after, worker_lost
 from closebooks.signals import period_closed
+from closebooks.stream import LINE_COLUMNS, EntryStream, JournalRows, reserve_ids
 from companies.models import Company, Membership, TransitionMethod
 from leases.change_services import lease_changes_book
 from leases.models import Lease, LeaseStatus
@@ -181,19 +182,73 @@ def period_close(
                 for c in blocking
             ]
         )
+    before = {"status": period.status, "close_version": period.close_version}
     progress("postings")
+    close = _close_streamed if streams(company) else _close_sequential
+    entries, debits, newly_booked = close(
+        company=company, period=period, actor=actor, progress=progress, expected=expected_entries
+    )
+    # Changes included for the first time are booked in this period, for every later close.
+    lease_changes_book(change_ids=newly_booked, period=period.start)
+    audit_record(
+        company=company,
+        actor=actor,
+        action="period.close",
+        subject=period,
+        before=before,
+        after={
+            "status": period.status,
+            "close_version": period.close_version,
+            "entries": len(entries),
+            # Per currency: amounts in different currencies are never added together.
+            "debits_by_currency": {c: str(total) for c, total in sorted(debits.items())},
+        },
+    )
+    period_closed.send(sender=AccountingPeriod, period=period)
+    return entries
+
+
+def streams(company) -> bool:
+    """Whether a close writes its entries while it computes (`closebooks.stream`): detail
+    entries through COPY. A summary entry needs every lease first; SQLite has no COPY."""
+    return copy_available() and company.journal_granularity != "summary"
+
+
+def _refuse_problems(problems) -> None:
+    if problems:
+        raise ValidationError([f"{problem.lease_code}: {problem.message}" for problem in problems])
+
+
+def _refuse_other_count(period: AccountingPeriod, count: int, expected: int | None) -> None:
+    if expected is not None and expected != count:
+        raise ValidationError(
+            f"{period.label} changed since you looked: {count} journal entries instead of "
+            f"{expected}. Check what will be frozen again."
+        )
+
+
+def _mark_closed(period: AccountingPeriod, actor) -> None:
+    """The period's new state, in memory (the entries written carry its new close version)."""
+    period.status = PeriodStatus.CLOSED
+    period.closed_at = timezone.now()
+    period.closed_by = actor
+    period.close_version += 1
+
+
+def _save_closed(period: AccountingPeriod) -> None:
+    period.save(update_fields=["status", "closed_at", "closed_by", "close_version"])
+
+
+def _close_sequential(*, company, period, actor, progress, expected):
+    """Compute every lease, build the entries, then write them: (entries, debits by currency,
+    change ids booked now)."""
     postings = close_postings_flat(
         company, period.start, progress=lambda done, total: progress("postings", done, total)
     )
-    if postings.problems:
-        raise ValidationError(
-            [f"{problem.lease_code}: {problem.message}" for problem in postings.problems]
-        )
+    _refuse_problems(postings.problems)
     golive = golive_postings(company) if is_golive_period(period) else None
-    if golive is not None and golive.problems:
-        raise ValidationError(
-            [f"{problem.lease_code}: {problem.message}" for problem in golive.problems]
-        )
+    if golive is not None:
+        _refuse_problems(golive.problems)
     progress("entries")
     try:
         drafts = build_entries(
@@ -207,38 +262,48 @@ def period_close(
             drafts = golive_entries(golive.lines, period=period) + drafts
     except SplitError as error:
         raise ValidationError(str(error)) from error
-    if expected_entries is not None and expected_entries != len(drafts):
-        raise ValidationError(
-            f"{period.label} changed since you looked: {len(drafts)} journal entries instead of "
-            f"{expected_entries}. Check what will be frozen again."
-        )
-
-    before = {"status": period.status, "close_version": period.close_version}
-    period.status = PeriodStatus.CLOSED
-    period.closed_at = timezone.now()
-    period.closed_by = actor
-    period.close_version += 1
-    period.save(update_fields=["status", "closed_at", "closed_by", "close_version"])
-
+    _refuse_other_count(period, len(drafts), expected)
+    _mark_closed(period, actor)
+    _save_closed(period)
     entries = _write_entries(company=company, period=period, drafts=drafts, progress=progress)
-    # Changes included for the first time are booked in this period, for every later close.
-    lease_changes_book(change_ids=postings.newly_booked, period=period.start)
-    audit_record(
-        company=company,
-        actor=actor,
-        action="period.close",
-        subject=period,
-        before=before,
-        after={
-            "status": period.status,
-            "close_version": period.close_version,
-            "entries": len(entries),
-            # Per currency: amounts in different currencies are never added together.
-            "debits_by_currency": _debits_by_currency(drafts),
-        },
-    )
-    period_closed.send(sender=AccountingPeriod, period=period)
-    return entries
+    return entries, _debits_by_currency(drafts), postings.newly_booked
+
+
+def _close_streamed(*, company, period, actor, progress, expected):
+    """`_close_sequential`, each few hundred leases' entries written while the next are
+    computed (`closebooks.stream`); refused the same way, after the streamed rows were sent
+    (the close's transaction rolls them back)."""
+    # The go-live entries come first: computed before the month, their problems told after it.
+    golive = golive_postings(company) if is_golive_period(period) else None
+    golive_drafts, golive_split = [], None
+    if golive is not None and not golive.problems:
+        try:
+            golive_drafts = golive_entries(golive.lines, period=period)
+        except SplitError as error:
+            golive_split = error
+    _mark_closed(period, actor)
+    with EntryStream(company=company, period=period, head_entries=len(golive_drafts)) as stream:
+        postings = close_postings_flat(
+            company,
+            period.start,
+            progress=lambda done, total: progress("postings", done, total),
+            sink=stream,
+        )
+        _refuse_problems(postings.problems)
+        if golive is not None:
+            _refuse_problems(golive.problems)
+        split = golive_split or stream.split_error
+        if split is not None:
+            raise ValidationError(str(split)) from split
+        progress("entries")
+        head = golive_drafts + change_entries(
+            postings.lines, company_id=company.pk, period=period.start, label=period.label
+        )
+        _refuse_other_count(period, len(head) + stream.count, expected)
+        progress("writing")
+        entries = stream.finish(head)
+    _save_closed(period)
+    return entries, stream.debits, postings.newly_booked
 
 
 def _entry(company, period: AccountingPeriod, draft) -> JournalEntry:
@@ -279,22 +344,6 @@ def _line_values(draft) -> Iterator[tuple]:
         )
 
 
-# JournalLine's columns as the close writes them (id comes from the table's identity).
-LINE_COLUMNS = (
-    "entry_id",
-    "line_no",
-    "account_number",
-    "account_name",
-    "debit",
-    "credit",
-    "memo",
-    "department",
-    "lease_class",
-    "location",
-    "lease_code",
-)
-
-
 def copy_available() -> bool:
     """PostgreSQL through psycopg 3: entries and lines are written with COPY."""
     if connection.vendor != "postgresql":
@@ -329,88 +378,28 @@ def _copy_entries(company, period: AccountingPeriod, drafts) -> list[JournalEntr
 
     The rows hold the values bulk_create would send (`_entry`, `_line_values`); a test compares
     both paths row for row. The entries come back as model instances, built from those rows."""
-    from closebooks.copy_text import Escaped, chunks, column_formats, rows_text, write_chunked
-
-    fields = JournalEntry._meta.concrete_fields
-    attnames = [f.attname for f in fields]
-    now = timezone.now()
-    entry_table = JournalEntry._meta.db_table
+    rows_of = JournalRows(company, period)
+    ids = reserve_ids(len(drafts))
+    rows = rows_of.entry_rows(ids, drafts)
     with connection.cursor() as cursor:
-        cursor.execute(
-            # The sequence is looked up once, not once per id.
-            "SELECT nextval(seq) FROM (SELECT pg_get_serial_sequence(%s, 'id')::regclass AS seq)"
-            " AS found, generate_series(1, %s)",
-            [entry_table, len(drafts)],
-        )
-        ids = sorted(row[0] for row in cursor.fetchall())
-        rows = []
-        for pk, draft in zip(ids, drafts, strict=True):
-            values = {
-                "id": pk,
-                "company_id": company.pk,
-                "period_id": period.pk,
-                "close_version": period.close_version,
-                "external_key": draft.external_key,
-                "subsidiary": draft.subsidiary,
-                "currency": draft.currency,
-                "tran_date": draft.tran_date or period.end,
-                "memo": draft.memo,
-                "lease_id": draft.lease_id,
-                "lease_code": draft.lease_code,
-                "sequence": draft.sequence,
-                "kind": draft.kind,
-                "change_kind": draft.change_kind,
-                "line_count": len(draft.lines),
-                "total_debit": draft.total_debit,
-                "total_credit": draft.total_credit,
-                "created_at": now,
-            }
-            rows.append([values[name] for name in attnames])  # KeyError: a new field to fill
-        columns = ", ".join(f.column for f in fields)
         raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()
         # COPY text built here in large pieces (psycopg's write_row formats row by row), while
         # the server stores what was sent before: leaving a COPY block waits for the server.
-        escaped = Escaped()
-
-        def line_rows():
-            # `_line_values` in `LINE_COLUMNS` order, as text (the test of both writers
-            # compares every stored value).
-            e = escaped
-            for pk, draft in zip(ids, drafts, strict=True):
-                for n, x in enumerate(draft.lines, start=1):
-                    yield (
-                        f"{pk}\t{n}\t{e[x.account_number]}\t{e[x.account_name]}\t{x.debit!s}\t"
-                        f"{x.credit!s}\t{e[x.memo[:300]]}\t{e[x.department]}\t"
-                        f"{e[x.lease_class]}\t{e[x.location]}\t{e[x.lease_code]}\n"
-                    )
-
-        with raw.copy(f"COPY {entry_table} ({columns}) FROM STDIN") as copy:
-            write_chunked(copy, rows_text(rows, column_formats(fields, escaped)))
-            line_text = list(chunks(line_rows()))
-        line_table = JournalLine._meta.db_table
-        with raw.copy(f"COPY {line_table} ({', '.join(LINE_COLUMNS)}) FROM STDIN") as copy:
+        with raw.copy(rows_of.entry_copy) as copy:
+            write_chunked(copy, rows_of.entry_text(rows))
+            line_text = list(chunks(rows_of.line_text(ids, drafts)))
+        with raw.copy(rows_of.line_copy) as copy:
             for piece in line_text:
                 copy.write(piece)
-            db = connection.alias  # a lookup through the connection proxy: once
-            entries = [_entry_from_row(attnames, row, db) for row in rows]
+            entries = rows_of.instances(rows)
     return entries
 
 
-def _entry_from_row(attnames: list[str], row: list, db: str) -> JournalEntry:
-    """`JournalEntry.from_db(alias, attnames, row)` without a descriptor call per field."""
-    entry = JournalEntry.__new__(JournalEntry)
-    entry.__dict__.update(zip(attnames, row, strict=True))
-    entry._state = ModelState()
-    entry._state.adding = False
-    entry._state.db = db
-    return entry
-
-
-def _debits_by_currency(drafts) -> dict[str, str]:
+def _debits_by_currency(drafts) -> dict[str, Decimal]:
     totals: dict[str, Decimal] = {}
     for draft in drafts:
         totals[draft.currency] = totals.get(draft.currency, ZERO) + draft.total_debit
-    return {currency: str(total) for currency, total in sorted(totals.items())}
+    return totals
 
 
 @transaction.atomic

@@ -143,11 +143,14 @@ def test_a_killed_worker_leaves_the_period_open_and_the_redelivered_task_closes_
     press(client_for(large.accountant), large.jan)
     run = CloseRun.objects.get()
 
-    def killed(**kwargs):
+    def killed(*args, **kwargs):
         raise WorkerKilled
 
     with monkeypatch.context() as patch:
+        # While writing: the sequential close's write, or a streamed close's last part (its
+        # leases' rows sent already).
         patch.setattr(services, "_write_entries", killed)
+        patch.setattr(services.EntryStream, "finish", killed)
         with pytest.raises(WorkerKilled):
             close_run_execute(run.pk)
     run.refresh_from_db()
@@ -208,7 +211,7 @@ def test_progress_is_shown_while_the_leases_are_computed(large, monkeypatch):
     seen = []
     monkeypatch.setattr(postings, "PROGRESS_EVERY", 1)
 
-    def spy(company, start, *, progress=None):
+    def spy(company, start, *, progress=None, **kwargs):
         def record(done, total):
             progress(done, total)
             page = client_for(large.accountant).get(
@@ -216,7 +219,7 @@ def test_progress_is_shown_while_the_leases_are_computed(large, monkeypatch):
             )
             seen.append(page.content.decode())
 
-        return postings.close_postings_flat(company, start, progress=record)
+        return postings.close_postings_flat(company, start, progress=record, **kwargs)
 
     monkeypatch.setattr(services, "close_postings_flat", spy)
     close_run_execute(run.pk)
