@@ -7,7 +7,8 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         # The tie-out joins the close readiness and follows each sync without either app
-        # importing this one (dependencies run one way).
+        # importing this one (dependencies run one way). Importing the hooks imports the
+        # reports' tasks too, here rather than in a process's first close.
         from reports import drift_hooks, hooks
 
         hooks.connect()
