@@ -200,3 +200,21 @@ def test_a_large_portfolio_s_preview_links_to_the_report_instead(client, books, 
     page = login(client, books.accountant).get(reverse("period_preview", args=[april.pk]))
     warning = page.content.decode().split('id="drift-warning"')[1].split("</p>")[0]
     assert "Check the books against the schedules at the end of Mar 2026" in warning
+
+
+def test_a_change_waiting_for_its_catch_up_is_listed_apart_not_as_a_difference(client, books):
+    from leases.change_services import lease_change_approve, lease_change_create
+    from leases.models import Lease
+
+    change = lease_change_create(
+        lease=Lease.objects.get(code="L-1"),
+        actor=books.accountant.user,
+        kind="consideration",
+        effective=FEB,
+        details={"annual_rate": "0.07", "payments": [{"amount": "1100.00"}]},
+    )
+    lease_change_approve(change=change, actor=books.reviewer.user)
+    page = login(client, books.accountant).get(URL).content.decode()
+    assert "The frozen entries agree with the schedules at the end of Mar 2026" in page
+    pending = page.split('id="drift-pending"')[1].split("</section>")[0]
+    assert "L-1" in pending and "CH1" in pending and "1 Feb 2026" in pending
