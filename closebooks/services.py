@@ -270,7 +270,7 @@ def _close_sequential(*, company, period, actor, progress, expected):
 
 
 def _close_streamed(*, company, period, actor, progress, expected):
-    """`_close_sequential`, each few hundred leases' entries written while the next are
+    """`_close_sequential`, each part of the leases' entries written while the next is
     computed (`closebooks.stream`); refused the same way, after the streamed rows were sent
     (the close's transaction rolls them back)."""
     # The go-live entries come first: computed before the month, their problems told after it.

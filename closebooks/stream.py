@@ -2,11 +2,12 @@
 
 `JournalRows` turns drafts into the COPY text of their entries and lines (the values
 `bulk_create` would send; a test compares both writers row for row). `EntryStream` is the
-detail close's writer on PostgreSQL: every few hundred leases the entries of the leases just
-computed are built, their text handed to a thread that COPYs them on the close's own connection
-and transaction, and the foreign keys of the journal tables are checked as each COPY ends
-instead of at the commit. So the server stores and checks one part while Python computes the
-next (the server is another process: it has the second core), and the commit has little left.
+detail close's writer on PostgreSQL: every 1,250 leases (`postings.PART_LEASES`) the entries of
+the leases just computed are built, their text handed to a thread that COPYs them on the
+close's own connection and transaction, and the foreign keys of the journal tables are checked
+as each COPY ends instead of at the commit. So the server stores and checks one part while
+Python computes the next (the server is another process: it has the second core), and the
+commit has little left.
 
 A refused close (a lease's problem, a changed entry count) has streamed rows already: the
 close's one transaction rolls them back with everything else. The entry ids are drawn from

@@ -149,7 +149,7 @@ def _rows(period: AccountingPeriod, version: int) -> list[tuple]:
 def test_copy_writes_exactly_the_rows_bulk_create_writes(books, monkeypatch, granularity):
     # Detail entries are streamed in parts of three leases (`closebooks.stream`); a summary is
     # written at the end.
-    monkeypatch.setattr(postings, "PROGRESS_EVERY", 3)
+    monkeypatch.setattr(postings, "PART_LEASES", 3)
     _mixed_portfolio(books)
     books.company.journal_granularity = granularity
     books.company.save(update_fields=["journal_granularity"])

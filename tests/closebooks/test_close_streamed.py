@@ -38,7 +38,7 @@ def parts(monkeypatch):
     """Two leases a part, so a few leases make several COPY parts; each part written before the
     close goes on (a refusal then always comes after the parts before it were stored), and
     counted."""
-    monkeypatch.setattr(postings, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(postings, "PART_LEASES", 2)
     written = []
     write, send = stream._Writer.write, stream._Writer.send
 
@@ -226,7 +226,10 @@ def test_a_database_error_in_the_writer_is_raised_by_the_close_and_undoes_it(boo
     assert len(period_close(period=jan, actor=books.accountant.user)) == 8
 
 
-def test_a_close_stopped_while_rows_stream_stops_the_writer_and_leaves_nothing(books, parts):
+def test_a_close_stopped_while_rows_stream_stops_the_writer_and_leaves_nothing(
+    books, parts, monkeypatch
+):
+    monkeypatch.setattr(postings, "PROGRESS_EVERY", 2)
     _bad_lease_last(books)
     books.company.leases.filter(code="Z-BAD").delete()
     jan = periods_ensure(company=books.company, through=JAN)[-1]
