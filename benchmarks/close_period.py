@@ -4,16 +4,16 @@ Usage: DATABASE_URL=postgres://user@host:5432/any python benchmarks/close_period
 [--runs 3] [--keep] [--database bench_close] [--profile FILE] [--sequential]. The run uses a
 dedicated database (``bench_close`` unless --database names another) on the same server
 (created fresh, dropped afterwards unless --keep), so test and development data are never
-touched. Each run
-closes December and commits, as a user's close does: the figure includes the foreign-key checks
-PostgreSQL defers to the commit and the commit itself. It prints wall clock, this process's CPU
-time, the server's CPU time for the close (its backend process, where the server runs on this
-machine), each step (the checks and the commit among them) and the load average; then, outside
-the timed part, deletes the entries and opens December again for the next run. Tasks the close
-queues after its commit go to an in-memory broker. With --profile the last run is profiled
-(cProfile) and its statistics written to FILE. With --sequential each run is followed (or, every
-other run, preceded) by a close that computes every lease before writing (the summary
-granularity's path: no writer thread), so both are measured under the same load."""
+touched. Each run closes December and commits, as a user's close does: the figure includes the
+foreign-key checks and the commit itself. It prints wall clock, this process's CPU time, the
+server's CPU time for the close (its backend process, where the server runs on this machine),
+each step (the checks and the commit among them), how long the writer thread of a streamed
+close spent on its COPY parts, and the load average; then, outside the timed part, deletes the
+entries and opens December again for the next run. Tasks the close queues after its commit go
+to an in-memory broker. With --profile the last run is profiled (cProfile) and its statistics
+written to FILE. With --sequential each run is followed (or, every other run, preceded) by a
+close that computes every lease before writing (the summary granularity's path: no writer
+thread), so both are measured under the same load, and the medians are printed at the end."""
 
 from __future__ import annotations
 
