@@ -39,6 +39,8 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 TIMEOUT_MS = 20_000
+# A form post that verifies credentials against the simulator can take a while on a busy machine.
+NAVIGATION_TIMEOUT_MS = 90_000
 
 
 def chromium_path() -> str | None:
@@ -101,6 +103,16 @@ class Journey:
         print(f"screenshot: {path.relative_to(ROOT)}")
         return path
 
+    def submit(self, target) -> None:
+        """Click a link or button that loads a new page and wait for that page to load.
+
+        Waiting on the old page returns at once, and a screenshot taken while the new page is
+        still on its way was seen to hang: wait for the navigation itself.
+        """
+        locator = self.page.locator(target) if isinstance(target, str) else target
+        with self.page.expect_navigation(timeout=NAVIGATION_TIMEOUT_MS):
+            locator.click()
+
     def go(self, url_name: str, *args) -> None:
         self.page.goto(self.base_url + reverse(url_name, args=args))
 
@@ -109,8 +121,7 @@ class Journey:
         self.page.fill("input[name=username]", membership.user.username)
         self.page.fill("input[name=password]", PASSWORD)
         self.shot("sign-in")
-        self.page.click("button[type=submit]")
-        self.page.wait_for_load_state()
+        self.submit("button[type=submit]")
 
 
 def test_settings_admin_verifies_and_saves_the_credentials(
@@ -133,8 +144,7 @@ def test_settings_admin_verifies_and_saves_the_credentials(
     page.fill("input[name=base_url]", sandbox.base_url)
     page.check("input[name=enabled]")
     journey.shot("filled-in")
-    page.click("button:has-text('Verify & Save')")
-    page.wait_for_load_state()
+    journey.submit("button:has-text('Verify & Save')")
     journey.shot("verified")
 
     assert "Verified and saved." in page.inner_text(".messages")
@@ -170,8 +180,7 @@ def test_finance_user_syncs_and_watches_it_complete_without_reloading(
 
     run = SyncRun.objects.get(period=period)
     assert run.status == SyncStatus.COMPLETED
-    page.locator(f"#sync-cell-{period.pk} >> text=Completed").click()
-    page.wait_for_load_state()
+    journey.submit(f"#sync-cell-{period.pk} >> text=Completed")
     journey.shot("run-detail")
     entry = run.entries.get()
     link = page.locator("a:has-text('View in Integration')")
@@ -197,14 +206,12 @@ def test_reviewer_fixes_a_failed_sync_with_a_mapping_and_retries(
     journey.go("closed_periods")
     journey.shot("closed-periods-failed")
 
-    page.locator(f"#sync-cell-{period.pk} >> text=Failed").click()
-    page.wait_for_load_state()
+    journey.submit(f"#sync-cell-{period.pk} >> text=Failed")
     journey.shot("errors")
     assert "Department 'Facilities Management' was not found in NetSuite." in page.inner_text(
         "main"
     )
-    page.click("a:has-text('Fix it')")
-    page.wait_for_load_state()
+    journey.submit("a:has-text('Fix it')")
     # The picker of NetSuite's own values (read by the refresh above), so no typo can be saved.
     assert page.input_value("input[name=our_value]") == "Facilities Management"
     page.fill("input[name=netsuite_record]", "Facilities (#")
@@ -213,15 +220,13 @@ def test_reviewer_fixes_a_failed_sync_with_a_mapping_and_retries(
         "value"
     )
     page.fill("input[name=netsuite_record]", facilities)
-    page.click("button:has-text('Save mapping and go back to the failed sync')")
-    page.wait_for_load_state()
+    journey.submit("button:has-text('Save mapping and go back to the failed sync')")
     journey.shot("mapping-saved")
     assert "now maps to NetSuite's Facilities" in page.inner_text(".messages")
 
     # Straight back on the failed run, with Retry in view.
     assert page.url.startswith(live_server.url + reverse("sync_run_errors", args=[run.pk]))
-    page.click("button:has-text('Retry')")
-    page.wait_for_load_state()
+    journey.submit("button:has-text('Retry')")
     journey.shot("retrying")
     page.locator(f"#sync-cell-{period.pk} >> text=Completed").wait_for()
     journey.shot("completed")

@@ -127,8 +127,7 @@ class PersonaJourney(Journey):
         self.go("login")
         self.page.fill("input[name=username]", membership.user.username)
         self.page.fill("input[name=password]", PASSWORD)
-        self.page.click("button[type=submit]")
-        self.page.wait_for_load_state()
+        self.submit("button[type=submit]")
 
     def open_menu(self) -> None:
         toggle = self.page.locator(".menu-toggle")
@@ -227,8 +226,7 @@ def test_a_fix_from_the_errors_page_and_retry_complete_in_one_pass_on_a_phone(
     journey.shot("errors")
     assert sideways_overflow(page) == 0
 
-    page.click("a:has-text('Fix it')")
-    page.wait_for_load_state()
+    journey.submit("a:has-text('Fix it')")
     journey.shot("picker")
     assert page.input_value("input[name=our_value]") == "Facilities Management"
     options = page.locator("#ns-department option")
@@ -238,8 +236,7 @@ def test_a_fix_from_the_errors_page_and_retry_complete_in_one_pass_on_a_phone(
         if value.startswith("Facilities (#")
     )
     page.fill("input[name=netsuite_record]", choice)
-    page.click("button:has-text('Save mapping and go back to the failed sync')")
-    page.wait_for_load_state()
+    journey.submit("button:has-text('Save mapping and go back to the failed sync')")
     journey.shot("back-on-errors")
     # Straight back to the failed run, Retry in view.
     assert page.url.startswith(live_server.url + reverse("sync_run_errors", args=[run.pk]))
@@ -247,8 +244,7 @@ def test_a_fix_from_the_errors_page_and_retry_complete_in_one_pass_on_a_phone(
     box = retry.bounding_box()
     assert box["x"] + box["width"] <= PHONE["width"]
 
-    retry.click()
-    page.wait_for_load_state()
+    journey.submit(retry)
     page.locator(f"#sync-cell-{run.period_id} >> text=Completed").wait_for()
     journey.shot("completed")
     run = run_finished(SyncRun.objects.get(pk=run.pk))
@@ -353,13 +349,11 @@ def test_the_newer_pages_fit_a_desktop_and_a_phone_and_pass_axe(
         page.fill("input[name=new_rent]", "1100")
         page.fill("input[name=annual_rate]", "6")
         page.fill("textarea[name=reason], input[name=reason]", "Rent review")
-        page.click("button[value=preview]")
-        page.wait_for_load_state()
+        journey.submit("button[value=preview]")
         page.locator("#preview").wait_for()
         check(journey, "change-preview")
         if viewport is DESKTOP:
-            page.click("button[value=save]")
-            page.wait_for_load_state()
+            journey.submit("button[value=save]")
         journey.go("lease_detail", hq.pk)
         check(journey, "lease-timeline")
         journey.go("lease_changes_pending")
@@ -367,14 +361,12 @@ def test_the_newer_pages_fit_a_desktop_and_a_phone_and_pass_axe(
 
         journey.go("lease_changes_import")
         page.set_input_files("input[type=file]", str(csv_file))
-        page.click("button[value=preview]")
-        page.wait_for_load_state()
+        journey.submit("button[value=preview]")
         check(journey, "change-import-preview")
 
         journey.go("portfolio_upload")
         page.set_input_files("input[type=file]", str(workbook))
-        page.click("button:has-text('Check the workbook')")
-        page.wait_for_load_state()
+        journey.submit("button:has-text('Check the workbook')")
         assert "1 lease (" in page.inner_text("#portfolio-preview")
         check(journey, "portfolio-preview")
 
