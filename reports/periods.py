@@ -42,6 +42,14 @@ def fiscal_range(company, year: int, quarter: int | None = None) -> Range:
     return Range(first, add_months(first, 11))
 
 
+def fiscal_year_of(company, month: date) -> int:
+    """The fiscal year holding `month` (named after the calendar year it ends in)."""
+    start_month = company.fiscal_year_start_month
+    if start_month == 1 or month.month < start_month:
+        return month.year
+    return month.year + 1
+
+
 def periods_in(company, span: Range) -> list[AccountingPeriod]:
     """The company's periods inside the range, oldest first."""
     return list(

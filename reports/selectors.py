@@ -11,9 +11,13 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from closebooks.models import JournalEntry, JournalLine, PeriodStatus
+from leases import engine
+from leases.engine.transition import build_golive_schedule
+from leases.models import Lease, LeaseStatus
+from leases.selectors import company_go_live, lease_go_live, lease_terms, leases_with_terms
 from reports.classify import MOVEMENTS, ZERO, Movement
 from reports.models import TieOut
-from reports.periods import Range, unclosed_months
+from reports.periods import Range, fiscal_range, fiscal_year_of, unclosed_months
 from reports.subledger import LeaseFacts, lease_facts
 
 GROUPINGS = {
@@ -448,7 +452,12 @@ def asc842_disclosures(currency: str, facts: list[LeaseFacts], span: Range) -> D
     )
 
 
-def ifrs16_disclosures(currency: str, facts: list[LeaseFacts], span: Range) -> Disclosures:
+def ifrs16_disclosures(
+    currency: str,
+    facts: list[LeaseFacts],
+    span: Range,
+    transition: Transition | None = None,
+) -> Disclosures:
     by_class: dict[str, list[LeaseFacts]] = defaultdict(list)
     for f in facts:
         by_class[f.asset_type_label].append(f)
@@ -516,9 +525,103 @@ def ifrs16_disclosures(currency: str, facts: list[LeaseFacts], span: Range) -> D
             lease_codes=_codes(facts),
         ),
     ]
+    figures.append(
+        Figure(
+            "wa_rate",
+            "Weighted-average discount rate of the lease liabilities at the period end",
+            weighted_rate(facts),
+            unit="percent",
+            lease_codes=_codes(facts),
+        )
+    )
+    if transition is not None:
+        figures += transition_figures(transition)
     return Disclosures(
         "ifrs16", currency, span, figures, [maturity("Lease liabilities", facts, span)], classes
     )
+
+
+@dataclass
+class Transition:
+    """The IFRS 16 leases of one currency brought in at go-live, the date of initial
+    application (IFRS 16 C2): the liabilities recognised then and the rates that measured them."""
+
+    go_live: date
+    liabilities: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)  # code, amount, %
+
+    @property
+    def liability(self) -> Decimal:
+        return sum((amount for _, amount, _ in self.liabilities), ZERO)
+
+    @property
+    def rate(self) -> Decimal | None:
+        """IFRS 16 C12(a): the incremental borrowing rates weighted by the liabilities they
+        measured; None when nothing was recognised (no division by zero)."""
+        weight = self.liability
+        if not weight:
+            return None
+        total = sum((amount * rate for _, amount, rate in self.liabilities), ZERO)
+        return (total / weight).quantize(QUANT, ROUND_HALF_UP)
+
+
+NO_TRANSITION = "No IFRS 16 lease in this currency was brought in at go-live."
+
+
+def transition_figures(transition: Transition) -> list[Figure]:
+    """What IFRS 16 C12 asks in the year of initial application, as far as our books know it."""
+    day = f"{transition.go_live.day} {transition.go_live:%b %Y}"
+    codes = [code for code, _, _ in transition.liabilities]
+    note = "" if codes else NO_TRANSITION
+    return [
+        Figure(
+            "transition_liability",
+            f"Lease liabilities recognised at go-live, {day} (date of initial application)",
+            transition.liability,
+            note,
+            lease_codes=codes,
+        ),
+        Figure(
+            "transition_rate",
+            f"Weighted-average incremental borrowing rate applied at go-live, {day} "
+            "(IFRS 16 C12(a), weighted by those liabilities)",
+            transition.rate,
+            note,
+            unit="percent",
+            lease_codes=codes,
+        ),
+    ]
+
+
+def ifrs16_transition(company, span: Range) -> dict[str, Transition] | None:
+    """Per currency, the IFRS 16 leases brought in at go-live, for a range inside the fiscal year
+    that holds go-live (the year of initial application); None for any other range."""
+    go_live = company_go_live(company)
+    if go_live is None:
+        return None
+    year = fiscal_range(company, fiscal_year_of(company, go_live))
+    if span.end < year.start or span.start > year.end:
+        return None
+    out: dict[str, Transition] = {}
+    # As the go-live entry brings them in (`golive_postings`): exempt leases have no liability.
+    leases = Lease.objects.filter(
+        company=company,
+        status=LeaseStatus.ACTIVE,
+        standard="ifrs16",
+        commencement_date__lt=go_live,
+        exemption="",
+    )
+    for lease in leases_with_terms(leases).order_by("code"):
+        inputs = lease_go_live(lease, go_live)
+        if inputs is None:
+            continue
+        try:
+            schedule = build_golive_schedule(lease_terms(lease), inputs)
+        except engine.LeaseTermsError:
+            continue  # the roll-forward and the close name the lease and why
+        percent = schedule.rate_terms.annual_rate * 100
+        item = out.setdefault(lease.currency, Transition(go_live))
+        item.liabilities.append((lease.code, schedule.balances.liability, percent))
+    return out
 
 
 def disclosures(
@@ -530,10 +633,16 @@ def disclosures(
     for f in facts:
         if not f.problem:
             groups[(f.standard, f.currency)].append(f)
+    transitions = ifrs16_transition(company, span)
     out = []
     for (standard, currency), group in sorted(groups.items()):
-        builder = asc842_disclosures if standard == "asc842" else ifrs16_disclosures
-        out.append(builder(currency, group, span))
+        if standard == "asc842":
+            out.append(asc842_disclosures(currency, group, span))
+            continue
+        transition = None
+        if transitions is not None:
+            transition = transitions.get(currency) or Transition(company_go_live(company))
+        out.append(ifrs16_disclosures(currency, group, span, transition))
     return out
 
 
