@@ -50,19 +50,22 @@ def progress_read(run_id: int) -> dict:
     return cache.get(_key(run_id)) or {}
 
 
-# A live close beats its run's heartbeat every HEARTBEAT_EVERY; one silent for STALE_AFTER whose
-# period nobody holds locked has lost its worker (the same names as the sync's, see
-# integrations/services/sync.py). A queued run is sent again after QUEUED_STALE_AFTER: its
-# message may have gone with a worker that took it and died before claiming it.
-HEARTBEAT_EVERY = timedelta(seconds=5)
-STALE_AFTER = timedelta(seconds=15)
+# A live close beats its run's heartbeat every CLOSE_HEARTBEAT_SECONDS; one silent for
+# CLOSE_STALE_AFTER_SECONDS whose period nobody holds has lost its worker (the same names as the
+# sync's, see integrations/services/sync.py). A queued run is sent again after
+# QUEUED_STALE_AFTER: its message may have gone with a worker that took it and died before
+# claiming it.
 QUEUED_STALE_AFTER = timedelta(minutes=5)
 
 
+def heartbeat_every() -> timedelta:
+    """CLOSE_HEARTBEAT_SECONDS: how often a live close beats (5 s in production)."""
+    return timedelta(seconds=settings.CLOSE_HEARTBEAT_SECONDS)
+
+
 def stale_after() -> timedelta:
-    """CLOSE_STALE_AFTER_SECONDS (read with getattr, like CLOSE_INLINE_MAX_LEASES)."""
-    seconds = getattr(settings, "CLOSE_STALE_AFTER_SECONDS", None)
-    return timedelta(seconds=seconds) if seconds is not None else STALE_AFTER
+    """CLOSE_STALE_AFTER_SECONDS: a heartbeat silent this long is a lost worker's (15 s)."""
+    return timedelta(seconds=settings.CLOSE_STALE_AFTER_SECONDS)
 
 
 def worker_lost(
@@ -75,14 +78,15 @@ def worker_lost(
 ) -> bool:
     """Whether an in-flight run's worker is gone, so the run must be sent to another worker.
 
-    `period_locked`: whether someone holds the period's row lock (None where the database has
-    no row locks). A running close holds it for its whole transaction, so a locked period means
-    the close is alive, whatever its heartbeat says; an unlocked one with a silent heartbeat
-    means the worker died (between its claim and the lock, or its commit and the run's last
-    write, the heartbeat is fresh). Without row locks the heartbeat cannot beat during the
-    close (it would take the database's one write lock), so only the task's hard time limit
-    since the claim tells."""
-    stale = stale or STALE_AFTER
+    `period_locked`: whether someone holds what a running close holds for its whole
+    transaction: the period's row lock on PostgreSQL, the database's one write lock on SQLite
+    (None where neither can be read). A locked period means the close is alive, whatever its
+    heartbeat says; an unlocked one with a silent heartbeat means the worker died (between its
+    claim and the lock, or its commit and the run's last write, the heartbeat is fresh). On
+    SQLite no beat is written during the close (it would need that write lock), so the
+    heartbeat is the claim's and covers only the moment before the close's transaction begins.
+    With None only the task's hard time limit since the claim tells."""
+    stale = stale if stale is not None else stale_after()
     if run.status == CloseRunStatus.QUEUED:
         last = run.heartbeat_at or run.created_at
         return last < now - QUEUED_STALE_AFTER
@@ -103,10 +107,10 @@ class Heartbeat:
     commits; the thread writes on its own connection, so each beat is seen at once. Only the
     holder of `token` beats: a run taken over by another execution is left alone."""
 
-    def __init__(self, run_id: int, token: str, every: timedelta = HEARTBEAT_EVERY) -> None:
+    def __init__(self, run_id: int, token: str, every: timedelta | None = None) -> None:
         self.run_id = run_id
         self.token = token
-        self.every = every.total_seconds()
+        self.every = (every if every is not None else heartbeat_every()).total_seconds()
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._run, name=f"close-run-{run_id}-heartbeat", daemon=True

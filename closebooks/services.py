@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
@@ -468,22 +469,55 @@ def _hard_limit() -> timedelta:
     return timedelta(seconds=TIME_LIMIT + 60)
 
 
+def _write_lock_tells() -> bool:
+    """SQLite whose transactions begin IMMEDIATE (settings): a close holds the database's one
+    write lock from its transaction's first statement to its commit, so that lock says whether
+    a close is still writing. A database in memory is this process's alone: nothing to ask."""
+    return (
+        connection.vendor == "sqlite"
+        and str(connection.settings_dict["OPTIONS"].get("transaction_mode")).upper() == "IMMEDIATE"
+        and not connection.is_in_memory_db()
+    )
+
+
+def _sqlite_write_locked() -> bool:
+    """Whether another connection holds the SQLite database's write lock, asked without waiting:
+    a second connection tries to take it (BEGIN IMMEDIATE, no busy timeout) and lets go at once.
+    Inside a transaction of ours the lock is ours (it began IMMEDIATE), so nobody else writes."""
+    if connection.in_atomic_block:
+        return False
+    probe = sqlite3.connect(
+        connection.settings_dict["NAME"], timeout=0, isolation_level=None, uri=True
+    )
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+    except sqlite3.OperationalError as error:
+        if error.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return True
+        raise
+    finally:
+        probe.close()
+    return False
+
+
 def _period_locked(period_id: int) -> bool | None:
     """Whether someone holds the period's row lock (a close in its transaction holds it), read
     without waiting (skip_locked); None where the database has no row locks. Call it inside a
-    transaction: a free period stays locked by the caller until it commits."""
+    transaction: a free period stays locked by the caller until it commits. On SQLite that
+    transaction holds the database's write lock, so no close is writing: False."""
+    if _write_lock_tells():
+        return False
     if not connection.features.has_select_for_update_skip_locked:
         return None
     free = AccountingPeriod.objects.select_for_update(skip_locked=True).filter(pk=period_id)
     return not free.exists()
 
 
-@transaction.atomic
 def close_run_recover(run: CloseRun, *, enqueue: Callable | None = None) -> bool:
     """Send a run whose worker stopped to another worker (or fail it after MAX_RESUMES);
     True when this call did. Safe to call from many places at once: the change is conditional
     on the run as read, so of two recoverers of the same run exactly one sends it again."""
-    enqueue = enqueue or _enqueue
     now = timezone.now()
 
     def lost(period_locked: bool | None) -> bool:
@@ -491,10 +525,23 @@ def close_run_recover(run: CloseRun, *, enqueue: Callable | None = None) -> bool
             run, now=now, period_locked=period_locked, hard_limit=_hard_limit(), stale=stale_after()
         )
 
+    locks_tell = connection.features.has_select_for_update_skip_locked or _write_lock_tells()
     # A free period is the likeliest answer for a lost worker: when even that says alive (a
-    # fresh heartbeat, as on every poll of a live close), the period is not read at all.
-    if not lost(False if connection.features.has_select_for_update_skip_locked else None):
+    # fresh heartbeat, as on every poll of a live close), no lock is asked about.
+    if not lost(False if locks_tell else None):
         return False
+    # SQLite: someone holds the write lock, a close still writing (alive, whatever its
+    # heartbeat); this call's own transaction would wait for it. The next poll asks again.
+    if _write_lock_tells() and _sqlite_write_locked():
+        return False
+    return _close_run_send_again(run, now=now, lost=lost, enqueue=enqueue or _enqueue)
+
+
+@transaction.atomic
+def _close_run_send_again(
+    run: CloseRun, *, now, lost: Callable[[bool | None], bool], enqueue: Callable
+) -> bool:
+    """The lost run back to queued (or failed), conditional on the run as read."""
     if not lost(_period_locked(run.period_id)):  # the lock taken is held until this commits
         return False
     # The run exactly as this recoverer saw it; a claim, a beat or another recoverer since
@@ -662,6 +709,21 @@ def close_run_execute(run_id: int) -> None:
 
 
 def _close_run_work(run_id: int, token: str) -> bool:
+    if not _write_lock_tells():
+        return _close_run_steps(run_id, token)
+    # SQLite: no beat can be written while the close writes, so the close and the run's outcome
+    # commit together and the database's write lock, held from here to that commit, is what
+    # tells the recoverer this close is alive. A worker killed anywhere in it leaves the run
+    # as claimed and nothing else.
+    with transaction.atomic():
+        if not CloseRun.objects.filter(pk=run_id, lease_token=token).exists():
+            # Sent to another worker while this one waited for the lock: the other's to close.
+            logger.warning("close run %s: taken over before its close began", run_id)
+            return True
+        return _close_run_steps(run_id, token)
+
+
+def _close_run_steps(run_id: int, token: str) -> bool:
     run = CloseRun.objects.select_related("period__company", "requested_by").get(pk=run_id)
     period = run.period
     if _closed_by(run, period):

@@ -243,12 +243,21 @@ CELERY_TIMEZONE = TIME_ZONE
 SYNC_RETRY_BASE_SECONDS = strict_int("SYNC_RETRY_BASE_SECONDS", 15, minimum=1)
 # Tie out each period with NetSuite's general ledger after a completed sync (docs/reports.md).
 TIEOUT_AFTER_SYNC = strict_bool("TIEOUT_AFTER_SYNC", default=True)
+# A close on a worker beats its run's heartbeat every CLOSE_HEARTBEAT_SECONDS; one silent for
+# CLOSE_STALE_AFTER_SECONDS whose period nobody holds has lost its worker and is sent to another
+# (docs/closebooks.md, "A killed worker"). At least two beats fit in the silence: one late beat
+# is not a death.
+CLOSE_HEARTBEAT_SECONDS = strict_int("CLOSE_HEARTBEAT_SECONDS", 5, minimum=1)
+CLOSE_STALE_AFTER_SECONDS = strict_int(
+    "CLOSE_STALE_AFTER_SECONDS", 3 * CLOSE_HEARTBEAT_SECONDS, minimum=2 * CLOSE_HEARTBEAT_SECONDS
+)
 CELERY_BEAT_SCHEDULE = {
     # Resume or fail syncs whose worker stopped without finishing (see integrations.tasks): a run
     # silent for 60 s is dead, so checking every 20 s finds it within about a minute.
     "recover-stale-syncs": {"task": "integrations.recover_stale_syncs", "schedule": 20.0},
-    # The same for closes (see closebooks.tasks): a run silent for 15 s whose period nobody holds
-    # locked is dead, so checking every 10 s sends it to another worker within about 25 s.
+    # The same for closes (see closebooks.tasks): a run silent for CLOSE_STALE_AFTER_SECONDS
+    # (15 s) whose period nobody holds is dead, so checking every 10 s sends it to another
+    # worker within about 25 s.
     "recover-stale-closes": {"task": "closebooks.recover_stale_closes", "schedule": 10.0},
     # Send the outcome emails that a dead worker left pending or half-sent (once each).
     "sweep-unsent-emails": {"task": "notifications.sweep_unsent", "schedule": 60.0},

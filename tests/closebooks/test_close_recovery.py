@@ -16,9 +16,9 @@ from closebooks import services
 from closebooks.models import AccountingPeriod, CloseRun, CloseRunStatus, JournalEntry
 from closebooks.progress import (
     QUEUED_STALE_AFTER,
-    STALE_AFTER,
     Heartbeat,
     heartbeats_available,
+    stale_after,
     worker_lost,
 )
 from closebooks.services import (
@@ -35,9 +35,11 @@ from .conftest import JAN, MAR
 
 NOW = datetime(2026, 2, 2, 14, 2, tzinfo=UTC)
 HARD_LIMIT = timedelta(minutes=17)
-row_locks = pytest.mark.skipif(
-    not connection.features.has_select_for_update_skip_locked,
-    reason="the row-lock check needs PostgreSQL",
+# What a running close holds for its whole transaction: PostgreSQL's row lock on its period, or
+# SQLite's one write lock.
+lock_checks = pytest.mark.skipif(
+    not (connection.features.has_select_for_update_skip_locked or services._write_lock_tells()),
+    reason="the lock check needs PostgreSQL's row locks or SQLite's write lock",
 )
 
 
@@ -68,9 +70,9 @@ def test_a_running_close_with_a_fresh_heartbeat_is_alive_even_without_the_lock()
 
 
 def test_a_running_close_silent_past_the_threshold_with_its_period_free_has_lost_its_worker():
-    silent = STALE_AFTER.total_seconds() + 1
+    silent = stale_after().total_seconds() + 1
     assert lost(run_at(heartbeat=silent, started=60))
-    assert not lost(run_at(heartbeat=STALE_AFTER.total_seconds() - 1, started=60))
+    assert not lost(run_at(heartbeat=stale_after().total_seconds() - 1, started=60))
 
 
 def test_a_silent_close_that_still_holds_its_period_lock_is_alive():
@@ -106,7 +108,7 @@ def test_the_beat_checks_for_lost_closes_more_often_than_a_heartbeat_goes_stale(
     entry = django_settings.CELERY_BEAT_SCHEDULE["recover-stale-closes"]
     assert entry["task"] == "closebooks.recover_stale_closes"
     assert entry["task"] in celery_app.tasks  # a worker runs what the beat sends
-    assert entry["schedule"] < STALE_AFTER.total_seconds()
+    assert entry["schedule"] < stale_after().total_seconds()
 
 
 # The services, on the database.
@@ -164,7 +166,7 @@ def sender(django_capture_on_commit_callbacks) -> Sender:
     return Sender(django_capture_on_commit_callbacks)
 
 
-@row_locks
+@lock_checks
 def test_a_close_whose_worker_went_silent_is_sent_again_and_closes_once(large, sender):
     run = silent(queued_run(large))
 
@@ -190,7 +192,7 @@ def test_a_close_whose_worker_went_silent_is_sent_again_and_closes_once(large, s
     assert "Its worker stopped before it finished; the close started again at" in html
 
 
-@row_locks
+@lock_checks
 def test_the_beat_task_sends_a_silent_run_to_a_worker(
     large, no_broker, django_capture_on_commit_callbacks
 ):
@@ -204,7 +206,7 @@ def test_the_beat_task_sends_a_silent_run_to_a_worker(
 
 
 def test_a_close_whose_heartbeat_is_fresh_is_left_alone(large, sender):
-    run = silent(queued_run(large), seconds=STALE_AFTER.total_seconds() / 3)
+    run = silent(queued_run(large), seconds=stale_after().total_seconds() / 3)
 
     assert sender.all() == []
 
@@ -213,7 +215,7 @@ def test_a_close_whose_heartbeat_is_fresh_is_left_alone(large, sender):
     assert (run.status, run.lease_token, run.resume_count) == ("running", "dead", 0)
 
 
-@row_locks
+@lock_checks
 def test_two_recoverers_of_the_same_silent_run_send_it_once(large, sender):
     run = silent(queued_run(large))
     first = CloseRun.objects.select_related("period").get(pk=run.pk)
@@ -226,7 +228,7 @@ def test_two_recoverers_of_the_same_silent_run_send_it_once(large, sender):
     assert CloseRun.objects.get(pk=run.pk).resume_count == 1
 
 
-@row_locks
+@lock_checks
 @pytest.mark.django_db(transaction=True)
 def test_recoverers_racing_on_their_own_connections_send_the_run_once(books, settings):
     settings.CLOSE_INLINE_MAX_LEASES = 2
@@ -256,7 +258,7 @@ def test_recoverers_racing_on_their_own_connections_send_the_run_once(books, set
     assert (run.status, run.resume_count) == ("queued", 1)
 
 
-@row_locks
+@lock_checks
 @pytest.mark.django_db(transaction=True)
 def test_a_silent_close_that_still_holds_its_period_is_not_sent_again(books, settings):
     settings.CLOSE_INLINE_MAX_LEASES = 2
@@ -327,7 +329,7 @@ def test_an_execution_whose_run_was_taken_over_does_not_finish_it(large, monkeyp
     assert JournalEntry.objects.filter(period=large.jan).count() == 3
 
 
-@row_locks
+@lock_checks
 def test_a_close_that_keeps_losing_its_worker_fails_with_a_sentence(large, sender):
     run = silent(queued_run(large), resume_count=MAX_RESUMES)
 
