@@ -9,10 +9,18 @@ from django.utils import timezone
 
 from occupier.cleaning import CleanForm
 from reports.periods import Range, fiscal_range
-from reports.selectors import GROUPINGS, REGISTER_SORTS
+from reports.selectors import GROUPINGS
 from reports.subledger import CLASSIFICATION_LABELS
 
 FORMATS = [("html", "Page"), ("xlsx", "Excel"), ("print", "Print")]
+# What each of the register's orders is called on the page (the keys are `REGISTER_SORTS`').
+REGISTER_SORT_LABELS = {
+    "period": "Oldest period first",
+    "-period": "Newest period first",
+    "key": "External ID",
+    "amount": "Smallest amount first",
+    "-amount": "Largest amount first",
+}
 
 
 class MonthField(forms.CharField):
@@ -95,7 +103,7 @@ class RegisterForm(RangeForm):
     account = forms.CharField(required=False)
     lease = forms.CharField(label="Lease code", required=False)
     q = forms.CharField(label="Search", required=False)
-    sort = forms.ChoiceField(choices=[(k, k) for k in REGISTER_SORTS], required=False)
+    sort = forms.ChoiceField(choices=list(REGISTER_SORT_LABELS.items()), required=False)
 
 
 class TrialBalanceForm(CleanForm):

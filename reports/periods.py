@@ -59,8 +59,23 @@ def periods_in(company, span: Range) -> list[AccountingPeriod]:
     )
 
 
+def go_live_month(company) -> date | None:
+    """The first day of the company's go-live month: its books start there."""
+    go_live = getattr(company, "go_live_date", None)
+    return go_live.replace(day=1) if go_live else None
+
+
+def months_before_go_live(company, span: Range) -> Range | None:
+    """The range's months before go-live (they have nothing on the books), or None."""
+    first = go_live_month(company)
+    if first is None or span.start >= first:
+        return None
+    return Range(span.start, min(span.end, add_months(first, -1)))
+
+
 def unclosed_months(company, span: Range) -> list[date]:
-    """Months of the range that are not closed (missing periods count as open)."""
+    """Months of the range from go-live on that are not closed (missing periods count as open):
+    a month before go-live is never closed, and nothing is missing from it."""
     closed = set(
         AccountingPeriod.objects.filter(
             company=company,
@@ -69,8 +84,6 @@ def unclosed_months(company, span: Range) -> list[date]:
             status=PeriodStatus.CLOSED,
         ).values_list("start", flat=True)
     )
-    return [
-        add_months(span.start, i)
-        for i in range(span.months)
-        if add_months(span.start, i) not in closed
-    ]
+    first = go_live_month(company) or span.start
+    months = (add_months(span.start, i) for i in range(span.months))
+    return [month for month in months if month >= first and month not in closed]

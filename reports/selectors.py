@@ -11,6 +11,7 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from closebooks.models import JournalEntry, JournalLine, PeriodStatus
+from integrations.models import EntryStatus, SyncEntry
 from leases import engine
 from leases.engine.transition import build_golive_schedule
 from leases.models import Lease, LeaseStatus
@@ -753,6 +754,20 @@ def trial_balance(company, period_start: date) -> list[BalanceRow]:
 
 
 # --- Tie-out ------------------------------------------------------------------------------
+
+
+def periods_with_sent_entries(periods) -> set[int]:
+    """The ids of the periods with a current entry in NetSuite (the rest have nothing to tie
+    out yet), in one query."""
+    return set(
+        SyncEntry.objects.filter(
+            run__period__in=periods,
+            journal_entry__close_version=F("run__period__close_version"),
+            status=EntryStatus.SENT,
+        )
+        .values_list("run__period_id", flat=True)
+        .distinct()
+    )
 
 
 def latest_tieout(period):

@@ -79,6 +79,18 @@ def sent_entries(period: AccountingPeriod) -> dict[int, SyncEntry]:
     return sent
 
 
+def tieout_refusal(period: AccountingPeriod) -> str:
+    """Why the period cannot be tied out now (what to do first), or "" when it can."""
+    if not period.is_closed:
+        return f"{period.label} is not closed: close it and sync it first."
+    connection = NetSuiteConnection.objects.filter(company=period.company, enabled=True).first()
+    if connection is None or not connection.has_credentials():
+        return "NetSuite is not connected for this company, so there is nothing to compare with."
+    if not sent_entries(period):
+        return f"No entry of {period.label} is in NetSuite yet: press Sync on Closed Periods first."
+    return ""
+
+
 def tieout_start(
     *,
     period: AccountingPeriod,
@@ -87,17 +99,9 @@ def tieout_start(
     enqueue: Callable[[int], None] = _enqueue,
 ) -> TieOut:
     """Create a Running tie-out for a closed, synced period and queue it after commit."""
-    if not period.is_closed:
-        raise TieOutNotPossible(f"{period.label} is not closed: close it and sync it first.")
-    connection = NetSuiteConnection.objects.filter(company=period.company, enabled=True).first()
-    if connection is None or not connection.has_credentials():
-        raise TieOutNotPossible(
-            "NetSuite is not connected for this company, so there is nothing to compare with."
-        )
-    if not sent_entries(period):
-        raise TieOutNotPossible(
-            f"No entry of {period.label} is in NetSuite yet: press Sync on Closed Periods first."
-        )
+    refusal = tieout_refusal(period)
+    if refusal:
+        raise TieOutNotPossible(refusal)
     try:
         with transaction.atomic():
             tieout = TieOut.objects.create(

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,9 +20,22 @@ from companies.permissions import member_required
 from integrations.selectors import sync_status_by_entry
 from reports import drift, exports, selectors, services
 from reports.drift_forms import DriftForm
-from reports.forms import DisclosureForm, RegisterForm, RollForwardForm, TrialBalanceForm
+from reports.forms import (
+    REGISTER_SORT_LABELS,
+    DisclosureForm,
+    RegisterForm,
+    RollForwardForm,
+    TrialBalanceForm,
+)
 from reports.models import TieOut
-from reports.periods import Range, fiscal_range, unclosed_months
+from reports.periods import (
+    Range,
+    fiscal_range,
+    fiscal_year_of,
+    go_live_month,
+    months_before_go_live,
+    unclosed_months,
+)
 from reports.subledger import ASSET_TYPE_LABELS, lease_facts
 
 lease_accounting_required = member_required(Permission.LEASE_ACCOUNTING)
@@ -46,17 +59,35 @@ ROLL_LABELS = {
 
 
 def _default_range(company) -> Range:
-    """The current fiscal year to date, ending with the last closed period if there is one."""
-    last = (
-        AccountingPeriod.objects.filter(company=company, status=PeriodStatus.CLOSED)
-        .order_by("-start")
-        .first()
-    )
+    """The fiscal year to date of the last closed period, ending with it, and starting no
+    earlier than the books do: go-live, or the first closed period. Without a closed period,
+    this month."""
+    closed = AccountingPeriod.objects.filter(company=company, status=PeriodStatus.CLOSED)
+    last = closed.order_by("-start").first()
     if last is None:
         this = timezone.localdate().replace(day=1)
         return Range(this, this)
+    first = closed.order_by("start").values_list("start", flat=True).first()
     year = fiscal_range(company, last.fiscal_year)
-    return Range(year.start, last.start)
+    start = max(year.start, first, go_live_month(company) or first)
+    return Range(min(start, last.start), last.start)
+
+
+def _with_defaults(request, defaults: dict[str, str]) -> QueryDict:
+    """The query with the values in use filled in where it has none, so the form's inputs show
+    what the page shows (an empty "From" beside a range reads as no range at all)."""
+    data = request.GET.copy()
+    for name, value in defaults.items():
+        if not data.get(name):
+            data[name] = value
+    return data
+
+
+def _range_data(request, default: Range) -> QueryDict:
+    """The query with From and To filled in; a "From" after the default end moves "To" to it."""
+    start = request.GET.get("start") or f"{default.start:%Y-%m}"
+    end = f"{default.end:%Y-%m}"
+    return _with_defaults(request, {"start": start, "end": max(start, end)})
 
 
 def _query(request, **changes) -> str:
@@ -85,14 +116,14 @@ def index(request):
 
 @lease_accounting_required
 def rollforward_view(request):
-    form = RollForwardForm(request.GET or None)
     default = _default_range(request.company)
-    if form.is_bound and not form.is_valid():
+    form = RollForwardForm(_range_data(request, default))
+    if not form.is_valid():
         return render(request, "reports/rollforward.html", {"form": form}, status=400)
-    data = form.cleaned_data if form.is_bound else {}
-    span = form.span(default) if form.is_bound else default
+    data = form.cleaned_data
+    span = form.span(default)
     group_by = data.get("group") or "subsidiary"
-    filters = form.filters() if form.is_bound else {}
+    filters = form.filters()
     report = selectors.rollforward(request.company, span, group_by=group_by, **filters)
     fmt = data.get("format") or "html"
     sort = data.get("sort") or "label"
@@ -119,6 +150,7 @@ def rollforward_view(request):
         "reports/rollforward.html",
         {"form": form, "report": report, "rows": rows, "page": page, "labels": ROLL_LABELS,
          "span": span, "group_label": selectors.GROUPINGS[group_by], "filters": filters,
+         "before_go_live": months_before_go_live(request.company, span),
          "sort": sort, "sort_links": {k: _query(request, sort=k, page=1) for k in ROLL_SORTS},
          "page_query": _query(request, page="")[:-1],
          "register_all": register_url(span, **{k: v for k, v in filters.items()
@@ -167,12 +199,10 @@ def _rollforward_xlsx(request, report, filters):
 
 @lease_accounting_required
 def disclosures_view(request):
-    form = DisclosureForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
+    year = fiscal_year_of(request.company, _default_range(request.company).end)
+    form = DisclosureForm(_with_defaults(request, {"year": str(year)}))
+    if not form.is_valid():
         return render(request, "reports/disclosures.html", {"form": form}, status=400)
-    if not form.is_bound:
-        form = DisclosureForm({"year": _default_range(request.company).end.year})
-        form.is_valid()
     span = form.span(request.company)
     facts = lease_facts(request.company, span.start, span.end)
     sets = selectors.disclosures(request.company, span, facts=facts)
@@ -207,7 +237,8 @@ def disclosures_view(request):
         request,
         "reports/disclosures.html",
         {"form": form, "sets": sets, "span": span,
-         "unclosed": unclosed_months(request.company, span)},
+         "unclosed": unclosed_months(request.company, span),
+         "before_go_live": months_before_go_live(request.company, span)},
         fmt,
     )  # fmt: skip
 
@@ -267,15 +298,12 @@ def _disclosures_xlsx(request, span, sets):
 
 @lease_accounting_required
 def register_view(request):
-    form = RegisterForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
+    default = _default_range(request.company)
+    form = RegisterForm(_range_data(request, default))
+    if not form.is_valid():
         return render(request, "reports/register.html", {"form": form}, status=400)
-    data = form.cleaned_data if form.is_bound else {}
-    span = (
-        form.span(_default_range(request.company))
-        if form.is_bound
-        else _default_range(request.company)
-    )
+    data = form.cleaned_data
+    span = form.span(default)
     filters = {k: data.get(k) or "" for k in ("subsidiary", "account", "lease", "q")}
     entries = selectors.register_entries(
         request.company, span, sort=data.get("sort") or "period", **filters
@@ -293,8 +321,8 @@ def register_view(request):
         "reports/register.html",
         {"form": form, "page": page, "rows": rows, "span": span, "filters": filters,
          "sort": data.get("sort") or "period",
-         "sort_links": {k: _query(request, sort=k, page=1) for k in ("period", "-period", "key",
-                                                                       "amount", "-amount")},
+         "sort_links": [(k, label[0].lower() + label[1:], _query(request, sort=k, page=1))
+                        for k, label in REGISTER_SORT_LABELS.items()],
          "page_query": _query(request, page="")[:-1]},
         fmt,
     )  # fmt: skip
@@ -332,15 +360,16 @@ def _register_xlsx(request, span, filters, entries):
 
 @lease_accounting_required
 def trial_balance_view(request):
-    form = TrialBalanceForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
+    default = _default_range(request.company).end
+    form = TrialBalanceForm(_with_defaults(request, {"period": f"{default:%Y-%m}"}))
+    if not form.is_valid():
         return render(request, "reports/trial_balance.html", {"form": form}, status=400)
-    month = form.month() if form.is_bound else _default_range(request.company).end
+    month = form.month()
     rows = selectors.trial_balance(request.company, month)
     span = Range(month, month)
     for row in rows:
         row.url = register_url(span, subsidiary=row.subsidiary, account=row.account_number)
-    fmt = (form.cleaned_data.get("format") if form.is_bound else "") or "html"
+    fmt = form.cleaned_data.get("format") or "html"
     if fmt == "xlsx":
         return exports.xlsx_response(
             f"trial-balance-{month:%Y%m}.xlsx",
@@ -367,8 +396,10 @@ def tieout_list(request):
     latest: dict[int, TieOut] = {}
     for tieout in TieOut.objects.filter(period__in=periods).order_by("period_id", "-started_at"):
         latest.setdefault(tieout.period_id, tieout)
+    sent = selectors.periods_with_sent_entries(periods)
     for period in periods:
         period.latest_tieout = latest.get(period.pk)
+        period.nothing_sent = period.pk not in sent
     return render(request, "reports/tieout_list.html", {"periods": periods})
 
 
@@ -386,8 +417,9 @@ def tieout_detail(request, pk: int):
     return render(
         request,
         "reports/tieout_detail.html",
-        {"period": period, "tieout": tieout, "findings": findings},
-    )
+        {"period": period, "tieout": tieout, "findings": findings,
+         "refusal": services.tieout_refusal(period)},
+    )  # fmt: skip
 
 
 @require_POST
@@ -431,6 +463,10 @@ def drift_view(request):
                            "closed periods are frozen. Choose a closed month.")  # fmt: skip
             return render(request, "reports/drift.html", {"form": form}, status=400)
     check = drift.books_vs_schedule(company, period)
+    if period is None and check.period is not None:
+        # The input shows the period compared (the last closed one), not an empty month.
+        form = DriftForm(_with_defaults(request, {"period": f"{check.period.start:%Y-%m}"}))
+        form.is_valid()
     fmt = data.get("format") or "html"
     if check.period is not None and fmt in ("xlsx", "csv"):
         return _drift_download(request, check, fmt)
