@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from leases.engine import KIND_LABELS, ChangeKind
 from leases.models import Lease, PaymentFrequency
@@ -170,3 +172,59 @@ class LeaseChangeForm(CleanForm):
         if "classification" in used and data.get("classification") and wants_class:
             out["classification"] = data["classification"]
         return out
+
+
+# A change service ends an engine's sentence with the field it is about: "… (annual_rate)".
+ENGINE_FIELD = re.compile(r"\s*\(([A-Za-z_][\w.\[\]]*)\)$")
+# The engine's names → this form's inputs (a payment's amount, frequency or timing is the new
+# payment's: the form enters one stream).
+ENGINE_TO_INPUT = {
+    "effective": "effective",
+    "term_months": "term_months",
+    "annual_rate": "annual_rate",
+    "scope_fraction": "scope_percent",
+    "amount": "amount",
+    "restoration_paid": "restoration_paid",
+    "classification": "classification",
+    "payments": "new_rent",
+    "separate_lease": "separate_lease",
+    "kind": "kind",
+}
+# A separate lease's refusals name no field: what each sentence is about → the input to fix.
+SEPARATE_INPUTS = (
+    ("payments", "new_rent"),
+    ("discount rate", "annual_rate"),
+    ("is closed", "effective"),
+    ("commence after", "effective"),
+    ("end after", "term_months"),
+)
+
+
+def split_refusal(message: str) -> tuple[str, str]:
+    """(the engine field a service's sentence is about or "", the sentence alone)."""
+    found = ENGINE_FIELD.search(message)
+    if not found:
+        return "", message
+    return re.split(r"[.\[]", found[1], maxsplit=1)[0], message[: found.start()]
+
+
+def refusal_sentence(message: str) -> str:
+    """A service's refusal as a person reads it: never an engine field name."""
+    return split_refusal(message)[1]
+
+
+def show_refusal(form: LeaseChangeForm, error: ValidationError) -> None:
+    """A refusal of the change services beside the input it concerns (with that input's label,
+    as the other field errors); a sentence about no input above the form, without field names."""
+    separate = bool(form.cleaned_data.get("separate_lease"))
+    for message in error.messages:
+        name, sentence = split_refusal(message)
+        target = ENGINE_TO_INPUT.get(name)
+        if target is None and separate:
+            lowered = sentence.lower()
+            target = next((i for words, i in SEPARATE_INPUTS if words in lowered), None)
+        if target in form.fields:
+            if sentence not in form.errors.get(target, []):
+                form.add_error(target, sentence)
+        else:
+            form.add_error(None, sentence)

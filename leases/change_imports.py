@@ -220,7 +220,8 @@ def _separate_row(r: _Row, lease: Lease, effective: date, details: dict, taken: 
         )
     except ValidationError as error:
         for message in error.messages:
-            r.error(_separate_column(message), message)
+            # The column is named; the engine's own name for it is not shown.
+            r.error(_separate_column(message), ENGINE_FIELD.sub("", message).rstrip())
         return None
     # Several in one file: approved one after another, they take the next codes.
     earlier = taken.get(lease.pk, 0)

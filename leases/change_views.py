@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from companies.models import Permission
 from companies.permissions import member_required
-from leases.change_forms import KIND_FIELDS, LeaseChangeForm
+from leases.change_forms import KIND_FIELDS, LeaseChangeForm, refusal_sentence, show_refusal
 from leases.change_imports import change_template_csv, validate_changes_file
 from leases.change_selectors import catch_up_lines, changed_schedule, origin, pending_changes
 from leases.change_services import (
@@ -105,8 +105,7 @@ def lease_change(request, pk: int):
                 return redirect("lease_detail", pk=lease.pk)
         except ValidationError as error:
             preview = None
-            for message in error.messages:
-                form.add_error(None, message)
+            show_refusal(form, error)
     return render(
         request,
         "leases/lease_change.html",
@@ -122,7 +121,7 @@ def _change_action(request, pk: int, service, success: str):
         service(change=change, actor=request.user)
     except ValidationError as error:
         for message in error.messages:
-            messages.error(request, message)
+            messages.error(request, refusal_sentence(message))
     else:
         messages.success(request, success.format(ref=change.reference, code=change.lease.code))
     return redirect("lease_detail", pk=change.lease_id)
@@ -163,7 +162,7 @@ def lease_changes_import_view(request):
             try:
                 saved = lease_changes_import(company=request.company, actor=request.user, rows=rows)
             except ValidationError as error:
-                errors = error.messages
+                errors = [refusal_sentence(message) for message in error.messages]
             else:
                 messages.success(
                     request, f"{len(saved)} changes saved; they wait for a colleague's approval."
@@ -190,7 +189,7 @@ def lease_changes_pending(request):
             )
         except ValidationError as error:
             for message in error.messages[:20]:
-                messages.error(request, message)
+                messages.error(request, refusal_sentence(message))
         else:
             messages.success(request, f"{count} changes approved.")
         return redirect("lease_changes_pending")

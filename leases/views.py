@@ -16,11 +16,12 @@ from companies.permissions import member_required
 from companies.tables import sort_queryset
 from companies.templatetags.accounting import company_date, month, rate, when
 from leases import engine
-from leases.change_forms import LeaseChangeForm
+from leases.change_forms import LeaseChangeForm, split_refusal
 from leases.change_selectors import approved_changes_schedule, lease_changes
 from leases.engine.transition import build_golive_schedule
 from leases.exports import SCHEDULE_COLUMNS, schedule_csv, schedule_xlsx
 from leases.forms import (
+    ENGINE_TO_FORM,
     AccountingDefaultsForm,
     LeaseEditor,
     LeaseUploadForm,
@@ -88,8 +89,12 @@ def _add_service_errors(form, error: ValidationError) -> None:
             for message in field_errors:
                 form.add_error(field if field in form.fields else None, message)
     else:
+        # The engine's checks end with the field they concern, "… (annual_rate)": beside it,
+        # and never the raw name in a sentence above the form.
         for message in error.messages:
-            form.add_error(None, message)
+            name, sentence = split_refusal(message)
+            field = ENGINE_TO_FORM.get(name, name)
+            form.add_error(field if field in form.fields else None, sentence)
 
 
 # The list's sortable columns (?sort=<key>, '-' first for descending) and its page size.
@@ -393,7 +398,7 @@ def _lease_action(request, pk: int, service, success: str):
         service(lease=lease, actor=request.user)
     except ValidationError as error:
         for message in error.messages:
-            messages.error(request, message)
+            messages.error(request, split_refusal(message)[1])
     else:
         messages.success(request, success.format(code=lease.code))
     return redirect("lease_detail", pk=lease.pk)
