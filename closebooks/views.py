@@ -287,10 +287,18 @@ def period_entries(request, pk: int):
 @entries_readers
 def journal_entry_detail(request, pk: int):
     entry = _get_entry(request, pk)
+    # What other apps say about the entry (its NetSuite sync), without closebooks importing them.
+    sections, section_context = plugins.entry_sections(request, entry)
     return render(
         request,
         "closebooks/journal_entry_detail.html",
-        {"entry": entry, "lines": entry_lines(entry), "tab": "closed"},
+        {
+            **section_context,
+            "entry": entry,
+            "lines": entry_lines(entry),
+            "sections": sections,
+            "tab": "closed",
+        },
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from companies.models import Membership, Permission
 
@@ -41,6 +41,15 @@ MAIN_ITEMS = (
     NavItem("Integration Log", "integration_log", (LEASES, SYNC)),
     NavItem("Reports", "reports_index", (LEASES,)),
 )
+
+# Pages whose address sits under another entry's, by URL name: the entry they belong to. A
+# period's frozen entries, a journal entry and reopening live on Closed Periods (their tab), not
+# in the Close Books wizard that their address starts with.
+PAGE_OWNERS = {
+    "period_entries": "closed_periods",
+    "journal_entry_detail": "closed_periods",
+    "period_reopen": "closed_periods",
+}
 
 # The pages listed on Settings, each with a line saying what it is for.
 SETTINGS_ITEMS = (
@@ -92,6 +101,13 @@ def _url(name: str) -> str | None:
         return None
 
 
+def _page_name(path: str) -> str:
+    try:
+        return resolve(path).url_name or ""
+    except Resolver404:
+        return ""
+
+
 def _links(items, membership: Membership) -> list[Link]:
     links = []
     for item in items:
@@ -115,9 +131,13 @@ def main_menu(membership: Membership | None, path: str) -> list[Link]:
     if settings:
         index = _url("settings_index")
         links.append(Link("Settings", index, False))
-    # The current page belongs to the link with the longest matching address ("/" only itself).
+    # The current page belongs to its owner's link if it names one, else to the link with the
+    # longest matching address ("/" only itself).
     best = None
-    for link in links:
+    owner = _url(PAGE_OWNERS.get(_page_name(path), ""))
+    if owner is not None:
+        best = next(((0, link) for link in links if link.url == owner), None)
+    for link in links if best is None else ():
         prefixes = [link.url]
         if link.label == "Settings":
             prefixes += [s.url for s in settings]

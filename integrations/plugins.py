@@ -1,4 +1,5 @@
-"""The Integration column of Closed Periods and the NetSuite pre-flight of the close preview.
+"""The Integration column of Closed Periods, the NetSuite pre-flight of the close preview and
+a journal entry's NetSuite state on its page.
 
 Registered in closebooks' registry from IntegrationsConfig.ready(), so closebooks never imports
 integrations.
@@ -6,10 +7,15 @@ integrations.
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from closebooks.plugins import (
     ClosedPeriodsColumn,
+    EntrySection,
     PreviewSection,
     register_closed_periods_column,
+    register_entry_section,
     register_preview_section,
 )
 from companies.models import Permission
@@ -27,6 +33,18 @@ def integration_column(request, rows: list) -> dict:
     }
 
 
+# NetSuite's own next step after a refusal: pre-flight says the same sentence (so a problem reads
+# the same whoever found it), but in the close preview nothing has been sent, so nothing retries.
+PRESS_RETRY = re.compile(r"\b([Pp])ress Retry\b")
+
+
+def _next_step_before_sending(action: str, period) -> str:
+    """The corrective action with the step that fits a preview: reload it while the period is
+    open (the check runs on the drafts), press Sync once it is closed."""
+    step = "press Sync on Closed Periods" if period.is_closed else "reload this preview"
+    return PRESS_RETRY.sub(lambda m: step if m[1] == "p" else step[0].upper() + step[1:], action)
+
+
 def preflight_section(request, period, preview) -> dict | None:
     """Check the drafts (as closing would date them), or the frozen entries, against NetSuite."""
     from integrations.selectors import connection_is_enabled
@@ -35,7 +53,22 @@ def preflight_section(request, period, preview) -> dict | None:
     if not connection_is_enabled(request.company):
         return None
     draft_entries = None if period.is_closed else preview.entries
-    return {"preflight": period_preflight(period, draft_entries=draft_entries)}
+    preflight = period_preflight(period, draft_entries=draft_entries)
+    preflight.problems = [
+        replace(p, corrective_action=_next_step_before_sending(p.corrective_action, period))
+        for p in preflight.problems
+    ]
+    return {"preflight": preflight}
+
+
+def entry_sync_section(request, entry) -> dict:
+    """The entry's latest row in the sync ledger (None: never sent), one query."""
+    from integrations.selectors import sync_status_by_entry
+
+    return {
+        "entry_sync": sync_status_by_entry([entry.pk]).get(entry.pk),
+        "can_sync": request.membership.has(Permission.INTEGRATIONS),
+    }
 
 
 def register() -> None:
@@ -50,4 +83,8 @@ def register() -> None:
     register_preview_section(
         "netsuite_preflight",
         PreviewSection(template="integrations/_preflight.html", prepare=preflight_section),
+    )
+    register_entry_section(
+        "netsuite_status",
+        EntrySection(template="closebooks/_entry_sync.html", prepare=entry_sync_section),
     )
