@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from audit.presentation import ACTION_SENTENCES, action_sentence, event_changes
+from audit.presentation import action_kinds, audit_rows
 from audit.selectors import audit_events_for_company
 from companies.forms import CompanySettingsForm, InviteForm, MembershipFlagsForm, ProfileForm
 from companies.middleware import SESSION_KEY
@@ -182,12 +182,16 @@ def audit_log(request):
         default="-when",
     )
     page = Paginator(events, AUDIT_EVENTS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = [(event, action_sentence(event.action), event_changes(event)) for event in page]
-    # The filter offers the kinds of action, read as sentences (the prefix before the dot).
-    prefixes = sorted({code.split(".")[0] for code in ACTION_SENTENCES})
-    kinds = [(f"{prefix}.", prefix.replace("_", " ").capitalize()) for prefix in prefixes]
     return render(
         request,
         "companies/audit_log.html",
-        {"page": page, "rows": rows, "action": action, "q": q, "sort": sort, "kinds": kinds},
+        {
+            "page": page,
+            "rows": audit_rows(page),
+            "action": action,
+            "q": q,
+            "sort": sort,
+            # The filter offers the kinds of action (the code before the dot) by name.
+            "kinds": action_kinds(),
+        },
     )

@@ -84,7 +84,7 @@ def test_the_accountant_enters_balances_from_the_previous_system(personas, old_l
     assert "42,793.22 USD" in page and "22,675.68 USD" in page
     # The audit trail reads as sentences, fields by name.
     assert "Changed the lease&#x27;s opening balances" in page
-    assert "<b>Liability</b>: — → 22675.68" in page
+    assert "<b>Opening lease liability</b>: — → 22,675.68" in page
 
 
 def test_a_liability_that_is_not_the_remaining_payments_value_is_refused_beside_it(
