@@ -15,6 +15,7 @@ from closebooks.golive import golive_entries, is_golive_period
 from closebooks.journal import ZERO, DraftEntry, build_entries
 from closebooks.models import AccountingPeriod, JournalEntry, JournalLine, PeriodStatus
 from closebooks.postings import close_postings_flat
+from companies.templatetags.accounting import company_date
 from leases.models import Lease, LeaseStatus
 from leases.selectors import PostingProblem, golive_postings
 
@@ -146,14 +147,15 @@ def period_readiness(period: AccountingPeriod) -> list[ReadinessItem]:
         if lease.status == LeaseStatus.DRAFT:
             reason = "Still in Draft"
         else:
-            when = timezone.localtime(lease.changes_pending_since).strftime("%Y-%m-%d")
+            when = company_date(lease.changes_pending_since)  # the viewer's day, company's format
             reason = f"Edited on {when} by {lease.changes_pending_by or '—'}; changes not approved"
         items.append(ReadinessItem(lease.pk, lease.code, lease.name, reason, _lease_url(lease.pk)))
     for change in blocking_changes(period.company, period.start):
         # A pending change dated in or before the month blocks the close until it is decided.
         reason = (
             f"Change {change.reference} ({change.get_kind_display()}, effective "
-            f"{change.effective_date.isoformat()}) by {change.created_by or '—'} waits for approval"
+            f"{company_date(change.effective_date)}) by {change.created_by or '—'} waits for "
+            "approval"
         )
         lease = change.lease
         items.append(ReadinessItem(lease.pk, lease.code, lease.name, reason, _lease_url(lease.pk)))

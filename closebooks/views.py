@@ -1,6 +1,8 @@
 """Close Books: the close wizard, the Closed Periods tab, journal entry pages and reopening."""
 
 import logging
+import re
+from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -28,6 +30,7 @@ from closebooks.selectors import (
 from companies.models import Permission
 from companies.permissions import admin_required, member_required, member_required_any
 from companies.tables import sort_queryset
+from companies.templatetags.accounting import company_date
 
 ENTRIES_PER_PAGE = 50
 # The entries list's sortable columns (?sort=<key>, '-' first for descending).
@@ -45,6 +48,32 @@ PREVIEW_ENTRIES_SHOWN = 200  # the CSV has them all; a page of 10,000 entries he
 
 lease_accounting_required = member_required(Permission.LEASE_ACCOUNTING)
 entries_readers = member_required_any(Permission.LEASE_ACCOUNTING, Permission.INTEGRATIONS)
+
+
+# A day written the machine's way (2026-03-31) inside a sentence, not part of a longer code.
+ISO_DAY = re.compile(r"(?<![\w-])(\d{4})-(\d{2})-(\d{2})(?![\w-])")
+
+
+def in_company_format(text: str) -> str:
+    """A sentence of the close or the engine with its days in the company's date format.
+
+    The services and the engine write days as 2026-03-31 (the engine knows no company, and a close
+    on a worker no viewer); the pages say them as the company does, like every other date.
+    """
+
+    def day(match: re.Match) -> str:
+        try:
+            return company_date(date(int(match[1]), int(match[2]), int(match[3])))
+        except ValueError:
+            return match[0]  # not a real day: leave it as written
+
+    return ISO_DAY.sub(day, text)
+
+
+def _refused(request, error: ValidationError) -> None:
+    """A refusal of the close, each sentence a message, its days in the company's format."""
+    for message in error.messages:
+        messages.error(request, in_company_format(message))
 
 
 def _get_period(request, pk: int) -> AccountingPeriod:
@@ -98,6 +127,17 @@ def period_preview_view(request, pk: int):
             "period": period,
             "preview": preview,
             "entries_shown": preview.entries[:PREVIEW_ENTRIES_SHOWN],
+            # Why each change or catch-up entry exists, and why a lease cannot post, in words
+            # whose days read as the company writes them (the memos stay as they are sent).
+            "change_entries": [
+                (entry, in_company_format(entry.reason))
+                for entry in preview.entries
+                if entry.kind != "periodic"
+            ],
+            "lease_problems": [
+                (problem.lease_code, in_company_format(problem.message))
+                for problem in preview.problems
+            ],
             "readiness": period_readiness(period),
             "is_next": next_period is not None and next_period.pk == period.pk,
             # A change waiting for approval in or before the month: Close & Lock would refuse.
@@ -178,8 +218,7 @@ def period_close_view(request, pk: int):
                 expected_entries=int(expected) if expected and expected.isdigit() else None,
             )
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            _refused(request, error)
         return redirect("period_closing", pk=period.pk)
     if expected is not None and expected != str(len(selectors.period_preview(period).entries)):
         # Something changed between the confirmation and the press: show the new figures.
@@ -191,8 +230,7 @@ def period_close_view(request, pk: int):
     try:
         entries = services.period_close(period=period, actor=request.user)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        _refused(request, error)
         return redirect("period_preview", pk=period.pk)
     except Exception:
         # As on a worker (services.close_run_execute): the close is one transaction, so it left
@@ -221,6 +259,7 @@ def _close_progress_context(period: AccountingPeriod) -> dict:
     return {
         "period": period,
         "run": run,
+        "run_messages": [in_company_format(m) for m in run.messages] if run is not None else [],
         "percent": percent,
         "step": STEP_LABELS.get(progress.get("step", "")) if run and run.in_flight else "",
         "progress": progress,
@@ -319,7 +358,7 @@ def period_reopen(request, pk: int):
             )
         except ValidationError as error:
             for message in error.messages:
-                form.add_error(None, message)
+                form.add_error(None, in_company_format(message))
         else:
             messages.success(request, f"Reopened {period.label}. Close it again when it is right.")
             return redirect("close_books")
