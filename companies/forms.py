@@ -81,21 +81,21 @@ class ProfileForm(CleanModelForm):
         fields = ["time_zone"]
 
 
+def _flag_field(permission: Permission) -> forms.BooleanField:
+    """A permission's tick box, with the same label and help text as on a member's page."""
+    help_text = Membership._meta.get_field(permission.value).help_text
+    return forms.BooleanField(label=permission.label, help_text=help_text, required=False)
+
+
 class InviteForm(CleanForm):
     """Invite a person by email, with the permissions they get in this company."""
 
     email = forms.EmailField(label="Email address")
     full_name = forms.CharField(label="Name", max_length=150, required=False)
-    is_company_admin = forms.BooleanField(label=Permission.COMPANY_ADMIN.label, required=False)
-    can_access_lease_accounting = forms.BooleanField(
-        label=Permission.LEASE_ACCOUNTING.label, required=False
-    )
-    can_access_integrations = forms.BooleanField(
-        label=Permission.INTEGRATIONS.label, required=False
-    )
-    can_manage_integration_settings = forms.BooleanField(
-        label=Permission.INTEGRATION_SETTINGS.label, required=False
-    )
+    is_company_admin = _flag_field(Permission.COMPANY_ADMIN)
+    can_access_lease_accounting = _flag_field(Permission.LEASE_ACCOUNTING)
+    can_access_integrations = _flag_field(Permission.INTEGRATIONS)
+    can_manage_integration_settings = _flag_field(Permission.INTEGRATION_SETTINGS)
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()

@@ -146,7 +146,13 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
-    is_company_admin = models.BooleanField(default=False)
+    is_company_admin = models.BooleanField(
+        "company admin",
+        default=False,
+        help_text="May invite people and choose what each may do, change the company's "
+        "settings, go-live and sync settings, read the audit log, reopen closed periods and "
+        "send a synced period again.",
+    )
     can_access_lease_accounting = models.BooleanField(
         "allow access to lease accounting",
         default=False,
