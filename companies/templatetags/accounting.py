@@ -8,6 +8,7 @@
 {{ day|month }}            Dec 2026, a month or period (as Period.label names it)
 {{ moment|when }}          31 Dec 2026, 14:05 UTC, in the viewer's time zone, zone shown
 {{ moment|when:"seconds" }} 31 Dec 2026, 14:05:09 UTC (a request log)
+{% current_moment as now %}{{ now|when }}   the time of rendering, e.g. a printed page's stamp
 {{ n|counted:"entry,entries" }}  1 entry, 2 entries
 """
 
@@ -112,6 +113,13 @@ def when(value, precision: str = "") -> str:
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     clock = SECONDS_FORMAT if precision == "seconds" else TIME_FORMAT
     return f"{format_date(local, current_date_format())}, {format_date(local, clock)}"
+
+
+@register.simple_tag
+def current_moment() -> datetime:
+    """Now, to show with |when ({% now %} knows neither the company's format nor the zone's
+    name)."""
+    return timezone.now()
 
 
 @register.filter
