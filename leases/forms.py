@@ -142,7 +142,19 @@ class AccountChoiceField(forms.ModelChoiceField):
         super().__init__(queryset=GLAccount.objects.none(), **kwargs)
 
 
-def _limit_mapping_fields(form: forms.Form, company, defaults=None) -> None:
+# A picker's blank option says what leaving it blank means, never "---------".
+SEGMENT_NAMES = {"department": "department", "lease_class": "class", "location": "location"}
+
+
+def _blank_label(name: str, defaults, for_lease: bool) -> str:
+    """On a lease the blank is the company's default; on the GL defaults page, no default."""
+    if not for_lease:
+        return f"No {SEGMENT_NAMES[name]}" if name in SEGMENT_NAMES else "Choose an account"
+    default = getattr(defaults, name) if defaults is not None else None
+    return f"Company default: {default}" if default else "Company default (none set)"
+
+
+def _limit_mapping_fields(form: forms.Form, company, defaults=None, *, for_lease=False) -> None:
     """Offer only the company's active accounts and segments, and explain the default; the
     pickers share one read of the chart (`share_mapping_choices`)."""
     # By the company's id: filtering by the instance would set it on every row read.
@@ -157,6 +169,7 @@ def _limit_mapping_fields(form: forms.Form, company, defaults=None) -> None:
         field.queryset = GLAccount.objects.filter(pk__in=fitting)
         field.error_messages["invalid_choice"] = UNKNOWN_ACCOUNT
         field.label = ACCOUNT_LABELS[name]
+        field.empty_label = _blank_label(name, defaults, for_lease)
         field.help_text = LEASE_HELP[name]
         if defaults is not None:
             default = getattr(defaults, name) or "none set"
@@ -164,11 +177,16 @@ def _limit_mapping_fields(form: forms.Form, company, defaults=None) -> None:
     for kind, name in SEGMENT_FIELDS.items():
         field = form.fields[name]
         field.queryset = Segment.objects.filter(company=company, kind=kind, is_active=True)
+        field.empty_label = _blank_label(name, defaults, for_lease)
         field.help_text = LEASE_HELP[name]
         if defaults is not None:
             default = getattr(defaults, name) or "none set"
             field.help_text += DEFAULT_NOTE.format(default=default)
     share_mapping_choices(form, company, accounts=accounts, fitting_types=fitting_types)
+
+
+def _name_blank(field: forms.ChoiceField, label: str) -> None:
+    field.choices = [("", label), *((v, text) for v, text in field.choices if v != "")]
 
 
 # Amounts a lease may leave blank (none).
@@ -198,12 +216,16 @@ class LeaseForm(CleanModelForm):
         super().__init__(*args, **kwargs)
         self.company = company
         self.fields["subsidiary"].queryset = Subsidiary.objects.filter(company=company)
+        self.fields["subsidiary"].empty_label = "Choose a subsidiary"
+        # The model's choices open with "---------": say what the blank is instead.
+        _name_blank(self.fields["standard"], "Choose a standard")
+        _name_blank(self.fields["classification"], "None (IFRS 16)")
         self.fields["term_months"].required = False
         for name in MONEY_OPTIONAL:
             self.fields[name].required = False  # blank means none
         self.fields["discount_rate"].min_value = None
         self.fields["discount_rate"].validators = []
-        _limit_mapping_fields(self, company, defaults)
+        _limit_mapping_fields(self, company, defaults, for_lease=True)
         if not self.instance.pk:
             self.fields["standard"].initial = getattr(company, "default_standard", "asc842")
 

@@ -208,7 +208,7 @@ def test_pickers_offer_the_company_s_active_accounts_of_a_fitting_type(
     fitting = [a for a in expected if a.account_type in ("", "FixedAsset")]
     # Escaped once: the picker shows the name as typed, never markup.
     assert [(v, unescape(label)) for v, label, _ in rou] == [
-        ("", "---------"),
+        ("", "Company default: 1410 Right-of-use asset"),
         *[(str(a.pk), str(a)) for a in fitting],
     ]
     assert "ROU &lt;fit-out&gt; &amp; co" in _select(html, "rou_asset_account")
@@ -225,7 +225,7 @@ def test_pickers_offer_the_company_s_active_accounts_of_a_fitting_type(
     assert [v for v, _, chosen in expense if chosen] == [""]
     # Segments: only the company's own, of the picker's kind.
     department = _options(_select(html, "department"))
-    assert [label for _, label, _ in department] == ["---------", "Operations"]
+    assert [label for _, label, _ in department] == ["Company default: Operations", "Operations"]
     # Another company's accounts are never offered.
     other = set(
         GLAccount.objects.filter(company=personas.other_company).values_list("pk", flat=True)
