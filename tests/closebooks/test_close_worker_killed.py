@@ -1,6 +1,8 @@
 """A real Celery worker killed (SIGKILL) in the middle of a large close: the progress page sends
 the run to another worker as soon as its heartbeat is silent, long before Redis would deliver
-the task again, and the period is closed once with exactly the entries of one close."""
+the task again, and the period is closed once with exactly the entries of one close. The
+heartbeat beats every second and is silent after 3 (production: 5 and 15, the settings
+CLOSE_HEARTBEAT_SECONDS and CLOSE_STALE_AFTER_SECONDS), so the wait is seconds, not 15."""
 
 import base64
 import json
@@ -38,8 +40,15 @@ def test_a_close_whose_worker_was_killed_is_taken_up_by_another_worker_and_close
     start_worker,  # noqa: F811
     settings,
     e2e_broker,  # noqa: F811
+    monkeypatch,
 ):
     settings.CLOSE_INLINE_MAX_LEASES = 10
+    # The same for the workers (their settings come from the environment) and this process's
+    # recoverer, the progress poll.
+    monkeypatch.setenv("CLOSE_HEARTBEAT_SECONDS", "1")
+    monkeypatch.setenv("CLOSE_STALE_AFTER_SECONDS", "3")
+    settings.CLOSE_HEARTBEAT_SECONDS = 1
+    settings.CLOSE_STALE_AFTER_SECONDS = 3
     jan = portfolio(personas.company)
     one_close = sorted(entry.external_key for entry in selectors.period_preview(jan).entries)
     client = client_for(personas.accountant)
