@@ -27,3 +27,11 @@ def company_members(company) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(company=company).select_related("user").order_by("user__username")
     )
+
+
+def company_admins(company) -> list:
+    """The company's admins (the people who grant permissions), by name."""
+    admins = Membership.objects.filter(company=company, is_company_admin=True).select_related(
+        "user"
+    )
+    return sorted((m.user for m in admins), key=lambda user: str(user).lower())
