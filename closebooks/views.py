@@ -1,8 +1,6 @@
 """Close Books: the close wizard, the Closed Periods tab, journal entry pages and reopening."""
 
 import logging
-import re
-from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -30,7 +28,7 @@ from closebooks.selectors import (
 from companies.models import Permission
 from companies.permissions import admin_required, member_required, member_required_any
 from companies.tables import sort_queryset
-from companies.templatetags.accounting import company_date
+from leases.forms_text import in_company_format
 
 ENTRIES_PER_PAGE = 50
 # The entries list's sortable columns (?sort=<key>, '-' first for descending).
@@ -48,26 +46,6 @@ PREVIEW_ENTRIES_SHOWN = 200  # the CSV has them all; a page of 10,000 entries he
 
 lease_accounting_required = member_required(Permission.LEASE_ACCOUNTING)
 entries_readers = member_required_any(Permission.LEASE_ACCOUNTING, Permission.INTEGRATIONS)
-
-
-# A day written the machine's way (2026-03-31) inside a sentence, not part of a longer code.
-ISO_DAY = re.compile(r"(?<![\w-])(\d{4})-(\d{2})-(\d{2})(?![\w-])")
-
-
-def in_company_format(text: str) -> str:
-    """A sentence of the close or the engine with its days in the company's date format.
-
-    The services and the engine write days as 2026-03-31 (the engine knows no company, and a close
-    on a worker no viewer); the pages say them as the company does, like every other date.
-    """
-
-    def day(match: re.Match) -> str:
-        try:
-            return company_date(date(int(match[1]), int(match[2]), int(match[3])))
-        except ValueError:
-            return match[0]  # not a real day: leave it as written
-
-    return ISO_DAY.sub(day, text)
 
 
 def _refused(request, error: ValidationError) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from leases.engine import KIND_LABELS, ChangeKind
+from leases.forms_text import split_refusal
 from leases.models import Lease, PaymentFrequency
 from occupier.cleaning import CleanForm
 
@@ -174,8 +174,6 @@ class LeaseChangeForm(CleanForm):
         return out
 
 
-# A change service ends an engine's sentence with the field it is about: "… (annual_rate)".
-ENGINE_FIELD = re.compile(r"\s*\(([A-Za-z_][\w.\[\]]*)\)$")
 # The engine's names → this form's inputs (a payment's amount, frequency or timing is the new
 # payment's: the form enters one stream).
 ENGINE_TO_INPUT = {
@@ -198,19 +196,6 @@ SEPARATE_INPUTS = (
     ("commence after", "effective"),
     ("end after", "term_months"),
 )
-
-
-def split_refusal(message: str) -> tuple[str, str]:
-    """(the engine field a service's sentence is about or "", the sentence alone)."""
-    found = ENGINE_FIELD.search(message)
-    if not found:
-        return "", message
-    return re.split(r"[.\[]", found[1], maxsplit=1)[0], message[: found.start()]
-
-
-def refusal_sentence(message: str) -> str:
-    """A service's refusal as a person reads it: never an engine field name."""
-    return split_refusal(message)[1]
 
 
 def show_refusal(form: LeaseChangeForm, error: ValidationError) -> None:

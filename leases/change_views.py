@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from companies.models import Permission
 from companies.permissions import member_required
-from leases.change_forms import KIND_FIELDS, LeaseChangeForm, refusal_sentence, show_refusal
+from leases.change_forms import KIND_FIELDS, LeaseChangeForm, show_refusal
 from leases.change_imports import change_template_csv, validate_changes_file
 from leases.change_selectors import catch_up_lines, changed_schedule, origin, pending_changes
 from leases.change_services import (
@@ -27,6 +27,7 @@ from leases.change_services import (
 )
 from leases.engine.dates import month_start, months_between
 from leases.forms import UploadForm
+from leases.forms_text import refusal_sentence
 from leases.models import Lease, LeaseChange, LeaseStatus
 from leases.selectors import company_lease
 

@@ -11,6 +11,7 @@ from companies.models import Permission, TransitionMethod
 from companies.permissions import member_required
 from leases import engine
 from leases.engine.transition import GoLiveBalances, build_golive_schedule
+from leases.forms_text import refusal_sentence
 from leases.models import Lease, LeaseOpeningBalance
 from leases.opening_balance_forms import OpeningBalanceForm
 from leases.opening_balance_services import (
@@ -45,11 +46,11 @@ def _show_refusal(form, error: ValidationError) -> None:
     """The engine's reasons beside the fields they concern; the rest above the form."""
     if not hasattr(error, "error_dict"):
         for message in error.messages:
-            form.add_error(None, message)
+            form.add_error(None, refusal_sentence(message))
         return
     for field, field_errors in error.message_dict.items():
         for message in field_errors:
-            form.add_error(field if field in form.fields else None, message)
+            form.add_error(field if field in form.fields else None, refusal_sentence(message))
 
 
 @lease_access

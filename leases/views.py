@@ -16,7 +16,7 @@ from companies.permissions import member_required
 from companies.tables import sort_queryset
 from companies.templatetags.accounting import company_date, month, rate, when
 from leases import engine
-from leases.change_forms import LeaseChangeForm, split_refusal
+from leases.change_forms import LeaseChangeForm
 from leases.change_selectors import approved_changes_schedule, lease_changes
 from leases.engine.transition import build_golive_schedule
 from leases.exports import SCHEDULE_COLUMNS, schedule_csv, schedule_xlsx
@@ -29,6 +29,7 @@ from leases.forms import (
     SubsidiaryForm,
     UploadForm,
 )
+from leases.forms_text import split_refusal
 from leases.imports import (
     LEASE_COLUMNS,
     FileRejected,

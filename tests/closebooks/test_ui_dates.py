@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from closebooks.models import AccountingPeriod
 from closebooks.services import period_close, periods_ensure
-from closebooks.views import in_company_format
 from companies.formats import company_formats
 from leases.change_services import lease_change_approve, lease_change_create
+from leases.forms_text import in_company_format
 from leases.models import Lease
 from tests.closebooks.conftest import FEB, JAN, MAR
 

@@ -134,3 +134,63 @@ def test_a_new_lease_refused_by_the_service_shows_beside_the_rate(
     assert "The discount rate is a fraction between 0 and 1." in _errors_of(html, "discount_rate")
     assert "A payment needs an amount." in _top_box(html)
     assert not any(raw in html for raw in ("(annual_rate)", "payments[0]", "(payments"))
+
+
+def test_a_refusal_says_its_days_in_the_companys_format(client, personas, lease):
+    personas.company.date_format = "d/m/Y"
+    personas.company.save(update_fields=["date_format"])
+    ended = LeaseChange.objects.create(
+        company=personas.company,
+        lease=lease,
+        number=1,
+        kind="termination",
+        effective_date=date(2026, 6, 1),
+        details={"amount": "0"},
+        created_by=personas.accountant.user,
+        status="approved",
+    )
+    assert ended.status == "approved"
+    client.force_login(personas.accountant.user)
+    page = client.post(
+        reverse("lease_change", args=[lease.pk]),
+        {"kind": "consideration", "effective": "2026-09-01", "new_rent": "1200", "annual_rate": "6",
+         "action": "preview"},
+    )  # fmt: skip
+    html = page.content.decode()
+    assert "The lease ended on 01/06/2026; no change can follow." in _errors_of(html, "effective")
+    assert "2026-06-01" not in html
+
+
+def test_opening_balances_refused_by_the_service_name_no_engine_field(
+    client, personas, monkeypatch
+):
+    from closebooks.services import company_go_live_set
+
+    set_up_accounting(personas.company)
+    old = make_lease(
+        personas.company,
+        code="OLD-FIN",
+        commencement=date(2024, 7, 1),
+        term_months=48,
+        classification="finance",
+        useful_life_months=48,
+        status="draft",
+    )
+    company_go_live_set(
+        company=personas.company, actor=personas.settings_admin.user, go_live=date(2026, 7, 1)
+    )
+
+    def refuse(**kwargs):
+        raise ValidationError(
+            ["The opening balances do not fit the lease on 2026-07-01. (opening)"]
+        )
+
+    monkeypatch.setattr("leases.opening_balance_views.lease_opening_balances_set", refuse)
+    client.force_login(personas.accountant.user)
+    html = client.post(
+        reverse("lease_opening_balances", args=[old.pk]),
+        {"method": "opening_balances", "liability": "22675.68", "rou_asset": "21396.61",
+         "accumulated_amortization": "21396.61"},
+    ).content.decode()  # fmt: skip
+    assert "The opening balances do not fit the lease on 1 Jul 2026." in _top_box(html)
+    assert "(opening)" not in html
