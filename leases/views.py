@@ -16,8 +16,9 @@ from companies.permissions import member_required
 from companies.tables import sort_queryset
 from companies.templatetags.accounting import company_date, month, rate, when
 from leases import engine
-from leases.change_forms import LeaseChangeForm
+from leases.change_forms import LeaseChangeForm, show_refusal
 from leases.change_selectors import approved_changes_schedule, lease_changes
+from leases.change_services import change_preview, is_separate_lease, separate_lease_plan
 from leases.engine.transition import build_golive_schedule
 from leases.exports import SCHEDULE_COLUMNS, schedule_csv, schedule_xlsx
 from leases.forms import (
@@ -290,12 +291,12 @@ def _field_errors(request, forms) -> JsonResponse:
     return JsonResponse({"field": name, "errors": [], "message": "No such field."}, status=400)
 
 
-def _get_lease_for_form(request, pk: int) -> Lease:
+def _get_lease_for_form(request, pk: int, *extra: str) -> Lease:
     """A lease of the current company with its payment streams and incentives: what a form
     needs, without the mapping joins (a check answers on every blur)."""
     return get_object_or_404(
         Lease.objects.filter(company=request.company).prefetch_related(
-            "payments__steps", "incentives"
+            "payments__steps", "incentives", *extra
         ),
         pk=pk,
     )
@@ -316,9 +317,26 @@ def lease_form_check(request, pk: int | None = None):
 @require_POST
 def lease_change_check(request, pk: int):
     """Check one field of the *Change lease* form as a submit would, for inline errors."""
-    lease = _get_lease_for_form(request, pk)
+    lease = _get_lease_for_form(request, pk, "changes")
     form = LeaseChangeForm(request.POST, lease=lease)
-    form.is_valid()
+    if form.is_valid():
+        # The engine's checks too, as Preview runs them (a term change without a rate): the
+        # refusal shows beside its input as soon as that input is left.
+        data = form.cleaned_data
+        try:
+            if is_separate_lease(data["kind"], form.details()):
+                separate_lease_plan(
+                    lease=lease, effective=data["effective"], details=form.details()
+                )
+            else:
+                change_preview(
+                    lease=lease,
+                    kind=data["kind"],
+                    effective=data["effective"],
+                    details=form.details(),
+                )
+        except ValidationError as error:
+            show_refusal(form, error)
     return _field_errors(request, [form])
 
 

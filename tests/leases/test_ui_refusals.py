@@ -194,3 +194,21 @@ def test_opening_balances_refused_by_the_service_name_no_engine_field(
     ).content.decode()  # fmt: skip
     assert "The opening balances do not fit the lease on 1 Jul 2026." in _top_box(html)
     assert "(opening)" not in html
+
+
+def test_leaving_the_rate_blank_is_answered_inline_beside_it(client, personas, lease):
+    """The field check runs the engine's checks as Preview does, and saves nothing."""
+    client.force_login(personas.accountant.user)
+    data = {"kind": "term", "effective": "2026-07-01", "term_months": "48", "annual_rate": ""}
+    answer = client.post(
+        reverse("lease_change_check", args=[lease.pk]), data | {"_field": "annual_rate"}
+    ).json()
+    assert answer["field"] == "annual_rate"
+    assert [e[:46] for e in answer["errors"]] == ["Enter the discount rate at the change date: a "]
+    assert "(annual_rate)" not in answer["errors"][0]
+    # Another field of the same form answers its own errors only.
+    effective = client.post(
+        reverse("lease_change_check", args=[lease.pk]), data | {"_field": "effective"}
+    ).json()
+    assert effective["errors"] == []
+    assert not LeaseChange.objects.exists()
