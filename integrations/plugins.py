@@ -62,12 +62,14 @@ def preflight_section(request, period, preview) -> dict | None:
 
 
 def entry_sync_section(request, entry) -> dict:
-    """The entry's latest row in the sync ledger (None: never sent), one query."""
-    from integrations.selectors import sync_status_by_entry
+    """The entry's latest row in the sync ledger (None: never sent) and whether NetSuite is
+    connected at all; two queries."""
+    from integrations.selectors import connection_is_enabled, sync_status_by_entry
 
     return {
         "entry_sync": sync_status_by_entry([entry.pk]).get(entry.pk),
         "can_sync": request.membership.has(Permission.INTEGRATIONS),
+        "sync_enabled": connection_is_enabled(request.company),
     }
 
 

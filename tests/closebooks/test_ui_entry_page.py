@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from closebooks.models import AccountingPeriod, JournalEntry
 from closebooks.services import period_close, periods_ensure
-from integrations.models import SyncEntry, SyncRun
+from integrations.models import NetSuiteConnection, SyncEntry, SyncRun
 from tests.closebooks.conftest import JAN, MAR
 
 NETSUITE_URL = "https://1234567.app.netsuite.com/app/accounting/transactions/journal.nl?id=4711"
@@ -70,11 +70,20 @@ def test_the_entry_pages_mark_closed_periods_in_the_menu(books, entry, persona):
 
 
 def test_an_entry_never_sent_says_so_and_where_it_is_sent(books, entry):
+    NetSuiteConnection.objects.create(company=books.company, enabled=True)
     html = client_for(books.reviewer).get(reverse("journal_entry_detail", args=[entry.pk]))
     html = html.content.decode()
     assert '<span class="badge idle">Not sent</span>' in html
     assert "has not been sent to NetSuite yet" in html
     assert f'<a href="{reverse("closed_periods")}">Sync Jan 2026</a> on Closed Periods' in html
+
+
+def test_without_a_connection_an_entry_says_netsuite_is_not_connected(books, entry):
+    html = client_for(books.accountant).get(reverse("journal_entry_detail", args=[entry.pk]))
+    html = html.content.decode()
+    assert '<span class="badge idle">Not sent</span>' in html
+    assert "NetSuite is not connected yet (Settings → Integrations)" in html
+    assert "Sync Jan 2026" not in html
 
 
 def test_an_entry_in_netsuite_links_to_it_and_to_its_run(books, entry):
