@@ -4,6 +4,9 @@ One period (Oct 2026) fails on a department NetSuite does not know, so a newcome
 failure, fix the mapping and press Retry. The company goes live in Jul 2026 with four leases it
 already had (ASC 840 with deferred rent, short-term, variable CAM, a finance lease from a previous
 system); the Jul 2026 close posts their go-live entry.
+
+Everything is entered through the services, as people would (Alice sets the company up, Amy
+enters, brings in and activates the leases and closes), so the audit log tells that story.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from django.db import transaction
 from closebooks.models import AccountingPeriod
 from closebooks.services import company_go_live_set, period_close, periods_ensure
 from companies.models import Company, Membership, User
-from companies.services import company_create
+from companies.services import company_create, membership_add
 from integrations.models import NetSuiteConnection
 from integrations.netsuite.credentials import NetSuiteCredentials
 from integrations.services.connection import (
@@ -33,17 +36,19 @@ from integrations.services.connection import (
 from leases.engine import build_schedule
 from leases.engine.dates import months_between
 from leases.engine.transition import asc840_deferred_rent
-from leases.models import (
-    AccountingDefaults,
-    GLAccount,
-    Lease,
-    LeaseOpeningBalance,
-    LeasePayment,
-    Segment,
-    Subsidiary,
-    VariablePayment,
-)
+from leases.models import GLAccount, Lease, Subsidiary
+from leases.opening_balance_services import lease_opening_balances_set
 from leases.selectors import lease_terms
+from leases.services import (
+    PaymentInput,
+    accounting_defaults_update,
+    chart_of_accounts_import,
+    lease_activate,
+    lease_create,
+    segment_create,
+    subsidiary_create,
+    variable_payment_save,
+)
 
 DEMO_COMPANY = "Occupier Demo Inc."
 SANDBOX_ACCOUNT = "1234567_SB1"
@@ -74,7 +79,7 @@ PERSONAS = [
         {"can_access_lease_accounting": True, "can_access_integrations": True},
         "reviewer: reads errors, fixes mappings, retries",
     ),
-    ("molly", "Molly Member", {}, "read-only member"),
+    ("molly", "Molly Member", {}, "member without permissions: Home says whom to ask"),
 ]
 
 # Numbers and names as in the simulator's NetSuite chart of accounts.
@@ -148,6 +153,9 @@ def _passwords() -> dict[str, str]:
 
 
 def _users(company: Company, passwords: dict[str, str]) -> None:
+    """The personas and their passwords; a new member is added through the service (audited,
+    by Alice once she is in), an existing one gets the persona's flags set again."""
+    admin = None
     for username, full_name, flags, _ in PERSONAS:
         first, last = full_name.split(" ", 1)
         user, _ = User.objects.get_or_create(
@@ -156,65 +164,97 @@ def _users(company: Company, passwords: dict[str, str]) -> None:
         )
         user.set_password(passwords[username])
         user.save(update_fields=["password"])
-        Membership.objects.update_or_create(user=user, company=company, defaults=flags)
+        membership = Membership.objects.filter(user=user, company=company).first()
+        if membership is None:
+            membership_add(company=company, user=user, actor=admin, **flags)
+        elif flags:
+            Membership.objects.filter(pk=membership.pk).update(**flags)
+        if flags.get("is_company_admin") and admin is None:
+            admin = user
+
+
+def _setup(company: Company) -> tuple[dict[str, Subsidiary], dict]:
+    """What a settings admin enters first: subsidiaries, the chart, segments, GL defaults."""
+    admin = User.objects.get(username="alice")
+    subs = {
+        "US": subsidiary_create(company=company, actor=admin, name=DEMO_COMPANY, currency="USD"),
+        "UK": subsidiary_create(
+            company=company, actor=admin, name="Occupier Demo UK Ltd", currency="GBP"
+        ),
+    }
+    chart_of_accounts_import(company=company, actor=admin, rows=CHART)
+    accounts = {a.number: a for a in GLAccount.objects.filter(company=company)}
+    segments = {
+        (kind, name): segment_create(company=company, actor=admin, kind=kind, name=name)
+        for kind, name in SEGMENTS
+    }
+    accounting_defaults_update(
+        company=company,
+        actor=admin,
+        values={
+            "department": segments[("department", "Operations")],
+            "lease_class": segments[("class", "Real Estate")],
+            **{field: accounts[number] for field, number in DEFAULTS.items()},
+            # Copiers of twelve months are expensed straight-line (equipment is elected).
+            "short_term_asset_types": ["equipment"],
+        },
+    )
+    return subs, segments
+
+
+def _lease(company: Company, actor, payment: PaymentInput | None, **values) -> Lease:
+    """A draft lease entered as on the lease form (audited as created)."""
+    payments = [payment] if payment is not None else []
+    return lease_create(
+        company=company, actor=actor, values=values, payments=payments, incentives=[]
+    )
 
 
 @transaction.atomic
 def _books(company: Company) -> None:
-    subs = {
-        "US": Subsidiary.objects.create(company=company, name=DEMO_COMPANY, currency="USD"),
-        "UK": Subsidiary.objects.create(
-            company=company, name="Occupier Demo UK Ltd", currency="GBP"
-        ),
-    }
-    accounts = {
-        number: GLAccount.objects.create(
-            company=company, number=number, name=name, account_type=kind
-        )
-        for number, name, kind in CHART
-    }
-    segments = {
-        (kind, name): Segment.objects.create(company=company, kind=kind, name=name)
-        for kind, name in SEGMENTS
-    }
-    AccountingDefaults.objects.create(
-        company=company,
-        department=segments[("department", "Operations")],
-        lease_class=segments[("class", "Real Estate")],
-        **{field: accounts[number] for field, number in DEFAULTS.items()},
-    )
+    """Set-up by Alice, go-live, then the leases Amy enters, brings in and activates."""
+    subs, segments = _setup(company)
+    _go_live(company)
+    company.refresh_from_db()
+    accountant = User.objects.get(username="amy")
+    drafts = []
     for code, name, sub, asset, start, months, amount, classification, extra in LEASES:
-        lease = Lease.objects.create(
-            company=company,
-            code=code,
-            name=name,
-            asset_type=asset,
-            subsidiary=subs[sub],
-            currency=subs[sub].currency,
-            commencement_date=start,
-            term_months=months,
-            standard="asc842",
-            classification=classification,
-            discount_rate=Decimal("6.5"),
-            useful_life_months=extra.get("useful_life"),
-            status="active",
-            landlord="Harbor Realty Trust" if sub == "US" else "Thames Estates Ltd",
-            location=segments.get(("location", extra.get("location", ""))),
-            department=segments.get(("department", extra.get("department", ""))),
-            lease_class=segments.get(("class", extra.get("lease_class", ""))),
-            initial_direct_costs=Decimal("5000.00") if code == "NYC-HQ" else Decimal(0),
-        )
         kind, value = extra.get("escalation", ("", None))
-        LeasePayment.objects.create(
-            lease=lease,
-            amount=Decimal(amount),
-            frequency=3 if extra.get("quarterly") else 1,
-            escalation_kind=kind,
-            escalation_value=Decimal(value) if value else None,
+        drafts.append(
+            _lease(
+                company,
+                accountant,
+                PaymentInput(
+                    amount=Decimal(amount),
+                    frequency=3 if extra.get("quarterly") else 1,
+                    escalation_kind=kind,
+                    escalation_value=Decimal(value) if value else None,
+                ),
+                code=code,
+                name=name,
+                asset_type=asset,
+                subsidiary=subs[sub],
+                currency=subs[sub].currency,
+                commencement_date=start,
+                term_months=months,
+                standard="asc842",
+                classification=classification,
+                discount_rate=Decimal("6.5"),
+                useful_life_months=extra.get("useful_life"),
+                landlord="Harbor Realty Trust" if sub == "US" else "Thames Estates Ltd",
+                location=segments.get(("location", extra.get("location", ""))),
+                department=segments.get(("department", extra.get("department", ""))),
+                lease_class=segments.get(("class", extra.get("lease_class", ""))),
+                initial_direct_costs=Decimal("5000.00") if code == "NYC-HQ" else Decimal(0),
+            )
         )
-    _existing_portfolio(company, subs["US"], segments)
-    Lease.objects.create(
-        company=company,
+    drafts += _existing_portfolio(company, accountant, subs["US"], segments)
+    for lease in drafts:
+        lease_activate(lease=lease, actor=accountant)
+    _lease(
+        company,
+        accountant,
+        None,  # its payments are still to be entered
         code="SEA-01",
         name="Seattle office (not yet approved)",
         subsidiary=subs["US"],
@@ -224,17 +264,22 @@ def _books(company: Company) -> None:
         standard="asc842",
         classification="operating",
         discount_rate=Decimal("6.5"),
-        status="draft",
     )
 
 
-def _existing_portfolio(company: Company, us: Subsidiary, segments: dict) -> None:
+def _existing_portfolio(company: Company, actor, us: Subsidiary, segments: dict) -> list[Lease]:
     """Four leases from before go-live: ASC 840 with deferred rent, short-term, CAM, finance."""
 
     def lease(code, name, asset, start, months, amount, classification="operating", **fields):
         escalation = fields.pop("escalation", None)
-        created = Lease.objects.create(
-            company=company,
+        return _lease(
+            company,
+            actor,
+            PaymentInput(
+                amount=Decimal(amount),
+                escalation_kind="percent" if escalation else "",
+                escalation_value=Decimal(escalation) if escalation else None,
+            ),
             code=code,
             name=name,
             asset_type=asset,
@@ -245,33 +290,31 @@ def _existing_portfolio(company: Company, us: Subsidiary, segments: dict) -> Non
             standard="asc842",
             classification=classification,
             discount_rate=Decimal("5.75"),
-            status="active",
             landlord="Lakeside Properties LLC",
             **fields,
         )
-        LeasePayment.objects.create(
-            lease=created,
-            amount=Decimal(amount),
-            escalation_kind="percent" if escalation else "",
-            escalation_value=Decimal(escalation) if escalation else None,
-        )
-        created.refresh_from_db()  # money defaults back as Decimals for the engine
-        return created
 
     # ASC 840 → 842: escalating rent carried straight-line under ASC 840, so deferred rent.
     boston = lease("BOS-840", "Boston office (ASC 840)", "real_estate", date(2023, 7, 1), 84,
                    "21000.00", escalation="3")  # fmt: skip
     deferred = asc840_deferred_rent(lease_terms(boston), GO_LIVE)
-    LeaseOpeningBalance.objects.create(lease=boston, method="asc840", deferred_rent=deferred)
+    boston = lease_opening_balances_set(
+        lease=boston, actor=actor, values={"method": "asc840", "deferred_rent": deferred}
+    )
     # Short-term: twelve months of copiers, expensed straight-line (equipment is elected).
-    lease("CPY-ST", "Office copiers (short-term)", "equipment", date(2026, 3, 1), 12, "640.00",
-          exemption="short_term")  # fmt: skip
+    copiers = lease("CPY-ST", "Office copiers (short-term)", "equipment", date(2026, 3, 1), 12,
+                    "640.00", exemption="short_term")  # fmt: skip
     # Common-area maintenance billed monthly outside the liability.
     dallas = lease("DAL-CAM", "Dallas warehouse", "real_estate", date(2025, 1, 1), 60,
                    "9500.00")  # fmt: skip
     for period, amount in CAM.items():
-        VariablePayment.objects.create(
-            lease=dallas, period=period, kind="cam", amount=Decimal(amount), memo="CAM invoice"
+        variable_payment_save(
+            lease=dallas,
+            actor=actor,
+            period=period,
+            kind="cam",
+            amount=Decimal(amount),
+            memo="CAM invoice",
         )
     # A finance lease from the previous lease system, with its balances as that system left them.
     forklifts = lease("FORK-FIN", "Forklifts (6)", "equipment", date(2025, 4, 1), 48, "2480.00",
@@ -279,19 +322,22 @@ def _existing_portfolio(company: Company, us: Subsidiary, segments: dict) -> Non
                       lease_class=segments[("class", "Equipment")])  # fmt: skip
     before = build_schedule(lease_terms(forklifts))
     month = before.posted_months()[months_between(before.start, GO_LIVE) - 1]
-    LeaseOpeningBalance.objects.create(
+    forklifts = lease_opening_balances_set(
         lease=forklifts,
-        method="opening_balances",
-        liability=month.closing_liability,
-        rou_asset=month.rou_closing,
-        accumulated_amortization=before.posted().rou - month.rou_closing,
+        actor=actor,
+        values={
+            "method": "opening_balances",
+            "liability": month.closing_liability,
+            "rou_asset": month.rou_closing,
+            "accumulated_amortization": before.posted().rou - month.rou_closing,
+        },
     )
+    return [boston, copiers, dallas, forklifts]
 
 
 def _go_live(company: Company) -> None:
     admin = User.objects.get(username="alice")
     company_go_live_set(company=company, actor=admin, go_live=GO_LIVE)
-    AccountingDefaults.objects.filter(company=company).update(short_term_asset_types=["equipment"])
 
 
 def _close_periods(company: Company) -> None:
@@ -351,7 +397,6 @@ def demo_load(*, sandbox_url: str) -> DemoResult:
     _users(company, passwords)
     if created:
         _books(company)
-        _go_live(company)
         company.refresh_from_db()
         _close_periods(company)
     message = _connect(company, sandbox_url)

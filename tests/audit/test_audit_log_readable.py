@@ -321,7 +321,8 @@ EXAMPLES = [
 
 # What may never reach the page: codes, Python reprs, ISO dates, amounts without separators.
 LEAKS = [
-    re.compile(r"[a-z0-9]_|_[a-z0-9]"),  # a key or code (NetSuite's own codes are upper case)
+    # A key or code; NetSuite's own codes and account IDs (1234567_SB1) are upper case.
+    re.compile(r"[a-z]_[a-z0-9]|[a-z0-9]_[a-z]"),
     re.compile(r"[{}\[\]]"),
     re.compile(r"\b(True|False|None)\b"),
     re.compile(r"'[^' ]*'[:,]"),  # a repr's quoted key or item
