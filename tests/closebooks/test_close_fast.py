@@ -23,9 +23,11 @@ from leases.models import (
     VariablePayment,
 )
 from leases.selectors import lease_terms, leases_with_terms
+from tests.conftest import built_once
+from tests.factories import make_personas
 from tests.leases.factories import make_lease
 
-from .conftest import FEB, JAN, MAR
+from .conftest import FEB, JAN, MAR, plain_books
 
 APR = date(2026, 4, 1)
 
@@ -286,10 +288,28 @@ def _every_change_kind(books) -> None:
     _change(books, "T-1", "term", APR, {"term_months": 24, **rate})
 
 
-@pytest.mark.parametrize("current_split", [False, True])
-def test_flat_postings_equal_the_reference_with_every_change_kind(books, current_split):
+def _books_with_every_change_kind():
+    books = plain_books(make_personas())
     _mixed_portfolio(books)
     _every_change_kind(books)
+    return books
+
+
+@pytest.fixture(scope="class")
+def every_change_books(django_db_setup, django_db_blocker):
+    """`books` with `_mixed_portfolio` and `_every_change_kind`, built once for the class."""
+    yield from built_once(django_db_blocker, _books_with_every_change_kind)
+
+
+@pytest.mark.parametrize("current_split", [False, True])
+class TestEveryChangeKind:
+    def test_flat_postings_equal_the_reference_with_every_change_kind(
+        self, db, every_change_books, current_split
+    ):
+        _flat_postings_equal_the_reference(every_change_books, current_split)
+
+
+def _flat_postings_equal_the_reference(books, current_split: bool) -> None:
     if current_split:
         AccountingDefaults.objects.filter(company=books.company).update(
             post_current_split=True,

@@ -29,6 +29,8 @@ from leases.models import (
 )
 from leases.selectors import lease_schedule, lease_terms, leases_with_terms
 from reports.drift import _plain_balances, books_vs_schedule, schedule_balances
+from tests.conftest import built_once
+from tests.factories import make_personas
 from tests.leases.factories import make_lease, set_up_accounting
 from tests.reports.conftest import close_through
 
@@ -173,11 +175,20 @@ def build_portfolio(people, *, granularity: str = "detail", split: bool = True) 
     _close(people, JUN)
 
 
-@pytest.mark.parametrize(
-    ("granularity", "split"), [("detail", True), ("summary", True), ("detail", False)]
-)
-def test_what_the_product_posts_agrees_with_the_schedules(personas, granularity, split):
-    build_portfolio(personas, granularity=granularity, split=split)
+def _portfolio_built(granularity: str, split: bool):
+    people = make_personas()
+    build_portfolio(people, granularity=granularity, split=split)
+    return people
+
+
+@pytest.fixture(scope="class")
+def portfolio(request, django_db_setup, django_db_blocker):
+    """`build_portfolio` with the class's granularity and split, built once for the class."""
+    cls = request.cls
+    yield from built_once(django_db_blocker, lambda: _portfolio_built(cls.granularity, cls.split))
+
+
+def _what_the_product_posts_agrees_with_the_schedules(personas, granularity: str) -> None:
     # Dated in May (closed), approved after June closed: its catch-up waits for July's close.
     _change(personas, "EUR", "consideration", date(2026, 5, 1), {"annual_rate": "0.05",
             "payments": [{"amount": "2000.00"}]})  # fmt: skip
@@ -203,58 +214,75 @@ def test_what_the_product_posts_agrees_with_the_schedules(personas, granularity,
         assert books_vs_schedule(personas.company, _period(personas.company, start)).findings == []
 
 
-def test_a_frozen_line_altered_is_found_with_its_exact_difference(personas):
-    build_portfolio(personas)
-    company = personas.company
-    line = JournalLine.objects.get(
-        entry__company=company,
-        entry__period__start=FEB,
-        entry__lease_code="OP",
-        entry__kind="periodic",
-        account_number="1410",
-    )
-    JournalLine.objects.filter(pk=line.pk).update(credit=line.credit + D("12.34"))
+class TestDetailEntriesWithTheCurrentSplit:
+    granularity, split = "detail", True
 
-    check = books_vs_schedule(company)
+    def test_what_the_product_posts_agrees_with_the_schedules(self, db, portfolio):
+        _what_the_product_posts_agrees_with_the_schedules(portfolio, self.granularity)
 
-    [finding] = check.findings
-    assert (finding.lease_code, finding.balance, finding.accounts) == (
-        "OP",
-        "Right-of-use asset",
-        ("1410", "1425"),
-    )
-    assert finding.difference == D("-12.34")
-    assert finding.frozen == finding.schedule - D("12.34")
-    assert check.lease_count == 1
-    # March was closed after February: it carries the same difference, January none.
-    assert [f.difference for f in books_vs_schedule(company, _period(company, MAR)).findings] == [
-        D("-12.34")
-    ]
-    assert books_vs_schedule(company, _period(company, JAN)).findings == []
+    def test_a_frozen_line_altered_is_found_with_its_exact_difference(self, db, portfolio):
+        company = portfolio.company
+        line = JournalLine.objects.get(
+            entry__company=company,
+            entry__period__start=FEB,
+            entry__lease_code="OP",
+            entry__kind="periodic",
+            account_number="1410",
+        )
+        JournalLine.objects.filter(pk=line.pk).update(credit=line.credit + D("12.34"))
+
+        check = books_vs_schedule(company)
+
+        [finding] = check.findings
+        assert (finding.lease_code, finding.balance, finding.accounts) == (
+            "OP",
+            "Right-of-use asset",
+            ("1410", "1425"),
+        )
+        assert finding.difference == D("-12.34")
+        assert finding.frozen == finding.schedule - D("12.34")
+        assert check.lease_count == 1
+        # March was closed after February: it carries the same difference, January none.
+        assert [
+            f.difference for f in books_vs_schedule(company, _period(company, MAR)).findings
+        ] == [D("-12.34")]
+        assert books_vs_schedule(company, _period(company, JAN)).findings == []
 
 
-def test_summary_entries_are_compared_per_subsidiary_and_currency(personas):
-    build_portfolio(personas, granularity="summary")
-    company = personas.company
-    line = JournalLine.objects.filter(
-        entry__company=company,
-        entry__period__start=MAY,
-        entry__kind="periodic",
-        entry__currency="EUR",
-        account_number="2310",
-        debit__gt=0,
-    ).get()
-    JournalLine.objects.filter(pk=line.pk).update(debit=line.debit + D("1.00"))
+class TestSummaryEntriesWithTheCurrentSplit:
+    granularity, split = "summary", True
 
-    [finding] = books_vs_schedule(company).findings
-    assert not finding.by_lease
-    assert (finding.subsidiary, finding.currency, finding.balance) == (
-        "Acme DE",
-        "EUR",
-        "Lease liability",
-    )
-    assert finding.accounts == ("2310", "2311")
-    assert finding.difference == D("-1.00")  # a liability: a debit makes it smaller
+    def test_what_the_product_posts_agrees_with_the_schedules(self, db, portfolio):
+        _what_the_product_posts_agrees_with_the_schedules(portfolio, self.granularity)
+
+    def test_summary_entries_are_compared_per_subsidiary_and_currency(self, db, portfolio):
+        company = portfolio.company
+        line = JournalLine.objects.filter(
+            entry__company=company,
+            entry__period__start=MAY,
+            entry__kind="periodic",
+            entry__currency="EUR",
+            account_number="2310",
+            debit__gt=0,
+        ).get()
+        JournalLine.objects.filter(pk=line.pk).update(debit=line.debit + D("1.00"))
+
+        [finding] = books_vs_schedule(company).findings
+        assert not finding.by_lease
+        assert (finding.subsidiary, finding.currency, finding.balance) == (
+            "Acme DE",
+            "EUR",
+            "Lease liability",
+        )
+        assert finding.accounts == ("2310", "2311")
+        assert finding.difference == D("-1.00")  # a liability: a debit makes it smaller
+
+
+class TestDetailEntriesWithoutTheCurrentSplit:
+    granularity, split = "detail", False
+
+    def test_what_the_product_posts_agrees_with_the_schedules(self, db, portfolio):
+        _what_the_product_posts_agrees_with_the_schedules(portfolio, self.granularity)
 
 
 def test_terms_changed_behind_the_services_back_show_the_engine_s_new_figures(personas):
