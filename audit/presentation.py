@@ -480,7 +480,8 @@ def event_changes(event: AuditEvent) -> list[Change]:
         # None and [] differ as stored but read the same ("—"): not a change anyone made.
         if change.before != change.after or change.added or change.removed:
             changes.append(change)
-    return changes
+    # By label, so people find a field where they expect it whatever order the keys were stored.
+    return sorted(changes, key=lambda change: change.label.lower())
 
 
 def event_note(event: AuditEvent) -> str:

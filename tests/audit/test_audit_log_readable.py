@@ -507,3 +507,17 @@ def test_every_action_the_apps_record_has_an_example_here(log):
     for action in actions:
         pattern = re.compile("^" + re.sub(r"\\\{[^}]*\\\}", "[a-z_]+", re.escape(action)) + "$")
         assert any(pattern.match(c) for c in covered), f"no example of {action}"
+
+
+def test_a_rows_changes_are_listed_by_label_whatever_order_they_were_stored_in(log):
+    client, _ = log
+
+    row = next(r for r in _all_rows(client) if "Added a member" in r)
+
+    labels = re.findall(r"([A-Z][a-z ]+): (?:Yes|No)", row)
+    assert labels == [
+        "Company admin",
+        "Lease accounting",
+        "Lease accounting integrations",
+        "Manage integration settings",
+    ]
