@@ -133,3 +133,16 @@ def test_the_entry_page_reads_its_netsuite_state_in_one_query(books, entry):
     with CaptureQueriesContext(connection) as after:
         client.get(url)
     assert len(after) == len(before)
+
+
+def test_an_entry_removed_after_a_re_close_or_still_waiting_says_so(books, entry):
+    removed = _ledger_row(entry, status="sent", action="delete", sent_at=SENT_AT)
+    client = client_for(books.accountant)
+    url = reverse("journal_entry_detail", args=[entry.pk])
+    html = client.get(url).content.decode()
+    assert '<span class="badge idle">Removed from NetSuite</span>' in html
+    assert f"sync #{removed.run_id}</a> deleted it on 3 Feb 2026" in html
+    waiting = _ledger_row(entry, run_status="in_progress", status="pending")
+    html = client.get(url).content.decode()
+    assert '<span class="badge busy">Waiting</span>' in html
+    assert f">Sync #{waiting.run_id}</a> has not sent this entry yet." in html
