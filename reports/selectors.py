@@ -37,6 +37,26 @@ def _money(value) -> Decimal:
 # --- Roll-forward -------------------------------------------------------------------------
 
 
+# The roll-forward's columns, from opening to closing.
+ROLL_LABELS = {
+    "opening": "Opening",
+    "additions": "Additions",
+    "changes": "Changes",
+    "amortization": "Amortization / accretion",
+    "payments": "Payments",
+    "terminations": "Terminations",
+    "impairment": "Impairment",
+    "closing": "Closing",
+}
+
+
+def roll_column_label(key: str, balance: str) -> str:
+    """A column's heading in the ROU ('rou') or the liability ('liability') table."""
+    if key == "amortization":
+        return "Accretion" if balance == "liability" else "Amortization"
+    return ROLL_LABELS[key]
+
+
 @dataclass
 class RollRow:
     """One line of the roll-forward: a group (or a lease) in one currency."""
@@ -625,6 +645,17 @@ def ifrs16_transition(company, span: Range) -> dict[str, Transition] | None:
     return out
 
 
+NOTHING_TO_WEIGH = "No lease liability of this kind at the period end: nothing to weigh."
+
+
+def _explain_blanks(item: Disclosures) -> Disclosures:
+    """A weighted average without any liability to weigh shows "—"; say why beside it."""
+    for figure in item.figures:
+        if figure.amount is None and figure.unit != "money" and not figure.note:
+            figure.note = NOTHING_TO_WEIGH
+    return item
+
+
 def disclosures(
     company, span: Range, *, facts: list[LeaseFacts] | None = None
 ) -> list[Disclosures]:
@@ -638,12 +669,12 @@ def disclosures(
     out = []
     for (standard, currency), group in sorted(groups.items()):
         if standard == "asc842":
-            out.append(asc842_disclosures(currency, group, span))
+            out.append(_explain_blanks(asc842_disclosures(currency, group, span)))
             continue
         transition = None
         if transitions is not None:
             transition = transitions.get(currency) or Transition(company_go_live(company))
-        out.append(ifrs16_disclosures(currency, group, span, transition))
+        out.append(_explain_blanks(ifrs16_disclosures(currency, group, span, transition)))
     return out
 
 

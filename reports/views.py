@@ -46,16 +46,7 @@ ROLL_SORTS = {
     "-closing_liability": lambda row: (row.currency, -row.closing_liability, row.label),
     "-closing_rou": lambda row: (row.currency, -row.closing_rou, row.label),
 }
-ROLL_LABELS = {
-    "opening": "Opening",
-    "additions": "Additions",
-    "changes": "Changes",
-    "amortization": "Amortization / accretion",
-    "payments": "Payments",
-    "terminations": "Terminations",
-    "impairment": "Impairment",
-    "closing": "Closing",
-}
+ROLL_LABELS = selectors.ROLL_LABELS
 
 
 def _default_range(company) -> Range:

@@ -36,5 +36,5 @@ def test_a_sent_period_offers_the_tie_out(client, sent):  # noqa: F811
 def test_the_list_says_which_periods_have_nothing_in_netsuite(client, sent):  # noqa: F811
     client.force_login(sent.accountant.user)
     html = client.get(reverse("reports_tieout_list")).content.decode()
-    assert html.count("Nothing sent to NetSuite yet") == 2  # February and March
+    assert html.count("Not in NetSuite yet") == 2  # February and March
     assert html.count('<span class="badge idle">Not run</span>') == 1  # January, sent
