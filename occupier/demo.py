@@ -1,4 +1,5 @@
-"""Demo data: a company connected to the NetSuite simulator, with closed periods ready to sync.
+"""Demo data: a company connected to the NetSuite simulator, with closed periods ready to sync
+(Jul 2026 already sent).
 
 One period (Oct 2026) fails on a department NetSuite does not know, so a newcomer can see a
 failure, fix the mapping and press Retry. The company goes live in Jul 2026 with four leases it
@@ -33,6 +34,7 @@ from integrations.services.connection import (
     connection_save,
     connection_verify,
 )
+from integrations.services.sync import SyncNotPossible, period_sync_start, sync_run_process
 from leases.engine import build_schedule
 from leases.engine.dates import months_between
 from leases.engine.transition import asc840_deferred_rent
@@ -128,6 +130,9 @@ LEASES = [
                               "department": "Facilities Management"}),
 ]  # fmt: skip
 CLOSE_THROUGH = date(2026, 10, 1)
+# Sent to NetSuite while loading (its tie-out agrees once the worker runs it); the walkthrough
+# syncs Aug 2026 and watches Oct 2026 fail.
+SENT_AT_LOAD = date(2026, 7, 1)
 # The company goes live in Jul 2026 with four leases it already had; Jul 2026's close posts the
 # go-live entry (their opening balances) beside the month's entries.
 GO_LIVE = date(2026, 7, 1)
@@ -387,6 +392,18 @@ def _connect(company: Company, sandbox_url: str) -> str:
     return outcome.message
 
 
+def _sync_already_sent(company: Company) -> None:
+    """Olivia has sent Jul 2026 to NetSuite already (Aug and Oct are left for the visitor), so
+    Closed Periods and the audit log show a completed sync; its tie-out and email are queued."""
+    period = AccountingPeriod.objects.get(company=company, start=SENT_AT_LOAD)
+    operator = User.objects.get(username="olivia")
+    try:
+        run = period_sync_start(period=period, actor=operator, enqueue=lambda run_id: None)
+    except SyncNotPossible:
+        return  # the simulator refused the connection: the visitor sees why on Integrations
+    sync_run_process(run.pk)
+
+
 def demo_load(*, sandbox_url: str) -> DemoResult:
     """Create (once) and refresh the demo company; safe to run again."""
     passwords = _passwords()
@@ -400,4 +417,6 @@ def demo_load(*, sandbox_url: str) -> DemoResult:
         company.refresh_from_db()
         _close_periods(company)
     message = _connect(company, sandbox_url)
+    if created:
+        _sync_already_sent(company)
     return DemoResult(company=company, passwords=passwords, connection_message=message)

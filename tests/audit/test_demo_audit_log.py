@@ -1,5 +1,6 @@
 """The demo goes through the services, so its audit log tells how the company was set up: who
-added the team, the chart, the leases and their opening balances, who went live and closed."""
+added the team, the chart, the leases and their opening balances, who went live, closed and
+sent a period to NetSuite."""
 
 from collections import Counter
 
@@ -9,8 +10,9 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from companies.models import User
+from integrations.models import SyncRun, SyncStatus
 from netsuite_sandbox.testing import running_sandbox
-from occupier.demo import CHART, LEASES, PERSONAS, SEGMENTS, demo_load
+from occupier.demo import CHART, LEASES, PERSONAS, SEGMENTS, SENT_AT_LOAD, demo_load
 from tests.audit.test_audit_log_readable import LEAKS, _rows_text
 from tests.sandbox_address import simulator_allowed
 
@@ -51,6 +53,9 @@ def test_the_demo_log_shows_the_set_up_the_leases_the_go_live_and_the_closes(dem
         "variable_payment.save": 4,
         "period.close": 4,
         "integration.settings": 1,
+        # Olivia sent Aug 2026 while the demo loaded.
+        "sync.start": 1,
+        "sync.completed": 1,
     }
 
 
@@ -65,6 +70,7 @@ def test_each_row_names_who_did_it(demo):
         assert set(actors(action)) == {"alice"}, action
     for action in ("lease.create", "lease.opening_balances", "lease.activate", "period.close"):
         assert set(actors(action)) == {"amy"}, action
+    assert set(actors("sync.start")) == {"olivia"}
     # The first admin joins with the company; she adds the rest of the team.
     assert actors("membership.add") == {None: 1, "alice": len(PERSONAS) - 1}
 
@@ -89,7 +95,18 @@ def test_the_demo_log_reads_without_codes(demo):
         html = client.get(reverse("audit_log"), {"page": page}).content.decode()
         rows += _rows_text(html)
 
-    assert len(rows) == rows_stored == 64  # every row, over two pages
+    assert len(rows) == rows_stored == 66  # every row, over two pages
     for row in rows:
         for leak in LEAKS:
             assert not leak.search(row), f"{leak.pattern!r} in: {row}"
+
+
+def test_one_period_is_already_in_netsuite_and_the_walkthroughs_periods_are_not(demo):
+    result, _ = demo
+
+    runs = SyncRun.objects.filter(company=result.company)
+
+    assert [(r.period.start, r.status, r.entries_failed) for r in runs] == [
+        (SENT_AT_LOAD, SyncStatus.COMPLETED, 0)
+    ]
+    assert runs.get().entries_sent == runs.get().entries_total > 0
