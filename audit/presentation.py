@@ -156,6 +156,13 @@ KEY_INFO: dict[str, tuple[str, str]] = {
 }
 # Values of engine JSON keys that name no model choice ("frequency": "monthly").
 VALUE_LABELS = {"frequency": {"monthly": "Monthly", "quarterly": "Quarterly"}}
+# The NetSuite secrets a connection row's note names when they were replaced.
+SECRET_NAMES = {
+    "consumer_key": "consumer key",
+    "consumer_secret": "consumer secret",
+    "token_id": "token ID",
+    "token_secret": "token secret",
+}
 # Fields older rows stored as one sum across currencies: meaningless, so never shown.
 CROSS_CURRENCY_SUMS = {"period.close": {"total_debit"}}
 EMPTY = "—"
@@ -383,6 +390,7 @@ def _code_labels() -> dict[str, str]:
     from leases.engine import KIND_LABELS
 
     labels: dict[str, str] = {str(k): str(v) for k, v in KIND_LABELS.items()}
+    labels |= SECRET_NAMES
     for model in apps.get_models():
         for field in model._meta.get_fields():
             for key, value in getattr(field, "flatchoices", None) or ():
@@ -392,8 +400,9 @@ def _code_labels() -> dict[str, str]:
 
 
 def humanize_codes(text: str) -> str:
-    """Codes inside a sentence ("index_review", "consumer_key") by their label, else as words."""
-    return SNAKE_WORD.sub(lambda m: _code_labels().get(m.group(0), _words(m.group(0))), text)
+    """Known codes inside a sentence ("decrease_scope", "consumer_key") by their label; any other
+    word is left exactly as it was entered."""
+    return SNAKE_WORD.sub(lambda m: _code_labels().get(m.group(0), m.group(0)), text)
 
 
 def format_value(field: str, value, models_: tuple[str, ...] = ()) -> str:

@@ -236,6 +236,7 @@ EXAMPLES = [
     ),
     ("segment.create", "leases.Segment", {}, {"kind": "department", "name": "Facilities"}, ""),
     ("subsidiary.create", "leases.Subsidiary", {}, {"name": "Acme UK", "currency": "GBP"}, ""),
+    ("segment.create", "leases.Segment", {}, {"kind": "location", "name": "Acme_Site_B"}, ""),
     (
         "integration.settings",
         "integrations.NetSuiteConnection",
@@ -442,7 +443,8 @@ def test_values_read_as_labels_and_in_the_companys_formats(log):
     assert "Time zone: — → America/New York" in rows
     assert "Records read: 5,321" in rows and "Requests at a time: 4" in rows
     assert "components combined for" not in rows  # stored [] against nothing: no change
-    assert "Replaced: consumer key, consumer secret, token id, token secret" in rows
+    assert "Replaced: consumer key, consumer secret, token ID, token secret" in rows
+    assert "Name: Acme_Site_B" in rows  # what a person typed is shown exactly
     assert "Debits: — → 21,256.03 GBP; 322,622.65 USD" in rows
     assert "Company admin: No → Yes" in rows
 
@@ -520,4 +522,15 @@ def test_a_rows_changes_are_listed_by_label_whatever_order_they_were_stored_in(l
         "Lease accounting",
         "Lease accounting integrations",
         "Manage integration settings",
+    ]
+
+
+def test_the_search_finds_rows_by_the_sentence_the_log_shows(log):
+    client, _ = log
+
+    page = client.get(reverse("audit_log"), {"q": "tie-out found"}).content.decode()
+
+    assert [row.split(" ", 4)[4].split(" NYC-HQ")[0] for row in _rows_text(page)] == [
+        "A tie-out found differences with NetSuite",
+        "A tie-out found the books agree with NetSuite",
     ]
