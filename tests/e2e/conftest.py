@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -28,6 +29,11 @@ from tests.sandbox_address import simulator_allowed
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_S = 30
+# How long a test's end waits for the shared worker to finish what the test left it doing.
+SETTLE_TIMEOUT_S = 10
+# Production's pool. The threads pool acknowledges a finished task only when its loop wakes (up
+# to 2 s, and a full prefetch window waits for that), so each task a test waits for came late.
+POOL = "prefork"
 # Short enough that "NetSuite down, then back" finishes in seconds; production waits 15 s.
 WORKER_RETRY_BASE_SECONDS = "1"
 
@@ -87,12 +93,15 @@ class Worker:
     def __init__(self, log_dir: Path, pool: str, name: str, concurrency: int = 2) -> None:
         self.log_path = log_dir / f"worker-{name}.log"
         self.name = name
+        self.nodename = f"e2e-{name}-{os.getpid()}@{socket.gethostname()}"
         self.pool = pool
         self.concurrency = concurrency
         self.process: subprocess.Popen | None = None
+        self.env: dict[str, str] = {}
+        self.log_start = 0  # log() reads from here: a shared worker shows each test its own part
 
     def start(self) -> Worker:
-        var_dir = Path(settings.VAR_DIR)
+        self.env = _worker_env(Path(settings.VAR_DIR))
         command = [
             sys.executable,
             "-m",
@@ -105,7 +114,7 @@ class Worker:
             "-Q",
             "celery",
             "-n",
-            f"e2e-{self.name}-{os.getpid()}@%h",
+            self.nodename,
             "--without-heartbeat",
             "--without-gossip",
             "--without-mingle",
@@ -116,7 +125,7 @@ class Worker:
             self.process = subprocess.Popen(
                 command,
                 cwd=ROOT,
-                env=_worker_env(var_dir),
+                env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group, so a kill takes its children
@@ -136,7 +145,43 @@ class Worker:
         raise RuntimeError(f"the Celery worker was not ready in {READY_TIMEOUT_S} s:\n{self.log()}")
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        if not self.log_path.exists():
+            return ""
+        with open(self.log_path, "rb") as log:
+            log.seek(self.log_start)
+            return log.read().decode(errors="replace")
+
+    def log_from_here(self) -> None:
+        """From now on log() shows only what the worker writes next."""
+        self.log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def idle(self) -> bool:
+        """Nothing running, held for later (a retry's countdown) or waiting on the queue.
+
+        The worker is asked first: a task it finished before answering has sent what it sends
+        (to the queue, or taken again: unacknowledged), so the broker's look after is complete.
+        """
+        inspect = celery_app.control.inspect(destination=[self.nodename], timeout=2)
+        for ask in (inspect.active, inspect.reserved, inspect.scheduled):
+            replies = ask()
+            if not replies or any(replies.values()):
+                return False
+        broker = redis.Redis.from_url(_e2e_broker_url())
+        return not (broker.llen("celery") or broker.hlen("unacked"))
+
+    def settled(self, timeout: float = SETTLE_TIMEOUT_S) -> bool:
+        """Wait for the worker to be idle; False if it is still busy after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while self.running():
+            if self.idle():
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+        return False
 
     def kill(self) -> None:
         """SIGKILL the whole process group, as a crashed machine would."""
@@ -211,12 +256,71 @@ def personas(e2e_db):
     return personas
 
 
+class SharedWorker:
+    """The one worker the tests asking for `worker` take in turn: a worker takes seconds to start.
+
+    A test gets it idle, with the environment a worker started for that test would have (else a
+    new one is started), and hands it back idle; a worker still busy when its test ends is
+    stopped, as a worker of the test's own would be. Without Redis the file broker cannot be asked
+    whether the worker is idle, so every test starts its own.
+    """
+
+    def __init__(self) -> None:
+        self.worker: Worker | None = None
+        self.log_dir: Path | None = None
+        self.starts = 0
+
+    def take(self) -> Worker:
+        current = self.worker
+        if current is None or not current.running() or not _same_env(current.env):
+            self.stop()
+            self.starts += 1
+            name = f"shared-{self.starts}"
+            self.worker = Worker(self.log_dir, POOL, name=name).start()
+        self.worker.log_from_here()
+        return self.worker
+
+    def give_back(self) -> None:
+        if self.worker is not None and not (settings.REDIS_URL and self.worker.settled()):
+            self.stop()
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
+            # A task the stopped worker had taken must not reach the next test.
+            purge_queue()
+
+
+def _same_env(env: dict[str, str]) -> bool:
+    """Whether a worker started now would get `env` (pytest's own per-test variable aside)."""
+    now = _worker_env(Path(settings.VAR_DIR))
+    per_test = "PYTEST_CURRENT_TEST"
+    return {**now, per_test: ""} == {**env, per_test: ""}
+
+
+SHARED_WORKER = SharedWorker()
+
+
+@pytest.fixture(scope="package")
+def shared_worker(tmp_path_factory):
+    SHARED_WORKER.log_dir = tmp_path_factory.mktemp("shared-worker")
+    try:
+        yield SHARED_WORKER
+    finally:
+        SHARED_WORKER.stop()
+
+
 @pytest.fixture
 def start_worker(e2e_db, tmp_path):
-    """Start workers on demand (`start_worker()`); every one is killed at teardown."""
+    """Start workers on demand (`start_worker()`); every one is killed at teardown.
+
+    The shared worker stops first: the test's own workers are the only ones taking its tasks.
+    """
+    SHARED_WORKER.stop()
     workers: list[Worker] = []
 
-    def start(pool: str = "threads", concurrency: int = 2) -> Worker:
+    def start(pool: str = POOL, concurrency: int = 2) -> Worker:
         worker = Worker(tmp_path, pool, name=str(len(workers) + 1), concurrency=concurrency)
         workers.append(worker)
         return worker.start()
@@ -231,13 +335,17 @@ def start_worker(e2e_db, tmp_path):
 
 
 @pytest.fixture
-def worker(start_worker):
-    return start_worker()
+def worker(e2e_db, shared_worker):
+    """A worker (concurrency 2), idle and only this test's from here on."""
+    try:
+        yield shared_worker.take()
+    finally:
+        shared_worker.give_back()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def sandbox_server(tmp_path_factory):
-    """One simulator process per module; tests reset its account."""
+    """One simulator process for these tests; each test resets its account."""
     # With the server setting that lets credentials go to the simulator (./run demo sets it too).
     with (
         running_sandbox(tmp_path_factory.mktemp("sandbox")) as sandbox,
