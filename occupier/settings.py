@@ -275,6 +275,9 @@ CELERY_BEAT_SCHEDULE = {
 NETSUITE_WSDL = env("NETSUITE_WSDL", default="")
 NETSUITE_SANDBOX_URL = env("NETSUITE_SANDBOX_URL", default="")
 NETSUITE_HTTP_TIMEOUT_SECONDS = strict_int("NETSUITE_HTTP_TIMEOUT_SECONDS", 60, minimum=1)
+# The first wait before a failed NetSuite request is sent again, doubled at each attempt (half
+# of it at random, at most 15 s); the end-to-end tests' workers shorten it.
+NETSUITE_RETRY_BASE_DELAY_MS = strict_int("NETSUITE_RETRY_BASE_DELAY_MS", 500, minimum=1)
 # Records per SOAP upsertList call (NetSuite accepts up to 200; docs/operations.md).
 NETSUITE_SOAP_BATCH_SIZE = strict_int("NETSUITE_SOAP_BATCH_SIZE", 200, minimum=1)
 

@@ -18,6 +18,7 @@ from integrations.netsuite.credentials import NetSuiteCredentials
 from integrations.netsuite.errors import NetSuiteError
 from integrations.netsuite.hosts import AddressNotAllowedError, check_base_url
 from integrations.netsuite.limiter import LocalConcurrencyLimiter, RedisConcurrencyLimiter
+from integrations.netsuite.retry import RetryPolicy
 from integrations.setup_guide import likely_missing_step
 
 # One in-process limiter per limit value, for the embedded profile where there is no Redis.
@@ -91,6 +92,7 @@ def netsuite_client(
     options = {
         "base_url": base_url,
         "timeout_s": settings.NETSUITE_HTTP_TIMEOUT_SECONDS,
+        "retry_policy": RetryPolicy(base_delay_s=settings.NETSUITE_RETRY_BASE_DELAY_MS / 1000),
         "limiter": concurrency_limiter(connection.concurrency_limit),
         **overrides,
     }
