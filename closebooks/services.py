@@ -615,33 +615,54 @@ def _enqueue(run_id: int) -> None:
     close_run_task.delay(run_id)
 
 
-@transaction.atomic
 def period_close_request(
     *, period: AccountingPeriod, actor, expected_entries: int | None = None
 ) -> CloseRun:
     """Queue the close of a large period on a worker; one run in flight per period."""
+    if _write_lock_tells() and _sqlite_write_locked():
+        # SQLite: this request's own transaction would wait behind a close holding the write
+        # lock (and fail after the busy timeout); a press on a period being closed gets its
+        # sentence at once.
+        in_flight = _in_flight(period)
+        if in_flight is not None:
+            raise _being_closed(period, in_flight)
+    return _period_close_queue(period=period, actor=actor, expected_entries=expected_entries)
+
+
+def _in_flight(period: AccountingPeriod) -> CloseRun | None:
+    return (
+        CloseRun.objects.filter(period_id=period.pk, status__in=IN_FLIGHT)
+        .select_related("requested_by", "period")
+        .first()
+    )
+
+
+def _being_closed(period: AccountingPeriod, in_flight: CloseRun | None) -> ValidationError:
+    who = ""
+    if in_flight is not None and in_flight.requested_by is not None:
+        who = f" by {in_flight.requested_by}"
+    return ValidationError(
+        f"{period.label} is being closed already (started{who}); its progress is on "
+        "this page. Nothing else needs to be pressed."
+    )
+
+
+@transaction.atomic
+def _period_close_queue(
+    *, period: AccountingPeriod, actor, expected_entries: int | None
+) -> CloseRun:
     # A running close holds this row's lock for its whole transaction: skip_locked answers at
     # once instead of waiting behind it.
     locked = (
         AccountingPeriod.objects.select_for_update(skip_locked=True).filter(pk=period.pk).first()
     )
-    in_flight = (
-        CloseRun.objects.filter(period_id=period.pk, status__in=IN_FLIGHT)
-        .select_related("requested_by", "period")
-        .first()
-    )
+    in_flight = _in_flight(period)
     if in_flight is not None and locked is not None and close_run_recover(in_flight):
         # Its worker was gone: the press sent the same run to another worker.
         in_flight.refresh_from_db()
         return in_flight
     if locked is None or in_flight is not None:
-        who = ""
-        if in_flight is not None and in_flight.requested_by is not None:
-            who = f" by {in_flight.requested_by}"
-        raise ValidationError(
-            f"{period.label} is being closed already (started{who}); its progress is on "
-            "this page. Nothing else needs to be pressed."
-        )
+        raise _being_closed(period, in_flight)
     period = locked
     if period.is_closed:
         raise ValidationError(f"{period.label} is already closed.")

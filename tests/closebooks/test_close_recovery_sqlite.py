@@ -131,7 +131,7 @@ def test_a_close_killed_mid_close_on_sqlite_leaves_nothing_and_is_seen_stopped_a
 ):
     jan = large.jan
     one_close = sorted(entry.external_key for entry in selectors.period_preview(jan).entries)
-    client = client_for(large.accountant)
+    client, reviewer = client_for(large.accountant), client_for(large.reviewer)
     client.post(reverse("period_close", args=[jan.pk]), {"expected_entries": len(one_close)})
     run = CloseRun.objects.get()
     assert sent == [run.pk]
@@ -148,6 +148,10 @@ def test_a_close_killed_mid_close_on_sqlite_leaves_nothing_and_is_seen_stopped_a
         assert close_run_recover(run) is False
         page = client.get(status_url).content.decode()
         assert "stopped before it finished" not in page
+        # A second press gets its sentence instead of waiting behind the close's lock.
+        pressed = reviewer.post(reverse("period_close", args=[jan.pk]), follow=True)
+        assert "Jan 2026 is being closed already (started by amy)" in pressed.content.decode()
+        assert CloseRun.objects.count() == 1
     finally:
         worker.kill()
 
