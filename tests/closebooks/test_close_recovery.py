@@ -104,6 +104,17 @@ def test_a_finished_run_is_never_lost():
         assert not lost(run_at(status, heartbeat=10_000, started=10_000, created=10_000))
 
 
+def test_the_heartbeat_and_the_silence_that_means_a_lost_worker_are_settings(settings):
+    # Production: a beat every 5 s, lost after 15 s of silence.
+    assert settings.CLOSE_HEARTBEAT_SECONDS == 5 and settings.CLOSE_STALE_AFTER_SECONDS == 15
+    settings.CLOSE_HEARTBEAT_SECONDS = 1
+    settings.CLOSE_STALE_AFTER_SECONDS = 3
+
+    assert Heartbeat(1, "mine").every == 1
+    assert lost(run_at(heartbeat=4, started=60))
+    assert not lost(run_at(heartbeat=2, started=60))
+
+
 def test_the_beat_checks_for_lost_closes_more_often_than_a_heartbeat_goes_stale():
     entry = django_settings.CELERY_BEAT_SCHEDULE["recover-stale-closes"]
     assert entry["task"] == "closebooks.recover_stale_closes"
