@@ -7,7 +7,6 @@ integrations.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from closebooks.plugins import (
@@ -33,16 +32,14 @@ def integration_column(request, rows: list) -> dict:
     }
 
 
-# NetSuite's own next step after a refusal: pre-flight says the same sentence (so a problem reads
-# the same whoever found it), but in the close preview nothing has been sent, so nothing retries.
-PRESS_RETRY = re.compile(r"\b([Pp])ress Retry\b")
-
-
 def _next_step_before_sending(action: str, period) -> str:
-    """The corrective action with the step that fits a preview: reload it while the period is
-    open (the check runs on the drafts), press Sync once it is closed."""
+    """The corrective action with the step that fits a preview, where nothing was sent and so
+    nothing retries: reload it while the period is open (the check runs on the drafts), press
+    Sync once it is closed. Pre-flight keeps NetSuite's own sentence for the problem itself."""
+    from integrations.services.sync import with_next_step
+
     step = "press Sync on Closed Periods" if period.is_closed else "reload this preview"
-    return PRESS_RETRY.sub(lambda m: step if m[1] == "p" else step[0].upper() + step[1:], action)
+    return with_next_step(action, step)
 
 
 def preflight_section(request, period, preview) -> dict | None:

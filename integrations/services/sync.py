@@ -9,6 +9,7 @@ worker or an answer lost after NetSuite saved it — updates the same NetSuite e
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -101,18 +102,45 @@ class SyncNotPossible(Exception):
         super().__init__(user_message)
 
 
+# NetSuite's corrective actions end "then press Retry", the step after a failed run. Where no run
+# failed, the sentence stays as NetSuite words it and only that step changes.
+PRESS_RETRY = re.compile(r"\b([Pp])ress Retry\b")
+SYNC_AGAIN = "press Sync again"
+RETRY = "press Retry"
+
+
+def with_next_step(action: str, step: str) -> str:
+    """`action` with its "press Retry" replaced by `step`, capitalised where a sentence starts."""
+    return PRESS_RETRY.sub(lambda m: step if m[1] == "p" else step[0].upper() + step[1:], action)
+
+
+def next_step_after_refusal(period: AccountingPeriod) -> str:
+    """What Closed Periods offers once the problem is fixed: Retry for this close's failed run,
+    Sync for a period never sent (or sent as an earlier close)."""
+    latest = (
+        SyncRun.objects.filter(period=period, close_version=period.close_version)
+        .order_by("-pk")
+        .values_list("status", flat=True)
+        .first()
+    )
+    return RETRY if latest == SyncStatus.FAILED else SYNC_AGAIN
+
+
 class PreflightFailed(SyncNotPossible):
     """Pre-flight found references NetSuite would refuse; nothing was sent."""
 
-    def __init__(self, period: AccountingPeriod, preflight: PreflightResult) -> None:
+    def __init__(
+        self, period: AccountingPeriod, preflight: PreflightResult, next_step: str = SYNC_AGAIN
+    ) -> None:
         self.preflight = preflight
         groups = preflight.groups()
         more = f" ({len(groups) - 1} other problem(s) too.)" if len(groups) > 1 else ""
+        action = with_next_step(groups[0].corrective_action, next_step)
         super().__init__(
             f"{period.label} was not sent: pre-flight found {len(preflight.problems)} line(s) "
-            f"NetSuite would refuse. {groups[0].message} {groups[0].corrective_action}{more} "
+            f"NetSuite would refuse. {groups[0].message} {action}{more} "
             "Nothing was sent; fix the problems on Settings → Integrations → Reference data "
-            "(or refresh from NetSuite), then press Sync again."
+            f"(or refresh from NetSuite), then {next_step}."
         )
 
 
@@ -194,7 +222,7 @@ def period_sync_start(
     to_send = {s.base_key for s in plan.steps if s.action in (EntryAction.ADD, EntryAction.UPDATE)}
     preflight.problems = [p for p in preflight.problems if p.external_key in to_send]
     if preflight.problems:
-        raise PreflightFailed(period, preflight)
+        raise PreflightFailed(period, preflight, next_step_after_refusal(period))
     try:
         with transaction.atomic():
             run = SyncRun.objects.create(
