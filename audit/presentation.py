@@ -106,6 +106,7 @@ MONEY, RATE, FRACTION, DATE, MONTH, COUNT = "money", "rate", "fraction", "date",
 KEY_INFO: dict[str, tuple[str, str]] = {
     "is_company_admin": ("Company admin", ""),
     "can_access_lease_accounting": ("Lease accounting", ""),
+    "can_view_lease_accounting": ("Lease accounting, read-only", ""),
     "can_access_integrations": ("Lease accounting integrations", ""),
     "can_manage_integration_settings": ("Manage integration settings", ""),
     "debits_by_currency": ("Debits", MONEY),

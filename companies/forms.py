@@ -94,6 +94,7 @@ class InviteForm(CleanForm):
     full_name = forms.CharField(label="Name", max_length=150, required=False)
     is_company_admin = _flag_field(Permission.COMPANY_ADMIN)
     can_access_lease_accounting = _flag_field(Permission.LEASE_ACCOUNTING)
+    can_view_lease_accounting = _flag_field(Permission.VIEW_LEASE_ACCOUNTING)
     can_access_integrations = _flag_field(Permission.INTEGRATIONS)
     can_manage_integration_settings = _flag_field(Permission.INTEGRATION_SETTINGS)
 

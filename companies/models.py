@@ -129,6 +129,10 @@ class Permission(models.TextChoices):
 
     COMPANY_ADMIN = "is_company_admin", "Company admin"
     LEASE_ACCOUNTING = "can_access_lease_accounting", "Allow access to lease accounting"
+    VIEW_LEASE_ACCOUNTING = (
+        "can_view_lease_accounting",
+        "Allow read-only access to lease accounting",
+    )
     INTEGRATIONS = (
         "can_access_integrations",
         "Allow access to lease accounting integrations",
@@ -157,6 +161,13 @@ class Membership(models.Model):
         "allow access to lease accounting",
         default=False,
         help_text="May view leases and schedules, edit leases and close periods.",
+    )
+    # For outside auditors and viewers: every page of lease accounting that only shows, no change.
+    can_view_lease_accounting = models.BooleanField(
+        "allow read-only access to lease accounting",
+        default=False,
+        help_text="May view leases, their schedules and history, and the reports; cannot "
+        "change anything.",
     )
     can_access_integrations = models.BooleanField(
         "allow access to lease accounting integrations",

@@ -15,6 +15,8 @@ from companies.models import Membership, Permission
 
 ADMIN = Permission.COMPANY_ADMIN
 LEASES = Permission.LEASE_ACCOUNTING
+# Opens only the pages that show (companies.permissions.member_can_read).
+READ_LEASES = Permission.VIEW_LEASE_ACCOUNTING
 SYNC = Permission.INTEGRATIONS
 CONNECTION = Permission.INTEGRATION_SETTINGS
 
@@ -34,12 +36,12 @@ class NavItem:
 # The main menu, in order. "Settings" is added after these when the member may use a settings page.
 MAIN_ITEMS = (
     NavItem("Home", "home"),
-    NavItem("Leases", "lease_list", (LEASES,)),
-    NavItem("Lease changes", "lease_changes_pending", (LEASES,)),
+    NavItem("Leases", "lease_list", (LEASES, READ_LEASES)),
+    NavItem("Lease changes", "lease_changes_pending", (LEASES, READ_LEASES)),
     NavItem("Close Books", "close_books", (LEASES,)),
     NavItem("Closed Periods", "closed_periods", (LEASES, SYNC)),
     NavItem("Integration Log", "integration_log", (LEASES, SYNC)),
-    NavItem("Reports", "reports_index", (LEASES,)),
+    NavItem("Reports", "reports_index", (LEASES, READ_LEASES)),
 )
 
 # Pages whose address sits under another entry's, by URL name: the entry they belong to. A

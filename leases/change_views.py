@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from companies.models import Permission
-from companies.permissions import member_required
+from companies.permissions import member_can_read, member_required
 from leases.change_forms import KIND_FIELDS, LeaseChangeForm, show_refusal
 from leases.change_imports import change_template_csv, validate_changes_file
 from leases.change_selectors import catch_up_lines, changed_schedule, origin, pending_changes
@@ -176,7 +176,7 @@ def lease_changes_import_view(request):
     )
 
 
-@lease_access
+@member_can_read(Permission.LEASE_ACCOUNTING)
 def lease_changes_pending(request):
     """Changes waiting for approval; a colleague approves the ones they tick (or all)."""
     pending = pending_changes(request.company)

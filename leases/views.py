@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from companies.models import Permission
-from companies.permissions import member_required
+from companies.permissions import member_can_read, member_required
 from companies.tables import sort_queryset
 from companies.templatetags.accounting import company_date, month, rate, when
 from leases import engine
@@ -74,6 +74,8 @@ from leases.services import (
 )
 
 lease_access = member_required(Permission.LEASE_ACCOUNTING)
+# The pages that only show: open to read-only members too.
+lease_reader = member_can_read(Permission.LEASE_ACCOUNTING)
 
 
 def _get_lease(request, pk: int) -> Lease:
@@ -112,7 +114,7 @@ LIST_SORT_COLUMNS = {
 LEASES_PER_PAGE = 50
 
 
-@lease_access
+@lease_reader
 def lease_list(request):
     filters = {
         k: request.GET.get(k, "").strip() for k in ("q", "status", "subsidiary", "classification")
@@ -352,7 +354,7 @@ def _schedule(lease: Lease) -> tuple[engine.Schedule | None, list[str]]:
         return None, [issue.message for issue in error.issues]
 
 
-@lease_access
+@lease_reader
 def lease_detail(request, pk: int):
     lease = _get_lease(request, pk)
     attach_mapping(lease)  # which accounts are still missing reads the lease's own mapping
@@ -462,7 +464,7 @@ def _export_name(lease: Lease) -> str:
     return f"{slugify(lease.code).upper() or lease.pk}-schedule"
 
 
-@lease_access
+@lease_reader
 def lease_schedule_csv(request, pk: int):
     lease, months, problems = _export_months(request, pk)
     if months is None:
@@ -474,7 +476,7 @@ def lease_schedule_csv(request, pk: int):
     return response
 
 
-@lease_access
+@lease_reader
 def lease_schedule_xlsx(request, pk: int):
     lease, months, problems = _export_months(request, pk)
     if months is None:

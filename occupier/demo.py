@@ -81,7 +81,12 @@ PERSONAS = [
         {"can_access_lease_accounting": True, "can_access_integrations": True},
         "reviewer: reads errors, fixes mappings, retries",
     ),
-    ("molly", "Molly Member", {}, "member without permissions: Home says whom to ask"),
+    (
+        "molly",
+        "Molly Member",
+        {"can_view_lease_accounting": True},
+        "outside auditor: reads leases, schedules and reports, changes nothing",
+    ),
 ]
 
 # Numbers and names as in the simulator's NetSuite chart of accounts.

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from closebooks.models import AccountingPeriod, PeriodStatus
 from companies.models import Permission
-from companies.permissions import member_required
+from companies.permissions import member_can_read, member_required
 from integrations.selectors import sync_status_by_entry
 from reports import drift, exports, selectors, services
 from reports.drift_forms import DriftForm
@@ -39,6 +39,8 @@ from reports.periods import (
 from reports.subledger import ASSET_TYPE_LABELS, lease_facts
 
 lease_accounting_required = member_required(Permission.LEASE_ACCOUNTING)
+# The reports and their downloads only show: open to read-only members too.
+report_reader = member_can_read(Permission.LEASE_ACCOUNTING)
 REGISTER_PER_PAGE = 50
 ROLL_ROWS_PER_PAGE = 100
 ROLL_SORTS = {
@@ -100,12 +102,12 @@ def _render(request, template: str, context: dict, fmt: str):
     return render(request, template, context)
 
 
-@lease_accounting_required
+@report_reader
 def index(request):
     return render(request, "reports/index.html", {"span": _default_range(request.company)})
 
 
-@lease_accounting_required
+@report_reader
 def rollforward_view(request):
     default = _default_range(request.company)
     form = RollForwardForm(_range_data(request, default))
@@ -188,7 +190,7 @@ def _rollforward_xlsx(request, report, filters):
     )  # fmt: skip
 
 
-@lease_accounting_required
+@report_reader
 def disclosures_view(request):
     year = fiscal_year_of(request.company, _default_range(request.company).end)
     form = DisclosureForm(_with_defaults(request, {"year": str(year)}))
@@ -287,7 +289,7 @@ def _disclosures_xlsx(request, span, sets):
                                  parameters, sections)  # fmt: skip
 
 
-@lease_accounting_required
+@report_reader
 def register_view(request):
     default = _default_range(request.company)
     form = RegisterForm(_range_data(request, default))
@@ -349,7 +351,7 @@ def _register_xlsx(request, span, filters, entries):
     )  # fmt: skip
 
 
-@lease_accounting_required
+@report_reader
 def trial_balance_view(request):
     default = _default_range(request.company).end
     form = TrialBalanceForm(_with_defaults(request, {"period": f"{default:%Y-%m}"}))
@@ -377,7 +379,7 @@ def trial_balance_view(request):
     )
 
 
-@lease_accounting_required
+@report_reader
 def tieout_list(request):
     periods = list(
         AccountingPeriod.objects.filter(
@@ -400,7 +402,7 @@ def _get_period(request, pk: int) -> AccountingPeriod:
     return period
 
 
-@lease_accounting_required
+@report_reader
 def tieout_detail(request, pk: int):
     period = _get_period(request, pk)
     tieout = selectors.latest_tieout(period)
@@ -437,7 +439,7 @@ def _drift_row(finding: drift.Finding) -> list:
             finding.frozen, finding.schedule, finding.difference]  # fmt: skip
 
 
-@lease_accounting_required
+@report_reader
 def drift_view(request):
     """Books vs schedule: the closed periods' frozen balances against the leases' schedules."""
     company = request.company

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from companies.models import Company, Membership, User
 
@@ -26,7 +27,9 @@ def make_member(company: Company, username: str, **flags: bool) -> Membership:
 @dataclass
 class Personas:
     """Alice runs settings, Amy keeps the books, Olivia sends to NetSuite, Rita reviews,
-    Molly may only look, and Oscar belongs to another company and must see nothing."""
+    Molly has no permission, and Oscar belongs to another company and must see nothing.
+    Audrey, an outside auditor, may read lease accounting and change nothing; she is made the
+    first time a test asks for her and is not in all(), whose tables predate her."""
 
     company: Company
     other_company: Company
@@ -46,6 +49,10 @@ class Personas:
             "read_only": self.read_only,
             "outsider": self.outsider,
         }
+
+    @cached_property
+    def auditor(self) -> Membership:
+        return make_member(self.company, "audrey", can_view_lease_accounting=True)
 
 
 def make_personas() -> Personas:

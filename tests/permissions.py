@@ -54,3 +54,7 @@ def everyone(status: int, **overrides: int) -> dict[str, int]:
     result = dict.fromkeys([A, AM, OP, R, M, X], status)
     result.update(overrides)
     return result
+
+
+# The outside auditor (read-only lease accounting): Personas.auditor, not in Personas.all().
+AU = "auditor"

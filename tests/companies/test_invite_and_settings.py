@@ -36,6 +36,7 @@ def test_inviting_creates_the_account_and_emails_a_link_to_choose_a_password(
     assert membership.flags() == {
         "is_company_admin": False,
         "can_access_lease_accounting": True,
+        "can_view_lease_accounting": False,
         "can_access_integrations": False,
         "can_manage_integration_settings": False,
     }

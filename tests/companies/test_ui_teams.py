@@ -47,11 +47,12 @@ def test_each_card_on_a_phone_labels_a_flag_as_its_column_does_and_says_yes_or_n
 
     page = client.get(reverse("team_list")).content.decode()
 
-    headers = ["Company admin", "Lease accounting", "Lease accounting integrations"]
+    headers = ["Company admin", "Lease accounting", "Read-only lease accounting"]
+    headers.append("Lease accounting integrations")
     headers.append("Manage integration settings")
     for header in headers:
         assert f'data-label="{header}"' in page
     row = page.split(f"<b>{personas.settings_admin.user}</b>", 1)[1].split("</tr>", 1)[0]
     flags = re.findall(r'<span class="visually-hidden">(Yes|No)</span>', row)
-    assert flags == ["Yes", "No", "No", "Yes"]  # admin and integration settings
+    assert flags == ["Yes", "No", "No", "No", "Yes"]  # admin and integration settings
     assert '<span aria-hidden="true">✔</span>' in row
