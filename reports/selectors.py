@@ -7,17 +7,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from closebooks.models import JournalEntry, JournalLine, PeriodStatus
+from closebooks.models import AccountingPeriod, JournalEntry, JournalLine, PeriodStatus
 from integrations.models import EntryStatus, SyncEntry
 from leases import engine
 from leases.engine.transition import build_golive_schedule
-from leases.models import Lease, LeaseStatus
-from leases.selectors import company_go_live, lease_go_live, lease_terms, leases_with_terms
+from leases.models import Lease, LeaseChange, LeasePayment, LeaseStatus
+from leases.selectors import company_go_live, lease_go_live, lease_terms
 from reports.classify import MOVEMENTS, ZERO, Movement
-from reports.models import TieOut
+from reports.models import LeaseMonthFacts, PeriodFacts, TieOut
 from reports.periods import Range, fiscal_range, fiscal_year_of, unclosed_months
 from reports.subledger import LeaseFacts, lease_facts
 
@@ -622,7 +622,6 @@ def ifrs16_transition(company, span: Range) -> dict[str, Transition] | None:
     year = fiscal_range(company, fiscal_year_of(company, go_live))
     if span.end < year.start or span.start > year.end:
         return None
-    out: dict[str, Transition] = {}
     # As the go-live entry brings them in (`golive_postings`): exempt leases have no liability.
     leases = Lease.objects.filter(
         company=company,
@@ -631,18 +630,71 @@ def ifrs16_transition(company, span: Range) -> dict[str, Transition] | None:
         commencement_date__lt=go_live,
         exemption="",
     )
-    for lease in leases_with_terms(leases).order_by("code"):
+    rows = list(leases.order_by("code").values_list("pk", "code", "currency"))
+    kept = _kept_golive_measurements(company, go_live, leases) if rows else {}
+    missing = [pk for pk, _, _ in rows if pk not in kept]
+    if len(missing) == len(rows):
+        measured = _golive_measurements(leases, go_live) if rows else {}
+    else:
+        measured = _golive_measurements(leases.filter(pk__in=missing), go_live) if missing else {}
+    out: dict[str, Transition] = {}
+    for pk, code, currency in rows:
+        figures = kept.get(pk) or measured.get(pk)
+        if figures is None:
+            continue  # not measurable: the roll-forward and the close name the lease and why
+        item = out.setdefault(currency, Transition(go_live))
+        item.liabilities.append((code, *figures))
+    return out
+
+
+def _kept_golive_measurements(
+    company, go_live: date, leases: QuerySet[Lease]
+) -> dict[int, tuple[Decimal, Decimal]]:
+    """Lease id → (liability at go-live, rate %) read from the go-live month's kept figures
+    (`reports.snapshots`), for the leases whose go-live schedule alone made them: a closed
+    month's figures cannot change until it is reopened, and its opening liability is the one
+    the go-live entry brought in. Empty while the go-live month is open or not yet kept; a lease
+    with a change or a problem is left to `_golive_measurements`."""
+    period = AccountingPeriod.objects.filter(
+        company=company, start=go_live, status=PeriodStatus.CLOSED
+    ).first()
+    if period is None:
+        return {}
+    snapshot = PeriodFacts.objects.filter(period=period, close_version=period.close_version)
+    changed = LeaseChange.objects.filter(company=company).values("lease_id")
+    rows = (
+        LeaseMonthFacts.objects.filter(snapshot__in=snapshot, lease__in=leases, problem="")
+        .exclude(rate_percent=None)
+        .exclude(lease_id__in=changed)
+        .values_list("lease_id", "opening_liability", "rate_percent")
+    )
+    return {lease_id: (liability, rate) for lease_id, liability, rate in rows}
+
+
+def _golive_measurements(leases: QuerySet[Lease], go_live: date) -> dict[int, tuple]:
+    """Lease id → (liability at go-live, rate %) from each lease's go-live schedule, for the
+    leases that have one (a lease whose terms the engine refuses is left out)."""
+    out = {}
+    for lease in _with_measurement_inputs(leases):
         inputs = lease_go_live(lease, go_live)
         if inputs is None:
             continue
         try:
             schedule = build_golive_schedule(lease_terms(lease), inputs)
         except engine.LeaseTermsError:
-            continue  # the roll-forward and the close name the lease and why
-        percent = schedule.rate_terms.annual_rate * 100
-        item = out.setdefault(lease.currency, Transition(go_live))
-        item.liabilities.append((lease.code, schedule.balances.liability, percent))
+            continue
+        out[lease.pk] = (schedule.balances.liability, schedule.rate_terms.annual_rate * 100)
     return out
+
+
+def _with_measurement_inputs(leases: QuerySet[Lease]) -> QuerySet[Lease]:
+    """Leases with what their go-live measurement reads (payments, incentives, opening balances,
+    the company's defaults) in four queries: not the GL accounts and segments `leases_with_terms`
+    joins for posting, which cost more to load than the measurement itself."""
+    return leases.select_related("opening", "company__accounting_defaults").prefetch_related(
+        Prefetch("payments", queryset=LeasePayment.objects.prefetch_related("steps")),
+        "incentives",
+    )
 
 
 NOTHING_TO_WEIGH = "No lease liability of this kind at the period end: nothing to weigh."
