@@ -9,7 +9,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
 from leases import engine
+from leases.forms_text import ENGINE_FIELD, split_refusal
 from leases.models import ACCOUNT_FIELDS, SEGMENT_FIELDS, GLAccount, Lease, Segment, Subsidiary
 from leases.services import IncentiveInput, LeaseRow, PaymentInput, terms_from_input
 from leases.stub_rules import stub_refusals, term_from_end_date
@@ -317,6 +320,36 @@ ISSUE_COLUMNS = {
     "incentives[0].receivable_on": "incentive_receivable_on",
     "incentives": "incentive_amount",
 }
+
+
+# What a lease keeps from its page and the file cannot hold: its restoration provision, whose
+# present value is its restoration cost. A row passes the import's own engine check without it;
+# the lease service refuses the two only when the file's standard says ASC 842.
+KEPT_BY_THE_LEASE = {"restoration_estimate": "standard", "restoration_cost": "standard"}
+
+
+def _column_of(field: str) -> str:
+    """The file's column an engine or model field is about, "" when the file has none."""
+    column = KEPT_BY_THE_LEASE.get(field) or ISSUE_COLUMNS.get(field, field)
+    return column if column in {c for c, _, _ in LEASE_COLUMNS} else ""
+
+
+def row_refusals(line: int, error: ValidationError) -> list[RowError]:
+    """A lease service's refusal of an imported row as the file's problems: each sentence names
+    the column it is about instead of the engine's or the model's field, days in the company's
+    format (leases/forms_text.py)."""
+    if hasattr(error, "error_dict"):
+        said = [(field, m) for field, ms in error.message_dict.items() for m in ms]
+    else:
+        said = [("", m) for m in error.messages]
+    problems = []
+    for field, message in said:
+        named = ENGINE_FIELD.search(message)
+        field = named[1] if named else "" if field == NON_FIELD_ERRORS else field
+        engine_field, sentence = split_refusal(message)
+        column = _column_of(field) or _column_of(engine_field)
+        problems.append(RowError(line, column, sentence))
+    return problems
 
 
 def _term_and_stubs(r: _Row, values: dict[str, Any], company) -> None:

@@ -536,9 +536,11 @@ def leases_import(*, company, actor, rows: list[LeaseRow]) -> ImportSummary:
                 )
                 summary.updated.append(code)
         except ValidationError as error:
-            # Tell the user which line failed; the atomic block undoes the earlier rows.
-            messages = "; ".join(error.messages)
-            raise ValidationError(f"Line {row.line}: {messages}") from error
+            # Tell the user which line and column failed; the atomic block undoes the earlier rows.
+            from leases.imports import row_refusals  # the import's module reads this one
+
+            problems = row_refusals(row.line, error)
+            raise ValidationError([str(problem) for problem in problems]) from error
     return summary
 
 
